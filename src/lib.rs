@@ -1,0 +1,15 @@
+//! rtmpscope: watches RTMP traffic and explains it.
+//!
+//! The pipeline runs one way:
+//! packet source ([`capture`]) → link/IP/TCP ([`net`]) → TCP reassembly ([`reassembly`]) →
+//! RTMP session decoder ([`rtmp`]) → [`event::Event`]s → sinks ([`output`]).
+//! Every stage is a plain struct fed by the one before; the decoders never do I/O, so tests and
+//! benchmarks drive the same code the binary runs.
+
+#[cfg(feature = "capture")]
+pub mod capture;
+pub mod event;
+pub mod net;
+pub mod output;
+pub mod reassembly;
+pub mod rtmp;

@@ -1,0 +1,1 @@
+//! Event sinks: JSON, readable text, summaries. PLACEHOLDER.

@@ -1,0 +1,1 @@
+//! AMF0 decoding. PLACEHOLDER: to be implemented.

@@ -1,0 +1,1 @@
+//! AMF3 decoding. PLACEHOLDER: to be implemented.

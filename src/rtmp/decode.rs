@@ -1,0 +1,1 @@
+//! Message body decoding. PLACEHOLDER: to be implemented.

@@ -1,0 +1,15 @@
+//! The RTMP decoder: handshake, chunk stream, messages, AMF0/AMF3, media tag headers, variants.
+//!
+//! Every decoder here is a plain state machine fed bytes; none does I/O.
+
+pub mod amf;
+pub mod amf0;
+pub mod amf3;
+pub mod chunk;
+pub mod command;
+pub mod decode;
+pub mod handshake;
+pub mod hex;
+pub mod media;
+pub mod message;
+pub mod variant;
