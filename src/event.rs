@@ -286,15 +286,30 @@ pub struct SessionEnd {
     pub duration: f64,
 }
 
+/// Something about the capture itself rather than a session: an unsupported link type, a frame
+/// too short for its headers, packets the kernel dropped. JSON: `"event":"capture_warning"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// The frame it concerns, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u64>,
+    /// Capture time of that frame, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// Stable machine-readable code, e.g. `"unsupported_link_type"`, `"malformed_frame"`.
+    pub code: &'static str,
+    /// A sentence for a person.
+    pub message: String,
+}
+
 /// Anything that consumes events: JSON writer, text printer, summary, TUI model, FLV exporter.
 pub trait EventSink {
     /// Called once per event, in order.
     fn event(&mut self, event: &Event<'_>);
-}
 
-impl<F: FnMut(&Event<'_>)> EventSink for F {
-    fn event(&mut self, event: &Event<'_>) {
-        self(event)
+    /// Called for problems with the capture itself (not tied to a session).
+    fn notice(&mut self, notice: &Notice) {
+        let _ = notice;
     }
 }
 
@@ -314,8 +329,14 @@ mod tests {
 
     #[test]
     fn direction_helpers() {
-        assert_eq!(Direction::ClientToServer.reverse(), Direction::ServerToClient);
+        assert_eq!(
+            Direction::ClientToServer.reverse(),
+            Direction::ServerToClient
+        );
         assert_eq!(Direction::ServerToClient.index(), 1);
-        assert_eq!(serde_json::to_string(&Direction::ClientToServer).unwrap(), "\"c2s\"");
+        assert_eq!(
+            serde_json::to_string(&Direction::ClientToServer).unwrap(),
+            "\"c2s\""
+        );
     }
 }

@@ -249,13 +249,15 @@ impl Serialize for AmfValue {
             }
             AmfValue::Undefined => tagged(serializer, "undefined", |_| Ok(())),
             AmfValue::Unsupported => tagged(serializer, "unsupported", |_| Ok(())),
-            AmfValue::Reference(index) => {
-                tagged(serializer, "reference", |m| m.serialize_entry("index", index))
-            }
-            AmfValue::TypedObject { class, properties } => tagged(serializer, "typed_object", |m| {
-                m.serialize_entry("class", class)?;
-                m.serialize_entry("properties", &PropertiesJson(properties))
+            AmfValue::Reference(index) => tagged(serializer, "reference", |m| {
+                m.serialize_entry("index", index)
             }),
+            AmfValue::TypedObject { class, properties } => {
+                tagged(serializer, "typed_object", |m| {
+                    m.serialize_entry("class", class)?;
+                    m.serialize_entry("properties", &PropertiesJson(properties))
+                })
+            }
             AmfValue::MixedArray { dense, assoc } => tagged(serializer, "mixed_array", |m| {
                 m.serialize_entry("dense", dense)?;
                 m.serialize_entry("assoc", &PropertiesJson(assoc))
@@ -270,9 +272,9 @@ impl Serialize for AmfValue {
                 }
                 Ok(())
             }),
-            AmfValue::XmlDocument(text) => {
-                tagged(serializer, "xml_document", |m| m.serialize_entry("value", text))
-            }
+            AmfValue::XmlDocument(text) => tagged(serializer, "xml_document", |m| {
+                m.serialize_entry("value", text)
+            }),
             AmfValue::Xml(text) => tagged(serializer, "xml", |m| m.serialize_entry("value", text)),
             AmfValue::ByteArray(bytes) => tagged(serializer, "byte_array", |m| {
                 m.serialize_entry("length", &bytes.len())?;
@@ -294,9 +296,9 @@ impl Serialize for AmfValue {
                 m.serialize_entry("weak_keys", weak_keys)?;
                 m.serialize_entry("entries", &EntriesJson(entries))
             }),
-            AmfValue::Externalizable { class } => {
-                tagged(serializer, "externalizable", |m| m.serialize_entry("class", class))
-            }
+            AmfValue::Externalizable { class } => tagged(serializer, "externalizable", |m| {
+                m.serialize_entry("class", class)
+            }),
         }
     }
 }
@@ -383,7 +385,10 @@ mod tests {
             ("app".into(), AmfValue::String("live".into())),
             ("fpad".into(), AmfValue::Boolean(false)),
             ("audioCodecs".into(), AmfValue::Number(3575.0)),
-            ("list".into(), AmfValue::StrictArray(vec![AmfValue::Null, AmfValue::Integer(-3)])),
+            (
+                "list".into(),
+                AmfValue::StrictArray(vec![AmfValue::Null, AmfValue::Integer(-3)]),
+            ),
         ]);
         assert_eq!(
             to_json(&value),
@@ -397,20 +402,29 @@ mod tests {
             ("z".into(), AmfValue::Number(1.0)),
             ("a".into(), AmfValue::Number(2.0)),
         ]);
-        assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"z":1.0,"a":2.0}"#);
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            r#"{"z":1.0,"a":2.0}"#
+        );
     }
 
     #[test]
     fn non_finite_numbers_are_strings() {
         assert_eq!(to_json(&AmfValue::Number(f64::NAN)), json!("NaN"));
         assert_eq!(to_json(&AmfValue::Number(f64::INFINITY)), json!("Infinity"));
-        assert_eq!(to_json(&AmfValue::Number(f64::NEG_INFINITY)), json!("-Infinity"));
+        assert_eq!(
+            to_json(&AmfValue::Number(f64::NEG_INFINITY)),
+            json!("-Infinity")
+        );
     }
 
     #[test]
     fn tagged_values() {
         assert_eq!(to_json(&AmfValue::Undefined), json!({"$type": "undefined"}));
-        assert_eq!(to_json(&AmfValue::Reference(2)), json!({"$type": "reference", "index": 2}));
+        assert_eq!(
+            to_json(&AmfValue::Reference(2)),
+            json!({"$type": "reference", "index": 2})
+        );
         assert_eq!(
             to_json(&AmfValue::ByteArray(vec![0xde, 0xad])),
             json!({"$type": "byte_array", "length": 2, "hex": "dead"})
@@ -443,9 +457,18 @@ mod tests {
 
     #[test]
     fn iso_dates() {
-        assert_eq!(iso8601_from_millis(0.0).unwrap(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso8601_from_millis(951_782_400_000.0).unwrap(), "2000-02-29T00:00:00.000Z");
-        assert_eq!(iso8601_from_millis(-1.0).unwrap(), "1969-12-31T23:59:59.999Z");
+        assert_eq!(
+            iso8601_from_millis(0.0).unwrap(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            iso8601_from_millis(951_782_400_000.0).unwrap(),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            iso8601_from_millis(-1.0).unwrap(),
+            "1969-12-31T23:59:59.999Z"
+        );
         assert!(iso8601_from_millis(f64::NAN).is_none());
         assert!(iso8601_from_millis(1e300).is_none());
     }

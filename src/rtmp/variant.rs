@@ -37,3 +37,26 @@ pub struct TlsInfo {}
 /// Facts about an RTMPT tunnel.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct TunnelInfo {}
+
+/// What the first bytes a client sends on a connection say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstBytes {
+    /// Not enough bytes yet to tell.
+    NeedMore,
+    /// C0 = 3 and a plausible C1: plain RTMP.
+    Rtmp,
+    /// C0 = 6 or 8: RTMPE (the version byte).
+    Rtmpe(u8),
+    /// A TLS handshake record carrying a ClientHello: RTMPS if the connection is RTMP.
+    Tls,
+    /// An HTTP request line: a candidate RTMPT tunnel.
+    Http,
+    /// None of the above.
+    Other,
+}
+
+/// Classifies a connection by the first bytes its client sent. PLACEHOLDER.
+pub fn classify_client_start(bytes: &[u8]) -> FirstBytes {
+    let _ = bytes;
+    FirstBytes::Other
+}
