@@ -1,1 +1,6 @@
-//! Event sinks: JSON, readable text, summaries. PLACEHOLDER.
+//! Event sinks: NDJSON, readable text, one-line descriptions.
+
+pub mod describe;
+pub mod json;
+pub mod line;
+pub mod text;

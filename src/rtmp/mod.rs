@@ -12,4 +12,6 @@ pub mod handshake;
 pub mod hex;
 pub mod media;
 pub mod message;
+pub mod session;
+pub mod sessions;
 pub mod variant;

@@ -1,0 +1,53 @@
+//! The NDJSON sink: one JSON object a line, as events happen.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::event::{Event, EventSink, Notice};
+use crate::output::line::LineOut;
+
+/// Writes every event as one JSON line.
+pub struct JsonWriter<W: Write> {
+    out: LineOut<W>,
+}
+
+/// A capture-level warning as a JSON line.
+#[derive(Serialize)]
+struct NoticeLine<'a> {
+    event: &'static str,
+    #[serde(flatten)]
+    notice: &'a Notice,
+}
+
+impl<W: Write> JsonWriter<W> {
+    /// A writer to `out`.
+    pub fn new(out: LineOut<W>) -> Self {
+        JsonWriter { out }
+    }
+
+    fn write_line(&mut self, value: &impl Serialize) {
+        self.out.line(|out| {
+            serde_json::to_writer(&mut *out, value)?;
+            out.write_all(b"\n")
+        });
+    }
+
+    /// Flushes, returning the first write error, if any.
+    pub fn finish(self) -> io::Result<()> {
+        self.out.finish()
+    }
+}
+
+impl<W: Write> EventSink for JsonWriter<W> {
+    fn event(&mut self, event: &Event<'_>) {
+        self.write_line(event);
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.write_line(&NoticeLine {
+            event: "capture_warning",
+            notice,
+        });
+    }
+}

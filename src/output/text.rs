@@ -1,0 +1,70 @@
+//! The readable sink: one line per event, like tshark's summary lines.
+//!
+//! `frame  time  #session  client -> server  dir  description`, where time is seconds since the
+//! first event.
+
+use std::io::{self, Write};
+
+use crate::event::{Event, EventKind, EventSink, Notice, Timestamp};
+use crate::output::describe::EventSummary;
+use crate::output::line::LineOut;
+
+/// Writes every event as one readable line.
+pub struct TextWriter<W: Write> {
+    out: LineOut<W>,
+    first_time: Option<Timestamp>,
+}
+
+impl<W: Write> TextWriter<W> {
+    /// A writer to `out`.
+    pub fn new(out: LineOut<W>) -> Self {
+        TextWriter {
+            out,
+            first_time: None,
+        }
+    }
+
+    /// Flushes, returning the first write error, if any.
+    pub fn finish(self) -> io::Result<()> {
+        self.out.finish()
+    }
+}
+
+impl<W: Write> EventSink for TextWriter<W> {
+    fn event(&mut self, event: &Event<'_>) {
+        let first = *self.first_time.get_or_insert(event.time);
+        let seconds = event.time.micros_since(first) as f64 / 1e6;
+        let dir = match &event.kind {
+            EventKind::Message(m) => Some(m.dir),
+            EventKind::Gap(g) => Some(g.dir),
+            EventKind::Warning(w) => w.dir,
+            _ => None,
+        };
+        let (arrow, dir) = dir.map_or(("--", "   "), |d| (d.arrow(), d.as_str()));
+        self.out.line(|out| {
+            writeln!(
+                out,
+                "{:>7} {:>11.6} #{:<3} {} {} {} {} {}",
+                event.frame,
+                seconds,
+                event.session,
+                event.endpoints.client,
+                arrow,
+                event.endpoints.server,
+                dir,
+                EventSummary(event)
+            )
+        });
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.out.line(|out| match notice.frame {
+            Some(frame) => writeln!(
+                out,
+                "warning: frame {frame}: {} ({})",
+                notice.message, notice.code
+            ),
+            None => writeln!(out, "warning: {} ({})", notice.message, notice.code),
+        });
+    }
+}

@@ -1,0 +1,424 @@
+//! One RTMP connection's decoder: handshake, then one chunk demultiplexer per direction, then
+//! typed messages, turned into [`Event`]s.
+//!
+//! The session also does the bookkeeping that needs both directions: it links `_result` and
+//! `_error` to the command they answer (by transaction id) and measures ping round trips.
+
+use std::collections::VecDeque;
+
+use crate::event::{
+    Direction, Endpoints, Event, EventKind, EventSink, GapEvent, MessageEvent, PacketMeta,
+    SessionEnd, SessionStart, Timestamp, WarningEvent,
+};
+use crate::reassembly::{CloseReason, GapReason};
+use crate::rtmp::amf::AmfLimits;
+use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
+use crate::rtmp::decode::decode_message;
+use crate::rtmp::handshake::HandshakeTracker;
+use crate::rtmp::message::{Message, MessageBody};
+use crate::rtmp::variant::Variant;
+
+/// How many unanswered commands per direction are remembered for `_result` linking.
+const MAX_PENDING_TRANSACTIONS: usize = 64;
+/// How many unanswered ping requests per direction are remembered for round-trip times.
+const MAX_PENDING_PINGS: usize = 8;
+
+/// Settings shared by every session decoder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SessionConfig {
+    /// Chunk demultiplexer bounds and payload policy.
+    pub chunk: ChunkConfig,
+    /// AMF decoding bounds.
+    pub amf: AmfLimits,
+}
+
+/// How a session starts decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartMode {
+    /// From the first byte of the connection: a handshake comes first.
+    Handshake,
+    /// The handshake was not captured: search the chunk stream for a plausible header.
+    MidStream,
+}
+
+/// A command waiting for its `_result` or `_error`.
+#[derive(Debug, Clone)]
+struct PendingCall {
+    transaction_id: f64,
+    command: String,
+    frame: u64,
+}
+
+/// Per-direction state.
+#[derive(Debug)]
+struct Side {
+    demux: ChunkDemuxer,
+    /// Commands this side sent that expect an answer from the other side.
+    calls: VecDeque<PendingCall>,
+    /// Ping requests this side sent: (ping timestamp, capture time).
+    pings: VecDeque<(u32, Timestamp)>,
+    bytes: u64,
+}
+
+impl Side {
+    fn new(config: &SessionConfig, mode: StartMode) -> Self {
+        let demux = match mode {
+            StartMode::Handshake => ChunkDemuxer::new(config.chunk),
+            StartMode::MidStream => ChunkDemuxer::mid_stream(config.chunk),
+        };
+        Side {
+            demux,
+            calls: VecDeque::new(),
+            pings: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+}
+
+/// Counters reported at the end of a session.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counters {
+    messages: u64,
+    gaps: u64,
+    gap_bytes: u64,
+    warnings: u64,
+}
+
+/// Identity of a session, stamped on each of its events.
+#[derive(Debug, Clone, Copy)]
+struct Identity {
+    session: u64,
+    endpoints: Endpoints,
+}
+
+impl Identity {
+    fn emit(&self, sink: &mut impl EventSink, meta: &PacketMeta, kind: EventKind<'_>) {
+        sink.event(&Event {
+            frame: meta.frame,
+            time: meta.time,
+            session: self.session,
+            endpoints: self.endpoints,
+            kind,
+        });
+    }
+}
+
+/// The decoder of one RTMP (or RTMPE) connection.
+#[derive(Debug)]
+pub struct Session {
+    identity: Identity,
+    variant: Variant,
+    config: SessionConfig,
+    /// `None` once both directions' handshakes are done and reported (or never captured).
+    handshake: Option<HandshakeTracker>,
+    sides: [Side; 2],
+    counters: Counters,
+    first_time: Timestamp,
+    last_time: Timestamp,
+}
+
+impl Session {
+    /// Starts a session and emits its `session_start` event.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        session: u64,
+        endpoints: Endpoints,
+        variant: Variant,
+        mode: StartMode,
+        start: SessionStart,
+        config: SessionConfig,
+        meta: &PacketMeta,
+        sink: &mut impl EventSink,
+    ) -> Self {
+        let identity = Identity { session, endpoints };
+        identity.emit(sink, meta, EventKind::SessionStart(start));
+        Session {
+            identity,
+            variant,
+            config,
+            handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
+            sides: [Side::new(&config, mode), Side::new(&config, mode)],
+            counters: Counters::default(),
+            first_time: meta.time,
+            last_time: meta.time,
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> u64 {
+        self.identity.session
+    }
+
+    /// Feeds the next in-order bytes of one direction.
+    pub fn data(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: &[u8],
+        sink: &mut impl EventSink,
+    ) {
+        self.last_time = meta.time;
+        let side_bytes = &mut self.sides[dir.index()].bytes;
+        *side_bytes = side_bytes.saturating_add(bytes.len() as u64);
+        let rest = self.handshake_data(meta, dir, bytes, sink);
+        if rest.is_empty() || self.variant == Variant::Rtmpe {
+            // RTMPE content after the handshake is encrypted: counted, never parsed.
+            return;
+        }
+        self.chunk_data(meta, dir, rest, sink);
+    }
+
+    /// Gives the handshake its bytes; returns the bytes that belong to the chunk stream.
+    fn handshake_data<'b>(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: &'b [u8],
+        sink: &mut impl EventSink,
+    ) -> &'b [u8] {
+        let Some(handshake) = self.handshake.as_mut() else {
+            return bytes;
+        };
+        let rest = if handshake.is_done(dir) {
+            bytes
+        } else {
+            let consumed = handshake.feed(dir, bytes, meta).min(bytes.len());
+            bytes.get(consumed..).unwrap_or_default()
+        };
+        if Direction::BOTH.iter().all(|&d| handshake.is_done(d)) {
+            self.finish_handshake(meta, sink);
+        }
+        rest
+    }
+
+    /// Reports the handshake (complete or not) once, and stops tracking it.
+    fn finish_handshake(&mut self, meta: &PacketMeta, sink: &mut impl EventSink) {
+        if let Some(handshake) = self.handshake.take() {
+            self.identity
+                .emit(sink, meta, EventKind::Handshake(handshake.summary()));
+        }
+    }
+
+    fn chunk_data(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: &[u8],
+        sink: &mut impl EventSink,
+    ) {
+        let Session {
+            identity,
+            config,
+            sides,
+            counters,
+            ..
+        } = self;
+        let [client, server] = sides;
+        let (this, other) = match dir {
+            Direction::ClientToServer => (client, server),
+            Direction::ServerToClient => (server, client),
+        };
+        let mut context = MessageContext {
+            identity,
+            amf: &config.amf,
+            counters,
+            this_calls: &mut this.calls,
+            this_pings: &mut this.pings,
+            other,
+            meta,
+            dir,
+            sink,
+        };
+        this.demux
+            .feed(bytes, &mut |event| context.chunk_event(event));
+    }
+
+    /// Bytes of one direction were lost.
+    pub fn gap(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: u64,
+        reason: GapReason,
+        sink: &mut impl EventSink,
+    ) {
+        self.last_time = meta.time;
+        self.counters.gaps = self.counters.gaps.saturating_add(1);
+        self.counters.gap_bytes = self.counters.gap_bytes.saturating_add(bytes);
+        self.identity
+            .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
+        if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
+            // A handshake with a hole cannot be checked; report what was seen and decode the
+            // chunk stream from wherever it can be picked up again.
+            self.finish_handshake(meta, sink);
+        }
+        let Session {
+            identity,
+            sides,
+            counters,
+            ..
+        } = self;
+        let side = &mut sides[dir.index()];
+        side.demux.gap(bytes, &mut |event| {
+            if let ChunkEvent::Warning { code, message } = event {
+                counters.warnings = counters.warnings.saturating_add(1);
+                emit_warning(identity, sink, meta, Some(dir), code, message);
+            }
+        });
+    }
+
+    /// A TCP-level anomaly on this session's connection.
+    pub fn warning(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Option<Direction>,
+        code: &'static str,
+        message: String,
+        sink: &mut impl EventSink,
+    ) {
+        self.counters.warnings = self.counters.warnings.saturating_add(1);
+        emit_warning(&self.identity, sink, meta, dir, code, message);
+    }
+
+    /// The connection ended: report an unfinished handshake, then `session_end`.
+    pub fn end(&mut self, meta: &PacketMeta, reason: CloseReason, sink: &mut impl EventSink) {
+        self.finish_handshake(meta, sink);
+        let end = SessionEnd {
+            reason,
+            bytes_c2s: self.sides[0].bytes,
+            bytes_s2c: self.sides[1].bytes,
+            messages: self.counters.messages,
+            gaps: self.counters.gaps,
+            gap_bytes: self.counters.gap_bytes,
+            warnings: self.counters.warnings,
+            duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
+        };
+        self.identity.emit(sink, meta, EventKind::SessionEnd(end));
+    }
+}
+
+fn emit_warning(
+    identity: &Identity,
+    sink: &mut impl EventSink,
+    meta: &PacketMeta,
+    dir: Option<Direction>,
+    code: &'static str,
+    message: String,
+) {
+    identity.emit(
+        sink,
+        meta,
+        EventKind::Warning(WarningEvent { dir, code, message }),
+    );
+}
+
+/// Everything one direction's chunk events need, borrowed apart from its demultiplexer.
+struct MessageContext<'s, S> {
+    identity: &'s Identity,
+    amf: &'s AmfLimits,
+    counters: &'s mut Counters,
+    this_calls: &'s mut VecDeque<PendingCall>,
+    this_pings: &'s mut VecDeque<(u32, Timestamp)>,
+    other: &'s mut Side,
+    meta: &'s PacketMeta,
+    dir: Direction,
+    sink: &'s mut S,
+}
+
+impl<S: EventSink> MessageContext<'_, S> {
+    fn chunk_event(&mut self, event: ChunkEvent<'_>) {
+        match event {
+            ChunkEvent::Message {
+                header,
+                payload,
+                recovered,
+            } => {
+                let mut message = decode_message(header, payload, self.amf);
+                self.link(&mut message);
+                self.counters.messages = self.counters.messages.saturating_add(1);
+                if let Some(error) = &message.decode_error {
+                    self.counters.warnings = self.counters.warnings.saturating_add(1);
+                    let text = format!(
+                        "{} message on csid {} did not decode fully: {error}",
+                        message.type_name, header.csid
+                    );
+                    emit_warning(
+                        self.identity,
+                        self.sink,
+                        self.meta,
+                        Some(self.dir),
+                        "message_decode_error",
+                        text,
+                    );
+                }
+                let event = MessageEvent {
+                    dir: self.dir,
+                    message,
+                    payload,
+                    recovered,
+                };
+                self.identity
+                    .emit(self.sink, self.meta, EventKind::Message(event));
+            }
+            ChunkEvent::Warning { code, message } => {
+                self.counters.warnings = self.counters.warnings.saturating_add(1);
+                emit_warning(
+                    self.identity,
+                    self.sink,
+                    self.meta,
+                    Some(self.dir),
+                    code,
+                    message,
+                );
+            }
+        }
+    }
+
+    /// Links answers to calls and pings to pings, across the two directions.
+    fn link(&mut self, message: &mut Message) {
+        match &mut message.body {
+            MessageBody::Command(command) => {
+                let is_answer = command.command == "_result" || command.command == "_error";
+                if is_answer {
+                    let calls = &mut self.other.calls;
+                    if let Some(index) = calls
+                        .iter()
+                        .position(|call| call.transaction_id == command.transaction_id)
+                    {
+                        if let Some(call) = calls.remove(index) {
+                            command.reply_to = Some(call.command);
+                            command.reply_to_frame = Some(call.frame);
+                        }
+                    }
+                } else if command.transaction_id != 0.0 {
+                    if self.this_calls.len() >= MAX_PENDING_TRANSACTIONS {
+                        self.this_calls.pop_front();
+                    }
+                    self.this_calls.push_back(PendingCall {
+                        transaction_id: command.transaction_id,
+                        command: command.command.clone(),
+                        frame: self.meta.frame,
+                    });
+                }
+            }
+            MessageBody::UserControl(control) => match (control.event, control.ping_timestamp) {
+                ("ping_request", Some(stamp)) => {
+                    if self.this_pings.len() >= MAX_PENDING_PINGS {
+                        self.this_pings.pop_front();
+                    }
+                    self.this_pings.push_back((stamp, self.meta.time));
+                }
+                ("ping_response", Some(stamp)) => {
+                    let pings = &mut self.other.pings;
+                    if let Some(index) = pings.iter().position(|&(s, _)| s == stamp) {
+                        if let Some((_, sent)) = pings.remove(index) {
+                            control.rtt_ms = Some(self.meta.time.micros_since(sent) as f64 / 1e3);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+}

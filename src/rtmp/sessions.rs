@@ -1,0 +1,391 @@
+//! The session table: decides which TCP flows carry RTMP and routes each flow's reassembled
+//! bytes to its [`Session`].
+//!
+//! How a flow is recognised:
+//! - it starts with an RTMP handshake (C0 = 3 and a plausible C1) on any port;
+//! - it starts with C0 = 6 or 8: RTMPE, reported as encrypted;
+//! - its server port was forced with `--port`: decoded as RTMP whatever it starts with;
+//! - the capture started mid-connection: on the RTMP port (1935) or a forced port it is decoded
+//!   at once; on any other port it is *probed*: its bytes are held (up to
+//!   [`MAX_PROBE_BYTES`]) while a trial decoder looks for a command or data message that decodes
+//!   cleanly, and only then does the session start, replaying the held bytes. Flows that never
+//!   confirm are ignored silently, so ordinary traffic produces no output.
+
+use std::collections::HashMap;
+
+use crate::event::{Direction, Endpoints, EventSink, Notice, PacketMeta, SessionStart};
+use crate::reassembly::{FlowId, StreamEvent, StreamSink};
+use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
+use crate::rtmp::decode::decode_message;
+use crate::rtmp::message::MessageBody;
+use crate::rtmp::session::{Session, SessionConfig, StartMode};
+use crate::rtmp::variant::{classify_client_start, FirstBytes, Variant};
+
+/// The IANA port of RTMP.
+pub const RTMP_PORT: u16 = 1935;
+/// Most bytes held while probing a mid-stream flow on an unusual port.
+pub const MAX_PROBE_BYTES: usize = 256 << 10;
+/// Most client bytes held while waiting to classify a connection's first bytes.
+const MAX_CLASSIFY_BYTES: usize = 64;
+
+/// Settings of the session table.
+#[derive(Debug, Clone, Default)]
+pub struct DecoderConfig {
+    /// Settings of every session decoder.
+    pub session: SessionConfig,
+    /// Server ports whose flows are decoded as RTMP whatever they start with (`--port`).
+    pub forced_ports: Vec<u16>,
+}
+
+/// Bytes held while a flow's nature is undecided, replayed in order once it is known.
+#[derive(Debug, Default)]
+struct HeldBytes {
+    pieces: Vec<(PacketMeta, Direction, Vec<u8>)>,
+    total: usize,
+}
+
+impl HeldBytes {
+    /// Holds a copy; false if that would exceed `cap` (nothing is held then).
+    fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8], cap: usize) -> bool {
+        let total = self.total.saturating_add(bytes.len());
+        if total > cap {
+            return false;
+        }
+        self.total = total;
+        self.pieces.push((*meta, dir, bytes.to_vec()));
+        true
+    }
+}
+
+/// A trial decode of a mid-stream flow: both directions' demultiplexers, looking for proof.
+#[derive(Debug)]
+struct Probe {
+    held: HeldBytes,
+    demux: [ChunkDemuxer; 2],
+}
+
+/// What is known about one flow.
+#[derive(Debug)]
+enum FlowState {
+    /// Waiting for the client's first bytes.
+    Classifying { mid_stream: bool, held: HeldBytes },
+    /// Mid-stream on an unusual port: not yet shown to be RTMP.
+    Probing(Box<Probe>),
+    /// An RTMP (or RTMPE) session.
+    Decoding(Box<Session>),
+    /// Not RTMP.
+    Ignored,
+}
+
+/// Decodes every RTMP session in the reassembled flows and sends events to a sink.
+#[derive(Debug)]
+pub struct SessionTable<S> {
+    flows: HashMap<FlowId, FlowState>,
+    context: Context<S>,
+}
+
+/// Everything but the flow map, so a flow's state can be updated in place while the rest is
+/// borrowed.
+#[derive(Debug)]
+struct Context<S> {
+    config: DecoderConfig,
+    next_session: u64,
+    sink: S,
+}
+
+impl<S: EventSink> SessionTable<S> {
+    /// An empty table sending events to `sink`.
+    pub fn new(config: DecoderConfig, sink: S) -> Self {
+        SessionTable {
+            flows: HashMap::new(),
+            context: Context {
+                config,
+                next_session: 1,
+                sink,
+            },
+        }
+    }
+
+    /// The sink, for sinks that are read during the run.
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.context.sink
+    }
+
+    /// Ends the table, giving back the sink.
+    pub fn into_sink(self) -> S {
+        self.context.sink
+    }
+}
+
+impl<S: EventSink> Context<S> {
+    fn is_forced(&self, endpoints: &Endpoints) -> bool {
+        self.config.forced_ports.contains(&endpoints.server.port())
+    }
+
+    /// Starts a session and replays the held bytes into it.
+    fn start_session(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        how: (Variant, StartMode, &'static str, bool),
+    ) -> FlowState {
+        let (variant, mode, detected_by, mid_stream) = how;
+        let start = SessionStart {
+            variant,
+            mid_stream,
+            detected_by,
+            tls: None,
+            tunnel: None,
+        };
+        let id = self.next_session;
+        self.next_session = self.next_session.saturating_add(1);
+        let first_meta = held.pieces.first().map_or(*meta, |(m, _, _)| *m);
+        let mut session = Session::start(
+            id,
+            *endpoints,
+            variant,
+            mode,
+            start,
+            self.config.session,
+            &first_meta,
+            &mut self.sink,
+        );
+        for (piece_meta, dir, bytes) in &held.pieces {
+            session.data(piece_meta, *dir, bytes, &mut self.sink);
+        }
+        FlowState::Decoding(Box::new(session))
+    }
+
+    /// Decides what a flow is from its first client bytes (or a gap/server bytes before them).
+    fn classify(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        mid_stream: bool,
+        held: HeldBytes,
+        first_is_client: bool,
+    ) -> FlowState {
+        let forced = self.is_forced(endpoints);
+        if mid_stream || !first_is_client {
+            return self.mid_stream_state(meta, endpoints, held, forced);
+        }
+        let client_bytes: Vec<u8> = held
+            .pieces
+            .iter()
+            .flat_map(|(_, _, bytes)| bytes.iter().copied())
+            .take(MAX_CLASSIFY_BYTES)
+            .collect();
+        match classify_client_start(&client_bytes) {
+            FirstBytes::NeedMore => FlowState::Classifying { mid_stream, held },
+            FirstBytes::Rtmp => self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmp, StartMode::Handshake, "handshake", false),
+            ),
+            FirstBytes::Rtmpe(_) => self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmpe, StartMode::Handshake, "handshake", false),
+            ),
+            FirstBytes::Tls | FirstBytes::Http | FirstBytes::Other if forced => self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
+            ),
+            FirstBytes::Tls | FirstBytes::Http | FirstBytes::Other => FlowState::Ignored,
+        }
+    }
+
+    /// A flow whose start was not captured.
+    fn mid_stream_state(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        forced: bool,
+    ) -> FlowState {
+        if forced || endpoints.server.port() == RTMP_PORT {
+            let detected_by = if forced { "forced_port" } else { "port" };
+            return self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmp, StartMode::MidStream, detected_by, true),
+            );
+        }
+        let mut probe = Probe {
+            held: HeldBytes::default(),
+            demux: [
+                ChunkDemuxer::mid_stream(self.config.session.chunk),
+                ChunkDemuxer::mid_stream(self.config.session.chunk),
+            ],
+        };
+        let mut confirmed = false;
+        for (piece_meta, dir, bytes) in held.pieces {
+            confirmed |= self.probe_data(&mut probe, &piece_meta, dir, &bytes);
+        }
+        self.probe_outcome(meta, endpoints, probe, confirmed)
+    }
+
+    /// Feeds a probe; true once it has seen a message that proves the flow is RTMP.
+    fn probe_data(
+        &self,
+        probe: &mut Probe,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: &[u8],
+    ) -> bool {
+        if !probe.held.hold(meta, dir, bytes, MAX_PROBE_BYTES) {
+            probe.held.total = usize::MAX; // over the cap: give up on this flow
+            return false;
+        }
+        let amf = self.config.session.amf;
+        let mut confirmed = false;
+        probe.demux[dir.index()].feed(bytes, &mut |event| {
+            if let ChunkEvent::Message {
+                header, payload, ..
+            } = event
+            {
+                let message = decode_message(header, payload, &amf);
+                let proves = match &message.body {
+                    MessageBody::Command(command) => !command.command.is_empty(),
+                    MessageBody::Data(data) => data.name.is_some(),
+                    _ => false,
+                };
+                confirmed |= proves && message.decode_error.is_none();
+            }
+        });
+        confirmed
+    }
+
+    fn probe_outcome(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        probe: Probe,
+        confirmed: bool,
+    ) -> FlowState {
+        if confirmed {
+            self.start_session(
+                meta,
+                endpoints,
+                probe.held,
+                (Variant::Rtmp, StartMode::MidStream, "chunk_stream", true),
+            )
+        } else if probe.held.total > MAX_PROBE_BYTES {
+            FlowState::Ignored
+        } else {
+            FlowState::Probing(Box::new(probe))
+        }
+    }
+
+    fn data(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        state: FlowState,
+        dir: Direction,
+        bytes: &[u8],
+    ) -> FlowState {
+        match state {
+            FlowState::Decoding(mut session) => {
+                session.data(meta, dir, bytes, &mut self.sink);
+                FlowState::Decoding(session)
+            }
+            FlowState::Classifying {
+                mid_stream,
+                mut held,
+            } => {
+                let first_is_client = held
+                    .pieces
+                    .first()
+                    .map_or(dir, |(_, first_dir, _)| *first_dir)
+                    == Direction::ClientToServer;
+                if !held.hold(meta, dir, bytes, MAX_PROBE_BYTES) {
+                    return FlowState::Ignored;
+                }
+                self.classify(meta, endpoints, mid_stream, held, first_is_client)
+            }
+            FlowState::Probing(mut probe) => {
+                let confirmed = self.probe_data(&mut probe, meta, dir, bytes);
+                self.probe_outcome(meta, endpoints, *probe, confirmed)
+            }
+            FlowState::Ignored => FlowState::Ignored,
+        }
+    }
+}
+
+impl<S: EventSink> StreamSink for SessionTable<S> {
+    fn stream_event(
+        &mut self,
+        meta: &PacketMeta,
+        flow: FlowId,
+        endpoints: &Endpoints,
+        event: StreamEvent<'_>,
+    ) {
+        match event {
+            StreamEvent::Open { mid_stream } => {
+                let state = FlowState::Classifying {
+                    mid_stream,
+                    held: HeldBytes::default(),
+                };
+                self.flows.insert(flow, state);
+            }
+            StreamEvent::Close { reason } => {
+                if let Some(FlowState::Decoding(mut session)) = self.flows.remove(&flow) {
+                    session.end(meta, reason, &mut self.context.sink);
+                }
+            }
+            _ => {
+                if let Some(slot) = self.flows.get_mut(&flow) {
+                    let state = std::mem::replace(slot, FlowState::Ignored);
+                    *slot = self.context.next_state(meta, endpoints, state, event);
+                }
+            }
+        }
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.context.sink.notice(notice);
+    }
+}
+
+impl<S: EventSink> Context<S> {
+    /// The state of a flow after one data, gap or warning event.
+    fn next_state(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        state: FlowState,
+        event: StreamEvent<'_>,
+    ) -> FlowState {
+        match event {
+            StreamEvent::Data { dir, bytes } => self.data(meta, endpoints, state, dir, bytes),
+            StreamEvent::Gap { dir, bytes, reason } => match state {
+                FlowState::Decoding(mut session) => {
+                    session.gap(meta, dir, bytes, reason, &mut self.sink);
+                    FlowState::Decoding(session)
+                }
+                // A gap before the flow was classified: its start is lost, as if mid-stream.
+                FlowState::Classifying { held, .. } => {
+                    let forced = self.is_forced(endpoints);
+                    self.mid_stream_state(meta, endpoints, held, forced)
+                }
+                FlowState::Probing(_) | FlowState::Ignored => FlowState::Ignored,
+            },
+            StreamEvent::Warning { dir, code, message } => match state {
+                FlowState::Decoding(mut session) => {
+                    session.warning(meta, dir, code, message.to_owned(), &mut self.sink);
+                    FlowState::Decoding(session)
+                }
+                other => other,
+            },
+            // Open and Close are handled by the table itself.
+            StreamEvent::Open { .. } | StreamEvent::Close { .. } => state,
+        }
+    }
+}
