@@ -8,8 +8,11 @@
 
 #[cfg(feature = "capture")]
 pub mod capture;
+pub mod cli;
 pub mod event;
 pub mod net;
 pub mod output;
+#[cfg(feature = "capture")]
+pub mod pipeline;
 pub mod reassembly;
 pub mod rtmp;

@@ -1,1 +1,124 @@
-fn main() {}
+//! The `rtmpscope` binary: parse the command line, build the pipeline, run it, map errors to
+//! exit codes (0 success, 1 a runtime error a person can act on, 2 a usage error).
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::{CommandFactory, Parser};
+
+use rtmpscope::capture::{list_interfaces, Source};
+use rtmpscope::cli::Cli;
+use rtmpscope::output::flows::FlowLister;
+use rtmpscope::output::json::JsonWriter;
+use rtmpscope::output::line::LineOut;
+use rtmpscope::output::text::TextWriter;
+use rtmpscope::pipeline::{run, RunOptions, RunSummary};
+use rtmpscope::reassembly::Reassembler;
+use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
+
+/// Output buffer size for files; live output is flushed per line instead.
+const OUTPUT_BUFFER: usize = 1 << 16;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rtmpscope: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn execute(cli: &Cli) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    if let Some(shell) = cli.completions {
+        let shell: clap_complete::Shell = shell.into();
+        clap_complete::generate(shell, &mut Cli::command(), "rtmpscope", &mut stdout);
+        return Ok(());
+    }
+    if cli.man {
+        clap_mangen::Man::new(Cli::command()).render(&mut stdout)?;
+        return Ok(());
+    }
+    if cli.list_interfaces {
+        for line in list_interfaces()? {
+            writeln!(stdout, "{line}")?;
+        }
+        return Ok(());
+    }
+    let (mut source, live) = open_source(cli)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_flag = Arc::clone(&stop);
+    // Ctrl-C stops the loop; the pipeline then flushes everything, as tcpdump does.
+    ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed))?;
+    let options = RunOptions {
+        count: cli.count,
+        stop: Arc::clone(&stop),
+        progress: io::stderr().is_terminal(),
+    };
+    let mut reassembler = Reassembler::default();
+    let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
+    let config = DecoderConfig {
+        forced_ports: cli.ports.clone(),
+        ..DecoderConfig::default()
+    };
+    let summary = if cli.flows {
+        let mut lister = FlowLister::default();
+        let summary = run(&mut source, &mut reassembler, &mut lister, &options);
+        let mut out = io::stdout().lock();
+        lister.write(&mut out)?;
+        summary
+    } else if cli.json {
+        let mut table = SessionTable::new(config, JsonWriter::new(out));
+        let summary = run(&mut source, &mut reassembler, &mut table, &options);
+        table.into_sink().finish()?;
+        summary
+    } else {
+        let mut table = SessionTable::new(config, TextWriter::new(out));
+        let summary = run(&mut source, &mut reassembler, &mut table, &options);
+        table.into_sink().finish()?;
+        summary
+    };
+    report_live(&summary);
+    Ok(())
+}
+
+/// Opens the file or interface named on the command line; true when it is live.
+fn open_source(cli: &Cli) -> anyhow::Result<(Source, bool)> {
+    if let Some(path) = &cli.read {
+        return Ok((Source::open_file(path, cli.filter.as_deref())?, false));
+    }
+    if let Some(interface) = &cli.interface {
+        let filter = cli.filter.as_deref().unwrap_or("tcp");
+        return Ok((Source::open_live(interface, filter, cli.snaplen)?, true));
+    }
+    Cli::command()
+        .error(
+            clap::error::ErrorKind::MissingRequiredArgument,
+            "give a capture file with -r FILE or an interface with -i IFACE (-D lists them)",
+        )
+        .exit()
+}
+
+/// tcpdump's closing counters, for live capture.
+fn report_live(summary: &RunSummary) {
+    if let Some(live) = summary.live {
+        eprintln!(
+            "{} packets captured\n{} packets received by filter\n{} packets dropped by kernel",
+            summary.packets, live.received, live.dropped
+        );
+        if live.if_dropped > 0 {
+            eprintln!("{} packets dropped by interface", live.if_dropped);
+        }
+    }
+}

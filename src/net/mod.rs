@@ -1,14 +1,59 @@
 //! Link, IP and TCP decoding: from a captured frame to a [`TcpSegment`] borrowing the payload.
 //!
-//! PLACEHOLDER: decoding to be implemented. The types below are the contract.
+//! Link headers are read here ([`link`]); IP (with IPv6 extension headers) and TCP are sliced by
+//! etherparse's lax slicer, which keeps what a truncated frame holds. TCP inside GTP-U tunnels
+//! (mobile core captures) is decapsulated ([`gtp`]). Nothing here allocates or panics: a frame
+//! that does not parse becomes [`Decoded::Malformed`] with the reason.
+
+mod gtp;
+mod ip;
+mod link;
 
 use std::net::SocketAddr;
+
+pub use ip::decode_ip;
+pub use link::decode_frame;
 
 /// A pcap link-layer type (LINKTYPE_* / DLT_* value). Open: unknown values are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LinkType(pub u32);
 
 impl LinkType {
+    /// True for the link types [`decode_frame`] understands.
+    pub fn is_supported(self) -> bool {
+        matches!(
+            self,
+            Self::NULL
+                | Self::ETHERNET
+                | Self::RAW_DLT12
+                | Self::RAW_DLT14
+                | Self::RAW
+                | Self::LOOP
+                | Self::LINUX_SLL
+                | Self::IPV4
+                | Self::IPV6
+                | Self::LINUX_SLL2
+        )
+    }
+
+    /// The usual name of the link type, for messages.
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "NULL",
+            1 => "EN10MB (Ethernet)",
+            12 | 14 | 101 => "RAW",
+            108 => "LOOP",
+            113 => "LINUX_SLL",
+            147..=162 => "USER",
+            228 => "IPV4",
+            229 => "IPV6",
+            276 => "LINUX_SLL2",
+            105 => "IEEE802_11",
+            127 => "IEEE802_11_RADIOTAP",
+            _ => "unknown",
+        }
+    }
+
     /// BSD loopback (DLT_NULL): 4-byte host-order address family.
     pub const NULL: Self = Self(0);
     /// Ethernet (DLT_EN10MB).
@@ -63,4 +108,17 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
     /// Payload bytes the IP header announced but the capture does not hold (snap length).
     pub missing: u32,
+}
+
+/// What a captured frame turned out to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded<'a> {
+    /// A TCP segment.
+    Tcp(TcpSegment<'a>),
+    /// Something that is not TCP over IP (ARP, UDP, ICMP, …): skipped.
+    NotTcp,
+    /// An IP fragment: fragments are not reassembled, so its TCP content is not seen.
+    Fragment,
+    /// A frame too short or inconsistent for its headers: the reason.
+    Malformed(&'static str),
 }

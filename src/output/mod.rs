@@ -1,6 +1,7 @@
-//! Event sinks: NDJSON, readable text, one-line descriptions.
+//! Event sinks: NDJSON, readable text, one-line descriptions, the TCP flow list.
 
 pub mod describe;
+pub mod flows;
 pub mod json;
 pub mod line;
 pub mod text;

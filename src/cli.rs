@@ -1,0 +1,96 @@
+//! The command line, defined once with clap: parsing, `--help`, completions and the man page.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  rtmpscope -r capture.pcapng                    one readable line per RTMP message
+  rtmpscope -r capture.pcap --json | jq .        one JSON object per event
+  rtmpscope -r capture.pcap --port 8935          also decode server port 8935 as RTMP
+  tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
+  sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
+  rtmpscope -r capture.pcap --flows              list the TCP connections only";
+
+/// Watches RTMP traffic and explains it.
+#[derive(Debug, Parser)]
+#[command(name = "rtmpscope", version, about, after_help = EXAMPLES)]
+#[command(group(ArgGroup::new("source").args(["read", "interface"])))]
+pub struct Cli {
+    /// Read packets from a pcap or pcapng file ('-' for standard input).
+    #[arg(short = 'r', long = "read", value_name = "FILE")]
+    pub read: Option<PathBuf>,
+
+    /// Capture live on this interface (needs root or CAP_NET_RAW + CAP_NET_ADMIN).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// BPF capture filter (live default: "tcp"; applied to files too, as tcpdump -r does).
+    #[arg(short = 'f', long = "filter", value_name = "BPF")]
+    pub filter: Option<String>,
+
+    /// Live snap length in bytes.
+    #[arg(
+        short = 's',
+        long = "snaplen",
+        value_name = "BYTES",
+        default_value_t = 262_144
+    )]
+    pub snaplen: i32,
+
+    /// Stop after this many packets.
+    #[arg(short = 'c', long = "count", value_name = "N")]
+    pub count: Option<u64>,
+
+    /// List the interfaces live capture can use, and exit.
+    #[arg(short = 'D', long = "list-interfaces")]
+    pub list_interfaces: bool,
+
+    /// Write one JSON object per event (NDJSON) instead of readable lines.
+    #[arg(long, conflicts_with = "flows")]
+    pub json: bool,
+
+    /// List TCP connections (bytes, gaps, how they ended) instead of decoding RTMP.
+    #[arg(long)]
+    pub flows: bool,
+
+    /// Decode connections to this server port as RTMP whatever they start with (repeatable).
+    #[arg(long = "port", value_name = "PORT")]
+    pub ports: Vec<u16>,
+
+    /// Print a shell completion script and exit.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<Shell>,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long)]
+    pub man: bool,
+}
+
+/// Shells a completion script can be generated for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// Elvish.
+    Elvish,
+    /// PowerShell.
+    Powershell,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(shell: Shell) -> Self {
+        match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+            Shell::Elvish => clap_complete::Shell::Elvish,
+            Shell::Powershell => clap_complete::Shell::PowerShell,
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The packet loop: source → link/IP/TCP → reassembly → a [`StreamSink`].
+//!
+//! The loop allocates nothing per packet. It stops at the end of the input, after `-c` packets,
+//! or when the stop flag is raised (Ctrl-C, a closed output); in every case it then flushes the
+//! reassembler, so everything decoded so far reaches the sink.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::capture::{LiveStats, Next, Source};
+use crate::event::{Notice, PacketMeta};
+use crate::net::{decode_frame, Decoded};
+use crate::reassembly::{Reassembler, StreamSink};
+
+/// Files larger than this get a progress bar (when stderr is a terminal).
+const PROGRESS_MIN_BYTES: u64 = 32 << 20;
+/// Per-packet record overhead assumed for progress (pcap's record header).
+const RECORD_OVERHEAD: u64 = 16;
+/// Malformed frames reported one by one before they are only counted.
+const MAX_MALFORMED_NOTICES: u64 = 20;
+/// How long the loop sleeps when a live source has nothing ready.
+const IDLE_SLEEP: Duration = Duration::from_millis(1);
+
+/// How the loop runs.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Stop after this many packets.
+    pub count: Option<u64>,
+    /// Raised to stop early (Ctrl-C, output closed).
+    pub stop: Arc<AtomicBool>,
+    /// Show a progress bar for large files.
+    pub progress: bool,
+}
+
+/// What the loop saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Packets read.
+    pub packets: u64,
+    /// Bytes captured.
+    pub bytes: u64,
+    /// TCP segments decoded.
+    pub tcp_segments: u64,
+    /// Frames that were not TCP over IP.
+    pub not_tcp: u64,
+    /// IP fragments (not reassembled).
+    pub fragments: u64,
+    /// Frames too short or inconsistent for their headers.
+    pub malformed: u64,
+    /// The loop stopped on the stop flag.
+    pub interrupted: bool,
+    /// The link type is not supported, so no packet was decoded.
+    pub unsupported_link: bool,
+    /// libpcap's counters, for live capture.
+    pub live: Option<LiveStats>,
+}
+
+/// Runs `source` through `reassembler` into `sink` until the input ends or the loop is stopped.
+pub fn run(
+    source: &mut Source,
+    reassembler: &mut Reassembler,
+    sink: &mut impl StreamSink,
+    options: &RunOptions,
+) -> RunSummary {
+    let mut summary = RunSummary::default();
+    let link = source.link_type();
+    if !link.is_supported() {
+        sink.notice(&Notice {
+            frame: None,
+            time: None,
+            code: "unsupported_link_type",
+            message: format!(
+                "link type {} ({}) is not supported; skipping this capture",
+                link.0,
+                link.name()
+            ),
+        });
+        summary.unsupported_link = true;
+        return summary;
+    }
+    let progress = progress_bar(source, options);
+    let mut last = PacketMeta::default();
+    loop {
+        if options.stop.load(Ordering::Relaxed) {
+            summary.interrupted = true;
+            break;
+        }
+        if options.count.is_some_and(|count| summary.packets >= count) {
+            break;
+        }
+        let packet = match source.next_packet() {
+            Next::Packet(packet) => packet,
+            Next::Idle => {
+                std::thread::sleep(IDLE_SLEEP);
+                continue;
+            }
+            Next::End => break,
+            Next::Broken(detail) => {
+                sink.notice(&Notice {
+                    frame: Some(summary.packets),
+                    time: Some(last.time),
+                    code: "capture_file_truncated",
+                    message: format!(
+                        "the capture breaks off after frame {}: {detail}",
+                        summary.packets
+                    ),
+                });
+                break;
+            }
+        };
+        summary.packets += 1;
+        summary.bytes += packet.data.len() as u64;
+        last = PacketMeta {
+            frame: summary.packets,
+            time: packet.time,
+        };
+        if let Some(bar) = &progress {
+            bar.inc(packet.data.len() as u64 + RECORD_OVERHEAD);
+        }
+        match decode_frame(link, packet.data) {
+            Decoded::Tcp(segment) => {
+                summary.tcp_segments += 1;
+                reassembler.process(&last, &segment, sink);
+            }
+            Decoded::NotTcp => summary.not_tcp += 1,
+            Decoded::Fragment => {
+                summary.fragments += 1;
+                if summary.fragments == 1 {
+                    notice_frame(
+                        sink,
+                        &last,
+                        "ip_fragment",
+                        "IP fragments are not reassembled; TCP data inside them is not seen".into(),
+                    );
+                }
+            }
+            Decoded::Malformed(reason) => {
+                summary.malformed += 1;
+                if summary.malformed <= MAX_MALFORMED_NOTICES {
+                    notice_frame(
+                        sink,
+                        &last,
+                        "malformed_frame",
+                        format!("{reason} ({} bytes captured)", packet.data.len()),
+                    );
+                }
+            }
+        }
+    }
+    if summary.malformed > MAX_MALFORMED_NOTICES {
+        notice_frame(
+            sink,
+            &last,
+            "malformed_frame",
+            format!(
+                "{} malformed frames in all; only the first {MAX_MALFORMED_NOTICES} were reported",
+                summary.malformed
+            ),
+        );
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    reassembler.finish(&last, sink);
+    summary.live = source.live_stats();
+    summary
+}
+
+fn notice_frame(
+    sink: &mut impl StreamSink,
+    meta: &PacketMeta,
+    code: &'static str,
+    message: String,
+) {
+    sink.notice(&Notice {
+        frame: Some(meta.frame),
+        time: Some(meta.time),
+        code,
+        message,
+    });
+}
+
+/// A progress bar on stderr for a large file, when asked for.
+fn progress_bar(source: &Source, options: &RunOptions) -> Option<ProgressBar> {
+    let size = source
+        .file_size()
+        .filter(|&size| size >= PROGRESS_MIN_BYTES)?;
+    if !options.progress {
+        return None;
+    }
+    let bar = ProgressBar::new(size);
+    let style =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
