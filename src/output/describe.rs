@@ -7,7 +7,7 @@ use std::fmt::{self, Display, Formatter};
 
 use crate::event::{Event, EventKind};
 use crate::rtmp::amf::AmfValue;
-use crate::rtmp::media::{AudioHeader, VideoHeader};
+use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
 
 /// How many characters of a string argument a summary shows before eliding.
@@ -69,24 +69,6 @@ impl Display for MessageSummary<'_> {
         if let Some(error) = &message.decode_error {
             write!(f, " [decode error: {error}]")?;
         }
-        Ok(())
-    }
-}
-
-/// The audio tag header in a few words. PLACEHOLDER until the media headers land.
-struct AudioSummary<'a>(&'a AudioHeader);
-
-impl Display for AudioSummary<'_> {
-    fn fmt(&self, _f: &mut Formatter<'_>) -> fmt::Result {
-        Ok(())
-    }
-}
-
-/// The video tag header in a few words. PLACEHOLDER until the media headers land.
-struct VideoSummary<'a>(&'a VideoHeader);
-
-impl Display for VideoSummary<'_> {
-    fn fmt(&self, _f: &mut Formatter<'_>) -> fmt::Result {
         Ok(())
     }
 }
@@ -233,7 +215,7 @@ impl Display for EventSummary<'_, '_> {
                 }
                 write!(f, " detected by {}", start.detected_by)
             }
-            EventKind::Handshake(_summary) => write!(f, "Handshake"),
+            EventKind::Handshake(summary) => write!(f, "Handshake {summary}"),
             EventKind::Message(message) => MessageSummary(&message.message).fmt(f),
             EventKind::Gap(gap) => write!(f, "GAP: {} bytes lost ({:?})", gap.bytes, gap.reason),
             EventKind::Warning(warning) => {

@@ -1,1 +1,365 @@
-//! AMF3 decoding. PLACEHOLDER: to be implemented.
+//! AMF3 decoding (Adobe's AMF3 specification): every type, with the string, object and traits
+//! reference tables.
+//!
+//! Object references (and references to arrays, dates, XML, byte arrays, vectors,
+//! dictionaries) are kept as [`AmfValue::Reference`] rather than expanded, so cycles and
+//! fan-out cannot blow up; string and traits references are resolved, because the data cannot
+//! be read without them, and string expansion is bounded.
+//!
+//! Externalizable objects carry a class-specific body. Two classes Flex uses everywhere,
+//! `flex.messaging.io.ArrayCollection` and `flex.messaging.io.ObjectProxy`, wrap exactly one
+//! AMF3 value: they decode as a typed object with that value under the property `source`.
+//! Any other externalizable class stops the decode with [`AmfError::Externalizable`].
+
+use crate::rtmp::amf::{AmfLimits, AmfValue, Properties, VectorKind};
+use crate::rtmp::amf_decoder::{AmfDecoder, Traits};
+use crate::rtmp::amf_error::AmfError;
+
+/// AMF3 type markers.
+mod marker {
+    pub const UNDEFINED: u8 = 0x00;
+    pub const NULL: u8 = 0x01;
+    pub const FALSE: u8 = 0x02;
+    pub const TRUE: u8 = 0x03;
+    pub const INTEGER: u8 = 0x04;
+    pub const DOUBLE: u8 = 0x05;
+    pub const STRING: u8 = 0x06;
+    pub const XML_DOCUMENT: u8 = 0x07;
+    pub const DATE: u8 = 0x08;
+    pub const ARRAY: u8 = 0x09;
+    pub const OBJECT: u8 = 0x0A;
+    pub const XML: u8 = 0x0B;
+    pub const BYTE_ARRAY: u8 = 0x0C;
+    pub const VECTOR_INT: u8 = 0x0D;
+    pub const VECTOR_UINT: u8 = 0x0E;
+    pub const VECTOR_DOUBLE: u8 = 0x0F;
+    pub const VECTOR_OBJECT: u8 = 0x10;
+    pub const DICTIONARY: u8 = 0x11;
+}
+
+/// Externalizable classes whose body is a single AMF3 value.
+const WRAPPER_CLASSES: [&str; 2] = [
+    "flex.messaging.io.ArrayCollection",
+    "flex.messaging.io.ObjectProxy",
+];
+
+/// Decodes AMF3 values until the bytes end.
+pub fn decode_values(bytes: &[u8], limits: &AmfLimits) -> (Vec<AmfValue>, Option<AmfError>) {
+    let mut decoder = AmfDecoder::new(bytes, limits);
+    let mut values = Vec::new();
+    while !decoder.is_done() {
+        match decoder.amf3_value(1) {
+            Ok(value) => values.push(value),
+            Err(error) => return (values, Some(error)),
+        }
+    }
+    (values, None)
+}
+
+/// A U29 header: either a reference (low bit 0) to a table index, or an inline value.
+enum Header {
+    Reference(u32),
+    Inline(u32),
+}
+
+impl AmfDecoder<'_> {
+    /// One AMF3 value at nesting `depth`.
+    pub fn amf3_value(&mut self, depth: usize) -> Result<AmfValue, AmfError> {
+        self.enter(depth)?;
+        let offset = self.position();
+        let marker = self.field("AMF3 type marker", 1, |r| r.u8())?;
+        Ok(match marker {
+            marker::UNDEFINED => AmfValue::Undefined,
+            marker::NULL => AmfValue::Null,
+            marker::FALSE => AmfValue::Boolean(false),
+            marker::TRUE => AmfValue::Boolean(true),
+            marker::INTEGER => {
+                // 29-bit two's complement.
+                let raw = self.u29()?;
+                AmfValue::Integer(((raw << 3) as i32) >> 3)
+            }
+            marker::DOUBLE => AmfValue::Number(self.field("AMF3 double", 8, |r| r.be_f64())?),
+            marker::STRING => AmfValue::String(self.amf3_string()?),
+            marker::XML_DOCUMENT => {
+                self.object_like(|d, n| Ok(AmfValue::XmlDocument(d.text(n, "AMF3 XML document")?)))?
+            }
+            marker::XML => self.object_like(|d, n| Ok(AmfValue::Xml(d.text(n, "AMF3 XML")?)))?,
+            marker::DATE => match self.header()? {
+                Header::Reference(index) => self.object_reference(index)?,
+                Header::Inline(_) => {
+                    self.objects += 1;
+                    let millis = self.field("AMF3 date", 8, |r| r.be_f64())?;
+                    AmfValue::Date {
+                        millis,
+                        timezone: None,
+                    }
+                }
+            },
+            marker::BYTE_ARRAY => self.object_like(|d, n| {
+                Ok(AmfValue::ByteArray(d.bytes(n, "AMF3 byte array")?.to_vec()))
+            })?,
+            marker::ARRAY => self.array(depth)?,
+            marker::OBJECT => self.object(depth)?,
+            marker::VECTOR_INT => self.vector(VectorKind::Int, depth)?,
+            marker::VECTOR_UINT => self.vector(VectorKind::Uint, depth)?,
+            marker::VECTOR_DOUBLE => self.vector(VectorKind::Double, depth)?,
+            marker::VECTOR_OBJECT => self.vector(VectorKind::Object, depth)?,
+            marker::DICTIONARY => self.dictionary(depth)?,
+            _ => {
+                return Err(AmfError::UnknownMarker {
+                    version: 3,
+                    marker,
+                    offset,
+                })
+            }
+        })
+    }
+
+    /// A variable-length unsigned 29-bit integer.
+    fn u29(&mut self) -> Result<u32, AmfError> {
+        let mut value: u32 = 0;
+        for index in 0..4 {
+            let byte = self.field("AMF3 U29 integer", 1, |r| r.u8())?;
+            if index == 3 {
+                return Ok((value << 8) | u32::from(byte));
+            }
+            value = (value << 7) | u32::from(byte & 0x7F);
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        Ok(value)
+    }
+
+    fn header(&mut self) -> Result<Header, AmfError> {
+        let raw = self.u29()?;
+        Ok(if raw & 1 == 0 {
+            Header::Reference(raw >> 1)
+        } else {
+            Header::Inline(raw >> 1)
+        })
+    }
+
+    /// A string, inline or by reference.
+    pub(crate) fn amf3_string(&mut self) -> Result<String, AmfError> {
+        let offset = self.position();
+        match self.header()? {
+            Header::Reference(index) => {
+                let entries = self.strings.len();
+                let text = usize::try_from(index)
+                    .ok()
+                    .and_then(|i| self.strings.get(i))
+                    .cloned()
+                    .ok_or(AmfError::BadReference {
+                        table: "string",
+                        index,
+                        entries,
+                        offset,
+                    })?;
+                self.spend_reference(text.len())?;
+                Ok(text)
+            }
+            Header::Inline(length) => {
+                let text = self.text(length as usize, "AMF3 string")?;
+                if !text.is_empty() {
+                    self.strings.push(text.clone());
+                }
+                Ok(text)
+            }
+        }
+    }
+
+    fn object_reference(&self, index: u32) -> Result<AmfValue, AmfError> {
+        if (index as usize) < self.objects {
+            Ok(AmfValue::Reference(index))
+        } else {
+            Err(AmfError::BadReference {
+                table: "object",
+                index,
+                entries: self.objects,
+                offset: self.position(),
+            })
+        }
+    }
+
+    /// A value whose header is a reference or a byte length (XML, XML document, byte array).
+    fn object_like(
+        &mut self,
+        read: impl FnOnce(&mut Self, usize) -> Result<AmfValue, AmfError>,
+    ) -> Result<AmfValue, AmfError> {
+        match self.header()? {
+            Header::Reference(index) => self.object_reference(index),
+            Header::Inline(length) => {
+                self.objects += 1;
+                read(self, length as usize)
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<AmfValue, AmfError> {
+        let dense_count = match self.header()? {
+            Header::Reference(index) => return self.object_reference(index),
+            Header::Inline(count) => count,
+        };
+        self.objects += 1;
+        let assoc = self.dynamic_properties(depth)?;
+        let mut dense = Vec::new();
+        for _ in 0..dense_count {
+            dense.push(self.amf3_value(depth + 1)?);
+        }
+        Ok(if assoc.is_empty() {
+            AmfValue::StrictArray(dense)
+        } else {
+            AmfValue::MixedArray { dense, assoc }
+        })
+    }
+
+    /// Name/value pairs until the empty name.
+    fn dynamic_properties(&mut self, depth: usize) -> Result<Properties, AmfError> {
+        let mut properties = Vec::new();
+        loop {
+            let name = self.amf3_string()?;
+            if name.is_empty() {
+                return Ok(properties);
+            }
+            let value = self.amf3_value(depth + 1)?;
+            properties.push((name, value));
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<AmfValue, AmfError> {
+        let offset = self.position();
+        let raw = match self.header()? {
+            Header::Reference(index) => return self.object_reference(index),
+            Header::Inline(raw) => raw,
+        };
+        let traits = self.traits(raw, offset)?;
+        self.objects += 1;
+        if traits.externalizable {
+            return self.externalizable(traits.class, depth, offset);
+        }
+        let mut properties = Vec::new();
+        for name in &traits.sealed {
+            let value = self.amf3_value(depth + 1)?;
+            properties.push((name.clone(), value));
+        }
+        if traits.dynamic {
+            properties.extend(self.dynamic_properties(depth)?);
+        }
+        Ok(if traits.class.is_empty() {
+            AmfValue::Object(properties)
+        } else {
+            AmfValue::TypedObject {
+                class: traits.class,
+                properties,
+            }
+        })
+    }
+
+    /// The traits of an object: by reference, or inline (then added to the table).
+    /// `raw` is the object header without its reference bit.
+    fn traits(&mut self, raw: u32, offset: usize) -> Result<Traits, AmfError> {
+        if raw & 1 == 0 {
+            let index = raw >> 1;
+            let entries = self.traits.len();
+            return self
+                .traits
+                .get(index as usize)
+                .cloned()
+                .ok_or(AmfError::BadReference {
+                    table: "traits",
+                    index,
+                    entries,
+                    offset,
+                });
+        }
+        let externalizable = raw & 2 != 0;
+        let dynamic = raw & 4 != 0;
+        let sealed_count = raw >> 3;
+        let class = self.amf3_string()?;
+        let mut sealed = Vec::new();
+        for _ in 0..sealed_count {
+            sealed.push(self.amf3_string()?);
+        }
+        let traits = Traits {
+            class,
+            sealed,
+            dynamic,
+            externalizable,
+        };
+        self.traits.push(traits.clone());
+        Ok(traits)
+    }
+
+    fn externalizable(
+        &mut self,
+        class: String,
+        depth: usize,
+        offset: usize,
+    ) -> Result<AmfValue, AmfError> {
+        if WRAPPER_CLASSES.contains(&class.as_str()) {
+            let source = self.amf3_value(depth + 1)?;
+            return Ok(AmfValue::TypedObject {
+                class,
+                properties: vec![("source".into(), source)],
+            });
+        }
+        Err(AmfError::Externalizable { class, offset })
+    }
+
+    fn vector(&mut self, kind: VectorKind, depth: usize) -> Result<AmfValue, AmfError> {
+        let count = match self.header()? {
+            Header::Reference(index) => return self.object_reference(index),
+            Header::Inline(count) => count,
+        };
+        self.objects += 1;
+        let fixed = self.field("AMF3 vector fixed flag", 1, |r| r.u8())? != 0;
+        let class = match kind {
+            VectorKind::Object => Some(self.amf3_string()?),
+            _ => None,
+        };
+        let mut items = Vec::new();
+        for _ in 0..count {
+            let item = match kind {
+                VectorKind::Int => {
+                    AmfValue::Integer(self.field("AMF3 vector int", 4, |r| r.be_i32())?)
+                }
+                VectorKind::Uint => {
+                    AmfValue::Number(f64::from(
+                        self.field("AMF3 vector uint", 4, |r| r.be_u32())?,
+                    ))
+                }
+                VectorKind::Double => {
+                    AmfValue::Number(self.field("AMF3 vector double", 8, |r| r.be_f64())?)
+                }
+                VectorKind::Object => self.amf3_value(depth + 1)?,
+            };
+            if kind != VectorKind::Object {
+                self.enter(depth + 1)?;
+            }
+            items.push(item);
+        }
+        Ok(AmfValue::Vector {
+            kind,
+            fixed,
+            class,
+            items,
+        })
+    }
+
+    fn dictionary(&mut self, depth: usize) -> Result<AmfValue, AmfError> {
+        let count = match self.header()? {
+            Header::Reference(index) => return self.object_reference(index),
+            Header::Inline(count) => count,
+        };
+        self.objects += 1;
+        let weak_keys = self.field("AMF3 dictionary weak-keys flag", 1, |r| r.u8())? != 0;
+        let mut entries = Vec::new();
+        for _ in 0..count {
+            let key = self.amf3_value(depth + 1)?;
+            let value = self.amf3_value(depth + 1)?;
+            entries.push((key, value));
+        }
+        Ok(AmfValue::Dictionary { weak_keys, entries })
+    }
+}

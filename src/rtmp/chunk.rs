@@ -1,8 +1,41 @@
 //! The chunk stream demultiplexer: one per direction, turning chunks into whole messages.
 //!
-//! PLACEHOLDER: to be implemented. The types and signatures below are the contract.
+//! Parsing is peek-then-commit: a chunk header is parsed from the bytes at hand and consumed
+//! only when it is whole; a header split across `feed` calls is carried over (at most
+//! [`MAX_HEADER_LEN`] bytes). Payload bytes are appended to the chunk stream's partial message
+//! as they arrive, so any split of the input gives the same messages.
+//!
+//! Extended timestamps on format-3 chunks: the specification repeats the 4 bytes on every
+//! format-3 chunk whose stream last used an extended timestamp, but some senders omit them.
+//! Rule: on such a chunk, the 4 bytes are taken as the repeated timestamp when they equal the
+//! stream's stored extended value, and as payload otherwise.
+//!
+//! Resynchronisation (after a gap, or for a capture that starts mid-stream): the position in
+//! the chunk stream is unknown, so bytes are held (up to [`RESYNC_WINDOW`]) and searched for a
+//! format-0 header whose fields are plausible (a defined type id, a length that fits the type,
+//! a small message stream id, an AMF body that starts like one) and whose following chunk
+//! header, one chunk later, is plausible too. The chunk size, unknown after a mid-stream start,
+//! is taken from the first of [`CHUNK_SIZE_GUESSES`] that makes the following header line up.
+//! Every chunk stream's state is forgotten at a resync: a format-1/2/3 chunk on a stream with
+//! no format-0 header since is not trusted and restarts the search.
 
-use crate::rtmp::message::MessageHeader;
+use std::collections::BTreeMap;
+
+use crate::rtmp::message::{MessageHeader, MessageTypeId};
+use crate::rtmp::reader::Reader;
+
+/// Longest chunk header: 3-byte basic header, 11-byte message header, 4-byte extended timestamp.
+pub const MAX_HEADER_LEN: usize = 18;
+/// Most bytes held while searching for a chunk boundary; older ones are skipped.
+pub const RESYNC_WINDOW: usize = 256 << 10;
+/// Chunk sizes tried, in order, after a mid-stream start (the current one first).
+const CHUNK_SIZE_GUESSES: [u32; 8] = [128, 4096, 4000, 60000, 8192, 1024, 65536, 1400];
+/// The largest message an RTMP header can announce; a larger chunk size changes nothing.
+const MAX_MESSAGE_LEN: u32 = 0xFF_FFFF;
+/// The timestamp field value that announces an extended timestamp.
+const EXTENDED_TIMESTAMP: u32 = 0xFF_FFFF;
+/// Partial-message buffers larger than this are released after use, not kept for reuse.
+const MAX_REUSED_BUFFER: usize = 1 << 20;
 
 /// Settings of the chunk demultiplexer. Every bound is named; hitting one is a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,7 +44,7 @@ pub struct ChunkConfig {
     pub keep_media_payloads: bool,
     /// How many leading bytes of an audio/video body are kept when whole payloads are not.
     pub media_prefix_bytes: usize,
-    /// Most chunk streams with a partial message at once, per direction.
+    /// Most chunk streams tracked at once, per direction.
     pub max_chunk_streams: usize,
     /// Most bytes held in partial messages, per direction.
     pub max_partial_bytes: usize,
@@ -38,8 +71,7 @@ pub enum ChunkEvent<'a> {
         header: MessageHeader,
         /// The body bytes kept.
         payload: &'a [u8],
-        /// True for messages decoded after a gap or a mid-stream start, before the
-        /// demultiplexer has seen a format-0 header on that chunk stream.
+        /// True for the first message of each chunk stream after a resynchronisation.
         recovered: bool,
     },
     /// Something looked wrong (implausible header, limit hit, abort of an unknown stream).
@@ -51,37 +83,655 @@ pub enum ChunkEvent<'a> {
     },
 }
 
-/// One direction's chunk stream state. PLACEHOLDER.
+/// The message being assembled on a chunk stream (its kept bytes are in the stream's buffer).
+#[derive(Debug, Default, Clone, Copy)]
+struct Partial {
+    /// Payload bytes received so far (kept or not).
+    received: u32,
+    /// Too big for the partial-message budget: bytes are consumed, not kept, and no message
+    /// is emitted.
+    discarding: bool,
+}
+
+/// Per chunk stream state.
 #[derive(Debug, Default)]
+struct ChunkStream {
+    /// The last header, with the absolute timestamp of the last message.
+    header: MessageHeader,
+    /// The last timestamp delta (repeated by format-3 chunks that start a message).
+    delta: u32,
+    /// The last format 0/1/2 header used an extended timestamp: its value.
+    extended: Option<u32>,
+    /// A message is in progress.
+    partial: Option<Partial>,
+    /// The kept bytes of the message in progress; reused from message to message.
+    buffer: Vec<u8>,
+    /// The next message is the first since a resynchronisation.
+    recovered: bool,
+}
+
+/// A parsed chunk header.
+#[derive(Debug, Clone, Copy)]
+struct ChunkHeader {
+    csid: u32,
+    fmt: u8,
+    /// Header length in bytes.
+    len: usize,
+    /// Fields present by format: timestamp or delta, length, type, stream id.
+    timestamp: Option<u32>,
+    length: Option<u32>,
+    type_id: Option<u8>,
+    msid: Option<u32>,
+    /// An extended timestamp was present (its value is in `timestamp`).
+    extended: bool,
+}
+
+/// Why a header could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderProblem {
+    /// More bytes are needed.
+    Incomplete,
+    /// A format 1/2/3 chunk on a stream with no known header.
+    UnknownStream(u32),
+}
+
+/// One direction's chunk stream state.
+#[derive(Debug)]
 pub struct ChunkDemuxer {
     config: ChunkConfig,
+    chunk_size: u32,
+    streams: BTreeMap<u32, ChunkStream>,
+    /// The chunk whose payload is being read: its stream and the payload bytes still due.
+    in_chunk: Option<(u32, u32)>,
+    /// Header bytes carried over from the previous `feed`.
+    pending: Vec<u8>,
+    /// Bytes held while searching for a chunk boundary; `None` when in sync.
+    resync: Option<Vec<u8>>,
+    /// The chunk size is a guess (mid-stream start, no Set Chunk Size seen).
+    chunk_size_unknown: bool,
+    /// The stream was resynchronised: the first message of each chunk stream is `recovered`.
+    after_resync: bool,
+    partial_bytes: usize,
+}
+
+impl Default for ChunkDemuxer {
+    fn default() -> Self {
+        ChunkDemuxer::new(ChunkConfig::default())
+    }
 }
 
 impl ChunkDemuxer {
     /// A demultiplexer at the start of a chunk stream (right after the handshake).
     pub fn new(config: ChunkConfig) -> Self {
-        ChunkDemuxer { config }
+        ChunkDemuxer {
+            config,
+            chunk_size: 128,
+            streams: BTreeMap::new(),
+            in_chunk: None,
+            pending: Vec::new(),
+            resync: None,
+            chunk_size_unknown: false,
+            after_resync: false,
+            partial_bytes: 0,
+        }
     }
 
     /// A demultiplexer for a stream whose start was not captured: it first searches for a
     /// plausible chunk header and reports what it skipped.
     pub fn mid_stream(config: ChunkConfig) -> Self {
-        ChunkDemuxer { config }
+        let mut demuxer = ChunkDemuxer::new(config);
+        demuxer.resync = Some(Vec::new());
+        demuxer.chunk_size_unknown = true;
+        demuxer
+    }
+
+    /// The current maximum chunk size of this direction.
+    pub fn chunk_size(&self) -> u32 {
+        self.chunk_size
     }
 
     /// Feeds the next bytes of the direction, in any pieces.
     pub fn feed(&mut self, bytes: &[u8], on_event: &mut impl FnMut(ChunkEvent<'_>)) {
-        let _ = (bytes, on_event, self.config);
+        if let Some(held) = self.resync.as_mut() {
+            held.extend_from_slice(bytes);
+            self.search(on_event);
+            return;
+        }
+        self.feed_synced(bytes, on_event);
     }
 
     /// `bytes` of this direction were lost: drops partial messages (never emits a message
     /// built across the gap) and resynchronises.
     pub fn gap(&mut self, bytes: u64, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
-        let _ = (bytes, on_event);
+        let dropped = self
+            .streams
+            .values()
+            .filter(|s| s.partial.is_some())
+            .count();
+        if dropped > 0 {
+            on_event(ChunkEvent::Warning {
+                code: "chunk_gap_dropped_messages",
+                message: format!(
+                    "{dropped} partial message(s) dropped: {bytes} bytes of the stream were lost"
+                ),
+            });
+        }
+        self.enter_resync(Vec::new());
     }
 
-    /// The current maximum chunk size of this direction.
-    pub fn chunk_size(&self) -> u32 {
-        128
+    /// Forgets all chunk stream state and starts searching `held` for a chunk boundary.
+    fn enter_resync(&mut self, held: Vec<u8>) {
+        self.streams.clear();
+        self.in_chunk = None;
+        self.pending.clear();
+        self.partial_bytes = 0;
+        self.after_resync = true;
+        self.resync = Some(held);
+    }
+
+    fn feed_synced(&mut self, mut input: &[u8], on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        loop {
+            if let Some((csid, due)) = self.in_chunk {
+                let take = usize::try_from(due).unwrap_or(usize::MAX).min(input.len());
+                let (now, rest) = input.split_at(take);
+                input = rest;
+                self.payload(csid, now, due, on_event);
+            }
+            if input.is_empty() {
+                return;
+            }
+            match self.next_header(input) {
+                Ok((header, from_input)) => {
+                    input = input.get(from_input..).unwrap_or_default();
+                    if let Some(direct) = self.start_chunk(header, input, on_event) {
+                        input = input.get(direct..).unwrap_or_default();
+                    }
+                }
+                Err(HeaderProblem::Incomplete) => {
+                    self.pending.extend_from_slice(input);
+                    return;
+                }
+                Err(HeaderProblem::UnknownStream(csid)) => {
+                    on_event(ChunkEvent::Warning {
+                        code: "chunk_unknown_stream",
+                        message: format!("a chunk continues chunk stream {csid}, whose header was never seen; searching for the next message boundary"),
+                    });
+                    let mut held = std::mem::take(&mut self.pending);
+                    held.extend_from_slice(input);
+                    self.enter_resync(held);
+                    self.search(on_event);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Parses the next header from the carried-over bytes plus `input`; returns it and how
+    /// many bytes of `input` it used.
+    fn next_header(&mut self, input: &[u8]) -> Result<(ChunkHeader, usize), HeaderProblem> {
+        if self.pending.is_empty() {
+            let header = self.parse_header(input)?;
+            return Ok((header, header.len));
+        }
+        let carried = self.pending.len();
+        let mut joined = [0u8; MAX_HEADER_LEN * 2];
+        let from_input = input.len().min(MAX_HEADER_LEN);
+        let total = carried + from_input;
+        let (head, tail) = joined.split_at_mut(carried);
+        head.copy_from_slice(&self.pending);
+        tail.get_mut(..from_input)
+            .unwrap_or_default()
+            .copy_from_slice(input.get(..from_input).unwrap_or_default());
+        let header = self.parse_header(joined.get(..total).unwrap_or_default())?;
+        self.pending.clear();
+        Ok((header, header.len.saturating_sub(carried)))
+    }
+
+    /// Parses a chunk header at the start of `bytes` (peek only).
+    fn parse_header(&self, bytes: &[u8]) -> Result<ChunkHeader, HeaderProblem> {
+        parse_header(bytes, &|csid| {
+            self.streams
+                .get(&csid)
+                .map(|s| (s.extended, s.partial.is_some()))
+        })
+    }
+
+    /// Applies a header to its chunk stream and starts reading its payload. When the whole
+    /// message is this one chunk and `input` holds it, it is emitted straight from `input`
+    /// (no copy) and the number of bytes used is returned.
+    fn start_chunk(
+        &mut self,
+        header: ChunkHeader,
+        input: &[u8],
+        on_event: &mut impl FnMut(ChunkEvent<'_>),
+    ) -> Option<usize> {
+        if !self.streams.contains_key(&header.csid) {
+            self.make_room(on_event);
+        }
+        let after_resync = self.after_resync;
+        let stream = self
+            .streams
+            .entry(header.csid)
+            .or_insert_with(|| ChunkStream {
+                recovered: after_resync,
+                ..ChunkStream::default()
+            });
+        let starts_message = stream.partial.is_none();
+        apply_header(stream, &header, starts_message);
+        let length = stream.header.length;
+        if starts_message {
+            stream.partial = Some(Partial::default());
+        }
+        let received = stream.partial.as_ref().map_or(0, |p| p.received);
+        let due = length.saturating_sub(received).min(self.chunk_size);
+        let direct = starts_message && due == length && input.len() >= due as usize;
+        if direct {
+            stream.partial = None;
+            let recovered = std::mem::take(&mut stream.recovered);
+            let message = stream.header;
+            let body = input.get(..due as usize).unwrap_or_default();
+            self.emit(message, body, recovered, on_event);
+            return Some(due as usize);
+        }
+        self.in_chunk = Some((header.csid, due));
+        if due == 0 {
+            self.payload(header.csid, &[], 0, on_event);
+        }
+        None
+    }
+
+    /// Frees a chunk stream slot when the table is full: one with no message in progress if
+    /// there is one, else the lowest-numbered (its partial message is dropped, with a warning).
+    fn make_room(&mut self, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        if self.streams.len() < self.config.max_chunk_streams.max(1) {
+            return;
+        }
+        let idle = self
+            .streams
+            .iter()
+            .find(|(_, s)| s.partial.is_none())
+            .map(|(csid, _)| *csid);
+        let victim = idle.or_else(|| self.streams.keys().next().copied());
+        if let Some(stream) = victim.and_then(|csid| self.streams.remove(&csid)) {
+            if stream.partial.is_some() {
+                self.partial_bytes = self.partial_bytes.saturating_sub(stream.buffer.len());
+                on_event(ChunkEvent::Warning {
+                    code: "chunk_streams_limit",
+                    message: format!("more than {} chunk streams at once; a partial message on chunk stream {} was dropped", self.config.max_chunk_streams, victim.unwrap_or(0)),
+                });
+            }
+        }
+    }
+
+    /// Consumes payload bytes of the current chunk; `due` is what the chunk still owes.
+    fn payload(
+        &mut self,
+        csid: u32,
+        bytes: &[u8],
+        due: u32,
+        on_event: &mut impl FnMut(ChunkEvent<'_>),
+    ) {
+        let remaining_in_chunk = due.saturating_sub(bytes.len() as u32);
+        self.in_chunk = (remaining_in_chunk > 0).then_some((csid, remaining_in_chunk));
+        let Some(stream) = self.streams.get_mut(&csid) else {
+            return;
+        };
+        let Some(partial) = stream.partial.as_mut() else {
+            return;
+        };
+        let keep_limit = if stream.header.type_id.is_media() && !self.config.keep_media_payloads {
+            self.config.media_prefix_bytes
+        } else {
+            usize::MAX
+        };
+        let room = keep_limit
+            .saturating_sub(stream.buffer.len())
+            .min(bytes.len());
+        if !partial.discarding
+            && self.partial_bytes.saturating_add(room) > self.config.max_partial_bytes
+        {
+            partial.discarding = true;
+            self.partial_bytes = self.partial_bytes.saturating_sub(stream.buffer.len());
+            stream.buffer = Vec::new();
+            on_event(ChunkEvent::Warning {
+                code: "chunk_partial_bytes_limit",
+                message: format!("a {}-byte message on chunk stream {csid} does not fit the {}-byte budget for partial messages; it is skipped", stream.header.length, self.config.max_partial_bytes),
+            });
+        }
+        if !partial.discarding {
+            stream
+                .buffer
+                .extend_from_slice(bytes.get(..room).unwrap_or_default());
+            self.partial_bytes += room;
+        }
+        partial.received = partial.received.saturating_add(bytes.len() as u32);
+        if partial.received < stream.header.length {
+            return;
+        }
+        // The message is complete: emit it from the stream's buffer, then give the buffer back
+        // for the next message (no allocation in steady state).
+        let discarding = partial.discarding;
+        stream.partial = None;
+        let recovered = std::mem::take(&mut stream.recovered);
+        let header = stream.header;
+        let mut buffer = std::mem::take(&mut stream.buffer);
+        self.partial_bytes = self.partial_bytes.saturating_sub(buffer.len());
+        if !discarding {
+            self.emit(header, &buffer, recovered, on_event);
+        }
+        buffer.clear();
+        if buffer.capacity() <= MAX_REUSED_BUFFER {
+            if let Some(stream) = self.streams.get_mut(&csid) {
+                stream.buffer = buffer;
+            }
+        }
+    }
+
+    /// Emits a complete message, first applying what it changes in this direction's state.
+    fn emit(
+        &mut self,
+        header: MessageHeader,
+        payload: &[u8],
+        recovered: bool,
+        on_event: &mut impl FnMut(ChunkEvent<'_>),
+    ) {
+        let prefix = if header.type_id.is_media() && !self.config.keep_media_payloads {
+            payload
+                .get(..self.config.media_prefix_bytes)
+                .unwrap_or(payload)
+        } else {
+            payload
+        };
+        match header.type_id {
+            MessageTypeId::SET_CHUNK_SIZE => self.set_chunk_size(payload, on_event),
+            MessageTypeId::ABORT => {
+                if let Some(csid) = Reader::new(payload).be_u32() {
+                    if let Some(stream) = self.streams.get_mut(&csid) {
+                        if stream.partial.take().is_some() {
+                            self.partial_bytes =
+                                self.partial_bytes.saturating_sub(stream.buffer.len());
+                            stream.buffer.clear();
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        on_event(ChunkEvent::Message {
+            header,
+            payload: prefix,
+            recovered,
+        });
+    }
+
+    fn set_chunk_size(&mut self, payload: &[u8], on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        let Some(raw) = Reader::new(payload).be_u32() else {
+            return;
+        };
+        let size = raw & 0x7FFF_FFFF;
+        if size == 0 {
+            on_event(ChunkEvent::Warning {
+                code: "chunk_size_invalid",
+                message: format!(
+                    "Set Chunk Size 0 ignored; the chunk size stays {}",
+                    self.chunk_size
+                ),
+            });
+            return;
+        }
+        // Larger than any message: every message is one chunk, as with the largest message.
+        self.chunk_size = size.min(MAX_MESSAGE_LEN);
+        self.chunk_size_unknown = false;
+    }
+
+    /// Searches the held bytes for a chunk boundary; on success, decodes from there.
+    fn search(&mut self, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        let Some(held) = self.resync.take() else {
+            return;
+        };
+        let guesses: Vec<u32> = if self.chunk_size_unknown {
+            std::iter::once(self.chunk_size)
+                .chain(CHUNK_SIZE_GUESSES)
+                .collect()
+        } else {
+            vec![self.chunk_size]
+        };
+        let mut position = 0;
+        while position < held.len() {
+            match find_boundary(held.get(position..).unwrap_or_default(), &guesses) {
+                Boundary::Found { skip, chunk_size } => {
+                    let start = position + skip;
+                    if start > 0 {
+                        on_event(ChunkEvent::Warning {
+                            code: "chunk_resync",
+                            message: format!(
+                                "skipped {start} bytes to find the next message boundary"
+                            ),
+                        });
+                    }
+                    self.chunk_size = chunk_size;
+                    self.feed_synced(held.get(start..).unwrap_or_default(), on_event);
+                    return;
+                }
+                Boundary::NeedMore { skip } => {
+                    position += skip;
+                    break;
+                }
+            }
+        }
+        // Not found yet: hold the unsearched tail, within the window.
+        let mut held = held;
+        let searched = position.min(held.len());
+        held.drain(..searched);
+        if held.len() > RESYNC_WINDOW {
+            let excess = held.len() - RESYNC_WINDOW;
+            held.drain(..excess);
+        }
+        self.resync = Some(held);
+    }
+}
+
+/// Reads a chunk header at the start of `bytes`. `known(csid)` tells, for a known chunk
+/// stream, its stored extended timestamp and whether a message is in progress.
+fn parse_header(
+    bytes: &[u8],
+    known: &dyn Fn(u32) -> Option<(Option<u32>, bool)>,
+) -> Result<ChunkHeader, HeaderProblem> {
+    let mut reader = Reader::new(bytes);
+    let first = reader.u8().ok_or(HeaderProblem::Incomplete)?;
+    let fmt = first >> 6;
+    let csid = match first & 0x3F {
+        0 => 64 + u32::from(reader.u8().ok_or(HeaderProblem::Incomplete)?),
+        1 => {
+            let low = reader.u8().ok_or(HeaderProblem::Incomplete)?;
+            let high = reader.u8().ok_or(HeaderProblem::Incomplete)?;
+            64 + u32::from(low) + 256 * u32::from(high)
+        }
+        id => u32::from(id),
+    };
+    let mut header = ChunkHeader {
+        csid,
+        fmt,
+        len: 0,
+        timestamp: None,
+        length: None,
+        type_id: None,
+        msid: None,
+        extended: false,
+    };
+    let stored = known(csid);
+    if fmt != 0 && stored.is_none() {
+        return Err(HeaderProblem::UnknownStream(csid));
+    }
+    if fmt <= 2 {
+        let stamp = reader.be_u24().ok_or(HeaderProblem::Incomplete)?;
+        header.timestamp = Some(stamp);
+        if fmt <= 1 {
+            header.length = Some(reader.be_u24().ok_or(HeaderProblem::Incomplete)?);
+            header.type_id = Some(reader.u8().ok_or(HeaderProblem::Incomplete)?);
+        }
+        if fmt == 0 {
+            header.msid = Some(reader.le_u32().ok_or(HeaderProblem::Incomplete)?);
+        }
+        if stamp == EXTENDED_TIMESTAMP {
+            header.timestamp = Some(reader.be_u32().ok_or(HeaderProblem::Incomplete)?);
+            header.extended = true;
+        }
+    } else if let Some((Some(extended), _)) = stored {
+        // Format 3 on a stream using extended timestamps: the 4 bytes may be repeated.
+        let mut peek = reader.clone();
+        if peek.be_u32().ok_or(HeaderProblem::Incomplete)? == extended {
+            reader = peek;
+            header.extended = true;
+        }
+    }
+    header.len = reader.position();
+    Ok(header)
+}
+
+/// Updates a chunk stream's header state from a chunk header.
+fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, starts_message: bool) {
+    if let Some(length) = header.length {
+        stream.header.length = length;
+    }
+    if let Some(type_id) = header.type_id {
+        stream.header.type_id = MessageTypeId(type_id);
+    }
+    if let Some(msid) = header.msid {
+        stream.header.msid = msid;
+    }
+    stream.header.csid = header.csid;
+    match (header.fmt, header.timestamp) {
+        (0, Some(timestamp)) => {
+            stream.header.timestamp = timestamp;
+            stream.delta = 0;
+        }
+        (_, Some(delta)) => {
+            stream.header.timestamp = stream.header.timestamp.wrapping_add(delta);
+            stream.delta = delta;
+        }
+        // Format 3 starting a new message repeats the previous delta.
+        (_, None) if starts_message => {
+            stream.header.timestamp = stream.header.timestamp.wrapping_add(stream.delta);
+        }
+        _ => {}
+    }
+    if header.fmt <= 2 {
+        stream.extended = header.extended.then_some(header.timestamp.unwrap_or(0));
+    }
+}
+
+/// The outcome of searching for a chunk boundary.
+enum Boundary {
+    /// A boundary at `skip`, with the chunk size that lines up.
+    Found { skip: usize, chunk_size: u32 },
+    /// None confirmed: the first `skip` bytes cannot start one; the rest need more bytes.
+    NeedMore { skip: usize },
+}
+
+/// Finds the first offset where a plausible format-0 header starts and the chunk after it
+/// lines up, for one of the chunk size guesses.
+fn find_boundary(bytes: &[u8], guesses: &[u32]) -> Boundary {
+    for skip in 0..bytes.len() {
+        let candidate = bytes.get(skip..).unwrap_or_default();
+        match plausible_start(candidate, guesses) {
+            Plausibility::Yes(chunk_size) => return Boundary::Found { skip, chunk_size },
+            Plausibility::No => {}
+            Plausibility::NeedMore => return Boundary::NeedMore { skip },
+        }
+    }
+    Boundary::NeedMore { skip: bytes.len() }
+}
+
+enum Plausibility {
+    Yes(u32),
+    No,
+    NeedMore,
+}
+
+/// Is there a plausible format-0 header at the start of `bytes`, confirmed by the next one?
+fn plausible_start(bytes: &[u8], guesses: &[u32]) -> Plausibility {
+    let header = match parse_header(bytes, &|_| None) {
+        Ok(header) if header.fmt == 0 => header,
+        Ok(_) | Err(HeaderProblem::UnknownStream(_)) => return Plausibility::No,
+        Err(HeaderProblem::Incomplete) => return Plausibility::NeedMore,
+    };
+    let (Some(length), Some(type_id), Some(msid)) = (header.length, header.type_id, header.msid)
+    else {
+        return Plausibility::No;
+    };
+    if header.csid < 2 || msid > 0xFFFF || !fits_type(MessageTypeId(type_id), length) {
+        return Plausibility::No;
+    }
+    let body = bytes.get(header.len..).unwrap_or_default();
+    if !body_looks_right(MessageTypeId(type_id), body) {
+        return Plausibility::No;
+    }
+    let mut need_more = false;
+    for &chunk_size in guesses {
+        let next = header.len + length.min(chunk_size) as usize;
+        let Some(after) = bytes.get(next..) else {
+            need_more = true;
+            continue;
+        };
+        if after.is_empty() {
+            need_more = true;
+            continue;
+        }
+        if next_header_lines_up(after, header.csid, length > chunk_size) {
+            return Plausibility::Yes(chunk_size);
+        }
+    }
+    if need_more {
+        Plausibility::NeedMore
+    } else {
+        Plausibility::No
+    }
+}
+
+/// Does a message of this type plausibly have this length?
+fn fits_type(type_id: MessageTypeId, length: u32) -> bool {
+    match type_id.0 {
+        1 | 2 | 3 | 5 => length == 4,
+        6 => length == 5,
+        4 => (6..=10).contains(&length),
+        8 | 9 => length >= 1,
+        15..=20 => length >= 3,
+        22 => length >= 11,
+        _ => false,
+    }
+}
+
+/// Do the first body bytes look like this type's body? (AMF bodies start with a string.)
+fn body_looks_right(type_id: MessageTypeId, body: &[u8]) -> bool {
+    match type_id.0 {
+        18 | 20 => body.first().is_none_or(|&b| b == 0x02),
+        15 | 17 => body.first().is_none_or(|&b| b == 0x00),
+        _ => true,
+    }
+}
+
+/// Is `bytes` the start of a plausible chunk after a chunk of stream `csid`? A continuation
+/// (format 3 on the same stream) is expected when the message spans chunks.
+fn next_header_lines_up(bytes: &[u8], csid: u32, continues: bool) -> bool {
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
+    let fmt = first >> 6;
+    let next_csid = u32::from(first & 0x3F);
+    if continues {
+        return fmt == 3 && (next_csid == csid || csid >= 64);
+    }
+    match fmt {
+        // A format-0 header: its fields must be plausible on their own.
+        0 => parse_header(bytes, &|_| None).is_ok_and(|h| {
+            h.csid >= 2
+                && h.msid.is_some_and(|m| m <= 0xFFFF)
+                && h.type_id
+                    .zip(h.length)
+                    .is_some_and(|(t, l)| fits_type(MessageTypeId(t), l))
+        }),
+        // Formats 1 to 3 continue a stream; any small chunk stream id is plausible.
+        _ => next_csid >= 2,
     }
 }

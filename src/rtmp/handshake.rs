@@ -1,41 +1,320 @@
-//! The RTMP handshake (C0/C1/C2, S0/S1/S2): parsing, digest scheme detection and verification.
+//! The RTMP handshake (C0/C1/C2, S0/S1/S2): versions, times, the digest scheme, and whether
+//! the digests and echoes check out.
 //!
-//! PLACEHOLDER: to be implemented. The signatures below are the contract.
+//! Each direction sends a version byte, a 1536-byte C1/S1 and a 1536-byte C2/S2; the tracker
+//! keeps C1, S1, C2 and S2 (6 KiB per session) and checks them once whole:
+//! - Simple handshake (C1/S1 bytes 4..8 zero): C2 echoes S1 and S2 echoes C1 (bytes 8..1536).
+//! - Digest handshake (Flash Player and FMS since 9): a 32-byte HMAC-SHA256 digest hides in
+//!   C1/S1 at an offset derived from four bytes of the first (scheme 0, bytes 8..772) or second
+//!   (scheme 1, bytes 772..1536) half; C2/S2 end with an HMAC keyed by a hash of the peer's
+//!   digest. The keys are the published Flash Player and Flash Media Server strings.
 
+use hmac::{Hmac, Mac};
 use serde::Serialize;
+use sha2::Sha256;
 
-use crate::event::{Direction, PacketMeta};
+use crate::event::{Direction, PacketMeta, Timestamp};
+
+/// Length of C1, C2, S1 and S2.
+pub const HANDSHAKE_BLOCK: usize = 1536;
+/// Bytes of one direction's whole handshake: version byte and two blocks.
+pub const HANDSHAKE_LEN: usize = 1 + 2 * HANDSHAKE_BLOCK;
+
+const DIGEST_LEN: usize = 32;
+/// The Flash Player key (the first 30 bytes sign C1).
+const PLAYER_KEY_TEXT: &[u8] = b"Genuine Adobe Flash Player 001";
+/// The Flash Media Server key (the first 36 bytes sign S1).
+const SERVER_KEY_TEXT: &[u8] = b"Genuine Adobe Flash Media Server 001";
+/// The 32 bytes appended to either key to sign C2/S2.
+const KEY_SUFFIX: [u8; 32] = [
+    0xF0, 0xEE, 0xC2, 0x4A, 0x80, 0x68, 0xBE, 0xE8, 0x2E, 0x00, 0xD0, 0xD1, 0x02, 0x9E, 0x7E, 0x57,
+    0x6E, 0xEC, 0x5D, 0x2D, 0x29, 0x80, 0x6F, 0xAB, 0x93, 0xB8, 0xE6, 0x36, 0xCF, 0xEB, 0x31, 0xAE,
+];
 
 /// What a completed (or cut-short) handshake showed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HandshakeSummary {}
+pub struct HandshakeSummary {
+    /// Both directions' handshakes were seen whole.
+    pub complete: bool,
+    /// C0: the protocol version the client asked for (3 plain; 6 and 8 are RTMPE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c0_version: Option<u8>,
+    /// S0: the version the server chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s0_version: Option<u8>,
+    /// C1's time field (ms, the client's epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c1_time: Option<u32>,
+    /// C1's version field as `a.b.c.d` (zero for the simple handshake; else the Flash Player
+    /// or encoder version).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c1_version: Option<String>,
+    /// S1's time field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s1_time: Option<u32>,
+    /// S1's version field (the server version for a digest handshake).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s1_version: Option<String>,
+    /// How the client signed C1: `digest_scheme_0`, `digest_scheme_1`, or `simple` (no valid
+    /// digest found).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_scheme: Option<&'static str>,
+    /// How the server signed S1, likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_scheme: Option<&'static str>,
+    /// What C2 shows: `echo_ok`, `echo_mismatch`, `digest_ok`, `digest_mismatch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c2_check: Option<&'static str>,
+    /// What S2 shows, likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s2_check: Option<&'static str>,
+    /// C0 or S0 asked for RTMPE: everything after the handshake is encrypted.
+    pub encrypted: bool,
+    /// From C0+C1 complete to the first byte of S0+S1, in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_ms: Option<f64>,
+    /// From the first handshake byte to the last, in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+}
+
+/// One direction's handshake bytes.
+#[derive(Debug, Default)]
+struct Side {
+    bytes: Vec<u8>,
+    /// When the version byte and first block were complete.
+    first_block_done: Option<Timestamp>,
+    /// When its first byte arrived.
+    first_byte: Option<Timestamp>,
+    /// When the whole handshake was done.
+    done_at: Option<Timestamp>,
+}
+
+impl Side {
+    fn version(&self) -> Option<u8> {
+        self.bytes.first().copied()
+    }
+
+    fn block(&self, index: usize) -> Option<&[u8]> {
+        let start = 1 + index * HANDSHAKE_BLOCK;
+        self.bytes.get(start..start + HANDSHAKE_BLOCK)
+    }
+}
 
 /// Follows both directions of one handshake. Each direction's handshake is 3073 bytes
 /// (C0 + C1 + C2, or S0 + S1 + S2); bytes after that belong to the chunk stream.
 #[derive(Debug, Default)]
-pub struct HandshakeTracker {}
+pub struct HandshakeTracker {
+    sides: [Side; 2],
+}
 
 impl HandshakeTracker {
     /// A tracker at the start of a connection.
     pub fn new() -> Self {
-        HandshakeTracker {}
+        HandshakeTracker::default()
     }
 
     /// Feeds bytes of one direction captured in packet `meta`; returns how many of them
     /// belong to the handshake (the rest start that direction's chunk stream).
     pub fn feed(&mut self, dir: Direction, bytes: &[u8], meta: &PacketMeta) -> usize {
-        let _ = (dir, meta);
-        bytes.len()
+        let side = &mut self.sides[dir.index()];
+        let wanted = HANDSHAKE_LEN
+            .saturating_sub(side.bytes.len())
+            .min(bytes.len());
+        if wanted == 0 {
+            return 0;
+        }
+        side.first_byte.get_or_insert(meta.time);
+        side.bytes
+            .extend_from_slice(bytes.get(..wanted).unwrap_or_default());
+        if side.bytes.len() > HANDSHAKE_BLOCK && side.first_block_done.is_none() {
+            side.first_block_done = Some(meta.time);
+        }
+        if side.bytes.len() == HANDSHAKE_LEN {
+            side.done_at = Some(meta.time);
+        }
+        wanted
     }
 
     /// True once the direction's whole handshake (3073 bytes) has been consumed.
     pub fn is_done(&self, dir: Direction) -> bool {
-        let _ = dir;
-        false
+        self.sides[dir.index()].bytes.len() == HANDSHAKE_LEN
     }
 
     /// What the handshake showed so far.
     pub fn summary(&self) -> HandshakeSummary {
-        HandshakeSummary {}
+        let [client, server] = &self.sides;
+        let c1 = client.block(0);
+        let s1 = server.block(0);
+        let client_digest = c1.and_then(|c1| find_digest(c1, &PLAYER_KEY_TEXT[..]));
+        let server_digest = s1.and_then(|s1| find_digest(s1, &SERVER_KEY_TEXT[..]));
+        let version = |v: Option<u8>| v.is_some_and(|v| v == 6 || v == 8);
+        HandshakeSummary {
+            complete: self.is_done(Direction::ClientToServer)
+                && self.is_done(Direction::ServerToClient),
+            c0_version: client.version(),
+            s0_version: server.version(),
+            c1_time: c1.and_then(time_field),
+            c1_version: c1.map(version_field),
+            s1_time: s1.and_then(time_field),
+            s1_version: s1.map(version_field),
+            client_scheme: c1.map(|_| scheme_name(&client_digest)),
+            server_scheme: s1.map(|_| scheme_name(&server_digest)),
+            c2_check: response_check(
+                client.block(1),
+                s1,
+                server_digest.as_ref(),
+                &PLAYER_KEY_TEXT[..],
+            ),
+            s2_check: response_check(
+                server.block(1),
+                c1,
+                client_digest.as_ref(),
+                &SERVER_KEY_TEXT[..],
+            ),
+            encrypted: version(client.version()) || version(server.version()),
+            rtt_ms: match (client.first_block_done, server.first_byte) {
+                (Some(sent), Some(answered)) if answered >= sent => {
+                    Some(answered.micros_since(sent) as f64 / 1e3)
+                }
+                _ => None,
+            },
+            duration_ms: match (client.first_byte, client.done_at, server.done_at) {
+                (Some(start), Some(a), Some(b)) => Some(a.max(b).micros_since(start) as f64 / 1e3),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A digest found in C1 or S1: which scheme, and the digest bytes.
+#[derive(Debug, Clone, Copy)]
+struct Digest {
+    scheme: u8,
+    bytes: [u8; DIGEST_LEN],
+}
+
+fn scheme_name(digest: &Option<Digest>) -> &'static str {
+    match digest {
+        Some(Digest { scheme: 0, .. }) => "digest_scheme_0",
+        Some(_) => "digest_scheme_1",
+        None => "simple",
+    }
+}
+
+/// The big-endian time field of C1/S1.
+fn time_field(block: &[u8]) -> Option<u32> {
+    Some(u32::from_be_bytes(block.get(..4)?.try_into().ok()?))
+}
+
+/// The version field (bytes 4..8) as `a.b.c.d`.
+fn version_field(block: &[u8]) -> String {
+    let field = block.get(4..8).unwrap_or_default();
+    field
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Where the digest of a C1/S1 block sits under `scheme` (0 or 1).
+fn digest_offset(block: &[u8], scheme: u8) -> Option<usize> {
+    let base = if scheme == 0 { 8 } else { 772 };
+    let sum: usize = block
+        .get(base..base + 4)?
+        .iter()
+        .map(|&b| usize::from(b))
+        .sum();
+    Some(sum % 728 + base + 4)
+}
+
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; DIGEST_LEN] {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; DIGEST_LEN];
+    };
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// Finds a digest in C1/S1 that verifies with `key`, trying both schemes.
+fn find_digest(block: &[u8], key: &[u8]) -> Option<Digest> {
+    [0u8, 1].into_iter().find_map(|scheme| {
+        let offset = digest_offset(block, scheme)?;
+        let stored = block.get(offset..offset + DIGEST_LEN)?;
+        let before = block.get(..offset)?;
+        let after = block.get(offset + DIGEST_LEN..)?;
+        let computed = hmac_sha256(key, &[before, after]);
+        (computed.as_slice() == stored).then_some(Digest {
+            scheme,
+            bytes: computed,
+        })
+    })
+}
+
+/// Checks C2 (against S1) or S2 (against C1). With a digest in the peer's first block, the
+/// response ends with an HMAC keyed by HMAC(full key, peer digest); otherwise it echoes it.
+fn response_check(
+    response: Option<&[u8]>,
+    peer_first: Option<&[u8]>,
+    peer_digest: Option<&Digest>,
+    key_text: &[u8],
+) -> Option<&'static str> {
+    let response = response?;
+    let peer_first = peer_first?;
+    if let Some(digest) = peer_digest {
+        let full_key: Vec<u8> = key_text.iter().chain(KEY_SUFFIX.iter()).copied().collect();
+        let key = hmac_sha256(&full_key, &[&digest.bytes]);
+        let split = HANDSHAKE_BLOCK - DIGEST_LEN;
+        let signed = hmac_sha256(&key, &[response.get(..split)?]);
+        if response.get(split..)? == signed.as_slice() {
+            return Some("digest_ok");
+        }
+        // Many servers answer a digest handshake with a plain echo.
+        if response.get(8..) == peer_first.get(8..) {
+            return Some("echo_ok");
+        }
+        return Some("digest_mismatch");
+    }
+    Some(if response.get(8..) == peer_first.get(8..) {
+        "echo_ok"
+    } else {
+        "echo_mismatch"
+    })
+}
+
+impl std::fmt::Display for HandshakeSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |v: Option<u8>| v.map_or("?".to_owned(), |v| v.to_string());
+        write!(
+            f,
+            "C0={} S0={}",
+            show(self.c0_version),
+            show(self.s0_version)
+        )?;
+        if let Some(version) = &self.c1_version {
+            write!(f, " client {} {version}", self.client_scheme.unwrap_or("?"))?;
+        }
+        if let Some(version) = &self.s1_version {
+            write!(f, " server {} {version}", self.server_scheme.unwrap_or("?"))?;
+        }
+        if let Some(check) = self.c2_check {
+            write!(f, " C2 {check}")?;
+        }
+        if let Some(check) = self.s2_check {
+            write!(f, " S2 {check}")?;
+        }
+        if let Some(rtt) = self.rtt_ms {
+            write!(f, " rtt {rtt:.3} ms")?;
+        }
+        if self.encrypted {
+            f.write_str(" ENCRYPTED (RTMPE)")?;
+        }
+        if !self.complete {
+            f.write_str(" INCOMPLETE")?;
+        }
+        Ok(())
     }
 }

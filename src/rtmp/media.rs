@@ -1,13 +1,294 @@
-//! Audio and video tag headers (FLV tag header fields carried in RTMP messages 8 and 9).
+//! Audio and video tag headers (the FLV tag header fields carried in RTMP messages 8 and 9),
+//! including Enhanced RTMP's extended headers with FourCC codecs.
 //!
-//! PLACEHOLDER: to be implemented (see the chunk/message work).
+//! Every field comes from the first few bytes of the body, so the headers decode from the
+//! prefix the chunk layer keeps. A body too short for a field leaves it `None`.
+
+use std::fmt;
 
 use serde::Serialize;
 
+use crate::rtmp::reader::Reader;
+
 /// The decoded header of an audio message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AudioHeader {}
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct AudioHeader {
+    /// SoundFormat (upper 4 bits of the first byte).
+    pub sound_format: u8,
+    /// Its codec name (`aac`, `mp3`, `speex`, …; `ex_header` for Enhanced RTMP).
+    pub codec: &'static str,
+    /// Sampling rate in Hz, as the legacy header states it (AAC always says 44100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sound_rate: Option<u32>,
+    /// Bits per sample (8 or 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sound_size: Option<u8>,
+    /// Channels (1 or 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<u8>,
+    /// AAC packet type: 0 sequence header, 1 raw.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aac_packet_type: Option<u8>,
+    /// Enhanced RTMP audio packet type name (`sequence_start`, `coded_frames`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_type: Option<&'static str>,
+    /// Enhanced RTMP codec FourCC (`Opus`, `fLaC`, `ac-3`, `ec-3`, `mp4a`, `.mp3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fourcc: Option<String>,
+}
 
 /// The decoded header of a video message.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VideoHeader {}
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct VideoHeader {
+    /// Frame type number.
+    pub frame_type: u8,
+    /// Its name: `keyframe`, `inter`, `disposable_inter`, `generated_keyframe`, `command`.
+    pub frame: &'static str,
+    /// Legacy codec id (absent for Enhanced RTMP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codec_id: Option<u8>,
+    /// Codec name: `sorenson_h263`, `screen_video`, `vp6`, `vp6_alpha`, `screen_video_2`,
+    /// `avc`, `hevc` (codec id 12, non-standard), or the Enhanced RTMP FourCC's codec.
+    pub codec: &'static str,
+    /// AVC packet type: 0 sequence header, 1 NALU, 2 end of sequence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avc_packet_type: Option<u8>,
+    /// Enhanced RTMP packet type name (`sequence_start`, `coded_frames`, `coded_frames_x`,
+    /// `sequence_end`, `metadata`, `mpeg2ts_sequence_start`, `multitrack`, `mod_ex`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packet_type: Option<&'static str>,
+    /// Enhanced RTMP FourCC (`avc1`, `hvc1`, `av01`, `vp09`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fourcc: Option<String>,
+    /// Composition time offset in ms (AVC NALUs, Enhanced coded frames of avc1/hvc1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composition_time: Option<i32>,
+}
+
+const SOUND_FORMATS: [&str; 16] = [
+    "pcm_platform_endian",
+    "adpcm",
+    "mp3",
+    "pcm_le",
+    "nellymoser_16k_mono",
+    "nellymoser_8k_mono",
+    "nellymoser",
+    "g711_alaw",
+    "g711_mulaw",
+    "ex_header",
+    "aac",
+    "speex",
+    "reserved",
+    "reserved",
+    "mp3_8k",
+    "device_specific",
+];
+const SOUND_RATES: [u32; 4] = [5512, 11025, 22050, 44100];
+/// SoundFormat 9: Enhanced RTMP extended audio header.
+const AUDIO_EX_HEADER: u8 = 9;
+const AUDIO_PACKET_TYPES: [&str; 6] = [
+    "sequence_start",
+    "coded_frames",
+    "sequence_end",
+    "reserved",
+    "multichannel_config",
+    "multitrack",
+];
+const FRAME_TYPES: [&str; 8] = [
+    "reserved",
+    "keyframe",
+    "inter",
+    "disposable_inter",
+    "generated_keyframe",
+    "command",
+    "reserved",
+    "reserved",
+];
+const VIDEO_PACKET_TYPES: [&str; 8] = [
+    "sequence_start",
+    "coded_frames",
+    "sequence_end",
+    "coded_frames_x",
+    "metadata",
+    "mpeg2ts_sequence_start",
+    "multitrack",
+    "mod_ex",
+];
+
+/// Decodes an audio tag header.
+pub fn audio_header(body: &[u8]) -> AudioHeader {
+    let mut reader = Reader::new(body);
+    let Some(first) = reader.u8() else {
+        return AudioHeader {
+            codec: "none",
+            ..AudioHeader::default()
+        };
+    };
+    let sound_format = first >> 4;
+    let mut header = AudioHeader {
+        sound_format,
+        codec: SOUND_FORMATS
+            .get(usize::from(sound_format))
+            .copied()
+            .unwrap_or("reserved"),
+        ..AudioHeader::default()
+    };
+    if sound_format == AUDIO_EX_HEADER {
+        header.packet_type = Some(
+            AUDIO_PACKET_TYPES
+                .get(usize::from(first & 0x0F))
+                .copied()
+                .unwrap_or("reserved"),
+        );
+        header.fourcc = reader.take(4).map(fourcc_text);
+        return header;
+    }
+    header.sound_rate = SOUND_RATES.get(usize::from((first >> 2) & 3)).copied();
+    header.sound_size = Some(if first & 2 != 0 { 16 } else { 8 });
+    header.channels = Some(if first & 1 != 0 { 2 } else { 1 });
+    if header.codec == "aac" {
+        header.aac_packet_type = reader.u8();
+    }
+    header
+}
+
+/// Decodes a video tag header.
+pub fn video_header(body: &[u8]) -> VideoHeader {
+    let mut reader = Reader::new(body);
+    let Some(first) = reader.u8() else {
+        return VideoHeader {
+            frame: "none",
+            codec: "none",
+            ..VideoHeader::default()
+        };
+    };
+    let is_ex_header = first & 0x80 != 0;
+    let frame_type = if is_ex_header {
+        (first >> 4) & 0x07
+    } else {
+        first >> 4
+    };
+    let mut header = VideoHeader {
+        frame_type,
+        frame: FRAME_TYPES
+            .get(usize::from(frame_type))
+            .copied()
+            .unwrap_or("reserved"),
+        ..VideoHeader::default()
+    };
+    if is_ex_header {
+        let packet_type = first & 0x0F;
+        header.packet_type = Some(
+            VIDEO_PACKET_TYPES
+                .get(usize::from(packet_type))
+                .copied()
+                .unwrap_or("reserved"),
+        );
+        let fourcc = reader.take(4);
+        header.codec = fourcc.map_or("none", fourcc_codec);
+        header.fourcc = fourcc.map(fourcc_text);
+        // Coded frames of AVC and HEVC carry a composition time.
+        if packet_type == 1 && matches!(header.codec, "avc" | "hevc") {
+            header.composition_time = reader.array::<3>().map(si24);
+        }
+        return header;
+    }
+    let codec_id = first & 0x0F;
+    header.codec_id = Some(codec_id);
+    header.codec = match codec_id {
+        2 => "sorenson_h263",
+        3 => "screen_video",
+        4 => "vp6",
+        5 => "vp6_alpha",
+        6 => "screen_video_2",
+        7 => "avc",
+        12 => "hevc",
+        _ => "unknown",
+    };
+    if matches!(codec_id, 7 | 12) {
+        header.avc_packet_type = reader.u8();
+        header.composition_time = reader.array::<3>().map(si24);
+    }
+    header
+}
+
+/// A signed 24-bit big-endian integer.
+fn si24([a, b, c]: [u8; 3]) -> i32 {
+    (i32::from_be_bytes([a, b, c, 0])) >> 8
+}
+
+fn fourcc_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn fourcc_codec(bytes: &[u8]) -> &'static str {
+    match bytes {
+        b"avc1" => "avc",
+        b"hvc1" => "hevc",
+        b"av01" => "av1",
+        b"vp09" => "vp9",
+        b"vp08" => "vp8",
+        _ => "unknown",
+    }
+}
+
+/// The audio header in a few words, e.g. `AAC raw 44100 Hz 16-bit stereo`.
+pub struct AudioSummary<'a>(pub &'a AudioHeader);
+
+impl fmt::Display for AudioSummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = self.0;
+        match &header.fourcc {
+            Some(fourcc) => write!(f, "{fourcc}")?,
+            None => f.write_str(header.codec)?,
+        }
+        if let Some(kind) = header.packet_type {
+            write!(f, " {kind}")?;
+        }
+        match header.aac_packet_type {
+            Some(0) => f.write_str(" sequence header")?,
+            Some(1) => f.write_str(" raw")?,
+            Some(other) => write!(f, " packet type {other}")?,
+            None => {}
+        }
+        if let Some(rate) = header.sound_rate {
+            write!(f, " {rate} Hz")?;
+        }
+        if let Some(bits) = header.sound_size {
+            write!(f, " {bits}-bit")?;
+        }
+        match header.channels {
+            Some(1) => f.write_str(" mono")?,
+            Some(_) => f.write_str(" stereo")?,
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+/// The video header in a few words, e.g. `AVC keyframe NALU cts=40`.
+pub struct VideoSummary<'a>(pub &'a VideoHeader);
+
+impl fmt::Display for VideoSummary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header = self.0;
+        match &header.fourcc {
+            Some(fourcc) => write!(f, "{fourcc} {}", header.frame)?,
+            None => write!(f, "{} {}", header.codec, header.frame)?,
+        }
+        if let Some(kind) = header.packet_type {
+            write!(f, " {kind}")?;
+        }
+        match header.avc_packet_type {
+            Some(0) => f.write_str(" sequence header")?,
+            Some(1) => f.write_str(" NALU")?,
+            Some(2) => f.write_str(" end of sequence")?,
+            Some(other) => write!(f, " packet type {other}")?,
+            None => {}
+        }
+        if let Some(cts) = header.composition_time.filter(|&c| c != 0) {
+            write!(f, " cts={cts}")?;
+        }
+        Ok(())
+    }
+}

@@ -11,7 +11,7 @@ use crate::rtmp::amf::{AmfValue, HexJson};
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// An RTMP message type id. Open: unknown values are kept and shown, never rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MessageTypeId(pub u8);
 
 impl MessageTypeId {
@@ -86,7 +86,7 @@ impl fmt::Display for MessageTypeId {
 }
 
 /// The header the chunk layer assembled for a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct MessageHeader {
     /// Chunk stream id the message arrived on.
     pub csid: u32,

@@ -5,6 +5,8 @@
 pub mod amf;
 pub mod amf0;
 pub mod amf3;
+pub mod amf_decoder;
+pub mod amf_error;
 pub mod chunk;
 pub mod command;
 pub mod decode;
@@ -12,6 +14,7 @@ pub mod handshake;
 pub mod hex;
 pub mod media;
 pub mod message;
+pub mod reader;
 pub mod session;
 pub mod sessions;
 pub mod variant;

@@ -55,8 +55,69 @@ pub enum FirstBytes {
     Other,
 }
 
-/// Classifies a connection by the first bytes its client sent. PLACEHOLDER.
+/// HTTP request methods that open a request line.
+const HTTP_METHODS: [&[u8]; 6] = [
+    b"POST ",
+    b"GET ",
+    b"HEAD ",
+    b"PUT ",
+    b"OPTIONS ",
+    b"DELETE ",
+];
+
+/// Classifies a connection by the first bytes its client sent.
 pub fn classify_client_start(bytes: &[u8]) -> FirstBytes {
-    let _ = bytes;
-    FirstBytes::Other
+    let Some(&first) = bytes.first() else {
+        return FirstBytes::NeedMore;
+    };
+    match first {
+        // C0 = 3, then C1 begins; 9 bytes let the zero/version field be seen.
+        3 if bytes.len() < 9 => FirstBytes::NeedMore,
+        3 => FirstBytes::Rtmp,
+        6 | 8 => FirstBytes::Rtmpe(first),
+        // A TLS handshake record (content type 22, version 3.x) holding a ClientHello (1).
+        0x16 => match (bytes.get(1), bytes.get(2), bytes.get(5)) {
+            (Some(3), Some(0..=4), Some(1)) => FirstBytes::Tls,
+            (None, _, _) | (_, None, _) | (_, _, None) => FirstBytes::NeedMore,
+            _ => FirstBytes::Other,
+        },
+        _ => {
+            let longest = HTTP_METHODS.iter().map(|m| m.len()).max().unwrap_or(0);
+            if HTTP_METHODS.iter().any(|m| bytes.starts_with(m)) {
+                FirstBytes::Http
+            } else if bytes.len() < longest && HTTP_METHODS.iter().any(|m| m.starts_with(bytes)) {
+                FirstBytes::NeedMore
+            } else {
+                FirstBytes::Other
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_first_bytes() {
+        assert_eq!(classify_client_start(&[]), FirstBytes::NeedMore);
+        assert_eq!(classify_client_start(&[3, 0, 0]), FirstBytes::NeedMore);
+        assert_eq!(
+            classify_client_start(&[3, 0, 0, 0, 0, 9, 0, 124, 2]),
+            FirstBytes::Rtmp
+        );
+        assert_eq!(classify_client_start(&[6]), FirstBytes::Rtmpe(6));
+        assert_eq!(classify_client_start(&[8, 1]), FirstBytes::Rtmpe(8));
+        assert_eq!(
+            classify_client_start(&[0x16, 3, 1, 0, 200, 1]),
+            FirstBytes::Tls
+        );
+        assert_eq!(classify_client_start(&[0x16, 3]), FirstBytes::NeedMore);
+        assert_eq!(
+            classify_client_start(b"POST /open/1 HTTP/1.1"),
+            FirstBytes::Http
+        );
+        assert_eq!(classify_client_start(b"PO"), FirstBytes::NeedMore);
+        assert_eq!(classify_client_start(b"SSH-2.0-OpenSSH"), FirstBytes::Other);
+    }
 }
