@@ -43,7 +43,8 @@ pub struct VideoHeader {
     /// Frame type number.
     pub frame_type: u8,
     /// Its name: `keyframe`, `inter`, `disposable_inter`, `generated_keyframe`, `command`.
-    pub frame: &'static str,
+    /// (Not `frame`: that key is the packet's frame number in every event.)
+    pub frame_kind: &'static str,
     /// Legacy codec id (absent for Enhanced RTMP).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codec_id: Option<u8>,
@@ -273,8 +274,8 @@ impl fmt::Display for VideoSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = self.0;
         match &header.fourcc {
-            Some(fourcc) => write!(f, "{fourcc} {}", header.frame)?,
-            None => write!(f, "{} {}", header.codec, header.frame)?,
+            Some(fourcc) => write!(f, "{fourcc} {}", header.frame_kind)?,
+            None => write!(f, "{} {}", header.codec, header.frame_kind)?,
         }
         if let Some(kind) = header.packet_type {
             write!(f, " {kind}")?;

@@ -111,6 +111,8 @@ pub struct Session {
     config: SessionConfig,
     /// `None` once both directions' handshakes are done and reported (or never captured).
     handshake: Option<HandshakeTracker>,
+    /// A direction lost bytes during its handshake: its chunk stream is searched for instead.
+    handshake_gapped: [bool; 2],
     sides: [Side; 2],
     counters: Counters,
     first_time: Timestamp,
@@ -137,6 +139,7 @@ impl Session {
             variant,
             config,
             handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
+            handshake_gapped: [false; 2],
             sides: [Side::new(&config, mode), Side::new(&config, mode)],
             counters: Counters::default(),
             first_time: meta.time,
@@ -176,19 +179,31 @@ impl Session {
         bytes: &'b [u8],
         sink: &mut impl EventSink,
     ) -> &'b [u8] {
+        let gapped = self.handshake_gapped;
         let Some(handshake) = self.handshake.as_mut() else {
             return bytes;
         };
-        let rest = if handshake.is_done(dir) {
+        let rest = if handshake.is_done(dir) || gapped[dir.index()] {
             bytes
         } else {
             let consumed = handshake.feed(dir, bytes, meta).min(bytes.len());
             bytes.get(consumed..).unwrap_or_default()
         };
-        if Direction::BOTH.iter().all(|&d| handshake.is_done(d)) {
+        self.report_handshake_when_settled(meta, sink);
+        rest
+    }
+
+    /// Reports the handshake once each direction has either finished it or lost bytes in it.
+    fn report_handshake_when_settled(&mut self, meta: &PacketMeta, sink: &mut impl EventSink) {
+        let gapped = self.handshake_gapped;
+        let settled = self.handshake.as_ref().is_some_and(|handshake| {
+            Direction::BOTH
+                .iter()
+                .all(|&d| handshake.is_done(d) || gapped[d.index()])
+        });
+        if settled {
             self.finish_handshake(meta, sink);
         }
-        rest
     }
 
     /// Reports the handshake (complete or not) once, and stops tracking it.
@@ -248,9 +263,10 @@ impl Session {
         self.identity
             .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
         if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
-            // A handshake with a hole cannot be checked; report what was seen and decode the
-            // chunk stream from wherever it can be picked up again.
-            self.finish_handshake(meta, sink);
+            // This direction's handshake has a hole: where its chunk stream starts is unknown,
+            // so the chunk layer searches for it; the other direction's handshake goes on.
+            self.handshake_gapped[dir.index()] = true;
+            self.report_handshake_when_settled(meta, sink);
         }
         let Session {
             identity,

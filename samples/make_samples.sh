@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Makes the sample captures in samples/ with real peers on loopback: nginx-rtmp as server,
+# ffmpeg publishing synthetic H.264 + AAC and playing it back, rtmpdump playing, tcpdump
+# capturing. Needs root (tcpdump). Each capture is a few seconds and well under 1 MiB.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ../tests/lab/lab.sh
+trap lab_cleanup EXIT
+lab_install
+mkdir -p out
+
+port=1935
+lab_nginx_start $port
+
+# 1. publish + play (ffmpeg player and rtmpdump player), classic pcap on lo.
+lab_capture_start lo "tcp port $port" publish_play.pcap
+lab_publish "rtmp://127.0.0.1:$port/live/test" 4
+sleep 1
+lab_play_ffmpeg "rtmp://127.0.0.1:$port/live/test" 2 out/publish_play_player.flv
+lab_play_rtmpdump "rtmp://127.0.0.1:$port/live/test" 2
+sleep 4
+lab_capture_stop
+
+# 2. publish over IPv6.
+lab_capture_start lo "tcp port $port" ipv6.pcap
+lab_publish "rtmp://[::1]:$port/live/v6" 2
+sleep 3
+lab_capture_stop
+
+# 3. publish captured with tcpdump -i any (LINUX_SLL2), saved as pcapng.
+lab_capture_start any "tcp port $port" any_sll2.pcap
+lab_publish "rtmp://127.0.0.1:$port/live/any" 2
+sleep 3
+lab_capture_stop
+tshark -r any_sll2.pcap -F pcapng -w any_sll2.pcapng && rm any_sll2.pcap
+
+# 4. a publish cut by a 96-byte snap length.
+lab_capture_start lo "tcp port $port" snaplen96.pcap -s 96
+lab_publish "rtmp://127.0.0.1:$port/live/short" 2
+sleep 3
+lab_capture_stop
+
+ls -l ./*.pcap ./*.pcapng
