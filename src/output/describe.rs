@@ -78,7 +78,7 @@ struct UserControlSummary<'a>(&'a UserControl);
 impl Display for UserControlSummary<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let control = self.0;
-        let name = match control.event {
+        let name = match control.control_event {
             "stream_begin" => "Stream Begin",
             "stream_eof" => "Stream EOF",
             "stream_dry" => "Stream Dry",

@@ -129,7 +129,7 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<String>) {
     };
     let mut control = UserControl {
         event_type,
-        event: "unknown",
+        control_event: "unknown",
         stream_id: None,
         buffer_length: None,
         ping_timestamp: None,
@@ -148,7 +148,7 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<String>) {
         32 => ("buffer_ready", 6),
         _ => ("unknown", 0),
     };
-    control.event = event;
+    control.control_event = event;
     let value = reader.be_u32();
     match event_type {
         0..=4 | 31 | 32 => control.stream_id = value,

@@ -158,7 +158,7 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
     let mut reader = Reader::new(body);
     let Some(first) = reader.u8() else {
         return VideoHeader {
-            frame: "none",
+            frame_kind: "none",
             codec: "none",
             ..VideoHeader::default()
         };
@@ -171,7 +171,7 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
     };
     let mut header = VideoHeader {
         frame_type,
-        frame: FRAME_TYPES
+        frame_kind: FRAME_TYPES
             .get(usize::from(frame_type))
             .copied()
             .unwrap_or("reserved"),

@@ -206,8 +206,8 @@ pub struct UserControl {
     pub event_type: u16,
     /// Its name: `stream_begin`, `stream_eof`, `stream_dry`, `set_buffer_length`,
     /// `stream_is_recorded`, `ping_request`, `ping_response`, `buffer_empty`, `buffer_ready`,
-    /// or `unknown`.
-    pub event: &'static str,
+    /// or `unknown`. (Not `event`: that key names the event kind in every JSON object.)
+    pub control_event: &'static str,
     /// The message stream the event concerns (stream events, set buffer length, buffer
     /// empty/ready).
     #[serde(skip_serializing_if = "Option::is_none")]

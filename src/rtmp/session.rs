@@ -417,23 +417,26 @@ impl<S: EventSink> MessageContext<'_, S> {
                     });
                 }
             }
-            MessageBody::UserControl(control) => match (control.event, control.ping_timestamp) {
-                ("ping_request", Some(stamp)) => {
-                    if self.this_pings.len() >= MAX_PENDING_PINGS {
-                        self.this_pings.pop_front();
+            MessageBody::UserControl(control) => {
+                match (control.control_event, control.ping_timestamp) {
+                    ("ping_request", Some(stamp)) => {
+                        if self.this_pings.len() >= MAX_PENDING_PINGS {
+                            self.this_pings.pop_front();
+                        }
+                        self.this_pings.push_back((stamp, self.meta.time));
                     }
-                    self.this_pings.push_back((stamp, self.meta.time));
-                }
-                ("ping_response", Some(stamp)) => {
-                    let pings = &mut self.other.pings;
-                    if let Some(index) = pings.iter().position(|&(s, _)| s == stamp) {
-                        if let Some((_, sent)) = pings.remove(index) {
-                            control.rtt_ms = Some(self.meta.time.micros_since(sent) as f64 / 1e3);
+                    ("ping_response", Some(stamp)) => {
+                        let pings = &mut self.other.pings;
+                        if let Some(index) = pings.iter().position(|&(s, _)| s == stamp) {
+                            if let Some((_, sent)) = pings.remove(index) {
+                                control.rtt_ms =
+                                    Some(self.meta.time.micros_since(sent) as f64 / 1e3);
+                            }
                         }
                     }
+                    _ => {}
                 }
-                _ => {}
-            },
+            }
             _ => {}
         }
     }
