@@ -1,0 +1,56 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The bundled sample captures.
+pub fn samples() -> Vec<PathBuf> {
+    captures_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"))
+}
+
+/// The real-world captures in ../shared/captures, or none (with a message) when absent.
+pub fn shared_captures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
+    if !dir.is_dir() {
+        eprintln!("skipping the shared captures: {} does not exist", dir.display());
+        return Vec::new();
+    }
+    captures_in(&dir)
+}
+
+fn captures_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")));
+    files.sort();
+    files
+}
+
+/// The rtmpscope binary under test.
+pub fn rtmpscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rtmpscope"))
+}
+
+/// Runs rtmpscope with `args` and returns its NDJSON events.
+pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let output = rtmpscope()
+        .arg("-r")
+        .arg(capture)
+        .arg("--json")
+        .args(args)
+        .output()
+        .expect("run rtmpscope");
+    assert!(output.status.success(), "rtmpscope failed on {}: {}", capture.display(), String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout)
+        .expect("UTF-8 output")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
+/// True when `program` can be run.
+pub fn have(program: &str) -> bool {
+    Command::new(program).arg("--version").output().is_ok()
+}
