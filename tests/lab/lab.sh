@@ -112,7 +112,7 @@ lab_capture_stop() {
 lab_wait() {
     local pid=$1 seconds=$2
     for _ in $(seq $((seconds * 10))); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.1
     done
     kill -TERM "$pid" 2>/dev/null || true

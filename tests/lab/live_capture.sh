@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Live end-to-end check with real peers: nginx-rtmp on a free loopback port, an ffmpeg
+# publisher and an ffmpeg player, captured live by rtmpscope on lo.
+#   live_capture.sh RTMPSCOPE OUTDIR
+# Writes OUTDIR/live.json (rtmpscope -i lo --json, stopped with Ctrl-C), OUTDIR/live.status
+# (its exit code), OUTDIR/flows.txt (rtmpscope -i lo --flows -c N) and their stderr.
+set -euo pipefail
+rtmpscope=$1
+out=$2
+source "$(dirname "$0")/lab.sh"
+trap lab_cleanup EXIT
+port=$((20000 + RANDOM % 20000))
+lab_nginx_start "$port"
+
+# 1. --json until Ctrl-C (SIGINT): must flush everything and exit 0.
+"$rtmpscope" -i lo -f "tcp port $port" --json > "$out/live.json" 2> "$out/live.err" &
+scope=$!
+LAB_PIDS+=("$scope")
+sleep 1
+lab_publish "rtmp://127.0.0.1:$port/live/livetest" 3
+publisher=${LAB_PIDS[-1]}
+sleep 1
+lab_play_ffmpeg "rtmp://127.0.0.1:$port/live/livetest" 1 "$out/played.flv"
+player=${LAB_PIDS[-1]}
+lab_wait "$publisher" 15
+lab_wait "$player" 10
+sleep 0.5
+kill -INT "$scope"
+status=0
+wait "$scope" || status=$?
+echo "$status" > "$out/live.status"
+
+# 2. --flows with -c: stops by itself after N packets.
+"$rtmpscope" -i lo -f "tcp port $port" --flows -c 40 > "$out/flows.txt" 2> "$out/flows.err" &
+scope=$!
+LAB_PIDS+=("$scope")
+sleep 1
+lab_publish "rtmp://127.0.0.1:$port/live/counted" 2
+lab_wait "$scope" 20
