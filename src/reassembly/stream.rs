@@ -109,7 +109,9 @@ impl StreamAssembler {
                 self.next += now.len() as u64;
             }
             if !rest.is_empty() {
-                self.compare_range(self.next, rest, out);
+                // Held bytes start here: keep them (first copy wins, differences reported)
+                // and hold whatever of `rest` lies beyond them.
+                self.hold(self.next, rest, out);
             }
         } else if offset > self.next {
             duplicate = !self.hold(offset, payload, out);
