@@ -29,7 +29,11 @@ fn help_and_version() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(run(&[]).0, 2, "no source");
-    assert_eq!(run(&["-r", "a.pcap", "-i", "lo"]).0, 2, "-r and -i together");
+    assert_eq!(
+        run(&["-r", "a.pcap", "-i", "lo"]).0,
+        2,
+        "-r and -i together"
+    );
     assert_eq!(run(&["--bogus"]).0, 2);
     assert_eq!(run(&["-r", "a.pcap", "--json", "--flows"]).0, 2);
 }
@@ -44,8 +48,14 @@ fn actionable_errors_exit_1_with_one_line() {
     std::fs::write(&truncated, [0xd4, 0xc3, 0xb2]).unwrap();
     let cases: [(&[&str], &str); 5] = [
         (&["-r", "/no/such/file.pcap"], "no such file"),
-        (&["-r", not_capture.to_str().unwrap()], "not a pcap or pcapng capture file"),
-        (&["-r", truncated.to_str().unwrap()], "not a pcap or pcapng capture file"),
+        (
+            &["-r", not_capture.to_str().unwrap()],
+            "not a pcap or pcapng capture file",
+        ),
+        (
+            &["-r", truncated.to_str().unwrap()],
+            "not a pcap or pcapng capture file",
+        ),
         (&["-r", dir.to_str().unwrap()], "it is a directory"),
         (&["-i", "no-such-interface0"], "no such interface"),
     ];
@@ -53,7 +63,10 @@ fn actionable_errors_exit_1_with_one_line() {
         let (code, _, err) = run(args);
         assert_eq!(code, 1, "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err}");
-        assert!(err.starts_with("rtmpscope: ") && err.contains(expected), "{args:?}: {err}");
+        assert!(
+            err.starts_with("rtmpscope: ") && err.contains(expected),
+            "{args:?}: {err}"
+        );
         assert!(!err.contains("panicked"));
     }
     let sample = samples().into_iter().next().unwrap();
@@ -65,7 +78,10 @@ fn actionable_errors_exit_1_with_one_line() {
 
 #[test]
 fn reads_standard_input() {
-    let sample = samples().into_iter().find(|p| p.ends_with("publish_play.pcap")).unwrap();
+    let sample = samples()
+        .into_iter()
+        .find(|p| p.ends_with("publish_play.pcap"))
+        .unwrap();
     let bytes = std::fs::read(&sample).unwrap();
     let mut child = rtmpscope()
         .args(["-r", "-", "--json"])
@@ -86,7 +102,10 @@ fn reads_standard_input() {
 
 #[test]
 fn closed_stdout_is_a_clean_exit() {
-    let sample = samples().into_iter().find(|p| p.ends_with("publish_play.pcap")).unwrap();
+    let sample = samples()
+        .into_iter()
+        .find(|p| p.ends_with("publish_play.pcap"))
+        .unwrap();
     let mut child = rtmpscope()
         .arg("-r")
         .arg(&sample)
@@ -102,18 +121,34 @@ fn closed_stdout_is_a_clean_exit() {
     drop(stdout);
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
-    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
 fn count_limits_packets_and_flows_lists_connections() {
-    let sample = samples().into_iter().find(|p| p.ends_with("publish_play.pcap")).unwrap();
+    let sample = samples()
+        .into_iter()
+        .find(|p| p.ends_with("publish_play.pcap"))
+        .unwrap();
     let (code, out, _) = run(&["-r", sample.to_str().unwrap(), "--flows"]);
     assert_eq!(code, 0);
-    assert_eq!(out.lines().count(), 3, "publisher, ffmpeg player, rtmpdump player:\n{out}");
+    assert_eq!(
+        out.lines().count(),
+        3,
+        "publisher, ffmpeg player, rtmpdump player:\n{out}"
+    );
     assert!(out.contains("-> 127.0.0.1:1935"));
     let (_, out, _) = run(&["-r", sample.to_str().unwrap(), "--json", "-c", "12"]);
-    let last_frame = out.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).map(|e| e["frame"].as_u64().unwrap()).max().unwrap();
+    let last_frame = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|e| e["frame"].as_u64().unwrap())
+        .max()
+        .unwrap();
     assert!(last_frame <= 12);
 }
 

@@ -20,7 +20,11 @@ fn output(capture: &std::path::Path, json: bool) -> String {
 fn golden_outputs() {
     let captures: Vec<_> = samples().into_iter().chain(shared_captures()).collect();
     for capture in captures {
-        let name = capture.file_stem().and_then(|s| s.to_str()).unwrap_or("capture").to_owned();
+        let name = capture
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("capture")
+            .to_owned();
         insta::assert_snapshot!(format!("{name}.json"), output(&capture, true));
         insta::assert_snapshot!(format!("{name}.txt"), output(&capture, false));
     }

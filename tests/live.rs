@@ -11,7 +11,10 @@ use std::process::Command;
 use common::have;
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 #[test]
@@ -23,26 +26,67 @@ fn live_capture_sees_publish_and_play() {
     let out = std::env::temp_dir().join(format!("rtmpscope-live-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_capture.sh");
-    let status = Command::new("bash").arg(script).arg(env!("CARGO_BIN_EXE_rtmpscope")).arg(&out).status().unwrap();
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
+        .arg(&out)
+        .status()
+        .unwrap();
     assert!(status.success(), "the lab script failed");
 
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
-    assert_eq!(read("live.status").trim(), "0", "Ctrl-C must exit 0: {}", read("live.err"));
-    assert!(read("live.err").contains("packets captured"), "{}", read("live.err"));
-    let events: Vec<serde_json::Value> = read("live.json").lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let commands: Vec<&str> = events.iter().filter_map(|e| e["command"].as_str()).collect();
-    for expected in ["connect", "createStream", "publish", "play", "onStatus", "_result"] {
-        assert!(commands.contains(&expected), "no {expected} in {commands:?}");
+    assert_eq!(
+        read("live.status").trim(),
+        "0",
+        "Ctrl-C must exit 0: {}",
+        read("live.err")
+    );
+    assert!(
+        read("live.err").contains("packets captured"),
+        "{}",
+        read("live.err")
+    );
+    let events: Vec<serde_json::Value> = read("live.json")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let commands: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["command"].as_str())
+        .collect();
+    for expected in [
+        "connect",
+        "createStream",
+        "publish",
+        "play",
+        "onStatus",
+        "_result",
+    ] {
+        assert!(
+            commands.contains(&expected),
+            "no {expected} in {commands:?}"
+        );
     }
     let has = |key: &str, value: &str| events.iter().any(|e| e[key] == value);
     assert!(has("name", "@setDataFrame"), "no metadata");
     assert!(has("type", "audio") && has("type", "video"), "no media");
     assert!(has("event", "handshake") && has("event", "session_end"));
-    let sessions = events.iter().filter(|e| e["event"] == "session_start").count();
+    let sessions = events
+        .iter()
+        .filter(|e| e["event"] == "session_start")
+        .count();
     assert_eq!(sessions, 2, "publisher and player");
 
     let flows = read("flows.txt");
-    assert!(flows.contains("-> 127.0.0.1:"), "the -c run saw no flow: {flows} {}", read("flows.err"));
-    assert!(read("flows.err").contains("40 packets captured"), "{}", read("flows.err"));
+    assert!(
+        flows.contains("-> 127.0.0.1:"),
+        "the -c run saw no flow: {flows} {}",
+        read("flows.err")
+    );
+    assert!(
+        read("flows.err").contains("40 packets captured"),
+        "{}",
+        read("flows.err")
+    );
     std::fs::remove_dir_all(&out).ok();
 }

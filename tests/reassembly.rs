@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use rtmpscope::event::{Direction, Endpoints, PacketMeta, Timestamp};
 use rtmpscope::net::{decode_frame, Decoded, LinkType};
 use rtmpscope::reassembly::{
-    CloseReason, FlowId, GapReason, ReassemblyConfig, Reassembler, StreamEvent, StreamSink,
+    CloseReason, FlowId, GapReason, Reassembler, ReassemblyConfig, StreamEvent, StreamSink,
 };
 
 const CLIENT: ([u8; 4], u16) = ([10, 0, 0, 1], 50000);
@@ -23,7 +23,13 @@ struct Recorder {
 }
 
 impl StreamSink for Recorder {
-    fn stream_event(&mut self, _meta: &PacketMeta, flow: FlowId, endpoints: &Endpoints, event: StreamEvent<'_>) {
+    fn stream_event(
+        &mut self,
+        _meta: &PacketMeta,
+        flow: FlowId,
+        endpoints: &Endpoints,
+        event: StreamEvent<'_>,
+    ) {
         self.endpoints = Some(*endpoints);
         let label = match event {
             StreamEvent::Open { mid_stream } => format!("open mid_stream={mid_stream}"),
@@ -44,8 +50,14 @@ impl StreamSink for Recorder {
 
 /// A TCP segment as an Ethernet frame.
 fn frame(from_client: bool, seq: u32, ack: Option<u32>, flags: &str, payload: &[u8]) -> Vec<u8> {
-    let (src, dst) = if from_client { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
-    let mut builder = PacketBuilder::ethernet2([0; 6], [0; 6]).ipv4(src.0, dst.0, 64).tcp(src.1, dst.1, seq, 65535);
+    let (src, dst) = if from_client {
+        (CLIENT, SERVER)
+    } else {
+        (SERVER, CLIENT)
+    };
+    let mut builder = PacketBuilder::ethernet2([0; 6], [0; 6])
+        .ipv4(src.0, dst.0, 64)
+        .tcp(src.1, dst.1, seq, 65535);
     if let Some(ack) = ack {
         builder = builder.ack(ack);
     }
@@ -69,7 +81,10 @@ fn run(frames: &[Vec<u8>], config: ReassemblyConfig) -> Recorder {
     let mut recorder = Recorder::default();
     let mut meta = PacketMeta::default();
     for (index, bytes) in frames.iter().enumerate() {
-        meta = PacketMeta { frame: index as u64 + 1, time: Timestamp(index as i64 * 1000) };
+        meta = PacketMeta {
+            frame: index as u64 + 1,
+            time: Timestamp(index as i64 * 1000),
+        };
         if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, bytes) {
             reassembler.process(&meta, &segment, &mut recorder);
         }
@@ -86,14 +101,28 @@ fn handshake(isn_c: u32, isn_s: u32) -> Vec<Vec<u8>> {
     vec![
         frame(true, isn_c, None, "S", &[]),
         frame(false, isn_s, Some(isn_c.wrapping_add(1)), "S", &[]),
-        frame(true, isn_c.wrapping_add(1), Some(isn_s.wrapping_add(1)), "", &[]),
+        frame(
+            true,
+            isn_c.wrapping_add(1),
+            Some(isn_s.wrapping_add(1)),
+            "",
+            &[],
+        ),
     ]
 }
 
 /// Client data segments `(offset, bytes)` of `message`, relative to the first data byte.
 fn client_segments(isn: u32, message: &[u8], cuts: &[(usize, usize)]) -> Vec<Vec<u8>> {
     cuts.iter()
-        .map(|&(start, end)| frame(true, isn.wrapping_add(1).wrapping_add(start as u32), Some(ISN_S + 1), "P", &message[start..end]))
+        .map(|&(start, end)| {
+            frame(
+                true,
+                isn.wrapping_add(1).wrapping_add(start as u32),
+                Some(ISN_S + 1),
+                "P",
+                &message[start..end],
+            )
+        })
         .collect()
 }
 
@@ -105,7 +134,11 @@ fn message(len: usize) -> Vec<u8> {
 fn in_order_flow_with_fin() {
     let data = message(3000);
     let mut frames = handshake(ISN_C, ISN_S);
-    frames.extend(client_segments(ISN_C, &data, &[(0, 1000), (1000, 2000), (2000, 3000)]));
+    frames.extend(client_segments(
+        ISN_C,
+        &data,
+        &[(0, 1000), (1000, 2000), (2000, 3000)],
+    ));
     frames.push(frame(false, ISN_S + 1, Some(ISN_C + 3001), "P", b"reply"));
     frames.push(frame(true, ISN_C + 3001, Some(ISN_S + 6), "F", &[]));
     frames.push(frame(false, ISN_S + 6, Some(ISN_C + 3002), "F", &[]));
@@ -123,7 +156,17 @@ fn in_order_flow_with_fin() {
 fn out_of_order_duplicated_overlapping_and_one_byte_segments() {
     let data = message(40);
     let mut frames = handshake(ISN_C, ISN_S);
-    let cuts = [(10, 20), (0, 5), (5, 10), (0, 10), (15, 25), (25, 26), (26, 27), (27, 40), (30, 35)];
+    let cuts = [
+        (10, 20),
+        (0, 5),
+        (5, 10),
+        (0, 10),
+        (15, 25),
+        (25, 26),
+        (26, 27),
+        (27, 40),
+        (30, 35),
+    ];
     frames.extend(client_segments(ISN_C, &data, &cuts));
     let recorder = run(&frames, ReassemblyConfig::default());
     assert_eq!(recorder.data[0], data);
@@ -139,8 +182,14 @@ fn overlap_with_different_bytes_is_a_warning_and_first_copy_wins() {
     altered[15] ^= 0xFF;
     frames.extend(client_segments(ISN_C, &altered, &[(0, 20)]));
     let recorder = run(&frames, ReassemblyConfig::default());
-    assert_eq!(recorder.data[0], data, "the first copy of bytes 10..20 wins");
-    assert!(recorder.events.iter().any(|(_, l)| l == "warning tcp_overlap_mismatch"));
+    assert_eq!(
+        recorder.data[0], data,
+        "the first copy of bytes 10..20 wins"
+    );
+    assert!(recorder
+        .events
+        .iter()
+        .any(|(_, l)| l == "warning tcp_overlap_mismatch"));
 }
 
 #[test]
@@ -154,7 +203,10 @@ fn dropped_segment_becomes_an_acked_gap_and_delivery_goes_on() {
     }
     frames.extend(client_segments(ISN_C, &message(3100)[3000..], &[]));
     let recorder = run(&frames, ReassemblyConfig::default());
-    assert_eq!(recorder.gaps, [(Direction::ClientToServer, 1000, GapReason::Acked)]);
+    assert_eq!(
+        recorder.gaps,
+        [(Direction::ClientToServer, 1000, GapReason::Acked)]
+    );
     let mut expected = data[..1000].to_vec();
     expected.extend_from_slice(&data[2000..]);
     assert_eq!(recorder.data[0], expected);
@@ -165,7 +217,11 @@ fn sequence_numbers_wrap_around() {
     let isn = 0xFFFF_FF00;
     let data = message(1000);
     let mut frames = handshake(isn, ISN_S);
-    frames.extend(client_segments(isn, &data, &[(0, 100), (300, 1000), (100, 300)]));
+    frames.extend(client_segments(
+        isn,
+        &data,
+        &[(0, 100), (300, 1000), (100, 300)],
+    ));
     let recorder = run(&frames, ReassemblyConfig::default());
     assert_eq!(recorder.data[0], data);
     assert!(recorder.gaps.is_empty());
@@ -195,10 +251,17 @@ fn rst_closes_and_reports_holes() {
     frames.push(frame(false, ISN_S + 1, None, "R", &[]));
     frames.extend(client_segments(ISN_C, &data, &[(100, 200)]));
     let recorder = run(&frames, ReassemblyConfig::default());
-    assert_eq!(recorder.gaps, [(Direction::ClientToServer, 100, GapReason::Closed)]);
+    assert_eq!(
+        recorder.gaps,
+        [(Direction::ClientToServer, 100, GapReason::Closed)]
+    );
     let labels: Vec<&str> = recorder.events.iter().map(|(_, l)| l.as_str()).collect();
     assert_eq!(labels.last(), Some(&"close Rst"));
-    assert_eq!(labels.iter().filter(|l| l.starts_with("open")).count(), 1, "late data opens no ghost flow");
+    assert_eq!(
+        labels.iter().filter(|l| l.starts_with("open")).count(),
+        1,
+        "late data opens no ghost flow"
+    );
 }
 
 #[test]
@@ -210,7 +273,10 @@ fn truncated_packets_deliver_what_was_captured_and_a_gap() {
     frames.push(cut);
     frames.extend(client_segments(ISN_C, &message(1010), &[(1000, 1010)]));
     let recorder = run(&frames, ReassemblyConfig::default());
-    assert_eq!(recorder.gaps, [(Direction::ClientToServer, 970, GapReason::Truncated)]);
+    assert_eq!(
+        recorder.gaps,
+        [(Direction::ClientToServer, 970, GapReason::Truncated)]
+    );
     assert_eq!(recorder.data[0].len(), 40);
 }
 
@@ -220,9 +286,15 @@ fn per_direction_cap_forces_a_gap() {
     let mut frames = handshake(ISN_C, ISN_S);
     let cuts: Vec<(usize, usize)> = (1..10).map(|i| (i * 1000, i * 1000 + 1000)).collect();
     frames.extend(client_segments(ISN_C, &data, &cuts));
-    let config = ReassemblyConfig { max_buffered_per_direction: 4000, ..ReassemblyConfig::default() };
+    let config = ReassemblyConfig {
+        max_buffered_per_direction: 4000,
+        ..ReassemblyConfig::default()
+    };
     let recorder = run(&frames, config);
-    assert_eq!(recorder.gaps[0], (Direction::ClientToServer, 1000, GapReason::BufferFull));
+    assert_eq!(
+        recorder.gaps[0],
+        (Direction::ClientToServer, 1000, GapReason::BufferFull)
+    );
     assert_eq!(recorder.data[0], data[1000..]);
 }
 
@@ -230,10 +302,16 @@ fn per_direction_cap_forces_a_gap() {
 fn idle_flows_time_out() {
     let mut frames = handshake(ISN_C, ISN_S);
     frames.extend(client_segments(ISN_C, b"hello", &[(0, 5)]));
-    let mut reassembler = Reassembler::new(ReassemblyConfig { idle_timeout_micros: 5_000_000, ..ReassemblyConfig::default() });
+    let mut reassembler = Reassembler::new(ReassemblyConfig {
+        idle_timeout_micros: 5_000_000,
+        ..ReassemblyConfig::default()
+    });
     let mut recorder = Recorder::default();
     for (i, bytes) in frames.iter().enumerate() {
-        let meta = PacketMeta { frame: i as u64 + 1, time: Timestamp(0) };
+        let meta = PacketMeta {
+            frame: i as u64 + 1,
+            time: Timestamp(0),
+        };
         if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, bytes) {
             reassembler.process(&meta, &segment, &mut recorder);
         }
@@ -243,26 +321,59 @@ fn idle_flows_time_out() {
     let mut later = later;
     later[37] ^= 1; // change the client port: a different flow
     if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, &later) {
-        reassembler.process(&PacketMeta { frame: 9, time: Timestamp(10_000_000) }, &segment, &mut recorder);
+        reassembler.process(
+            &PacketMeta {
+                frame: 9,
+                time: Timestamp(10_000_000),
+            },
+            &segment,
+            &mut recorder,
+        );
     }
-    assert!(recorder.events.iter().any(|(id, l)| id.0 == 1 && l == "close Timeout"), "{:?}", recorder.events);
+    assert!(
+        recorder
+            .events
+            .iter()
+            .any(|(id, l)| id.0 == 1 && l == "close Timeout"),
+        "{:?}",
+        recorder.events
+    );
 }
 
 #[test]
 fn syn_flood_stays_within_max_flows() {
-    let mut reassembler = Reassembler::new(ReassemblyConfig { max_flows: 10_000, ..ReassemblyConfig::default() });
+    let mut reassembler = Reassembler::new(ReassemblyConfig {
+        max_flows: 10_000,
+        ..ReassemblyConfig::default()
+    });
     let mut recorder = Recorder::default();
     for i in 0..200_000u32 {
         let src = ([10, (i >> 16) as u8, (i >> 8) as u8, i as u8], 40000);
         let mut out = Vec::new();
-        PacketBuilder::ethernet2([0; 6], [0; 6]).ipv4(src.0, SERVER.0, 64).tcp(src.1, SERVER.1, i, 1024).syn().write(&mut out, &[]).unwrap();
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4(src.0, SERVER.0, 64)
+            .tcp(src.1, SERVER.1, i, 1024)
+            .syn()
+            .write(&mut out, &[])
+            .unwrap();
         if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, &out) {
-            reassembler.process(&PacketMeta { frame: u64::from(i), time: Timestamp(0) }, &segment, &mut recorder);
+            reassembler.process(
+                &PacketMeta {
+                    frame: u64::from(i),
+                    time: Timestamp(0),
+                },
+                &segment,
+                &mut recorder,
+            );
         }
         assert!(reassembler.flow_count() <= 10_000);
     }
     assert_eq!(reassembler.stats().evictions, 190_000);
-    let evicted = recorder.events.iter().filter(|(_, l)| l == "close Evicted").count();
+    let evicted = recorder
+        .events
+        .iter()
+        .filter(|(_, l)| l == "close Evicted")
+        .count();
     assert_eq!(evicted, 190_000);
 }
 

@@ -16,9 +16,17 @@ use common::{have, json_events, samples, shared_captures};
 /// tshark's messages as TSV lines, via scripts/tshark_messages.py.
 fn tshark_lines(capture: &Path) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tshark_messages.py");
-    let output = Command::new("python3").arg(script).arg(capture).args(["--port", "6002"]).output().expect("run the tshark script");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(capture)
+        .args(["--port", "6002"])
+        .output()
+        .expect("run the tshark script");
     assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Our messages in the same TSV form.
@@ -27,7 +35,11 @@ fn our_lines(capture: &Path) -> Vec<String> {
         .iter()
         .filter(|e| e["event"] == "message")
         .map(|e| {
-            let (src, dst) = if e["dir"] == "c2s" { (&e["client"], &e["server"]) } else { (&e["server"], &e["client"]) };
+            let (src, dst) = if e["dir"] == "c2s" {
+                (&e["client"], &e["server"])
+            } else {
+                (&e["server"], &e["client"])
+            };
             format!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 e["frame"],
@@ -58,7 +70,12 @@ fn messages_agree_with_tshark() {
             // tshark cannot reassemble truncated segments; we decode around the gaps.
             continue;
         }
-        assert_eq!(ours.len(), theirs.len(), "message count differs on {}", capture.display());
+        assert_eq!(
+            ours.len(),
+            theirs.len(),
+            "message count differs on {}",
+            capture.display()
+        );
         for (a, b) in ours.iter().zip(&theirs) {
             assert_eq!(a, b, "first difference on {}", capture.display());
         }

@@ -16,8 +16,10 @@
 //! a small message stream id, an AMF body that starts like one) and whose following chunk
 //! header, one chunk later, is plausible too. The chunk size, unknown after a mid-stream start,
 //! is taken from the first of [`CHUNK_SIZE_GUESSES`] that makes the following header line up.
-//! Every chunk stream's state is forgotten at a resync: a format-1/2/3 chunk on a stream with
-//! no format-0 header since is not trusted and restarts the search.
+//! Partial messages are dropped at a resync, never completed across it. Chunk streams keep their
+//! header state, marked `recovered` (timestamps may be off by the deltas lost in the gap) until
+//! their next format-0 header; a format-1 header on such a stream is also accepted as a
+//! boundary. A format-2/3 chunk on a stream never seen restarts the search.
 
 use std::collections::BTreeMap;
 
@@ -71,7 +73,9 @@ pub enum ChunkEvent<'a> {
         header: MessageHeader,
         /// The body bytes kept.
         payload: &'a [u8],
-        /// True for the first message of each chunk stream after a resynchronisation.
+        /// True when the chunk stream's header state was carried across a gap: the message's
+        /// absolute timestamp may be off by the deltas lost in the gap. Cleared by the next
+        /// format-0 header on the stream.
         recovered: bool,
     },
     /// Something looked wrong (implausible header, limit hit, abort of an unknown stream).
@@ -106,7 +110,7 @@ struct ChunkStream {
     partial: Option<Partial>,
     /// The kept bytes of the message in progress; reused from message to message.
     buffer: Vec<u8>,
-    /// The next message is the first since a resynchronisation.
+    /// The header state was carried across a gap (see [`ChunkEvent::Message`]).
     recovered: bool,
 }
 
@@ -149,8 +153,7 @@ pub struct ChunkDemuxer {
     resync: Option<Vec<u8>>,
     /// The chunk size is a guess (mid-stream start, no Set Chunk Size seen).
     chunk_size_unknown: bool,
-    /// The stream was resynchronised: the first message of each chunk stream is `recovered`.
-    after_resync: bool,
+
     partial_bytes: usize,
 }
 
@@ -171,7 +174,7 @@ impl ChunkDemuxer {
             pending: Vec::new(),
             resync: None,
             chunk_size_unknown: false,
-            after_resync: false,
+
             partial_bytes: 0,
         }
     }
@@ -219,17 +222,35 @@ impl ChunkDemuxer {
         self.enter_resync(Vec::new());
     }
 
-    /// Forgets all chunk stream state and starts searching `held` for a chunk boundary.
+    /// Drops every partial message and starts searching `held` for a chunk boundary. The
+    /// chunk streams' header state is kept, marked `recovered`, so a format-1 header on a
+    /// known stream can serve as a boundary (real senders rarely repeat format 0).
     fn enter_resync(&mut self, held: Vec<u8>) {
-        self.streams.clear();
+        for stream in self.streams.values_mut() {
+            stream.partial = None;
+            stream.buffer.clear();
+            stream.recovered = true;
+        }
         self.in_chunk = None;
         self.pending.clear();
         self.partial_bytes = 0;
-        self.after_resync = true;
         self.resync = Some(held);
     }
 
-    fn feed_synced(&mut self, mut input: &[u8], on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+    fn feed_synced(&mut self, input: &[u8], on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        if self.pending.is_empty() {
+            self.run(input, on_event);
+        } else {
+            // A header straddled the previous piece's end: join the carried bytes with this
+            // piece (a copy only in this case) and go on as usual.
+            let mut joined = std::mem::take(&mut self.pending);
+            joined.extend_from_slice(input);
+            self.run(&joined, on_event);
+        }
+    }
+
+    /// Decodes chunks from `input`; an incomplete header at its end is carried over.
+    fn run(&mut self, mut input: &[u8], on_event: &mut impl FnMut(ChunkEvent<'_>)) {
         loop {
             if let Some((csid, due)) = self.in_chunk {
                 let take = usize::try_from(due).unwrap_or(usize::MAX).min(input.len());
@@ -240,9 +261,9 @@ impl ChunkDemuxer {
             if input.is_empty() {
                 return;
             }
-            match self.next_header(input) {
-                Ok((header, from_input)) => {
-                    input = input.get(from_input..).unwrap_or_default();
+            match self.parse_header(input) {
+                Ok(header) => {
+                    input = input.get(header.len..).unwrap_or_default();
                     if let Some(direct) = self.start_chunk(header, input, on_event) {
                         input = input.get(direct..).unwrap_or_default();
                     }
@@ -256,35 +277,12 @@ impl ChunkDemuxer {
                         code: "chunk_unknown_stream",
                         message: format!("a chunk continues chunk stream {csid}, whose header was never seen; searching for the next message boundary"),
                     });
-                    let mut held = std::mem::take(&mut self.pending);
-                    held.extend_from_slice(input);
-                    self.enter_resync(held);
+                    self.enter_resync(input.to_vec());
                     self.search(on_event);
                     return;
                 }
             }
         }
-    }
-
-    /// Parses the next header from the carried-over bytes plus `input`; returns it and how
-    /// many bytes of `input` it used.
-    fn next_header(&mut self, input: &[u8]) -> Result<(ChunkHeader, usize), HeaderProblem> {
-        if self.pending.is_empty() {
-            let header = self.parse_header(input)?;
-            return Ok((header, header.len));
-        }
-        let carried = self.pending.len();
-        let mut joined = [0u8; MAX_HEADER_LEN * 2];
-        let from_input = input.len().min(MAX_HEADER_LEN);
-        let total = carried + from_input;
-        let (head, tail) = joined.split_at_mut(carried);
-        head.copy_from_slice(&self.pending);
-        tail.get_mut(..from_input)
-            .unwrap_or_default()
-            .copy_from_slice(input.get(..from_input).unwrap_or_default());
-        let header = self.parse_header(joined.get(..total).unwrap_or_default())?;
-        self.pending.clear();
-        Ok((header, header.len.saturating_sub(carried)))
     }
 
     /// Parses a chunk header at the start of `bytes` (peek only).
@@ -308,14 +306,7 @@ impl ChunkDemuxer {
         if !self.streams.contains_key(&header.csid) {
             self.make_room(on_event);
         }
-        let after_resync = self.after_resync;
-        let stream = self
-            .streams
-            .entry(header.csid)
-            .or_insert_with(|| ChunkStream {
-                recovered: after_resync,
-                ..ChunkStream::default()
-            });
+        let stream = self.streams.entry(header.csid).or_default();
         let starts_message = stream.partial.is_none();
         apply_header(stream, &header, starts_message);
         let length = stream.header.length;
@@ -327,7 +318,7 @@ impl ChunkDemuxer {
         let direct = starts_message && due == length && input.len() >= due as usize;
         if direct {
             stream.partial = None;
-            let recovered = std::mem::take(&mut stream.recovered);
+            let recovered = stream.recovered;
             let message = stream.header;
             let body = input.get(..due as usize).unwrap_or_default();
             self.emit(message, body, recovered, on_event);
@@ -412,7 +403,7 @@ impl ChunkDemuxer {
         // for the next message (no allocation in steady state).
         let discarding = partial.discarding;
         stream.partial = None;
-        let recovered = std::mem::take(&mut stream.recovered);
+        let recovered = stream.recovered;
         let header = stream.header;
         let mut buffer = std::mem::take(&mut stream.buffer);
         self.partial_bytes = self.partial_bytes.saturating_sub(buffer.len());
@@ -496,9 +487,10 @@ impl ChunkDemuxer {
         } else {
             vec![self.chunk_size]
         };
+        let known: Vec<u32> = self.streams.keys().copied().collect();
         let mut position = 0;
         while position < held.len() {
-            match find_boundary(held.get(position..).unwrap_or_default(), &guesses) {
+            match find_boundary(held.get(position..).unwrap_or_default(), &guesses, &known) {
                 Boundary::Found { skip, chunk_size } => {
                     let start = position + skip;
                     if start > 0 {
@@ -605,6 +597,7 @@ fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, starts_message: 
         (0, Some(timestamp)) => {
             stream.header.timestamp = timestamp;
             stream.delta = 0;
+            stream.recovered = false;
         }
         (_, Some(delta)) => {
             stream.header.timestamp = stream.header.timestamp.wrapping_add(delta);
@@ -629,12 +622,12 @@ enum Boundary {
     NeedMore { skip: usize },
 }
 
-/// Finds the first offset where a plausible format-0 header starts and the chunk after it
-/// lines up, for one of the chunk size guesses.
-fn find_boundary(bytes: &[u8], guesses: &[u32]) -> Boundary {
+/// Finds the first offset where a plausible message header starts (format 0, or format 1 on a
+/// chunk stream in `known`) and the chunk after it lines up, for one of the chunk size guesses.
+fn find_boundary(bytes: &[u8], guesses: &[u32], known: &[u32]) -> Boundary {
     for skip in 0..bytes.len() {
         let candidate = bytes.get(skip..).unwrap_or_default();
-        match plausible_start(candidate, guesses) {
+        match plausible_start(candidate, guesses, known) {
             Plausibility::Yes(chunk_size) => return Boundary::Found { skip, chunk_size },
             Plausibility::No => {}
             Plausibility::NeedMore => return Boundary::NeedMore { skip },
@@ -649,18 +642,20 @@ enum Plausibility {
     NeedMore,
 }
 
-/// Is there a plausible format-0 header at the start of `bytes`, confirmed by the next one?
-fn plausible_start(bytes: &[u8], guesses: &[u32]) -> Plausibility {
-    let header = match parse_header(bytes, &|_| None) {
-        Ok(header) if header.fmt == 0 => header,
+/// Is there a plausible message header at the start of `bytes` (format 0, or format 1 on a
+/// known chunk stream), confirmed by the next one?
+fn plausible_start(bytes: &[u8], guesses: &[u32], known: &[u32]) -> Plausibility {
+    let is_known = |csid: u32| known.contains(&csid).then_some((None, false));
+    let header = match parse_header(bytes, &is_known) {
+        Ok(header) if header.fmt <= 1 => header,
         Ok(_) | Err(HeaderProblem::UnknownStream(_)) => return Plausibility::No,
         Err(HeaderProblem::Incomplete) => return Plausibility::NeedMore,
     };
-    let (Some(length), Some(type_id), Some(msid)) = (header.length, header.type_id, header.msid)
-    else {
+    let (Some(length), Some(type_id)) = (header.length, header.type_id) else {
         return Plausibility::No;
     };
-    if header.csid < 2 || msid > 0xFFFF || !fits_type(MessageTypeId(type_id), length) {
+    let msid_plausible = header.msid.is_none_or(|msid| msid <= 0xFFFF);
+    if header.csid < 2 || !msid_plausible || !fits_type(MessageTypeId(type_id), length) {
         return Plausibility::No;
     }
     let body = bytes.get(header.len..).unwrap_or_default();

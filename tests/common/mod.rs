@@ -13,7 +13,10 @@ pub fn samples() -> Vec<PathBuf> {
 pub fn shared_captures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
     if !dir.is_dir() {
-        eprintln!("skipping the shared captures: {} does not exist", dir.display());
+        eprintln!(
+            "skipping the shared captures: {} does not exist",
+            dir.display()
+        );
         return Vec::new();
     }
     captures_in(&dir)
@@ -23,7 +26,12 @@ fn captures_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_default();
-    files.retain(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")));
+    files.retain(|p| {
+        matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("pcap" | "pcapng")
+        )
+    });
     files.sort();
     files
 }
@@ -42,7 +50,12 @@ pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
         .args(args)
         .output()
         .expect("run rtmpscope");
-    assert!(output.status.success(), "rtmpscope failed on {}: {}", capture.display(), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "rtmpscope failed on {}: {}",
+        capture.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout)
         .expect("UTF-8 output")
         .lines()
