@@ -90,3 +90,176 @@ fn cooked(frame: &[u8], header_len: usize, ethertype_at: usize) -> Decoded<'_> {
         _ => Decoded::Malformed("frame shorter than a Linux cooked header"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+
+    /// An IPv4/TCP packet (no link header) carrying `payload`.
+    fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .tcp(5000, 1935, 7, 100)
+            .write(&mut out, payload)
+            .unwrap();
+        out
+    }
+
+    fn ipv6_tcp_with_extension(payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        PacketBuilder::ipv6([1; 16], [2; 16], 64)
+            .tcp(5000, 1935, 7, 100)
+            .write(&mut out, payload)
+            .unwrap();
+        // Insert a hop-by-hop options header (8 bytes) between the IPv6 header and TCP.
+        let tcp = out.split_off(40);
+        out[6] = 0; // next header: hop-by-hop
+        let length = u16::from_be_bytes([out[4], out[5]]) + 8;
+        out[4..6].copy_from_slice(&length.to_be_bytes());
+        out.extend_from_slice(&[6, 0, 1, 4, 0, 0, 0, 0]); // next: TCP; PadN
+        out.extend_from_slice(&tcp);
+        out
+    }
+
+    fn payload_of(decoded: Decoded<'_>) -> Vec<u8> {
+        match decoded {
+            Decoded::Tcp(segment) => {
+                assert_eq!(
+                    (segment.src.port(), segment.dst.port(), segment.seq),
+                    (5000, 1935, 7)
+                );
+                segment.payload.to_vec()
+            }
+            other => panic!("not TCP: {other:?}"),
+        }
+    }
+
+    fn with_prefix(prefix: &[u8], packet: &[u8]) -> Vec<u8> {
+        [prefix, packet].concat()
+    }
+
+    #[test]
+    fn every_link_type() {
+        let ip = ipv4_tcp(b"rtmp");
+        let ethernet = with_prefix(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00], &ip);
+        assert_eq!(
+            payload_of(decode_frame(LinkType::ETHERNET, &ethernet)),
+            b"rtmp"
+        );
+        // 802.1Q then 802.1ad (QinQ): each tag is 2 bytes of TCI and the next ethertype.
+        let qinq = with_prefix(
+            &[
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x88, 0xA8, 0, 5, 0x81, 0x00, 0, 7, 0x08, 0x00,
+            ],
+            &ip,
+        );
+        assert_eq!(payload_of(decode_frame(LinkType::ETHERNET, &qinq)), b"rtmp");
+        // BSD NULL: family 2 in the capturing host's order (here little-endian).
+        assert_eq!(
+            payload_of(decode_frame(
+                LinkType::NULL,
+                &with_prefix(&[2, 0, 0, 0], &ip)
+            )),
+            b"rtmp"
+        );
+        assert_eq!(
+            payload_of(decode_frame(
+                LinkType::NULL,
+                &with_prefix(&[0, 0, 0, 2], &ip)
+            )),
+            b"rtmp"
+        );
+        // LOOP: network order; IPv6 family 30 (macOS).
+        let ip6 = ipv6_tcp_with_extension(b"six");
+        assert_eq!(
+            payload_of(decode_frame(
+                LinkType::LOOP,
+                &with_prefix(&[0, 0, 0, 30], &ip6)
+            )),
+            b"six"
+        );
+        // Linux SLL: packet type, ARPHRD 772 (loopback), address length and 8 bytes, protocol.
+        let sll = with_prefix(&[0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00], &ip);
+        assert_eq!(payload_of(decode_frame(LinkType::LINUX_SLL, &sll)), b"rtmp");
+        // Linux SLL2: protocol first, then reserved, interface index, ARPHRD, type, address.
+        let sll2 = with_prefix(
+            &[
+                0x86, 0xDD, 0, 0, 0, 0, 0, 1, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+            &ip6,
+        );
+        assert_eq!(
+            payload_of(decode_frame(LinkType::LINUX_SLL2, &sll2)),
+            b"six"
+        );
+        for raw in [
+            LinkType::RAW,
+            LinkType::RAW_DLT12,
+            LinkType::RAW_DLT14,
+            LinkType::IPV4,
+        ] {
+            assert_eq!(payload_of(decode_frame(raw, &ip)), b"rtmp");
+        }
+        assert_eq!(payload_of(decode_frame(LinkType::IPV6, &ip6)), b"six");
+    }
+
+    #[test]
+    fn gtp_u_tunnel_is_decapsulated() {
+        let inner = ipv4_tcp(b"tunnelled");
+        // GTPv1-U G-PDU: flags 0x32 (version 1, PT, sequence present), type 0xFF, length, TEID,
+        // then sequence (2), N-PDU (1), next extension (0).
+        let mut gtp = vec![0x32, 0xFF, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0];
+        gtp.extend_from_slice(&inner);
+        let mut outer = Vec::new();
+        PacketBuilder::ipv4([192, 168, 0, 1], [192, 168, 0, 2], 64)
+            .udp(2152, 2152)
+            .write(&mut outer, &gtp)
+            .unwrap();
+        let frame = with_prefix(
+            &[
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0x00, 0, 9, 0x08, 0x00,
+            ],
+            &outer,
+        );
+        assert_eq!(
+            payload_of(decode_frame(LinkType::ETHERNET, &frame)),
+            b"tunnelled"
+        );
+    }
+
+    #[test]
+    fn padding_truncation_and_garbage() {
+        let ip = ipv4_tcp(b"ab");
+        // Ethernet padding after the IP packet is not payload.
+        let mut padded = with_prefix(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00], &ip);
+        padded.extend_from_slice(&[0; 10]);
+        assert_eq!(payload_of(decode_frame(LinkType::ETHERNET, &padded)), b"ab");
+        // A snap length that cuts the payload: what was captured, and how much is missing.
+        let long = ipv4_tcp(&[7; 100]);
+        match decode_frame(LinkType::RAW, &long[..60]) {
+            Decoded::Tcp(segment) => assert_eq!((segment.payload.len(), segment.missing), (20, 80)),
+            other => panic!("{other:?}"),
+        }
+        // Every cut of a frame decodes to something, never a panic.
+        for cut in 0..padded.len() {
+            let _ = decode_frame(LinkType::ETHERNET, &padded[..cut]);
+            let _ = decode_frame(LinkType::LINUX_SLL2, &padded[..cut]);
+            let _ = decode_frame(LinkType::NULL, &padded[..cut]);
+        }
+        assert_eq!(
+            decode_frame(LinkType::ETHERNET, &[0; 5]),
+            Decoded::Malformed("frame shorter than an Ethernet header")
+        );
+        // ARP is not TCP.
+        assert_eq!(
+            decode_frame(
+                LinkType::ETHERNET,
+                &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x06, 0, 1]
+            ),
+            Decoded::NotTcp
+        );
+        assert!(!LinkType(147).is_supported());
+        assert_eq!(LinkType(147).name(), "USER");
+    }
+}

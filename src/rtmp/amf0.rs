@@ -164,8 +164,8 @@ pub(crate) mod encode {
     use crate::rtmp::amf::AmfValue;
 
     /// Appends the AMF0 encoding of `value` (AMF0 types only).
-    pub fn value(out: &mut Vec<u8>, value: &AmfValue) {
-        match value {
+    pub fn value(out: &mut Vec<u8>, this: &AmfValue) {
+        match this {
             AmfValue::Number(n) => {
                 out.push(0x00);
                 out.extend_from_slice(&n.to_be_bytes());
@@ -237,5 +237,287 @@ pub(crate) mod encode {
             value(out, v);
         }
         out.extend_from_slice(&[0, 0, 0x09]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtmp::amf::VectorKind;
+    use proptest::prelude::*;
+
+    fn one(bytes: &[u8]) -> AmfValue {
+        let (values, error) = decode_values(bytes, &AmfLimits::default());
+        assert_eq!(error, None);
+        assert_eq!(values.len(), 1);
+        values.into_iter().next().unwrap()
+    }
+
+    fn error_of(bytes: &[u8], limits: &AmfLimits) -> AmfError {
+        decode_values(bytes, limits).1.expect("an error")
+    }
+
+    #[test]
+    fn scalars() {
+        // 0x00 number: IEEE 754 big-endian 1.5
+        assert_eq!(
+            one(&[0x00, 0x3F, 0xF8, 0, 0, 0, 0, 0, 0]),
+            AmfValue::Number(1.5)
+        );
+        // 0x01 boolean: any non-zero byte is true
+        assert_eq!(one(&[0x01, 0x02]), AmfValue::Boolean(true));
+        // 0x02 string: u16 length 2, "hi"
+        assert_eq!(
+            one(&[0x02, 0, 2, b'h', b'i']),
+            AmfValue::String("hi".into())
+        );
+        // 0x05 null, 0x06 undefined, 0x0D unsupported
+        assert_eq!(one(&[0x05]), AmfValue::Null);
+        assert_eq!(one(&[0x06]), AmfValue::Undefined);
+        assert_eq!(one(&[0x0D]), AmfValue::Unsupported);
+        // 0x07 reference: u16 index 3
+        assert_eq!(one(&[0x07, 0, 3]), AmfValue::Reference(3));
+        // 0x0C long string: u32 length 1, "x"
+        assert_eq!(one(&[0x0C, 0, 0, 0, 1, b'x']), AmfValue::String("x".into()));
+        // 0x0F XML document: u32 length 3, "<a>"
+        assert_eq!(
+            one(&[0x0F, 0, 0, 0, 3, b'<', b'a', b'>']),
+            AmfValue::XmlDocument("<a>".into())
+        );
+        // 0x0B date: f64 ms 0.0, s16 time zone -60
+        assert_eq!(
+            one(&[0x0B, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xC4]),
+            AmfValue::Date {
+                millis: 0.0,
+                timezone: Some(-60)
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_rejected() {
+        assert_eq!(
+            one(&[0x02, 0, 2, 0xFF, b'a']),
+            AmfValue::String("\u{FFFD}a".into())
+        );
+    }
+
+    #[test]
+    fn containers() {
+        // 0x03 object { "a": null } then empty name + 0x09
+        let object = [0x03, 0, 1, b'a', 0x05, 0, 0, 0x09];
+        assert_eq!(
+            one(&object),
+            AmfValue::Object(vec![("a".into(), AmfValue::Null)])
+        );
+        // 0x08 ECMA array, count hint 5 (wrong on purpose), { "k": true }, end
+        let ecma = [0x08, 0, 0, 0, 5, 0, 1, b'k', 0x01, 1, 0, 0, 0x09];
+        assert_eq!(
+            one(&ecma),
+            AmfValue::EcmaArray(vec![("k".into(), AmfValue::Boolean(true))])
+        );
+        // ECMA array without its end marker at the end of the body is accepted.
+        assert_eq!(
+            one(&ecma[..10]),
+            AmfValue::EcmaArray(vec![("k".into(), AmfValue::Boolean(true))])
+        );
+        // 0x0A strict array of 2: null, undefined
+        assert_eq!(
+            one(&[0x0A, 0, 0, 0, 2, 0x05, 0x06]),
+            AmfValue::StrictArray(vec![AmfValue::Null, AmfValue::Undefined])
+        );
+        // 0x10 typed object: class "C", { "x": null }
+        let typed = [0x10, 0, 1, b'C', 0, 1, b'x', 0x05, 0, 0, 0x09];
+        assert_eq!(
+            one(&typed),
+            AmfValue::TypedObject {
+                class: "C".into(),
+                properties: vec![("x".into(), AmfValue::Null)]
+            }
+        );
+    }
+
+    #[test]
+    fn avmplus_switches_to_amf3() {
+        // 0x11 then AMF3 integer 5, then AMF3 vector<int> [1] (fixed)
+        let (values, error) = decode_values(
+            &[0x11, 0x04, 0x05, 0x11, 0x0D, 0x03, 0x01, 0, 0, 0, 1],
+            &AmfLimits::default(),
+        );
+        assert_eq!(error, None);
+        assert_eq!(
+            values,
+            [
+                AmfValue::Integer(5),
+                AmfValue::Vector {
+                    kind: VectorKind::Int,
+                    fixed: true,
+                    class: None,
+                    items: vec![AmfValue::Integer(1)]
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn reserved_and_unknown_markers_are_errors() {
+        let limits = AmfLimits::default();
+        assert!(matches!(
+            error_of(&[0x04], &limits),
+            AmfError::NotAValue {
+                name: "movieclip",
+                ..
+            }
+        ));
+        assert!(matches!(
+            error_of(&[0x0E], &limits),
+            AmfError::NotAValue {
+                name: "recordset",
+                ..
+            }
+        ));
+        assert!(matches!(
+            error_of(&[0x09], &limits),
+            AmfError::NotAValue {
+                name: "object end",
+                ..
+            }
+        ));
+        assert!(matches!(
+            error_of(&[0x42], &limits),
+            AmfError::UnknownMarker { marker: 0x42, .. }
+        ));
+    }
+
+    #[test]
+    fn values_before_an_error_are_kept() {
+        let (values, error) = decode_values(&[0x05, 0x02, 0, 9, b'a'], &AmfLimits::default());
+        assert_eq!(values, [AmfValue::Null]);
+        assert_eq!(
+            error.unwrap().to_string(),
+            "AMF0 string at offset 4 needs 9 bytes, 1 remain"
+        );
+    }
+
+    #[test]
+    fn a_million_levels_of_nesting_stop_at_the_depth_limit() {
+        // Strict arrays of one element, nested a million deep.
+        let mut bytes = Vec::new();
+        for _ in 0..1_000_000 {
+            bytes.extend_from_slice(&[0x0A, 0, 0, 0, 1]);
+        }
+        bytes.push(0x05);
+        let error = error_of(&bytes, &AmfLimits::default());
+        assert!(
+            matches!(error, AmfError::TooDeep { limit: 64, .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn huge_counts_and_lengths_without_bytes_fail_fast() {
+        let limits = AmfLimits::default();
+        // A strict array announcing 4 294 967 295 elements, with none behind it.
+        assert!(matches!(
+            error_of(&[0x0A, 0xFF, 0xFF, 0xFF, 0xFF], &limits),
+            AmfError::Truncated { .. }
+        ));
+        // A long string of 4 GiB - 1 with no bytes.
+        assert!(matches!(
+            error_of(&[0x0C, 0xFF, 0xFF, 0xFF, 0xFF], &limits),
+            AmfError::Truncated {
+                needed: 4_294_967_295,
+                ..
+            }
+        ));
+        // 200 000 nulls in an array: the value-count limit stops it.
+        let mut bytes = vec![0x0A, 0, 3, 0x0D, 0x40];
+        bytes.extend(std::iter::repeat_n(0x05, 200_000));
+        assert!(matches!(
+            error_of(&bytes, &limits),
+            AmfError::TooManyValues { limit: 100_000, .. }
+        ));
+    }
+
+    #[test]
+    fn every_truncation_is_an_error_not_a_panic() {
+        let mut bytes = Vec::new();
+        encode::value(
+            &mut bytes,
+            &AmfValue::TypedObject {
+                class: "flash.Thing".into(),
+                properties: vec![
+                    ("n".into(), AmfValue::Number(2.0)),
+                    ("s".into(), AmfValue::String("text".into())),
+                    (
+                        "d".into(),
+                        AmfValue::Date {
+                            millis: 1.0,
+                            timezone: Some(0),
+                        },
+                    ),
+                    (
+                        "a".into(),
+                        AmfValue::StrictArray(vec![AmfValue::Boolean(false)]),
+                    ),
+                ],
+            },
+        );
+        for cut in 0..bytes.len() {
+            let (values, error) = decode_values(&bytes[..cut], &AmfLimits::default());
+            assert!(cut == 0 || error.is_some(), "cut at {cut}");
+            assert!(values.is_empty());
+        }
+    }
+
+    fn arb_value() -> impl Strategy<Value = AmfValue> {
+        let leaf = prop_oneof![
+            any::<f64>()
+                .prop_filter("NaN never equals itself", |n| !n.is_nan())
+                .prop_map(AmfValue::Number),
+            any::<bool>().prop_map(AmfValue::Boolean),
+            ".{0,20}".prop_map(AmfValue::String),
+            Just(AmfValue::Null),
+            Just(AmfValue::Undefined),
+            Just(AmfValue::Unsupported),
+            any::<u16>().prop_map(|i| AmfValue::Reference(u32::from(i))),
+            (any::<i32>(), any::<i16>()).prop_map(|(ms, tz)| AmfValue::Date {
+                millis: f64::from(ms),
+                timezone: Some(tz)
+            }),
+            ".{0,20}".prop_map(AmfValue::XmlDocument),
+        ];
+        leaf.prop_recursive(4, 64, 6, |inner| {
+            let properties = prop::collection::vec(("[a-z]{1,8}", inner.clone()), 0..6);
+            prop_oneof![
+                properties.clone().prop_map(AmfValue::Object),
+                properties.clone().prop_map(AmfValue::EcmaArray),
+                prop::collection::vec(inner, 0..6).prop_map(AmfValue::StrictArray),
+                ("[A-Za-z.]{1,12}", properties)
+                    .prop_map(|(class, properties)| AmfValue::TypedObject { class, properties }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Encoding any AMF0 value tree and decoding it gives it back.
+        #[test]
+        fn round_trip(values in prop::collection::vec(arb_value(), 1..4)) {
+            let mut bytes = Vec::new();
+            for value in &values {
+                encode::value(&mut bytes, value);
+            }
+            let (decoded, error) = decode_values(&bytes, &AmfLimits::default());
+            prop_assert_eq!(error, None);
+            prop_assert_eq!(decoded, values);
+        }
+
+        /// Any bytes decode to values and at most one error, never a panic.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode_values(&bytes, &AmfLimits::default());
+        }
     }
 }

@@ -363,3 +363,233 @@ impl AmfDecoder<'_> {
         Ok(AmfValue::Dictionary { weak_keys, entries })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn one(bytes: &[u8]) -> AmfValue {
+        let (values, error) = decode_values(bytes, &AmfLimits::default());
+        assert_eq!(error, None, "{bytes:02x?}");
+        assert_eq!(values.len(), 1);
+        values.into_iter().next().unwrap()
+    }
+
+    fn error_of(bytes: &[u8]) -> AmfError {
+        decode_values(bytes, &AmfLimits::default())
+            .1
+            .expect("an error")
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(one(&[0x00]), AmfValue::Undefined);
+        assert_eq!(one(&[0x01]), AmfValue::Null);
+        assert_eq!(one(&[0x02]), AmfValue::Boolean(false));
+        assert_eq!(one(&[0x03]), AmfValue::Boolean(true));
+        // 0x04 integer: U29 one byte 0x7F = 127
+        assert_eq!(one(&[0x04, 0x7F]), AmfValue::Integer(127));
+        // U29 two bytes: 0x81 0x00 = 128
+        assert_eq!(one(&[0x04, 0x81, 0x00]), AmfValue::Integer(128));
+        // U29 four bytes 0xFF 0xFF 0xFF 0xFF = 2^29 - 1, which is -1 as a 29-bit signed value
+        assert_eq!(one(&[0x04, 0xFF, 0xFF, 0xFF, 0xFF]), AmfValue::Integer(-1));
+        // 0x04 with 0xC0 0x80 0x80 0x00: the most negative 29-bit value
+        assert_eq!(
+            one(&[0x04, 0xC0, 0x80, 0x80, 0x00]),
+            AmfValue::Integer(-(1 << 28))
+        );
+        // 0x05 double 2.0
+        assert_eq!(
+            one(&[0x05, 0x40, 0, 0, 0, 0, 0, 0, 0]),
+            AmfValue::Number(2.0)
+        );
+        // 0x08 date: U29 inline flag 0x01, then f64 ms
+        assert_eq!(
+            one(&[0x08, 0x01, 0, 0, 0, 0, 0, 0, 0, 0]),
+            AmfValue::Date {
+                millis: 0.0,
+                timezone: None
+            }
+        );
+    }
+
+    #[test]
+    fn strings_and_the_string_table() {
+        // Strict array of 3: "ab" inline, then a reference to string 0, then "" (never tabled).
+        let bytes = [
+            0x09, 0x07, 0x01, 0x06, 0x05, b'a', b'b', 0x06, 0x00, 0x06, 0x01,
+        ];
+        assert_eq!(
+            one(&bytes),
+            AmfValue::StrictArray(vec![
+                AmfValue::String("ab".into()),
+                AmfValue::String("ab".into()),
+                AmfValue::String(String::new())
+            ])
+        );
+        // A reference to a string that was never sent.
+        assert!(matches!(
+            error_of(&[0x06, 0x02]),
+            AmfError::BadReference {
+                table: "string",
+                index: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn xml_and_byte_arrays() {
+        assert_eq!(one(&[0x07, 0x03, b'<']), AmfValue::XmlDocument("<".into()));
+        assert_eq!(one(&[0x0B, 0x03, b'<']), AmfValue::Xml("<".into()));
+        assert_eq!(
+            one(&[0x0C, 0x05, 0xDE, 0xAD]),
+            AmfValue::ByteArray(vec![0xDE, 0xAD])
+        );
+    }
+
+    #[test]
+    fn arrays_dense_and_associative() {
+        // Array: dense count 1, assoc "k" -> true, end (empty string), dense [null]
+        let bytes = [0x09, 0x03, 0x03, b'k', 0x03, 0x01, 0x01];
+        assert_eq!(
+            one(&bytes),
+            AmfValue::MixedArray {
+                dense: vec![AmfValue::Null],
+                assoc: vec![("k".into(), AmfValue::Boolean(true))]
+            }
+        );
+    }
+
+    #[test]
+    fn objects_traits_and_references() {
+        // Two objects of class "P" with one sealed member "x": the second uses a traits
+        // reference; then a reference to the first object.
+        let bytes = [
+            0x09, 0x07, 0x01, // array of 3, no associative part
+            0x0A, 0x13, 0x03, b'P', 0x03, b'x', 0x04,
+            0x01, // object, traits inline (1 sealed), class "P", member "x", x = 1
+            0x0A, 0x01, 0x04, 0x02, // object, traits reference 0, x = 2
+            0x0A, 0x02, // object reference 1 (the first object is 1: the array is 0)
+        ];
+        let point = |x| AmfValue::TypedObject {
+            class: "P".into(),
+            properties: vec![("x".into(), AmfValue::Integer(x))],
+        };
+        assert_eq!(
+            one(&bytes),
+            AmfValue::StrictArray(vec![point(1), point(2), AmfValue::Reference(1)])
+        );
+    }
+
+    #[test]
+    fn dynamic_anonymous_object() {
+        // Traits inline, dynamic, 0 sealed, class "" ; dynamic "a" -> null ; end
+        let bytes = [0x0A, 0x0B, 0x01, 0x03, b'a', 0x01, 0x01];
+        assert_eq!(
+            one(&bytes),
+            AmfValue::Object(vec![("a".into(), AmfValue::Null)])
+        );
+    }
+
+    #[test]
+    fn externalizable_objects() {
+        // ArrayCollection wraps one value: an empty dense array.
+        let mut bytes = vec![0x0A, 0x07, 0x43];
+        bytes.extend_from_slice(b"flex.messaging.io.ArrayCollection");
+        bytes.extend_from_slice(&[0x09, 0x01, 0x01]);
+        let value = one(&bytes);
+        assert_eq!(value.get("source"), Some(&AmfValue::StrictArray(vec![])));
+        // Any other class cannot be decoded.
+        let error = error_of(&[0x0A, 0x07, 0x07, b'a', b'.', b'B']);
+        assert!(matches!(error, AmfError::Externalizable { ref class, .. } if class == "a.B"));
+    }
+
+    #[test]
+    fn vectors_and_dictionaries() {
+        // Vector<uint> of 1, not fixed: 0xFFFFFFFF
+        assert_eq!(
+            one(&[0x0E, 0x03, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]),
+            AmfValue::Vector {
+                kind: VectorKind::Uint,
+                fixed: false,
+                class: None,
+                items: vec![AmfValue::Number(4_294_967_295.0)]
+            }
+        );
+        // Vector<Number> of 1, fixed
+        assert_eq!(
+            one(&[0x0F, 0x03, 0x01, 0x3F, 0xF0, 0, 0, 0, 0, 0, 0]),
+            AmfValue::Vector {
+                kind: VectorKind::Double,
+                fixed: true,
+                class: None,
+                items: vec![AmfValue::Number(1.0)]
+            }
+        );
+        // Vector<Object> of 1, type name "*", item null
+        assert_eq!(
+            one(&[0x10, 0x03, 0x00, 0x03, b'*', 0x01]),
+            AmfValue::Vector {
+                kind: VectorKind::Object,
+                fixed: false,
+                class: Some("*".into()),
+                items: vec![AmfValue::Null]
+            }
+        );
+        // Dictionary of 1, weak keys: 1 -> "v"
+        assert_eq!(
+            one(&[0x11, 0x03, 0x01, 0x04, 0x01, 0x06, 0x03, b'v']),
+            AmfValue::Dictionary {
+                weak_keys: true,
+                entries: vec![(AmfValue::Integer(1), AmfValue::String("v".into()))]
+            }
+        );
+    }
+
+    #[test]
+    fn hostile_input_is_bounded() {
+        // A string announcing 2^28 - 1 bytes with none behind it.
+        assert!(matches!(
+            error_of(&[0x06, 0xFF, 0xFF, 0xFF, 0xFF]),
+            AmfError::Truncated { .. }
+        ));
+        // An array announcing 2^28 - 1 elements.
+        assert!(matches!(
+            error_of(&[0x09, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
+            AmfError::Truncated { .. }
+        ));
+        // A million nested arrays.
+        let mut deep = Vec::new();
+        for _ in 0..1_000_000 {
+            deep.extend_from_slice(&[0x09, 0x03, 0x01]);
+        }
+        assert!(matches!(error_of(&deep), AmfError::TooDeep { .. }));
+        // An object referring to itself is kept as a reference: no cycle to follow.
+        assert_eq!(
+            one(&[0x0A, 0x0B, 0x01, 0x03, b's', 0x0A, 0x00, 0x01]),
+            AmfValue::Object(vec![("s".into(), AmfValue::Reference(0))])
+        );
+        // A 1000-byte string referenced 20 000 times stops at the expansion budget.
+        let mut fan_out = vec![0x09, 0x81, 0x9C, 0x43, 0x01, 0x06, 0x8F, 0x51];
+        fan_out.extend(std::iter::repeat_n(b'x', 1000));
+        for _ in 0..20_000 {
+            fan_out.extend_from_slice(&[0x06, 0x00]);
+        }
+        assert!(matches!(
+            error_of(&fan_out),
+            AmfError::TooLarge { .. } | AmfError::Truncated { .. }
+        ));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any bytes decode to values and at most one error, never a panic or a hang.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode_values(&bytes, &AmfLimits::default());
+        }
+    }
+}

@@ -318,3 +318,152 @@ impl std::fmt::Display for HandshakeSummary {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(micros: i64) -> PacketMeta {
+        PacketMeta {
+            frame: 1,
+            time: Timestamp(micros),
+        }
+    }
+
+    /// A C1/S1 block signed with `key` under `scheme`, as a Flash peer builds it.
+    fn signed_block(key: &[u8], scheme: u8, version: [u8; 4], seed: u8) -> Vec<u8> {
+        let mut block: Vec<u8> = (0..HANDSHAKE_BLOCK)
+            .map(|i| (i as u8).wrapping_mul(seed))
+            .collect();
+        block[4..8].copy_from_slice(&version);
+        let offset = digest_offset(&block, scheme).unwrap();
+        let digest = hmac_sha256(key, &[&block[..offset], &block[offset + DIGEST_LEN..]]);
+        block[offset..offset + DIGEST_LEN].copy_from_slice(&digest);
+        block
+    }
+
+    /// A C2/S2 answering a peer digest.
+    fn signed_response(key_text: &[u8], peer_digest: &[u8; 32]) -> Vec<u8> {
+        let mut block: Vec<u8> = (0..HANDSHAKE_BLOCK).map(|i| (i % 251) as u8).collect();
+        let full_key: Vec<u8> = key_text.iter().chain(KEY_SUFFIX.iter()).copied().collect();
+        let key = hmac_sha256(&full_key, &[peer_digest]);
+        let split = HANDSHAKE_BLOCK - DIGEST_LEN;
+        let signature = hmac_sha256(&key, &[&block[..split]]);
+        block[split..].copy_from_slice(&signature);
+        block
+    }
+
+    fn feed_all(
+        tracker: &mut HandshakeTracker,
+        dir: Direction,
+        bytes: &[u8],
+        piece: usize,
+        time: i64,
+    ) {
+        for chunk in bytes.chunks(piece) {
+            let consumed = tracker.feed(dir, chunk, &meta(time));
+            assert_eq!(consumed, chunk.len());
+        }
+    }
+
+    #[test]
+    fn digest_handshake_verifies() {
+        let c1 = signed_block(PLAYER_KEY_TEXT, 1, [9, 0, 124, 2], 3);
+        let s1 = signed_block(SERVER_KEY_TEXT, 0, [3, 5, 7, 1], 5);
+        let c1_digest = find_digest(&c1, PLAYER_KEY_TEXT).unwrap().bytes;
+        let s1_digest = find_digest(&s1, SERVER_KEY_TEXT).unwrap().bytes;
+        let c2 = signed_response(PLAYER_KEY_TEXT, &s1_digest);
+        let s2 = signed_response(SERVER_KEY_TEXT, &c1_digest);
+        for piece in [1, 7, 1536, 4000] {
+            let mut tracker = HandshakeTracker::new();
+            feed_all(
+                &mut tracker,
+                Direction::ClientToServer,
+                &[&[3u8][..], &c1].concat(),
+                piece,
+                0,
+            );
+            feed_all(
+                &mut tracker,
+                Direction::ServerToClient,
+                &[&[3u8][..], &s1, &s2].concat(),
+                piece,
+                2_500,
+            );
+            feed_all(&mut tracker, Direction::ClientToServer, &c2, piece, 3_000);
+            let summary = tracker.summary();
+            assert!(summary.complete);
+            assert_eq!(summary.client_scheme, Some("digest_scheme_1"));
+            assert_eq!(summary.server_scheme, Some("digest_scheme_0"));
+            assert_eq!(summary.c1_version.as_deref(), Some("9.0.124.2"));
+            assert_eq!(
+                (summary.c2_check, summary.s2_check),
+                (Some("digest_ok"), Some("digest_ok"))
+            );
+            assert_eq!(summary.rtt_ms, Some(2.5));
+        }
+    }
+
+    #[test]
+    fn a_flipped_byte_breaks_the_digest() {
+        let mut c1 = signed_block(PLAYER_KEY_TEXT, 0, [10, 0, 32, 18], 7);
+        c1[1000] ^= 1;
+        let mut tracker = HandshakeTracker::new();
+        feed_all(
+            &mut tracker,
+            Direction::ClientToServer,
+            &[&[3u8][..], &c1].concat(),
+            100,
+            0,
+        );
+        assert_eq!(
+            tracker.summary().client_scheme,
+            Some("simple"),
+            "no digest verifies any more"
+        );
+    }
+
+    #[test]
+    fn simple_handshake_echo_checks_and_bytes_after_it() {
+        let c1: Vec<u8> = (0..HANDSHAKE_BLOCK).map(|i| (i * 3) as u8).collect();
+        let s1: Vec<u8> = (0..HANDSHAKE_BLOCK).map(|i| (i * 5) as u8).collect();
+        let mut c2 = s1.clone();
+        c2[4..8].copy_from_slice(&[1, 2, 3, 4]); // time2 may differ
+        let mut s2 = c1.clone();
+        s2[700] ^= 0xFF; // a broken echo
+        let mut tracker = HandshakeTracker::new();
+        let mut client = [&[3u8][..], &c1, &c2, b"chunk"].concat();
+        let consumed = tracker.feed(Direction::ClientToServer, &client, &meta(0));
+        assert_eq!(
+            consumed, HANDSHAKE_LEN,
+            "the chunk stream's bytes are left over"
+        );
+        client.clear();
+        tracker.feed(
+            Direction::ServerToClient,
+            &[&[3u8][..], &s1, &s2].concat(),
+            &meta(10),
+        );
+        let summary = tracker.summary();
+        assert_eq!(
+            (summary.client_scheme, summary.server_scheme),
+            (Some("simple"), Some("simple"))
+        );
+        assert_eq!(
+            (summary.c2_check, summary.s2_check),
+            (Some("echo_ok"), Some("echo_mismatch"))
+        );
+        assert!(!summary.encrypted);
+    }
+
+    #[test]
+    fn rtmpe_and_cut_short_handshakes() {
+        let mut tracker = HandshakeTracker::new();
+        tracker.feed(Direction::ClientToServer, &[6; 100], &meta(0));
+        let summary = tracker.summary();
+        assert!(summary.encrypted && !summary.complete);
+        assert_eq!(summary.c0_version, Some(6));
+        assert_eq!(summary.c1_time, None, "C1 is not whole yet");
+        assert!(summary.to_string().contains("ENCRYPTED"));
+    }
+}
