@@ -662,26 +662,20 @@ fn plausible_start(bytes: &[u8], guesses: &[u32], known: &[u32]) -> Plausibility
     if !body_looks_right(MessageTypeId(type_id), body) {
         return Plausibility::No;
     }
-    let mut need_more = false;
+    // Guesses are decided in order: an earlier one still undecided means "need more", so the
+    // chosen chunk size never depends on how the input was split.
     for &chunk_size in guesses {
         let next = header.len + length.min(chunk_size) as usize;
         let Some(after) = bytes.get(next..) else {
-            need_more = true;
-            continue;
+            return Plausibility::NeedMore;
         };
-        if after.is_empty() {
-            need_more = true;
-            continue;
-        }
-        if next_header_lines_up(after, header.csid, length > chunk_size) {
-            return Plausibility::Yes(chunk_size);
+        match next_header_lines_up(after, header.csid, length > chunk_size) {
+            Plausibility::Yes(_) => return Plausibility::Yes(chunk_size),
+            Plausibility::NeedMore => return Plausibility::NeedMore,
+            Plausibility::No => {}
         }
     }
-    if need_more {
-        Plausibility::NeedMore
-    } else {
-        Plausibility::No
-    }
+    Plausibility::No
 }
 
 /// Does a message of this type plausibly have this length?
@@ -707,26 +701,38 @@ fn body_looks_right(type_id: MessageTypeId, body: &[u8]) -> bool {
 }
 
 /// Is `bytes` the start of a plausible chunk after a chunk of stream `csid`? A continuation
-/// (format 3 on the same stream) is expected when the message spans chunks.
-fn next_header_lines_up(bytes: &[u8], csid: u32, continues: bool) -> bool {
+/// (format 3 on the same stream) is expected when the message spans chunks. An incomplete
+/// header is `NeedMore`, so the answer never depends on how the input was split.
+fn next_header_lines_up(bytes: &[u8], csid: u32, continues: bool) -> Plausibility {
     let Some(&first) = bytes.first() else {
-        return false;
+        return Plausibility::NeedMore;
     };
     let fmt = first >> 6;
     let next_csid = u32::from(first & 0x3F);
+    let yes_if = |plausible: bool| {
+        if plausible {
+            Plausibility::Yes(0)
+        } else {
+            Plausibility::No
+        }
+    };
     if continues {
-        return fmt == 3 && (next_csid == csid || csid >= 64);
+        return yes_if(fmt == 3 && (next_csid == csid || csid >= 64));
     }
-    match fmt {
-        // A format-0 header: its fields must be plausible on their own.
-        0 => parse_header(bytes, &|_| None).is_ok_and(|h| {
+    if fmt != 0 {
+        // Formats 1 to 3 continue a stream; any small chunk stream id is plausible.
+        return yes_if(next_csid >= 2);
+    }
+    // A format-0 header: its fields must be plausible on their own.
+    match parse_header(bytes, &|_| None) {
+        Ok(h) => yes_if(
             h.csid >= 2
                 && h.msid.is_some_and(|m| m <= 0xFFFF)
                 && h.type_id
                     .zip(h.length)
-                    .is_some_and(|(t, l)| fits_type(MessageTypeId(t), l))
-        }),
-        // Formats 1 to 3 continue a stream; any small chunk stream id is plausible.
-        _ => next_csid >= 2,
+                    .is_some_and(|(t, l)| fits_type(MessageTypeId(t), l)),
+        ),
+        Err(HeaderProblem::Incomplete) => Plausibility::NeedMore,
+        Err(HeaderProblem::UnknownStream(_)) => Plausibility::No,
     }
 }
