@@ -90,9 +90,7 @@ fn encode(messages: &[Msg], chunk_size: usize, interleave: bool, repeat_extended
         let state = states.entry(message.csid).or_default();
         let length = message.payload.len() as u32;
         let delta = message.timestamp.wrapping_sub(state.timestamp);
-        let fmt = if !state.known {
-            0
-        } else if message.msid != state.msid {
+        let fmt = if !state.known || message.msid != state.msid {
             0
         } else if message.type_id != state.type_id || length != state.length {
             1

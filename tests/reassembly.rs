@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use rtmpscope::event::{Direction, Endpoints, PacketMeta, Timestamp};
 use rtmpscope::net::{decode_frame, Decoded, LinkType};
 use rtmpscope::reassembly::{
-    CloseReason, FlowId, GapReason, Reassembler, ReassemblyConfig, StreamEvent, StreamSink,
+    FlowId, GapReason, Reassembler, ReassemblyConfig, StreamEvent, StreamSink,
 };
 
 const CLIENT: ([u8; 4], u16) = ([10, 0, 0, 1], 50000);

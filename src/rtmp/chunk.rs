@@ -153,7 +153,8 @@ pub struct ChunkDemuxer {
     resync: Option<Vec<u8>>,
     /// The chunk size is a guess (mid-stream start, no Set Chunk Size seen).
     chunk_size_unknown: bool,
-
+    /// Bytes skipped so far by the current search.
+    resync_skipped: u64,
     partial_bytes: usize,
 }
 
@@ -174,7 +175,7 @@ impl ChunkDemuxer {
             pending: Vec::new(),
             resync: None,
             chunk_size_unknown: false,
-
+            resync_skipped: 0,
             partial_bytes: 0,
         }
     }
@@ -488,36 +489,34 @@ impl ChunkDemuxer {
             vec![self.chunk_size]
         };
         let known: Vec<u32> = self.streams.keys().copied().collect();
-        let mut position = 0;
-        while position < held.len() {
-            match find_boundary(held.get(position..).unwrap_or_default(), &guesses, &known) {
-                Boundary::Found { skip, chunk_size } => {
-                    let start = position + skip;
-                    if start > 0 {
-                        on_event(ChunkEvent::Warning {
-                            code: "chunk_resync",
-                            message: format!(
-                                "skipped {start} bytes to find the next message boundary"
-                            ),
-                        });
-                    }
-                    self.chunk_size = chunk_size;
-                    self.feed_synced(held.get(start..).unwrap_or_default(), on_event);
-                    return;
-                }
-                Boundary::NeedMore { skip } => {
-                    position += skip;
-                    break;
-                }
-            }
-        }
-        // Not found yet: hold the unsearched tail, within the window.
         let mut held = held;
-        let searched = position.min(held.len());
-        held.drain(..searched);
-        if held.len() > RESYNC_WINDOW {
-            let excess = held.len() - RESYNC_WINDOW;
-            held.drain(..excess);
+        match find_boundary(&held, &guesses, &known) {
+            Boundary::Found { skip, chunk_size } => {
+                let skipped = self.resync_skipped + skip as u64;
+                self.resync_skipped = 0;
+                if skipped > 0 {
+                    on_event(ChunkEvent::Warning {
+                        code: "chunk_resync",
+                        message: format!(
+                            "skipped {skipped} bytes to find the next message boundary"
+                        ),
+                    });
+                }
+                self.chunk_size = chunk_size;
+                self.feed_synced(held.get(skip..).unwrap_or_default(), on_event);
+                return;
+            }
+            Boundary::NeedMore { skip } => {
+                // Not found yet: hold the unsearched tail, within the window.
+                let mut dropped = skip.min(held.len());
+                held.drain(..dropped);
+                if held.len() > RESYNC_WINDOW {
+                    let excess = held.len() - RESYNC_WINDOW;
+                    held.drain(..excess);
+                    dropped += excess;
+                }
+                self.resync_skipped += dropped as u64;
+            }
         }
         self.resync = Some(held);
     }

@@ -146,8 +146,8 @@ impl HandshakeTracker {
         let [client, server] = &self.sides;
         let c1 = client.block(0);
         let s1 = server.block(0);
-        let client_digest = c1.and_then(|c1| find_digest(c1, &PLAYER_KEY_TEXT[..]));
-        let server_digest = s1.and_then(|s1| find_digest(s1, &SERVER_KEY_TEXT[..]));
+        let client_digest = c1.and_then(|c1| find_digest(c1, PLAYER_KEY_TEXT));
+        let server_digest = s1.and_then(|s1| find_digest(s1, SERVER_KEY_TEXT));
         let version = |v: Option<u8>| v.is_some_and(|v| v == 6 || v == 8);
         HandshakeSummary {
             complete: self.is_done(Direction::ClientToServer)
@@ -160,18 +160,8 @@ impl HandshakeTracker {
             s1_version: s1.map(version_field),
             client_scheme: c1.map(|_| scheme_name(&client_digest)),
             server_scheme: s1.map(|_| scheme_name(&server_digest)),
-            c2_check: response_check(
-                client.block(1),
-                s1,
-                server_digest.as_ref(),
-                &PLAYER_KEY_TEXT[..],
-            ),
-            s2_check: response_check(
-                server.block(1),
-                c1,
-                client_digest.as_ref(),
-                &SERVER_KEY_TEXT[..],
-            ),
+            c2_check: response_check(client.block(1), s1, server_digest.as_ref(), PLAYER_KEY_TEXT),
+            s2_check: response_check(server.block(1), c1, client_digest.as_ref(), SERVER_KEY_TEXT),
             encrypted: version(client.version()) || version(server.version()),
             rtt_ms: match (client.first_block_done, server.first_byte) {
                 (Some(sent), Some(answered)) if answered >= sent => {
