@@ -211,3 +211,220 @@ fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<String>
     }
     (MessageBody::Aggregate { messages }, error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtmp::amf::AmfValue;
+    use serde_json::{json, Value};
+
+    /// Decodes a body of `type_id` and returns its JSON fields (with `decode_error`).
+    fn decode(type_id: u8, payload: &[u8]) -> Value {
+        let header = MessageHeader {
+            csid: 2,
+            msid: 0,
+            timestamp: 0,
+            type_id: MessageTypeId(type_id),
+            length: payload.len() as u32,
+        };
+        let mut value =
+            serde_json::to_value(decode_message(header, payload, &AmfLimits::default())).unwrap();
+        for common in ["csid", "msid", "timestamp", "type_id", "length"] {
+            value.as_object_mut().unwrap().remove(common);
+        }
+        value
+    }
+
+    #[test]
+    fn protocol_control_messages() {
+        // Set Chunk Size: the top bit is ignored.
+        assert_eq!(
+            decode(1, &[0x80, 0, 0x10, 0]),
+            json!({"type": "set_chunk_size", "chunk_size": 4096})
+        );
+        assert_eq!(
+            decode(2, &[0, 0, 0, 6]),
+            json!({"type": "abort", "abort_csid": 6})
+        );
+        assert_eq!(
+            decode(3, &[0, 0x01, 0, 0]),
+            json!({"type": "acknowledgement", "sequence_number": 65536})
+        );
+        assert_eq!(
+            decode(5, &[0, 0x4C, 0x4B, 0x40]),
+            json!({"type": "window_ack_size", "window_size": 5_000_000})
+        );
+        assert_eq!(
+            decode(6, &[0, 0x4C, 0x4B, 0x40, 2]),
+            json!({"type": "set_peer_bandwidth", "window_size": 5_000_000, "limit_type": 2, "limit": "dynamic"})
+        );
+        // A wrong size decodes what is there and says so.
+        assert_eq!(
+            decode(5, &[0, 0, 0, 1, 9])["decode_error"],
+            "the body has 5 bytes, 4 expected"
+        );
+        assert_eq!(
+            decode(1, &[0, 1])["decode_error"],
+            "the body is shorter than 4 bytes"
+        );
+    }
+
+    #[test]
+    fn user_control_events() {
+        let event = |bytes: &[u8]| decode(4, bytes);
+        assert_eq!(
+            event(&[0, 0, 0, 0, 0, 1]),
+            json!({"type": "user_control", "event_type": 0, "control_event": "stream_begin", "stream_id": 1})
+        );
+        assert_eq!(event(&[0, 1, 0, 0, 0, 1])["control_event"], "stream_eof");
+        assert_eq!(event(&[0, 2, 0, 0, 0, 1])["control_event"], "stream_dry");
+        assert_eq!(
+            event(&[0, 3, 0, 0, 0, 1, 0, 0, 0x0B, 0xB8]),
+            json!({"type": "user_control", "event_type": 3, "control_event": "set_buffer_length", "stream_id": 1, "buffer_length": 3000})
+        );
+        assert_eq!(
+            event(&[0, 4, 0, 0, 0, 1])["control_event"],
+            "stream_is_recorded"
+        );
+        assert_eq!(
+            event(&[0, 6, 0, 0, 0x30, 0x39]),
+            json!({"type": "user_control", "event_type": 6, "control_event": "ping_request", "ping_timestamp": 12345})
+        );
+        assert_eq!(
+            event(&[0, 7, 0, 0, 0x30, 0x39])["control_event"],
+            "ping_response"
+        );
+        assert_eq!(event(&[0, 31, 0, 0, 0, 1])["control_event"], "buffer_empty");
+        assert_eq!(event(&[0, 32, 0, 0, 0, 1])["control_event"], "buffer_ready");
+        // Unknown events are shown raw (Flash Media Server's event 8, seen in a real capture).
+        assert_eq!(
+            event(&[0, 8, 0, 0, 0, 0, 0, 1]),
+            json!({"type": "user_control", "event_type": 8, "control_event": "unknown", "raw_hex": "000000000001"})
+        );
+    }
+
+    /// AMF0 bytes: string "onStatus", number 0, null, object {code: "X"}.
+    fn on_status() -> Vec<u8> {
+        let mut body = vec![0x02, 0, 8];
+        body.extend_from_slice(b"onStatus");
+        body.push(0x00);
+        body.extend_from_slice(&0f64.to_be_bytes());
+        body.push(0x05);
+        body.extend_from_slice(&[
+            0x03, 0, 4, b'c', b'o', b'd', b'e', 0x02, 0, 1, b'X', 0, 0, 0x09,
+        ]);
+        body
+    }
+
+    #[test]
+    fn commands_in_amf0_and_amf3_messages() {
+        let expected = json!({"type": "command_amf0", "command": "onStatus", "transaction_id": 0.0, "command_object": null, "args": [{"code": "X"}]});
+        assert_eq!(decode(20, &on_status()), expected);
+        // Type 17: a format byte, then the same AMF0 values.
+        let mut amf3 = vec![0];
+        amf3.extend_from_slice(&on_status());
+        let mut expected3 = expected.clone();
+        expected3["type"] = json!("command_amf3");
+        assert_eq!(decode(17, &amf3), expected3);
+        // A truncated command keeps what decoded.
+        let cut = decode(20, &on_status()[..20]);
+        assert_eq!(cut["command"], "onStatus");
+        assert_eq!(
+            cut["decode_error"],
+            "the body ends before the command object"
+        );
+    }
+
+    #[test]
+    fn data_messages() {
+        // @setDataFrame "onMetaData" {width: 320}
+        let mut body = vec![0x02, 0, 13];
+        body.extend_from_slice(b"@setDataFrame");
+        body.extend_from_slice(&[0x02, 0, 10]);
+        body.extend_from_slice(b"onMetaData");
+        body.extend_from_slice(&[0x08, 0, 0, 0, 1, 0, 5]);
+        body.extend_from_slice(b"width");
+        body.push(0x00);
+        body.extend_from_slice(&320f64.to_be_bytes());
+        body.extend_from_slice(&[0, 0, 0x09]);
+        assert_eq!(
+            decode(18, &body),
+            json!({"type": "data_amf0", "name": "@setDataFrame", "values": ["onMetaData", {"width": 320.0}]})
+        );
+        // Data without a leading string has no name.
+        assert_eq!(
+            decode(18, &[0x05]),
+            json!({"type": "data_amf0", "values": [null]})
+        );
+    }
+
+    #[test]
+    fn shared_objects() {
+        let mut body = vec![0, 2, b's', b'o']; // name "so"
+        body.extend_from_slice(&[0, 0, 0, 3]); // version 3
+        body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0]); // flags: persistent
+                                                           // Event 4 change: "k" = true
+        body.extend_from_slice(&[4, 0, 0, 0, 5, 0, 1, b'k', 0x01, 0x01]);
+        // Event 1 use, no data
+        body.extend_from_slice(&[1, 0, 0, 0, 0]);
+        // Event 6 send message: "hi"
+        body.extend_from_slice(&[6, 0, 0, 0, 5, 0x02, 0, 2, b'h', b'i']);
+        assert_eq!(
+            decode(19, &body),
+            json!({
+                "type": "shared_object_amf0", "name": "so", "version": 3, "persistent": true,
+                "events": [
+                    {"event_type": 4, "event": "change", "values": [["k", true]]},
+                    {"event_type": 1, "event": "use"},
+                    {"event_type": 6, "event": "send_message", "items": ["hi"]}
+                ]
+            })
+        );
+        assert_eq!(
+            decode(19, &body[..body.len() - 3])["decode_error"],
+            "the shared object event at offset 31 is cut short"
+        );
+    }
+
+    #[test]
+    fn aggregate_messages_are_split() {
+        let mut body = Vec::new();
+        // Sub-message: video, 2 bytes, timestamp 0x000100 + high byte 0, stream 1, body, back pointer.
+        body.extend_from_slice(&[9, 0, 0, 2, 0, 1, 0, 0, 0, 0, 1, 0x17, 0x01, 0, 0, 0, 13]);
+        // Sub-message: audio, 2 bytes, timestamp 0x000120, stream 1.
+        body.extend_from_slice(&[8, 0, 0, 2, 0, 1, 0x20, 0, 0, 0, 1, 0xAF, 0x01, 0, 0, 0, 13]);
+        let value = decode(22, &body);
+        assert_eq!(
+            value["messages"][0],
+            json!({"type_id": 9, "type": "video", "timestamp": 256, "length": 2, "frame_type": 1, "frame_kind": "keyframe", "codec_id": 7, "codec": "avc", "avc_packet_type": 1})
+        );
+        assert_eq!(value["messages"][1]["codec"], "aac");
+        assert_eq!(value["messages"][1]["timestamp"], 288);
+        assert!(decode(22, &body[..20])["decode_error"]
+            .as_str()
+            .unwrap()
+            .contains("cut short"));
+    }
+
+    #[test]
+    fn unknown_types_show_raw_bytes() {
+        assert_eq!(
+            decode(0x19, &[1, 2, 3]),
+            json!({"type": "unknown", "payload_hex": "010203"})
+        );
+    }
+
+    #[test]
+    fn command_arguments_keep_amf_types() {
+        let (command, error) = crate::rtmp::command::decode_command(
+            &[
+                0x02, 0, 1, b'x', 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x11, 0x04, 0x05,
+            ],
+            crate::rtmp::amf::AmfEncoding::Amf0,
+            &AmfLimits::default(),
+        );
+        assert_eq!(error, None);
+        assert_eq!(command.command_object, AmfValue::Undefined);
+        assert_eq!(command.args, [AmfValue::Integer(5)]);
+    }
+}

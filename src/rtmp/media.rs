@@ -293,3 +293,95 @@ impl fmt::Display for VideoSummary<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_audio_headers() {
+        // 0xAF: AAC (10), 44 kHz (3), 16-bit, stereo; then AAC packet type 0 (sequence header).
+        let aac = audio_header(&[0xAF, 0x00, 0x12, 0x10]);
+        assert_eq!(
+            (
+                aac.codec,
+                aac.sound_rate,
+                aac.sound_size,
+                aac.channels,
+                aac.aac_packet_type
+            ),
+            ("aac", Some(44100), Some(16), Some(2), Some(0))
+        );
+        // 0x2A = 0010 1010: MP3 (2), 22 kHz (rate 2), 16-bit, mono.
+        let mp3 = audio_header(&[0x2A]);
+        assert_eq!(
+            (mp3.codec, mp3.sound_rate, mp3.sound_size, mp3.channels),
+            ("mp3", Some(22050), Some(16), Some(1))
+        );
+        assert_eq!(audio_header(&[0x72]).codec, "g711_alaw");
+        assert_eq!(audio_header(&[0xB2]).codec, "speex");
+        assert_eq!(audio_header(&[]).codec, "none");
+        assert_eq!(
+            AudioSummary(&aac).to_string(),
+            "aac sequence header 44100 Hz 16-bit stereo"
+        );
+    }
+
+    #[test]
+    fn legacy_video_headers() {
+        // 0x17: keyframe (1), AVC (7); NALU (1); composition time -40 (0xFFFFD8).
+        let avc = video_header(&[0x17, 0x01, 0xFF, 0xFF, 0xD8]);
+        assert_eq!(
+            (
+                avc.frame_kind,
+                avc.codec,
+                avc.avc_packet_type,
+                avc.composition_time
+            ),
+            ("keyframe", "avc", Some(1), Some(-40))
+        );
+        assert_eq!(VideoSummary(&avc).to_string(), "avc keyframe NALU cts=-40");
+        let h263 = video_header(&[0x22]);
+        assert_eq!(
+            (h263.frame_kind, h263.codec, h263.avc_packet_type),
+            ("inter", "sorenson_h263", None)
+        );
+        assert_eq!(video_header(&[0x54]).frame_kind, "command");
+        // Cut short: what is there.
+        assert_eq!(video_header(&[0x17]).composition_time, None);
+    }
+
+    #[test]
+    fn enhanced_rtmp_headers() {
+        // ExVideoTagHeader: top bit, keyframe (1), CodedFrames (1), FourCC hvc1, SI24 cts 33.
+        let hevc = video_header(&[0x80 | 0x10 | 0x01, b'h', b'v', b'c', b'1', 0, 0, 33]);
+        assert_eq!(
+            (
+                hevc.frame_kind,
+                hevc.codec,
+                hevc.packet_type,
+                hevc.fourcc.as_deref(),
+                hevc.composition_time
+            ),
+            (
+                "keyframe",
+                "hevc",
+                Some("coded_frames"),
+                Some("hvc1"),
+                Some(33)
+            )
+        );
+        // av01 sequence start: no composition time.
+        let av1 = video_header(&[0x80 | 0x10, b'a', b'v', b'0', b'1', 0x81]);
+        assert_eq!(
+            (av1.codec, av1.packet_type, av1.composition_time),
+            ("av1", Some("sequence_start"), None)
+        );
+        // ExAudioTagHeader: SoundFormat 9, packet type 1 (coded frames), FourCC Opus.
+        let opus = audio_header(&[0x91, b'O', b'p', b'u', b's']);
+        assert_eq!(
+            (opus.codec, opus.packet_type, opus.fourcc.as_deref()),
+            ("ex_header", Some("coded_frames"), Some("Opus"))
+        );
+    }
+}
