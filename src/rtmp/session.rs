@@ -39,6 +39,8 @@ pub enum StartMode {
     Handshake,
     /// The handshake was not captured: search the chunk stream for a plausible header.
     MidStream,
+    /// Encrypted end to end (RTMPS): bytes are counted, nothing is parsed.
+    Opaque,
 }
 
 /// A command waiting for its `_result` or `_error`.
@@ -64,7 +66,7 @@ impl Side {
     fn new(config: &SessionConfig, mode: StartMode) -> Self {
         let demux = match mode {
             StartMode::Handshake => ChunkDemuxer::new(config.chunk),
-            StartMode::MidStream => ChunkDemuxer::mid_stream(config.chunk),
+            StartMode::MidStream | StartMode::Opaque => ChunkDemuxer::mid_stream(config.chunk),
         };
         Side {
             demux,
@@ -163,6 +165,10 @@ impl Session {
         self.last_time = meta.time;
         let side_bytes = &mut self.sides[dir.index()].bytes;
         *side_bytes = side_bytes.saturating_add(bytes.len() as u64);
+        if self.variant == Variant::Rtmps {
+            // TLS records: counted, never parsed.
+            return;
+        }
         let rest = self.handshake_data(meta, dir, bytes, sink);
         if rest.is_empty() || self.variant == Variant::Rtmpe {
             // RTMPE content after the handshake is encrypted: counted, never parsed.

@@ -4,6 +4,8 @@
 //! How a flow is recognised:
 //! - it starts with an RTMP handshake (C0 = 3 and a plausible C1) on any port;
 //! - it starts with C0 = 6 or 8: RTMPE, reported as encrypted;
+//! - it starts with a TLS ClientHello on port 1935 or a `--port`, or naming RTMP in its SNI or
+//!   ALPN: RTMPS, reported with the hello's facts, its bytes counted;
 //! - its server port was forced with `--port`: decoded as RTMP whatever it starts with;
 //! - the capture started mid-connection: on the RTMP port (1935) or a forced port it is decoded
 //!   at once; on any other port it is *probed*: its bytes are held (up to
@@ -19,7 +21,10 @@ use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
-use crate::rtmp::variant::{classify_client_start, FirstBytes, Variant};
+use crate::rtmp::variant::{
+    classify_client_start, parse_client_hello, ClientHello, FirstBytes, TlsInfo, Variant,
+    MAX_TLS_RECORD,
+};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -27,6 +32,14 @@ pub const RTMP_PORT: u16 = 1935;
 pub const MAX_PROBE_BYTES: usize = 256 << 10;
 /// Most client bytes held while waiting to classify a connection's first bytes.
 const MAX_CLASSIFY_BYTES: usize = 64;
+
+/// Is a TLS connection RTMPS? On the RTMP port, or when its SNI or ALPN names RTMP (plain
+/// HTTPS on 443 is not reported).
+fn is_rtmps(endpoints: &Endpoints, info: &TlsInfo) -> bool {
+    endpoints.server.port() == RTMP_PORT
+        || info.alpn.iter().any(|p| p.contains("rtmp"))
+        || info.sni.as_deref().is_some_and(|sni| sni.contains("rtmp"))
+}
 
 /// Settings of the session table.
 #[derive(Debug, Clone, Default)]
@@ -138,6 +151,19 @@ impl<S: EventSink> Context<S> {
             tls: None,
             tunnel: None,
         };
+        self.open_session(meta, endpoints, held, start, mode)
+    }
+
+    /// Creates the session, emits `session_start`, and replays the held bytes into it.
+    fn open_session(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        start: SessionStart,
+        mode: StartMode,
+    ) -> FlowState {
+        let variant = start.variant;
         let id = self.next_session;
         self.next_session = self.next_session.saturating_add(1);
         let first_meta = held.pieces.first().map_or(*meta, |(m, _, _)| *m);
@@ -157,6 +183,24 @@ impl<S: EventSink> Context<S> {
         FlowState::Decoding(Box::new(session))
     }
 
+    /// Starts an RTMPS session: the TLS facts go on `session_start`; the bytes are counted.
+    fn start_tls_session(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        info: TlsInfo,
+    ) -> FlowState {
+        let start = SessionStart {
+            variant: Variant::Rtmps,
+            mid_stream: false,
+            detected_by: "tls_client_hello",
+            tls: Some(info),
+            tunnel: None,
+        };
+        self.open_session(meta, endpoints, held, start, StartMode::Opaque)
+    }
+
     /// Decides what a flow is from its first client bytes (or a gap/server bytes before them).
     fn classify(
         &mut self,
@@ -173,10 +217,14 @@ impl<S: EventSink> Context<S> {
         let client_bytes: Vec<u8> = held
             .pieces
             .iter()
+            .filter(|(_, dir, _)| *dir == Direction::ClientToServer)
             .flat_map(|(_, _, bytes)| bytes.iter().copied())
-            .take(MAX_CLASSIFY_BYTES)
+            .take(MAX_TLS_RECORD)
             .collect();
-        match classify_client_start(&client_bytes) {
+        let start = client_bytes
+            .get(..MAX_CLASSIFY_BYTES)
+            .unwrap_or(&client_bytes);
+        match classify_client_start(start) {
             FirstBytes::NeedMore => FlowState::Classifying { mid_stream, held },
             FirstBytes::Rtmp => self.start_session(
                 meta,
@@ -190,13 +238,20 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmpe, StartMode::Handshake, "handshake", false),
             ),
-            FirstBytes::Tls | FirstBytes::Http | FirstBytes::Other if forced => self.start_session(
+            FirstBytes::Tls => match parse_client_hello(&client_bytes) {
+                ClientHello::NeedMore => FlowState::Classifying { mid_stream, held },
+                ClientHello::Hello(info) if forced || is_rtmps(endpoints, &info) => {
+                    self.start_tls_session(meta, endpoints, held, info)
+                }
+                ClientHello::Hello(_) | ClientHello::Invalid => FlowState::Ignored,
+            },
+            FirstBytes::Http | FirstBytes::Other if forced => self.start_session(
                 meta,
                 endpoints,
                 held,
                 (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
             ),
-            FirstBytes::Tls | FirstBytes::Http | FirstBytes::Other => FlowState::Ignored,
+            FirstBytes::Http | FirstBytes::Other => FlowState::Ignored,
         }
     }
 
@@ -387,5 +442,217 @@ impl<S: EventSink> Context<S> {
             // Open and Close are handled by the table itself.
             StreamEvent::Open { .. } | StreamEvent::Close { .. } => state,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Timestamp};
+    use crate::reassembly::CloseReason;
+    use crate::rtmp::variant::test_support::client_hello;
+    use serde_json::Value;
+
+    #[derive(Default)]
+    struct Events(Vec<Value>);
+
+    impl EventSink for Events {
+        fn event(&mut self, event: &Event<'_>) {
+            self.0.push(serde_json::to_value(event).unwrap());
+        }
+    }
+
+    fn endpoints(server_port: u16) -> Endpoints {
+        Endpoints {
+            client: "10.0.0.1:50000".parse().unwrap(),
+            server: format!("10.0.0.2:{server_port}").parse().unwrap(),
+        }
+    }
+
+    /// Feeds (milliseconds, direction, bytes) to one flow and returns the events.
+    fn run(
+        server_port: u16,
+        mid_stream: bool,
+        data: &[(i64, Direction, Vec<u8>)],
+        config: DecoderConfig,
+    ) -> Vec<Value> {
+        let mut table = SessionTable::new(config, Events::default());
+        let flow = FlowId(1);
+        let ends = endpoints(server_port);
+        let meta = |ms: i64| PacketMeta {
+            frame: ms as u64,
+            time: Timestamp(ms * 1000),
+        };
+        table.stream_event(&meta(0), flow, &ends, StreamEvent::Open { mid_stream });
+        for (ms, dir, bytes) in data {
+            table.stream_event(
+                &meta(*ms),
+                flow,
+                &ends,
+                StreamEvent::Data { dir: *dir, bytes },
+            );
+        }
+        table.stream_event(
+            &meta(1000),
+            flow,
+            &ends,
+            StreamEvent::Close {
+                reason: CloseReason::Fin,
+            },
+        );
+        table.into_sink().0
+    }
+
+    /// C0/S0 with version `v` and zeroed 1536-byte blocks (a simple handshake).
+    fn handshake(v: u8) -> Vec<u8> {
+        let mut bytes = vec![v];
+        bytes.resize(1 + 2 * 1536, 0);
+        bytes
+    }
+
+    /// A user control message (type 4) on chunk stream 2: event, then a u32.
+    fn user_control(event: u16, value: u32) -> Vec<u8> {
+        let mut bytes = vec![0x02, 0, 0, 0, 0, 0, 6, 0x04, 0, 0, 0, 0];
+        bytes.extend_from_slice(&event.to_be_bytes());
+        bytes.extend_from_slice(&value.to_be_bytes());
+        bytes
+    }
+
+    #[test]
+    fn rtmps_is_reported_with_its_sni_and_counted() {
+        let hello = client_hello("live.example.com", &[]);
+        let events = run(
+            1935,
+            false,
+            &[
+                (1, Direction::ClientToServer, hello.clone()),
+                (2, Direction::ServerToClient, vec![0x16; 100]),
+            ],
+            DecoderConfig::default(),
+        );
+        assert_eq!(events[0]["event"], "session_start");
+        assert_eq!(events[0]["variant"], "rtmps");
+        assert_eq!(events[0]["tls"]["sni"], "live.example.com");
+        assert_eq!(events[1]["event"], "session_end");
+        assert_eq!(events[1]["bytes_c2s"], hello.len());
+        assert_eq!(events[1]["bytes_s2c"], 100);
+    }
+
+    #[test]
+    fn plain_https_is_not_rtmps() {
+        let hello = client_hello("www.example.com", &["h2", "http/1.1"]);
+        assert!(run(
+            443,
+            false,
+            &[(1, Direction::ClientToServer, hello)],
+            DecoderConfig::default()
+        )
+        .is_empty());
+        let rtmp_alpn = client_hello("ingest.example.com", &["rtmp"]);
+        assert_eq!(
+            run(
+                443,
+                false,
+                &[(1, Direction::ClientToServer, rtmp_alpn)],
+                DecoderConfig::default()
+            )[0]["variant"],
+            "rtmps"
+        );
+    }
+
+    #[test]
+    fn rtmpe_is_recognised_and_not_decoded() {
+        let mut client = handshake(6);
+        client.extend_from_slice(&[0x03; 200]); // encrypted chunk stream
+        let events = run(
+            1935,
+            false,
+            &[
+                (1, Direction::ClientToServer, client),
+                (3, Direction::ServerToClient, handshake(6)),
+            ],
+            DecoderConfig::default(),
+        );
+        let kinds: Vec<&str> = events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["session_start", "handshake", "session_end"]);
+        assert_eq!(events[0]["variant"], "rtmpe");
+        assert_eq!(events[1]["encrypted"], true);
+        assert_eq!(events[2]["messages"], 0);
+    }
+
+    #[test]
+    fn ping_round_trip_is_measured() {
+        let mut server = handshake(3);
+        server.extend_from_slice(&user_control(6, 4242)); // ping request
+        let mut client = handshake(3);
+        client.extend_from_slice(&user_control(7, 4242)); // ping response, 25 ms later
+        let events = run(
+            1935,
+            false,
+            &[
+                (1, Direction::ClientToServer, handshake(3)),
+                (10, Direction::ServerToClient, server),
+                (35, Direction::ClientToServer, client[3073..].to_vec()),
+            ],
+            DecoderConfig::default(),
+        );
+        let response = events
+            .iter()
+            .find(|e| e["control_event"] == "ping_response")
+            .unwrap();
+        assert_eq!(response["rtt_ms"], 25.0);
+    }
+
+    #[test]
+    fn mid_stream_on_an_unusual_port_needs_proof() {
+        // Garbage, then a complete connect command on csid 3: the probe confirms RTMP.
+        let mut body = vec![0x02, 0, 7];
+        body.extend_from_slice(b"connect");
+        body.push(0x00);
+        body.extend_from_slice(&1f64.to_be_bytes());
+        body.push(0x05);
+        let mut bytes = vec![0xAB; 40];
+        bytes.extend_from_slice(&[0x03, 0, 0, 0, 0, 0, body.len() as u8, 0x14, 0, 0, 0, 0]);
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&user_control(0, 1));
+        let events = run(
+            8935,
+            true,
+            &[(1, Direction::ClientToServer, bytes)],
+            DecoderConfig::default(),
+        );
+        assert_eq!(events[0]["detected_by"], "chunk_stream");
+        assert!(events.iter().any(|e| e["command"] == "connect"));
+        // Text that never decodes as RTMP gives no events at all.
+        let http = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec();
+        assert!(run(
+            8080,
+            true,
+            &[(1, Direction::ServerToClient, http)],
+            DecoderConfig::default()
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_forced_port_decodes_whatever_it_starts_with() {
+        let config = DecoderConfig {
+            forced_ports: vec![8935],
+            ..DecoderConfig::default()
+        };
+        let events = run(
+            8935,
+            false,
+            &[(
+                1,
+                Direction::ClientToServer,
+                b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+            )],
+            config,
+        );
+        assert_eq!(events[0]["detected_by"], "forced_port");
     }
 }
