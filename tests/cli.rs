@@ -161,3 +161,80 @@ fn completions_and_man_page() {
     assert_eq!(code, 0);
     assert!(out.contains(".TH rtmpscope"));
 }
+
+/// A classic pcap file: global header with `linktype`, then records of `frames`.
+fn pcap_file(linktype: u32, frames: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&linktype.to_le_bytes());
+    for (i, frame) in frames.iter().enumerate() {
+        out.extend_from_slice(&(i as u32).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        out.extend_from_slice(frame);
+    }
+    out
+}
+
+#[test]
+fn unsupported_link_types_are_skipped_with_one_warning() {
+    let path = std::env::temp_dir().join(format!("rtmpscope-user0-{}.pcap", std::process::id()));
+    std::fs::write(&path, pcap_file(147, &[&[1, 2, 3], &[4, 5, 6]])).unwrap();
+    let (code, out, _) = run(&["-r", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["event"], "capture_warning");
+    assert_eq!(lines[0]["code"], "unsupported_link_type");
+    assert!(lines[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("link type 147 (USER)"));
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn malformed_frames_are_warnings() {
+    let path = std::env::temp_dir().join(format!("rtmpscope-short-{}.pcap", std::process::id()));
+    std::fs::write(&path, pcap_file(1, &[&[0; 5], &[0; 13]])).unwrap();
+    let (code, out, _) = run(&["-r", path.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(out.matches("malformed_frame").count(), 2, "{out}");
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn a_truncated_file_keeps_everything_before_the_cut() {
+    let sample = samples()
+        .into_iter()
+        .find(|p| p.ends_with("publish_play.pcap"))
+        .unwrap();
+    let bytes = std::fs::read(&sample).unwrap();
+    let path = std::env::temp_dir().join(format!("rtmpscope-cut-{}.pcap", std::process::id()));
+    std::fs::write(&path, &bytes[..bytes.len() / 2 + 7]).unwrap();
+    let (code, out, err) = run(&["-r", path.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events.iter().any(|e| e["code"] == "capture_file_truncated"),
+        "the cut is reported"
+    );
+    assert!(
+        events.iter().filter(|e| e["event"] == "message").count() > 100,
+        "what came before is decoded"
+    );
+    assert!(
+        events.iter().any(|e| e["event"] == "session_end"),
+        "sessions are closed at the end"
+    );
+    std::fs::remove_file(&path).ok();
+}

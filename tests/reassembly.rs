@@ -299,6 +299,44 @@ fn per_direction_cap_forces_a_gap() {
 }
 
 #[test]
+fn the_global_memory_cap_bounds_held_bytes() {
+    // Ten flows each holding 3000 out-of-order bytes, with a 10 000-byte global cap.
+    let mut reassembler = Reassembler::new(ReassemblyConfig {
+        memcap: 10_000,
+        ..ReassemblyConfig::default()
+    });
+    let mut recorder = Recorder::default();
+    for flow in 0..10u16 {
+        let mut out = Vec::new();
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4(CLIENT.0, SERVER.0, 64)
+            .tcp(40000 + flow, SERVER.1, 1_000_000, 1024)
+            .write(&mut out, &[1; 10])
+            .unwrap();
+        let mut later = Vec::new();
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ipv4(CLIENT.0, SERVER.0, 64)
+            .tcp(40000 + flow, SERVER.1, 1_000_100, 1024)
+            .write(&mut later, &[2; 3000])
+            .unwrap();
+        for bytes in [out, later] {
+            if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, &bytes) {
+                reassembler.process(
+                    &PacketMeta {
+                        frame: 1,
+                        time: Timestamp(0),
+                    },
+                    &segment,
+                    &mut recorder,
+                );
+            }
+            assert!(reassembler.held_bytes() <= 10_000 + 3000);
+        }
+    }
+    assert!(recorder.gaps.iter().any(|g| g.2 == GapReason::MemoryCap));
+}
+
+#[test]
 fn idle_flows_time_out() {
     let mut frames = handshake(ISN_C, ISN_S);
     frames.extend(client_segments(ISN_C, b"hello", &[(0, 5)]));
