@@ -238,3 +238,45 @@ fn a_truncated_file_keeps_everything_before_the_cut() {
     );
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn lists_interfaces_like_tcpdump() {
+    let (code, out, err) = run(&["-D"]);
+    assert_eq!(code, 0, "{err}");
+    let lo = out
+        .lines()
+        .find(|l| l.contains(".lo "))
+        .unwrap_or_else(|| panic!("no lo in:\n{out}"));
+    assert!(lo.contains("Loopback"), "{lo}");
+}
+
+#[test]
+fn capturing_without_privileges_says_what_is_needed() {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root || !common::have("setpriv") {
+        eprintln!("skipping: dropping privileges needs root and setpriv");
+        return;
+    }
+    let output = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ])
+        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
+        .args(["-i", "lo", "-c", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no permission to capture on lo") && err.contains("CAP_NET_RAW"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+}

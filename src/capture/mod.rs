@@ -40,7 +40,7 @@ pub enum CaptureError {
         detail: String,
     },
     /// Live capture needs privileges the process lacks.
-    #[error("no permission to capture on {interface}: run as root, or give the binary the capabilities: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v rtmpscope)")]
+    #[error("no permission to capture on {interface}: run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v rtmpscope)")]
     Permission {
         /// The interface.
         interface: String,

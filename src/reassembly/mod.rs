@@ -566,16 +566,7 @@ impl Flow {
             let message = format!(
                 "segment {offset} bytes into the stream lies far beyond the window; dropped"
             );
-            sink.stream_event(
-                meta,
-                self.id,
-                &self.endpoints,
-                StreamEvent::Warning {
-                    dir: Some(dir),
-                    code: "tcp_out_of_window",
-                    message: &message,
-                },
-            );
+            self.warn(meta, dir, "tcp_out_of_window", &message, sink);
             return;
         }
         if segment.flags.fin {
@@ -603,6 +594,23 @@ impl Flow {
         self.check_fin(dir);
     }
 
+    /// Tells the sink about a TCP anomaly on one direction of this flow.
+    fn warn(
+        &self,
+        meta: &PacketMeta,
+        dir: Direction,
+        code: &'static str,
+        message: &str,
+        sink: &mut impl StreamSink,
+    ) {
+        let warning = StreamEvent::Warning {
+            dir: Some(dir),
+            code,
+            message,
+        };
+        sink.stream_event(meta, self.id, &self.endpoints, warning);
+    }
+
     fn report_mismatch(
         &mut self,
         meta: &PacketMeta,
@@ -618,16 +626,7 @@ impl Flow {
         if self.mismatch_warnings < MAX_MISMATCH_WARNINGS {
             self.mismatch_warnings += 1;
             let message = format!("retransmitted bytes at stream offset {offset} differ from the first copy; the first copy was kept");
-            sink.stream_event(
-                meta,
-                self.id,
-                &self.endpoints,
-                StreamEvent::Warning {
-                    dir: Some(dir),
-                    code: "tcp_overlap_mismatch",
-                    message: &message,
-                },
-            );
+            self.warn(meta, dir, "tcp_overlap_mismatch", &message, sink);
         }
     }
 
