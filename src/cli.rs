@@ -11,6 +11,7 @@ Examples:
   rtmpscope -r capture.pcap --port 8935          also decode server port 8935 as RTMP
   tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
+  rtmpscope -r capture.pcap --export-flv out/    also write each media stream as FLV
   rtmpscope -r capture.pcap --flows              list the TCP connections only";
 
 /// Watches RTMP traffic and explains it.
@@ -54,6 +55,10 @@ pub struct Cli {
     /// List TCP connections (bytes, gaps, how they ended) instead of decoding RTMP.
     #[arg(long)]
     pub flows: bool,
+
+    /// Write every published or played media stream to an FLV file in this directory.
+    #[arg(long = "export-flv", value_name = "DIR", conflicts_with = "flows")]
+    pub export_flv: Option<PathBuf>,
 
     /// Decode connections to this server port as RTMP whatever they start with (repeatable).
     #[arg(long = "port", value_name = "PORT")]

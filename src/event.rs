@@ -163,6 +163,8 @@ pub enum EventKind<'a> {
     Warning(WarningEvent),
     /// The session ended (FIN, RST, idle timeout, or end of capture).
     SessionEnd(SessionEnd),
+    /// A media stream was exported to an FLV file (`--export-flv`).
+    Export(ExportEvent),
 }
 
 impl EventKind<'_> {
@@ -175,6 +177,7 @@ impl EventKind<'_> {
             EventKind::Gap(_) => "gap",
             EventKind::Warning(_) => "warning",
             EventKind::SessionEnd(_) => "session_end",
+            EventKind::Export(_) => "export",
         }
     }
 }
@@ -284,6 +287,35 @@ pub struct SessionEnd {
     pub warnings: u64,
     /// Seconds from the session's first to its last packet.
     pub duration: f64,
+}
+
+/// An FLV file written for one message stream of a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportEvent {
+    /// `started` when the file is created, `finished` when it is complete.
+    pub state: &'static str,
+    /// The file.
+    pub path: String,
+    /// The message stream exported.
+    pub msid: u32,
+    /// `publish` (media from the client) or `play` (media from the server).
+    pub role: &'static str,
+    /// The stream name from publish/play, when seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Audio, video and script tags written (on `finished`).
+    pub audio_tags: u64,
+    /// Video tags written.
+    pub video_tags: u64,
+    /// Script (metadata) tags written.
+    pub script_tags: u64,
+    /// Video frames skipped at the start because no decoder configuration or keyframe had
+    /// been seen yet (a capture that starts mid-stream).
+    pub skipped_frames: u64,
+    /// Gaps the stream went through (their frames are missing from the file).
+    pub gaps: u64,
+    /// Timestamp of the last tag, ms from the first.
+    pub duration_ms: u32,
 }
 
 /// Something about the capture itself rather than a session: an unsupported link type, a frame

@@ -6,11 +6,16 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::path::Path;
+
+use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
+use rtmpscope::event::EventSink;
 use rtmpscope::output::flows::FlowLister;
+use rtmpscope::output::flv::FlvExporter;
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
 use rtmpscope::output::text::TextWriter;
@@ -68,29 +73,70 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     };
     let mut reassembler = Reassembler::default();
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
-    let config = DecoderConfig {
+    let mut config = DecoderConfig {
         forced_ports: cli.ports.clone(),
         ..DecoderConfig::default()
     };
+    // FLV export needs whole audio/video bodies, not just their headers.
+    config.session.chunk.keep_media_payloads = cli.export_flv.is_some();
+    let mut decode = Decode {
+        source: &mut source,
+        reassembler: &mut reassembler,
+        options: &options,
+        config,
+        export: cli.export_flv.as_deref(),
+    };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
-        let summary = run(&mut source, &mut reassembler, &mut lister, &options);
+        let summary = run(
+            decode.source,
+            decode.reassembler,
+            &mut lister,
+            decode.options,
+        );
         let mut out = io::stdout().lock();
         lister.write(&mut out)?;
         summary
     } else if cli.json {
-        let mut table = SessionTable::new(config, JsonWriter::new(out));
-        let summary = run(&mut source, &mut reassembler, &mut table, &options);
-        table.into_sink().finish()?;
+        let (summary, writer) = decode.run(JsonWriter::new(out))?;
+        writer.finish()?;
         summary
     } else {
-        let mut table = SessionTable::new(config, TextWriter::new(out));
-        let summary = run(&mut source, &mut reassembler, &mut table, &options);
-        table.into_sink().finish()?;
+        let (summary, writer) = decode.run(TextWriter::new(out))?;
+        writer.finish()?;
         summary
     };
     report_live(&summary);
     Ok(())
+}
+
+/// One RTMP decoding run: the source, the pipeline's parts, and where output goes.
+struct Decode<'a> {
+    source: &'a mut Source,
+    reassembler: &'a mut Reassembler,
+    options: &'a RunOptions,
+    config: DecoderConfig,
+    export: Option<&'a Path>,
+}
+
+impl Decode<'_> {
+    /// Decodes into `sink` (through the FLV exporter when asked), returning the sink.
+    fn run<S: EventSink>(&mut self, sink: S) -> anyhow::Result<(RunSummary, S)> {
+        match self.export {
+            Some(dir) => {
+                let exporter = FlvExporter::new(dir, sink)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                let mut table = SessionTable::new(self.config.clone(), exporter);
+                let summary = run(self.source, self.reassembler, &mut table, self.options);
+                Ok((summary, table.into_sink().finish()))
+            }
+            None => {
+                let mut table = SessionTable::new(self.config.clone(), sink);
+                let summary = run(self.source, self.reassembler, &mut table, self.options);
+                Ok((summary, table.into_sink()))
+            }
+        }
+    }
 }
 
 /// Opens the file or interface named on the command line; true when it is live.

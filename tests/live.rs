@@ -77,6 +77,45 @@ fn live_capture_sees_publish_and_play() {
         .count();
     assert_eq!(sessions, 2, "publisher and player");
 
+    // The export of the ffmpeg player's session holds, byte for byte, every audio and video
+    // payload that ffmpeg itself recorded from the same stream with -c copy.
+    let played = common::flv::tags(&std::fs::read(out.join("played.flv")).unwrap());
+    let player_export = events
+        .iter()
+        .find(|e| e["event"] == "export" && e["state"] == "finished" && e["role"] == "play")
+        .expect("the player's stream was exported");
+    let exported =
+        common::flv::tags(&std::fs::read(player_export["path"].as_str().unwrap()).unwrap());
+    // Compare the coded data after the tag headers (5 bytes for AVC, 2 for AAC), which a
+    // remuxer may rewrite; only coded frames, not decoder configurations.
+    let coded = |tags: &[common::flv::Tag]| -> Vec<Vec<u8>> {
+        tags.iter()
+            .filter_map(|t| match (t.tag_type, t.body.get(1)) {
+                (9, Some(1)) => Some(t.body[5..].to_vec()),
+                (8, Some(1)) => Some(t.body[2..].to_vec()),
+                _ => None,
+            })
+            .collect()
+    };
+    let ours = coded(&exported);
+    let theirs = coded(&played);
+    assert!(
+        theirs.len() >= 10,
+        "ffmpeg recorded only {} frames",
+        theirs.len()
+    );
+    for (index, frame) in theirs.iter().enumerate() {
+        assert!(
+            ours.contains(frame),
+            "frame {index} of ffmpeg's recording ({} bytes) is not in the export",
+            frame.len()
+        );
+    }
+    eprintln!(
+        "{} coded frames of ffmpeg's own recording found byte-identical in the export",
+        theirs.len()
+    );
+
     let flows = read("flows.txt");
     assert!(
         flows.contains("-> 127.0.0.1:"),

@@ -226,6 +226,17 @@ impl Display for EventSummary<'_, '_> {
                 "Session end ({:?}): {} messages, {} B c2s, {} B s2c, {} gaps, {:.3} s",
                 end.reason, end.messages, end.bytes_c2s, end.bytes_s2c, end.gaps, end.duration
             ),
+            EventKind::Export(export) => write!(
+                f,
+                "Export {} {}: {} ({} video, {} audio, {} script tags, {} ms)",
+                export.state,
+                export.role,
+                export.path,
+                export.video_tags,
+                export.audio_tags,
+                export.script_tags,
+                export.duration_ms
+            ),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod describe;
 pub mod flows;
+pub mod flv;
 pub mod json;
 pub mod line;
 pub mod text;

@@ -67,3 +67,21 @@ pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
 pub fn have(program: &str) -> bool {
     Command::new(program).arg("--version").output().is_ok()
 }
+
+pub mod flv;
+
+/// A classic little-endian pcap file without the packets whose 1-based numbers are in `drop`.
+pub fn pcap_without(bytes: &[u8], drop: &[u64]) -> Vec<u8> {
+    let mut out = bytes[..24].to_vec();
+    let mut at = 24;
+    let mut frame = 0;
+    while at + 16 <= bytes.len() {
+        let caplen = u32::from_le_bytes(bytes[at + 8..at + 12].try_into().unwrap()) as usize;
+        frame += 1;
+        if !drop.contains(&frame) {
+            out.extend_from_slice(&bytes[at..at + 16 + caplen]);
+        }
+        at += 16 + caplen;
+    }
+    out
+}

@@ -3,7 +3,8 @@
 # publisher and an ffmpeg player, captured live by rtmpscope on lo.
 #   live_capture.sh RTMPSCOPE OUTDIR
 # Writes OUTDIR/live.json (rtmpscope -i lo --json, stopped with Ctrl-C), OUTDIR/live.status
-# (its exit code), OUTDIR/flows.txt (rtmpscope -i lo --flows -c N) and their stderr.
+# (its exit code), OUTDIR/export/*.flv (--export-flv), OUTDIR/played.flv (what the ffmpeg
+# player itself recorded with -c copy), OUTDIR/flows.txt (rtmpscope -i lo --flows -c N) and their stderr.
 set -euo pipefail
 rtmpscope=$1
 out=$2
@@ -13,14 +14,14 @@ port=$((20000 + RANDOM % 20000))
 lab_nginx_start "$port"
 
 # 1. --json until Ctrl-C (SIGINT): must flush everything and exit 0.
-"$rtmpscope" -i lo -f "tcp port $port" --json > "$out/live.json" 2> "$out/live.err" &
+"$rtmpscope" -i lo -f "tcp port $port" --json --export-flv "$out/export" > "$out/live.json" 2> "$out/live.err" &
 scope=$!
 LAB_PIDS+=("$scope")
 sleep 1
-lab_publish "rtmp://127.0.0.1:$port/live/livetest" 3
+lab_publish "rtmp://127.0.0.1:$port/live/livetest" 5
 publisher=${LAB_PIDS[-1]}
 sleep 1
-lab_play_ffmpeg "rtmp://127.0.0.1:$port/live/livetest" 1 "$out/played.flv"
+lab_play_ffmpeg "rtmp://127.0.0.1:$port/live/livetest" 2 "$out/played.flv"
 player=${LAB_PIDS[-1]}
 lab_wait "$publisher" 15
 lab_wait "$player" 10
