@@ -309,8 +309,8 @@ pub struct ExportEvent {
     pub video_tags: u64,
     /// Script (metadata) tags written.
     pub script_tags: u64,
-    /// Video frames skipped at the start because no decoder configuration or keyframe had
-    /// been seen yet (a capture that starts mid-stream).
+    /// Audio and video frames skipped at the start because no decoder configuration (or, for
+    /// codecs without one, keyframe) had been seen yet: a capture that starts mid-stream.
     pub skipped_frames: u64,
     /// Gaps the stream went through (their frames are missing from the file).
     pub gaps: u64,

@@ -223,3 +223,93 @@ fn a_lost_segment_leaves_a_readable_file_with_the_frames_after_it() {
     std::fs::remove_dir_all(&dir).ok();
     std::fs::remove_file(&cut).ok();
 }
+
+/// Timestamp of the last video packet, by ffprobe.
+fn last_video_pts(file: &str) -> f64 {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "packet=pts_time",
+            "-of",
+            "csv=p=0",
+            file,
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.trim().parse::<f64>().ok())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn the_published_duration_survives_within_one_frame() {
+    if !have("ffprobe") {
+        eprintln!("skipping: ffprobe is not installed");
+        return;
+    }
+    let sample = samples()
+        .into_iter()
+        .find(|p| p.ends_with("publish_play.pcap"))
+        .unwrap();
+    let dir = temp_dir("duration");
+    let events = export(&sample, &dir);
+    let publish = events
+        .iter()
+        .find(|e| e["event"] == "export" && e["state"] == "finished" && e["role"] == "publish")
+        .unwrap();
+    // make_samples.sh publishes 4 s at 15 fps: the last frame starts one interval before 4 s.
+    let frame = 1.0 / 15.0;
+    let duration = last_video_pts(publish["path"].as_str().unwrap()) + frame;
+    assert!(
+        (duration - 4.0).abs() <= frame,
+        "exported video lasts {duration:.3} s"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_mid_stream_start_exports_nothing_undecodable() {
+    let sample = samples()
+        .into_iter()
+        .find(|p| p.ends_with("publish_play.pcap"))
+        .unwrap();
+    // Without its first 60 packets the publisher's session starts mid-stream, inside its media
+    // run; the players connect later and are whole.
+    let cut = temp_dir("midstream").with_extension("pcap");
+    std::fs::write(
+        &cut,
+        pcap_without(
+            &std::fs::read(&sample).unwrap(),
+            &(1..=60).collect::<Vec<u64>>(),
+        ),
+    )
+    .unwrap();
+    let dir = temp_dir("midstream-export");
+    let events = export(&cut, &dir);
+    let start = events
+        .iter()
+        .find(|e| e["event"] == "session_start" && e["session"] == 1)
+        .unwrap();
+    assert_eq!(start["mid_stream"], true);
+    let finished: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "export" && e["state"] == "finished")
+        .collect();
+    // Nothing of the publisher's media could be trusted, so no file claims to hold it.
+    assert!(finished
+        .iter()
+        .all(|e| e["role"] != "publish" || e["video_tags"] == 0));
+    let players: Vec<&&Value> = finished.iter().filter(|e| e["role"] == "play").collect();
+    assert_eq!(players.len(), 2);
+    for player in players {
+        assert_eq!(player["skipped_frames"], 0);
+        assert!(player["video_tags"].as_u64().unwrap() > 10);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_file(&cut).ok();
+}

@@ -39,7 +39,8 @@ struct FlvFile {
     out: BufWriter<File>,
     first_timestamp: Option<u32>,
     flags: u8,
-    video_ready: bool,
+    /// Video, then audio: a decoder could start (see [`starts_decoding`]).
+    ready: [bool; 2],
     report: ExportEvent,
 }
 
@@ -67,7 +68,7 @@ impl FlvFile {
             out,
             first_timestamp: None,
             flags: 0,
-            video_ready: false,
+            ready: [false; 2],
             report,
         })
     }
@@ -270,6 +271,7 @@ impl<S: EventSink> FlvExporter<S> {
             };
             match FlvFile::create(path.clone(), report.clone()) {
                 Ok(file) => {
+                    eprintln!("rtmpscope: writing {}", path.display());
                     self.emit(event, report);
                     self.files.insert(key, file);
                 }
@@ -308,13 +310,17 @@ impl<S: EventSink> FlvExporter<S> {
         };
         let path = file.path.clone();
         for (tag_type, timestamp, body) in tags {
-            if tag_type == TAG_VIDEO && !file.video_ready {
-                if starts_decoding(body) {
-                    file.video_ready = true;
-                } else {
+            let media = match tag_type {
+                TAG_VIDEO => Some(0),
+                TAG_AUDIO => Some(1),
+                _ => None,
+            };
+            if let Some(index) = media {
+                if !file.ready[index] && !starts_decoding(tag_type, body) {
                     file.report.skipped_frames += 1;
                     continue;
                 }
+                file.ready[index] = true;
             }
             if let Err(error) = file.tag(tag_type, timestamp, body) {
                 self.files.remove(&(event.session, header.msid));
@@ -334,10 +340,17 @@ impl<S: EventSink> EventSink for FlvExporter<S> {
                 self.learn(event, message);
                 self.export(event, message);
             }
-            EventKind::Gap(_) => {
+            EventKind::Gap(gap) => {
                 for ((session, _), file) in self.files.iter_mut() {
                     if *session == event.session {
                         file.report.gaps += 1;
+                        eprintln!(
+                            "rtmpscope: {}: {} bytes lost ({}) after {} ms; the frames in them are left out",
+                            file.path.display(),
+                            gap.bytes,
+                            gap.dir,
+                            file.report.duration_ms
+                        );
                     }
                 }
             }
@@ -368,14 +381,22 @@ fn script_body(payload: &[u8]) -> &[u8] {
     payload.strip_prefix(SET_DATA_FRAME).unwrap_or(payload)
 }
 
-/// Does this video body let a decoder start: a decoder configuration (AVC/HEVC sequence header,
-/// Enhanced RTMP sequence start) or, for codecs without one, a keyframe?
-fn starts_decoding(body: &[u8]) -> bool {
+/// Does this audio or video body let a decoder start: a decoder configuration (AVC/HEVC
+/// sequence header, AAC sequence header, Enhanced RTMP sequence start) or, for codecs without
+/// one, a video keyframe or any audio frame?
+fn starts_decoding(tag_type: u8, body: &[u8]) -> bool {
     let Some(&first) = body.first() else {
         return false;
     };
+    if tag_type == TAG_AUDIO {
+        return match first >> 4 {
+            10 => body.get(1) == Some(&0), // AAC sequence header
+            9 => first & 0x0F == 0,        // Enhanced RTMP audio: SequenceStart
+            _ => true,
+        };
+    }
     if first & 0x80 != 0 {
-        return first & 0x0F == 0; // Enhanced RTMP: SequenceStart
+        return first & 0x0F == 0; // Enhanced RTMP video: SequenceStart
     }
     match first & 0x0F {
         7 | 12 => body.get(1) == Some(&0), // AVC/HEVC sequence header
@@ -463,11 +484,14 @@ mod tests {
         let mut body = b"\x02\x00\x0d@setDataFrame".to_vec();
         body.extend_from_slice(b"\x02\x00\x0aonMetaData");
         assert_eq!(script_body(&body), b"\x02\x00\x0aonMetaData");
-        assert!(starts_decoding(&[0x17, 0x00]));
-        assert!(!starts_decoding(&[0x17, 0x01]));
-        assert!(!starts_decoding(&[0x27, 0x01]));
-        assert!(starts_decoding(&[0x12])); // an H.263 keyframe
-        assert!(starts_decoding(&[0x90, b'h', b'v', b'c', b'1']));
+        assert!(starts_decoding(TAG_VIDEO, &[0x17, 0x00]));
+        assert!(!starts_decoding(TAG_VIDEO, &[0x17, 0x01]));
+        assert!(!starts_decoding(TAG_VIDEO, &[0x27, 0x01]));
+        assert!(starts_decoding(TAG_VIDEO, &[0x12])); // an H.263 keyframe
+        assert!(starts_decoding(TAG_VIDEO, &[0x90, b'h', b'v', b'c', b'1']));
+        assert!(starts_decoding(TAG_AUDIO, &[0xAF, 0x00]));
+        assert!(!starts_decoding(TAG_AUDIO, &[0xAF, 0x01]));
+        assert!(starts_decoding(TAG_AUDIO, &[0x2F])); // MP3 needs no configuration
     }
 
     #[test]
