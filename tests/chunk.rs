@@ -514,7 +514,8 @@ proptest! {
         // chunk is ambiguous (4 payload bytes or a timestamp?); a final message resolves it, as
         // the next chunk does in a live stream.
         let mut messages = messages;
-        messages.push(msg(70, 0, 20, 5));
+        // One byte on chunk stream 1000 (never generated): a single chunk, whatever the chunk size.
+        messages.push(msg(1000, 0, 20, 1));
         let bytes = encode(&messages, chunk_size, interleave, repeat);
         let (whole, _) = demux(&bytes, &[bytes.len()], keep_all(), chunk_size as u32);
         let (bytewise, _) = demux(&bytes, &[1], keep_all(), chunk_size as u32);
