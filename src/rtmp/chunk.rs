@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::rtmp::media::is_sequence_header;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::rtmp::reader::Reader;
 
@@ -38,6 +39,9 @@ const MAX_MESSAGE_LEN: u32 = 0xFF_FFFF;
 const EXTENDED_TIMESTAMP: u32 = 0xFF_FFFF;
 /// Partial-message buffers larger than this are released after use, not kept for reuse.
 const MAX_REUSED_BUFFER: usize = 1 << 20;
+/// Most bytes of a sequence header (decoder configuration) kept when media bodies are only
+/// counted: records are tens to hundreds of bytes; this bounds a hostile one.
+const MAX_SEQUENCE_HEADER_BYTES: usize = 64 << 10;
 
 /// Settings of the chunk demultiplexer. Every bound is named; hitting one is a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +71,8 @@ impl Default for ChunkConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChunkEvent<'a> {
     /// A complete message. For audio/video without `keep_media_payloads`, `payload` holds only
-    /// the first `media_prefix_bytes` (`header.length` is the full length).
+    /// the first `media_prefix_bytes` (`header.length` is the full length), except for
+    /// sequence headers, which are kept whole (up to 64 KiB) so their configuration decodes.
     Message {
         /// The assembled header (absolute timestamp).
         header: MessageHeader,
@@ -371,11 +376,7 @@ impl ChunkDemuxer {
         let Some(partial) = stream.partial.as_mut() else {
             return;
         };
-        let keep_limit = if stream.header.type_id.is_media() && !self.config.keep_media_payloads {
-            self.config.media_prefix_bytes
-        } else {
-            usize::MAX
-        };
+        let keep_limit = keep_limit(&self.config, stream.header.type_id, &stream.buffer, bytes);
         let room = keep_limit
             .saturating_sub(stream.buffer.len())
             .min(bytes.len());
@@ -427,13 +428,9 @@ impl ChunkDemuxer {
         recovered: bool,
         on_event: &mut impl FnMut(ChunkEvent<'_>),
     ) {
-        let prefix = if header.type_id.is_media() && !self.config.keep_media_payloads {
-            payload
-                .get(..self.config.media_prefix_bytes)
-                .unwrap_or(payload)
-        } else {
-            payload
-        };
+        let prefix = payload
+            .get(..keep_limit(&self.config, header.type_id, payload, &[]))
+            .unwrap_or(payload);
         match header.type_id {
             MessageTypeId::SET_CHUNK_SIZE => self.set_chunk_size(payload, on_event),
             MessageTypeId::ABORT => {
@@ -735,3 +732,21 @@ fn next_header_lines_up(bytes: &[u8], csid: u32, continues: bool) -> Plausibilit
         Err(HeaderProblem::UnknownStream(_)) => Plausibility::No,
     }
 }
+
+/// How many leading body bytes of a message of this type to keep, judged from its first
+/// bytes (those already `buffered`, then those `arriving`): everything, unless it is media
+/// and whole payloads were not asked for.
+fn keep_limit(config: &ChunkConfig, type_id: MessageTypeId, buffered: &[u8], arriving: &[u8]) -> usize {
+    if !type_id.is_media() || config.keep_media_payloads {
+        return usize::MAX;
+    }
+    let mut head = buffered.iter().chain(arriving).copied();
+    let (first, second) = (head.next(), head.next());
+    let is_video = type_id == MessageTypeId::VIDEO;
+    if first.is_some_and(|first| is_sequence_header(is_video, first, second)) {
+        MAX_SEQUENCE_HEADER_BYTES.max(config.media_prefix_bytes)
+    } else {
+        config.media_prefix_bytes
+    }
+}
+

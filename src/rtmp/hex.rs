@@ -14,6 +14,15 @@ impl fmt::Display for Hex<'_> {
     }
 }
 
+/// Parses hex written in a test (two digits a byte, no separators).
+#[cfg(test)]
+pub fn parse_hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::Hex;

@@ -8,6 +8,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::rtmp::codec::{
+    parse_aac_config, parse_av1_config, parse_avc_config, parse_flac_config, parse_hevc_config,
+    parse_opus_config, parse_vp9_config, AudioConfig, VideoConfig,
+};
 use crate::rtmp::reader::Reader;
 
 /// The decoded header of an audio message.
@@ -15,7 +19,8 @@ use crate::rtmp::reader::Reader;
 pub struct AudioHeader {
     /// SoundFormat (upper 4 bits of the first byte).
     pub sound_format: u8,
-    /// Its codec name (`aac`, `mp3`, `speex`, …; `ex_header` for Enhanced RTMP).
+    /// Its codec name (`aac`, `mp3`, `speex`, …; for Enhanced RTMP the FourCC's codec: `opus`,
+    /// `flac`, `ac3`, `eac3`, `aac`, `mp3`).
     pub codec: &'static str,
     /// Sampling rate in Hz, as the legacy header states it (AAC always says 44100).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,10 +40,13 @@ pub struct AudioHeader {
     /// Enhanced RTMP codec FourCC (`Opus`, `fLaC`, `ac-3`, `ec-3`, `mp4a`, `.mp3`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fourcc: Option<String>,
+    /// The decoder configuration a sequence header carries (AAC, Opus, FLAC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<AudioConfig>,
 }
 
 /// The decoded header of a video message.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct VideoHeader {
     /// Frame type number.
     pub frame_type: u8,
@@ -64,6 +72,9 @@ pub struct VideoHeader {
     /// Composition time offset in ms (AVC NALUs, Enhanced coded frames of avc1/hvc1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub composition_time: Option<i32>,
+    /// The decoder configuration record a sequence header carries (avcC, hvcC, av1C, vpcC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<VideoConfig>,
 }
 
 const SOUND_FORMATS: [&str; 16] = [
@@ -87,6 +98,17 @@ const SOUND_FORMATS: [&str; 16] = [
 const SOUND_RATES: [u32; 4] = [5512, 11025, 22050, 44100];
 /// SoundFormat 9: Enhanced RTMP extended audio header.
 const AUDIO_EX_HEADER: u8 = 9;
+/// SoundFormat 10: AAC.
+const SOUND_FORMAT_AAC: u8 = 10;
+/// Enhanced RTMP audio packet types that carry a decoder configuration.
+const AUDIO_SEQUENCE_START: u8 = 0;
+const AUDIO_MULTICHANNEL_CONFIG: u8 = 4;
+/// Legacy video codec ids whose packets carry an AVC-style packet type: AVC, and HEVC (12).
+const CODEC_ID_AVC: u8 = 7;
+const CODEC_ID_HEVC: u8 = 12;
+/// Enhanced RTMP video packet types that carry a decoder configuration.
+const VIDEO_SEQUENCE_START: u8 = 0;
+const VIDEO_MPEG2TS_SEQUENCE_START: u8 = 5;
 const AUDIO_PACKET_TYPES: [&str; 6] = [
     "sequence_start",
     "coded_frames",
@@ -141,16 +163,68 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
                 .copied()
                 .unwrap_or("reserved"),
         );
-        header.fourcc = reader.take(4).map(fourcc_text);
+        let fourcc = reader.take(4);
+        header.codec = fourcc.map_or("none", audio_fourcc_codec);
+        header.fourcc = fourcc.map(fourcc_text);
+        if first & 0x0F == AUDIO_SEQUENCE_START {
+            header.config = audio_config(header.codec, reader.rest());
+        }
         return header;
     }
     header.sound_rate = SOUND_RATES.get(usize::from((first >> 2) & 3)).copied();
     header.sound_size = Some(if first & 2 != 0 { 16 } else { 8 });
     header.channels = Some(if first & 1 != 0 { 2 } else { 1 });
-    if header.codec == "aac" {
+    if sound_format == SOUND_FORMAT_AAC {
         header.aac_packet_type = reader.u8();
+        if header.aac_packet_type == Some(0) {
+            header.config = Some(parse_aac_config(reader.rest()));
+        }
     }
     header
+}
+
+/// The configuration in an audio sequence header, for the codecs that have one.
+fn audio_config(codec: &str, record: &[u8]) -> Option<AudioConfig> {
+    match codec {
+        "aac" => Some(parse_aac_config(record)),
+        "opus" => Some(parse_opus_config(record)),
+        "flac" => Some(parse_flac_config(record)),
+        _ => None,
+    }
+}
+
+/// The configuration record in a video sequence header, for the codecs that have one.
+fn video_config(codec: &str, record: &[u8]) -> Option<VideoConfig> {
+    match codec {
+        "avc" => Some(parse_avc_config(record)),
+        "hevc" => Some(parse_hevc_config(record)),
+        "av1" => Some(parse_av1_config(record)),
+        "vp9" => Some(parse_vp9_config(record)),
+        _ => None,
+    }
+}
+
+/// True when a media message carries a decoder configuration (a sequence header), judged from
+/// its first byte and, when already known, its second. The chunk layer keeps such bodies whole
+/// so the record can be read.
+pub fn is_sequence_header(is_video: bool, byte0: u8, second: Option<u8>) -> bool {
+    if is_video {
+        if byte0 & 0x80 != 0 {
+            return matches!(
+                byte0 & 0x0F,
+                VIDEO_SEQUENCE_START | VIDEO_MPEG2TS_SEQUENCE_START
+            );
+        }
+        return matches!(byte0 & 0x0F, CODEC_ID_AVC | CODEC_ID_HEVC) && second == Some(0);
+    }
+    match byte0 >> 4 {
+        AUDIO_EX_HEADER => matches!(
+            byte0 & 0x0F,
+            AUDIO_SEQUENCE_START | AUDIO_MULTICHANNEL_CONFIG
+        ),
+        SOUND_FORMAT_AAC => second == Some(0),
+        _ => false,
+    }
 }
 
 /// Decodes a video tag header.
@@ -192,6 +266,9 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
         if packet_type == 1 && matches!(header.codec, "avc" | "hevc") {
             header.composition_time = reader.array::<3>().map(si24);
         }
+        if packet_type == VIDEO_SEQUENCE_START {
+            header.config = video_config(header.codec, reader.rest());
+        }
         return header;
     }
     let codec_id = first & 0x0F;
@@ -206,9 +283,12 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
         12 => "hevc",
         _ => "unknown",
     };
-    if matches!(codec_id, 7 | 12) {
+    if matches!(codec_id, CODEC_ID_AVC | CODEC_ID_HEVC) {
         header.avc_packet_type = reader.u8();
         header.composition_time = reader.array::<3>().map(si24);
+        if header.avc_packet_type == Some(0) {
+            header.config = video_config(header.codec, reader.rest());
+        }
     }
     header
 }
@@ -222,6 +302,20 @@ fn fourcc_text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The codec an Enhanced RTMP audio FourCC names.
+fn audio_fourcc_codec(bytes: &[u8]) -> &'static str {
+    match bytes {
+        b"Opus" => "opus",
+        b"fLaC" => "flac",
+        b"ac-3" => "ac3",
+        b"ec-3" => "eac3",
+        b"mp4a" => "aac",
+        b".mp3" => "mp3",
+        _ => "unknown",
+    }
+}
+
+/// The codec an Enhanced RTMP video FourCC names.
 fn fourcc_codec(bytes: &[u8]) -> &'static str {
     match bytes {
         b"avc1" => "avc",
@@ -380,8 +474,13 @@ mod tests {
         // ExAudioTagHeader: SoundFormat 9, packet type 1 (coded frames), FourCC Opus.
         let opus = audio_header(&[0x91, b'O', b'p', b'u', b's']);
         assert_eq!(
-            (opus.codec, opus.packet_type, opus.fourcc.as_deref()),
-            ("ex_header", Some("coded_frames"), Some("Opus"))
+            (
+                opus.sound_format,
+                opus.codec,
+                opus.packet_type,
+                opus.fourcc.as_deref()
+            ),
+            (9, "opus", Some("coded_frames"), Some("Opus"))
         );
     }
 }

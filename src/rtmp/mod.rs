@@ -8,6 +8,7 @@ pub mod amf3;
 pub mod amf_decoder;
 pub mod amf_error;
 pub mod chunk;
+pub mod codec;
 pub mod command;
 pub mod decode;
 pub mod handshake;
