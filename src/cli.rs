@@ -8,6 +8,7 @@ const EXAMPLES: &str = "\
 Examples:
   rtmpscope -r capture.pcapng                    one readable line per RTMP message
   rtmpscope -r capture.pcap --json | jq .        one JSON object per event
+  rtmpscope -r capture.pcap --summary           a report per session: codecs, bitrates, health
   rtmpscope -r capture.pcap --port 8935          also decode server port 8935 as RTMP
   tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
@@ -51,6 +52,11 @@ pub struct Cli {
     /// Write one JSON object per event (NDJSON) instead of readable lines.
     #[arg(long, conflicts_with = "flows")]
     pub json: bool,
+
+    /// Print a report per session when it ends (who, what, codecs, bitrates, health) instead of
+    /// one line per message; with --json, one session_summary object per session.
+    #[arg(long, conflicts_with = "flows")]
+    pub summary: bool,
 
     /// List TCP connections (bytes, gaps, how they ended) instead of decoding RTMP.
     #[arg(long)]

@@ -165,6 +165,8 @@ pub enum EventKind<'a> {
     SessionEnd(SessionEnd),
     /// A media stream was exported to an FLV file (`--export-flv`).
     Export(ExportEvent),
+    /// The report of a session that ended (`--summary`).
+    SessionSummary(Box<crate::analysis::SessionReport>),
 }
 
 impl EventKind<'_> {
@@ -178,6 +180,7 @@ impl EventKind<'_> {
             EventKind::Warning(_) => "warning",
             EventKind::SessionEnd(_) => "session_end",
             EventKind::Export(_) => "export",
+            EventKind::SessionSummary(_) => "session_summary",
         }
     }
 }

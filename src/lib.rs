@@ -6,6 +6,7 @@
 //! Every stage is a plain struct fed by the one before; the decoders never do I/O, so tests and
 //! benchmarks drive the same code the binary runs.
 
+pub mod analysis;
 #[cfg(feature = "capture")]
 pub mod capture;
 pub mod cli;

@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
+use rtmpscope::analysis::Analyzer;
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
 use rtmpscope::event::EventSink;
@@ -98,11 +99,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         lister.write(&mut out)?;
         summary
     } else if cli.json {
-        let (summary, writer) = decode.run(JsonWriter::new(out))?;
+        let (summary, writer) = decode.run_reporting(JsonWriter::new(out), cli.summary)?;
         writer.finish()?;
         summary
     } else {
-        let (summary, writer) = decode.run(TextWriter::new(out))?;
+        let (summary, writer) = decode.run_reporting(TextWriter::new(out), cli.summary)?;
         writer.finish()?;
         summary
     };
@@ -120,6 +121,20 @@ struct Decode<'a> {
 }
 
 impl Decode<'_> {
+    /// Decodes into `sink`, or with `summary` only the per-session reports into it.
+    fn run_reporting<S: EventSink>(
+        &mut self,
+        sink: S,
+        summary: bool,
+    ) -> anyhow::Result<(RunSummary, S)> {
+        if summary {
+            let (run_summary, analyzer) = self.run(Analyzer::new(sink, false))?;
+            Ok((run_summary, analyzer.into_inner()))
+        } else {
+            self.run(sink)
+        }
+    }
+
     /// Decodes into `sink` (through the FLV exporter when asked), returning the sink.
     fn run<S: EventSink>(&mut self, sink: S) -> anyhow::Result<(RunSummary, S)> {
         match self.export {

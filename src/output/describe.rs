@@ -237,6 +237,14 @@ impl Display for EventSummary<'_, '_> {
                 export.script_tags,
                 export.duration_ms
             ),
+            EventKind::SessionSummary(report) => write!(
+                f,
+                "Session summary: {} {}, {} streams, health {}",
+                report.variant.as_str().to_uppercase(),
+                report.role,
+                report.streams.len(),
+                report.health
+            ),
         }
     }
 }

@@ -5,4 +5,5 @@ pub mod flows;
 pub mod flv;
 pub mod json;
 pub mod line;
+pub mod report;
 pub mod text;

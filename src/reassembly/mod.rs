@@ -63,6 +63,19 @@ pub enum CloseReason {
     Evicted,
 }
 
+impl CloseReason {
+    /// The JSON spelling (`fin`, `rst`, `timeout`, `end_of_capture`, `evicted`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Fin => "fin",
+            CloseReason::Rst => "rst",
+            CloseReason::Timeout => "timeout",
+            CloseReason::EndOfCapture => "end_of_capture",
+            CloseReason::Evicted => "evicted",
+        }
+    }
+}
+
 /// What the reassembler tells the next stage about one flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamEvent<'a> {

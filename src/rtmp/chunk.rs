@@ -736,7 +736,12 @@ fn next_header_lines_up(bytes: &[u8], csid: u32, continues: bool) -> Plausibilit
 /// How many leading body bytes of a message of this type to keep, judged from its first
 /// bytes (those already `buffered`, then those `arriving`): everything, unless it is media
 /// and whole payloads were not asked for.
-fn keep_limit(config: &ChunkConfig, type_id: MessageTypeId, buffered: &[u8], arriving: &[u8]) -> usize {
+fn keep_limit(
+    config: &ChunkConfig,
+    type_id: MessageTypeId,
+    buffered: &[u8],
+    arriving: &[u8],
+) -> usize {
     if !type_id.is_media() || config.keep_media_payloads {
         return usize::MAX;
     }
@@ -749,4 +754,3 @@ fn keep_limit(config: &ChunkConfig, type_id: MessageTypeId, buffered: &[u8], arr
         config.media_prefix_bytes
     }
 }
-

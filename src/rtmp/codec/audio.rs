@@ -93,7 +93,10 @@ mod tests {
         // 00010 0100 0010 000: object type 2, index 4 (44100), channel configuration 2.
         let config = parse_aac_config(&[0x12, 0x10]);
         assert_eq!(config.profile.as_deref(), Some("AAC LC"));
-        assert_eq!((config.sample_rate, config.channels), (Some(44100), Some(2)));
+        assert_eq!(
+            (config.sample_rate, config.channels),
+            (Some(44100), Some(2))
+        );
         assert_eq!(config.error, None);
     }
 
@@ -109,7 +112,10 @@ mod tests {
         let bytes = (bits << (64 - total)).to_be_bytes();
         let config = parse_aac_config(&bytes[..6]);
         assert_eq!(config.profile.as_deref(), Some("xHE-AAC"));
-        assert_eq!((config.sample_rate, config.channels), (Some(48000), Some(1)));
+        assert_eq!(
+            (config.sample_rate, config.channels),
+            (Some(48000), Some(1))
+        );
     }
 
     #[test]
@@ -126,7 +132,10 @@ mod tests {
         let mut head = b"OpusHead".to_vec();
         head.extend_from_slice(&[1, 2, 0x38, 0x01, 0x80, 0xBB, 0, 0, 0, 0, 0]);
         let config = parse_opus_config(&head);
-        assert_eq!((config.sample_rate, config.channels), (Some(48000), Some(2)));
+        assert_eq!(
+            (config.sample_rate, config.channels),
+            (Some(48000), Some(2))
+        );
         assert_eq!(parse_opus_config(b"OpusTags").error, Some(TRUNCATED));
     }
 

@@ -184,7 +184,7 @@ fn level_name(level: u8, constraints: u8) -> String {
     match level {
         9 => "1b".into(),
         11 if constraint_set3 => "1b".into(),
-        _ if level % 10 == 0 => format!("{}", level / 10),
+        _ if level.is_multiple_of(10) => format!("{}", level / 10),
         _ => format!("{}.{}", level / 10, level % 10),
     }
 }

@@ -1,0 +1,80 @@
+//! Media and session analysis: per-session reports built from the event stream.
+//!
+//! [`Analyzer`] is a sink that sits in front of another: it watches every event, keeps a
+//! [`SessionAnalysis`] per open session (counters, codecs, timing; no payloads), and when a
+//! session ends hands the next sink a `session_summary` event with the session's
+//! [`SessionReport`]. With `--summary` it forwards only those summaries (and capture notices).
+
+mod health;
+mod metadata;
+mod series;
+mod session;
+mod stream;
+mod track;
+
+use std::collections::HashMap;
+
+pub use health::Finding;
+pub use metadata::Comparison;
+pub use series::Bitrates;
+pub use session::{ConnectFacts, RttReport, SessionAnalysis, SessionReport, StatusEntry};
+pub use stream::{AudioCodec, GopReport, StreamReport, VideoCodec};
+pub use track::TrackReport;
+
+use crate::event::{Event, EventKind, EventSink, Notice};
+
+/// Builds session reports from events and passes events on to `inner`.
+pub struct Analyzer<S> {
+    inner: S,
+    sessions: HashMap<u64, SessionAnalysis>,
+    forward_all: bool,
+}
+
+impl<S: EventSink> Analyzer<S> {
+    /// An analyzer in front of `inner`. With `forward_all` false, `inner` sees only the
+    /// `session_summary` events and capture notices (`--summary`).
+    pub fn new(inner: S, forward_all: bool) -> Self {
+        Analyzer {
+            inner,
+            sessions: HashMap::new(),
+            forward_all,
+        }
+    }
+
+    /// The analysis of an open session, for live views.
+    pub fn session(&self, id: u64) -> Option<&SessionAnalysis> {
+        self.sessions.get(&id)
+    }
+
+    /// The sink behind this one.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: EventSink> EventSink for Analyzer<S> {
+    fn event(&mut self, event: &Event<'_>) {
+        if let EventKind::SessionStart(start) = &event.kind {
+            self.sessions
+                .insert(event.session, SessionAnalysis::new(event.time, start));
+        }
+        if let Some(analysis) = self.sessions.get_mut(&event.session) {
+            analysis.event(event);
+        }
+        if self.forward_all {
+            self.inner.event(event);
+        }
+        if matches!(event.kind, EventKind::SessionEnd(_)) {
+            if let Some(analysis) = self.sessions.remove(&event.session) {
+                self.inner.event(&Event {
+                    kind: EventKind::SessionSummary(Box::new(analysis.report())),
+                    ..event.clone()
+                });
+            }
+        }
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.inner.notice(notice);
+    }
+}

@@ -1,0 +1,470 @@
+//! One RTMP session: who connected, to which application, what they published or played,
+//! what the server answered, round-trip times and how it ended.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::health::{findings, Finding};
+use super::stream::{StreamAnalysis, StreamReport};
+use crate::event::{
+    Direction, Event, EventKind, MessageEvent, SessionEnd, SessionStart, Timestamp,
+};
+use crate::rtmp::amf::AmfValue;
+use crate::rtmp::handshake::HandshakeSummary;
+use crate::rtmp::message::{Command, MessageBody};
+use crate::rtmp::variant::Variant;
+
+/// Most message streams analysed per session; more are counted, not analysed.
+const MAX_STREAMS: usize = 64;
+/// Most status entries kept per session; more are counted.
+const MAX_STATUS_ENTRIES: usize = 64;
+
+/// What is known of one session so far.
+#[derive(Debug, Clone)]
+pub struct SessionAnalysis {
+    start: Timestamp,
+    last: Timestamp,
+    variant: Variant,
+    mid_stream: bool,
+    connect: ConnectFacts,
+    server_version: Option<String>,
+    handshake: Option<HandshakeSummary>,
+    ping: RttStats,
+    status: Vec<StatusEntry>,
+    status_dropped: u64,
+    streams: BTreeMap<u32, StreamAnalysis>,
+    streams_dropped: u64,
+    end: Option<SessionEnd>,
+}
+
+/// The connect command's properties.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ConnectFacts {
+    /// Application name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    /// The URL the client connected to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tc_url: Option<String>,
+    /// Client software (`FMLE/3.0`, `LNX 9,0,124,2`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flash_ver: Option<String>,
+    /// SWF URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub swf_url: Option<String>,
+    /// Page URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// AMF encoding asked for (0 or 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_encoding: Option<f64>,
+    /// Enhanced RTMP: the codecs the client supports (`fourCcList`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fourcc_list: Vec<String>,
+    /// Enhanced RTMP: capabilities per video codec (`videoFourCcInfoMap`), as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_fourcc_info_map: Option<serde_json::Value>,
+    /// Enhanced RTMP: capabilities per audio codec (`audioFourCcInfoMap`), as sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_fourcc_info_map: Option<serde_json::Value>,
+    /// Enhanced RTMP: extended capability flags (`capsEx`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caps_ex: Option<f64>,
+}
+
+/// One onStatus, `_error` or `_result` status the peer sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusEntry {
+    /// Capture time.
+    pub time: Timestamp,
+    /// Who sent it.
+    pub dir: Direction,
+    /// The command that carried it (`onStatus`, `_result`, `_error`).
+    pub command: String,
+    /// The status code (`NetStream.Publish.Start`, …).
+    pub code: String,
+    /// `status`, `warning` or `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// The text the peer gave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// True for `_error` and level `error`.
+    pub error: bool,
+}
+
+/// Round-trip times from ping request/response pairs.
+#[derive(Debug, Clone, Copy, Default)]
+struct RttStats {
+    count: u64,
+    sum_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+}
+
+/// Round-trip time statistics, as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RttReport {
+    /// Pairs measured.
+    pub count: u64,
+    /// Smallest, mean and largest, in ms.
+    pub min_ms: f64,
+    /// Mean round trip.
+    pub avg_ms: f64,
+    /// Largest round trip.
+    pub max_ms: f64,
+}
+
+/// The report of one session: the `session_summary` event's fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionReport {
+    /// Which member of the RTMP family.
+    pub variant: Variant,
+    /// The capture started after the connection did.
+    pub mid_stream: bool,
+    /// `publisher`, `player`, `publisher+player` or `unknown`.
+    pub role: &'static str,
+    /// First packet of the session.
+    pub start: Timestamp,
+    /// Last packet of the session.
+    pub end: Timestamp,
+    /// Seconds between them.
+    pub duration_s: f64,
+    /// Why the session ended (absent while it is still open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<crate::reassembly::CloseReason>,
+    /// connect's properties.
+    #[serde(flatten)]
+    pub connect: ConnectFacts,
+    /// The server's version string (connect `_result`'s fmsVer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_version: Option<String>,
+    /// Handshake round trip (C1 sent to S1 seen), ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshake_rtt_ms: Option<f64>,
+    /// Whether the handshake completed.
+    pub handshake_complete: bool,
+    /// Ping round trips (user control ping request/response).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ping_rtt: Option<RttReport>,
+    /// Client to server payload bytes.
+    pub bytes_c2s: u64,
+    /// Server to client payload bytes.
+    pub bytes_s2c: u64,
+    /// Messages decoded.
+    pub messages: u64,
+    /// Gaps and the bytes lost in them.
+    pub gaps: u64,
+    /// Bytes lost in gaps.
+    pub gap_bytes: u64,
+    /// Warnings raised.
+    pub warnings: u64,
+    /// Every status the peers sent, in order (at most 64; `status_dropped` counts the rest).
+    pub status: Vec<StatusEntry>,
+    /// Status entries not kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub status_dropped: u64,
+    /// Error statuses.
+    pub errors: u64,
+    /// Each message stream that carried media or was published/played.
+    pub streams: Vec<StreamReport>,
+    /// Message streams not analysed (past the cap).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub streams_dropped: u64,
+    /// `ok`, `warning` or `failed`.
+    pub health: &'static str,
+    /// Why, one sentence each.
+    pub findings: Vec<Finding>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+impl SessionAnalysis {
+    /// A session that started at `time`.
+    pub fn new(time: Timestamp, start: &SessionStart) -> Self {
+        SessionAnalysis {
+            start: time,
+            last: time,
+            variant: start.variant,
+            mid_stream: start.mid_stream,
+            connect: ConnectFacts::default(),
+            server_version: None,
+            handshake: None,
+            ping: RttStats::default(),
+            status: Vec::new(),
+            status_dropped: 0,
+            streams: BTreeMap::new(),
+            streams_dropped: 0,
+            end: None,
+        }
+    }
+
+    /// Takes in one event of this session.
+    pub fn event(&mut self, event: &Event<'_>) {
+        self.last = self.last.max(event.time);
+        match &event.kind {
+            EventKind::Handshake(summary) => self.handshake = Some(summary.clone()),
+            EventKind::Message(message) => self.message(event.time, message),
+            EventKind::SessionEnd(end) => self.end = Some(end.clone()),
+            _ => {}
+        }
+    }
+
+    fn message(&mut self, time: Timestamp, event: &MessageEvent<'_>) {
+        let header = &event.message.header;
+        let timestamp = u64::from(header.timestamp);
+        match &event.message.body {
+            MessageBody::Video(video) => {
+                if let Some(stream) = self.stream(header.msid) {
+                    stream.video(event.dir, timestamp, header.length, video);
+                }
+            }
+            MessageBody::Audio(audio) => {
+                if let Some(stream) = self.stream(header.msid) {
+                    stream.audio(event.dir, timestamp, header.length, audio);
+                }
+            }
+            MessageBody::Aggregate { messages } => {
+                for part in messages {
+                    let Some(stream) = self.stream(header.msid) else {
+                        break;
+                    };
+                    let timestamp = u64::from(part.timestamp);
+                    match &part.body {
+                        MessageBody::Video(video) => {
+                            stream.video(event.dir, timestamp, part.length, video)
+                        }
+                        MessageBody::Audio(audio) => {
+                            stream.audio(event.dir, timestamp, part.length, audio)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            MessageBody::Data(data) => {
+                if let Some(values) = metadata_values(data.name.as_deref(), &data.values) {
+                    if let Some(stream) = self.stream(header.msid) {
+                        stream.metadata(values);
+                    }
+                }
+            }
+            MessageBody::UserControl(control) => {
+                if let Some(rtt) = control.rtt_ms {
+                    self.ping.add(rtt);
+                }
+            }
+            MessageBody::Command(command) => self.command(time, event.dir, header.msid, command),
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, time: Timestamp, dir: Direction, msid: u32, command: &Command) {
+        let first_string = || command.args.iter().find_map(AmfValue::as_str);
+        match command.command.as_str() {
+            "connect" => self.connect = connect_facts(&command.command_object),
+            "publish" | "play" => {
+                let role = if command.command == "publish" {
+                    "publish"
+                } else {
+                    "play"
+                };
+                let name = first_string().map(str::to_owned);
+                let publish_type = (role == "publish")
+                    .then(|| command.args.iter().filter_map(AmfValue::as_str).nth(1))
+                    .flatten()
+                    .map(str::to_owned);
+                if let Some(stream) = self.stream(msid) {
+                    stream.name = name;
+                    stream.role = Some(role);
+                    stream.publish_type = publish_type;
+                }
+            }
+            _ => {}
+        }
+        if command.reply_to.as_deref() == Some("connect") && command.command == "_result" {
+            self.server_version = command
+                .command_object
+                .get("fmsVer")
+                .and_then(AmfValue::as_str)
+                .map(str::to_owned);
+        }
+        if let Some(entry) = status_entry(time, dir, command) {
+            if self.status.len() < MAX_STATUS_ENTRIES {
+                self.status.push(entry);
+            } else {
+                self.status_dropped += 1;
+            }
+        }
+    }
+
+    /// The analysis of message stream `msid`, created on first use (within the cap).
+    fn stream(&mut self, msid: u32) -> Option<&mut StreamAnalysis> {
+        if !self.streams.contains_key(&msid) && self.streams.len() >= MAX_STREAMS {
+            self.streams_dropped += 1;
+            return None;
+        }
+        Some(self.streams.entry(msid).or_default())
+    }
+
+    /// Bytes per second of video and audio of a stream, for charts.
+    pub fn per_second(&self, msid: u32) -> Option<(&[u64], &[u64])> {
+        self.streams.get(&msid).map(StreamAnalysis::per_second)
+    }
+
+    /// The session's report as it stands.
+    pub fn report(&self) -> SessionReport {
+        let streams: Vec<StreamReport> = self
+            .streams
+            .iter()
+            .filter(|(_, stream)| stream.role.is_some() || stream.media_dir.is_some())
+            .map(|(&msid, stream)| stream.report(msid))
+            .collect();
+        let end = self.end.as_ref();
+        let errors = self.status.iter().filter(|entry| entry.error).count() as u64;
+        let mut report = SessionReport {
+            variant: self.variant,
+            mid_stream: self.mid_stream,
+            role: role(&self.streams),
+            start: self.start,
+            end: self.last,
+            duration_s: self.last.micros_since(self.start) as f64 / 1e6,
+            end_reason: end.map(|end| end.reason),
+            connect: self.connect.clone(),
+            server_version: self.server_version.clone(),
+            handshake_rtt_ms: self.handshake.as_ref().and_then(|h| h.rtt_ms),
+            handshake_complete: self.handshake.as_ref().is_some_and(|h| h.complete),
+            ping_rtt: self.ping.report(),
+            bytes_c2s: end.map_or(0, |end| end.bytes_c2s),
+            bytes_s2c: end.map_or(0, |end| end.bytes_s2c),
+            messages: end.map_or(0, |end| end.messages),
+            gaps: end.map_or(0, |end| end.gaps),
+            gap_bytes: end.map_or(0, |end| end.gap_bytes),
+            warnings: end.map_or(0, |end| end.warnings),
+            status: self.status.clone(),
+            status_dropped: self.status_dropped,
+            errors,
+            streams,
+            streams_dropped: self.streams_dropped,
+            health: "ok",
+            findings: Vec::new(),
+        };
+        report.findings = findings(&report);
+        report.health = super::health::verdict(&report.findings);
+        report
+    }
+}
+
+/// The session's role from the roles of its streams (or the direction of its media).
+fn role(streams: &BTreeMap<u32, StreamAnalysis>) -> &'static str {
+    let mut publishes = false;
+    let mut plays = false;
+    for stream in streams.values() {
+        match (stream.role, stream.media_dir) {
+            (Some("publish"), _) | (None, Some(Direction::ClientToServer)) => publishes = true,
+            (Some(_), _) | (None, Some(Direction::ServerToClient)) => plays = true,
+            (None, None) => {}
+        }
+    }
+    match (publishes, plays) {
+        (true, true) => "publisher+player",
+        (true, false) => "publisher",
+        (false, true) => "player",
+        (false, false) => "unknown",
+    }
+}
+
+/// onMetaData's object, sent either as `onMetaData` or as `@setDataFrame("onMetaData", …)`.
+fn metadata_values<'a>(name: Option<&str>, values: &'a [AmfValue]) -> Option<&'a AmfValue> {
+    match name {
+        Some("onMetaData") => values.first(),
+        Some("@setDataFrame")
+            if values.first().and_then(AmfValue::as_str) == Some("onMetaData") =>
+        {
+            values.get(1)
+        }
+        _ => None,
+    }
+}
+
+/// The connect command object's properties.
+fn connect_facts(object: &AmfValue) -> ConnectFacts {
+    let text = |key: &str| {
+        object
+            .get(key)
+            .and_then(AmfValue::as_str)
+            .map(str::to_owned)
+    };
+    let json = |key: &str| {
+        object
+            .get(key)
+            .map(|value| serde_json::to_value(value).unwrap_or_default())
+    };
+    let fourcc_list = match object.get("fourCcList") {
+        Some(AmfValue::StrictArray(items)) => items
+            .iter()
+            .filter_map(AmfValue::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    ConnectFacts {
+        app: text("app"),
+        tc_url: text("tcUrl"),
+        flash_ver: text("flashVer"),
+        swf_url: text("swfUrl"),
+        page_url: text("pageUrl"),
+        object_encoding: object.get("objectEncoding").and_then(AmfValue::as_f64),
+        fourcc_list,
+        video_fourcc_info_map: json("videoFourCcInfoMap"),
+        audio_fourcc_info_map: json("audioFourCcInfoMap"),
+        caps_ex: object.get("capsEx").and_then(AmfValue::as_f64),
+    }
+}
+
+/// A status entry from onStatus, `_result` or `_error`, when its info object has a code.
+fn status_entry(time: Timestamp, dir: Direction, command: &Command) -> Option<StatusEntry> {
+    if !matches!(command.command.as_str(), "onStatus" | "_result" | "_error") {
+        return None;
+    }
+    let info = command
+        .args
+        .iter()
+        .chain(std::iter::once(&command.command_object))
+        .find(|value| value.get("code").is_some())?;
+    let text = |key: &str| info.get(key).and_then(AmfValue::as_str).map(str::to_owned);
+    let level = text("level");
+    Some(StatusEntry {
+        time,
+        dir,
+        command: command.command.clone(),
+        code: text("code")?,
+        error: command.command == "_error" || level.as_deref() == Some("error"),
+        level,
+        description: text("description"),
+    })
+}
+
+impl RttStats {
+    fn add(&mut self, rtt_ms: f64) {
+        if self.count == 0 {
+            self.min_ms = rtt_ms;
+            self.max_ms = rtt_ms;
+        }
+        self.count += 1;
+        self.sum_ms += rtt_ms;
+        self.min_ms = self.min_ms.min(rtt_ms);
+        self.max_ms = self.max_ms.max(rtt_ms);
+    }
+
+    fn report(&self) -> Option<RttReport> {
+        (self.count > 0).then(|| RttReport {
+            count: self.count,
+            min_ms: self.min_ms,
+            avg_ms: self.sum_ms / self.count as f64,
+            max_ms: self.max_ms,
+        })
+    }
+}

@@ -1,0 +1,324 @@
+//! One message stream of a session (a published or played stream): its tracks, codecs,
+//! keyframe interval, audio/video drift and declared metadata.
+
+use serde::Serialize;
+
+use super::metadata::{compare, Comparison};
+use super::track::{MediaKind, Track, TrackReport};
+use crate::event::Direction;
+use crate::rtmp::amf::AmfValue;
+use crate::rtmp::codec::{AudioConfig, VideoConfig};
+use crate::rtmp::media::{AudioHeader, VideoHeader};
+
+/// What is known of one message stream.
+#[derive(Debug, Clone, Default)]
+pub struct StreamAnalysis {
+    /// Stream name from publish or play.
+    pub name: Option<String>,
+    /// `publish` or `play`, from the command that started it (or the media's direction).
+    pub role: Option<&'static str>,
+    /// publish's type argument (`live`, `record`, `append`).
+    pub publish_type: Option<String>,
+    /// The direction media travelled in.
+    pub media_dir: Option<Direction>,
+    video: Track,
+    audio: Track,
+    video_codec: Option<VideoCodec>,
+    audio_codec: Option<AudioCodec>,
+    gop: Gop,
+    drift: Drift,
+    /// onMetaData as declared (the last one sent).
+    metadata: Option<AmfValue>,
+}
+
+/// The video codec as the stream's headers describe it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoCodec {
+    /// Codec name (`avc`, `hevc`, `av1`, `vp9`, `vp6`, …).
+    pub codec: &'static str,
+    /// The latest decoder configuration record.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub config: Option<VideoConfig>,
+}
+
+/// The audio codec as the stream's headers describe it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AudioCodec {
+    /// Codec name (`aac`, `mp3`, `opus`, …).
+    pub codec: &'static str,
+    /// Sample rate, channels and sample size from the legacy header (AAC always says 44100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_rate: Option<u32>,
+    /// Channels from the legacy header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_channels: Option<u8>,
+    /// The latest decoder configuration.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub config: Option<AudioConfig>,
+}
+
+/// Keyframe intervals.
+#[derive(Debug, Clone, Default)]
+struct Gop {
+    /// Frame count and timestamp of the latest keyframe.
+    last_keyframe: Option<(u64, u64)>,
+    keyframes: u64,
+    /// Completed intervals: count, frames and milliseconds summed, frame extremes.
+    intervals: u64,
+    frames_sum: u64,
+    ms_sum: u64,
+    frames_min: Option<u64>,
+    frames_max: u64,
+}
+
+/// The keyframe interval, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GopReport {
+    /// Keyframes seen.
+    pub keyframes: u64,
+    /// Mean frames from one keyframe to the next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames: Option<f64>,
+    /// Shortest and longest interval in frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_min: Option<u64>,
+    /// Longest interval in frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames_max: Option<u64>,
+    /// Mean seconds from one keyframe to the next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+}
+
+/// Audio/video timestamp drift: video's latest timestamp minus audio's.
+#[derive(Debug, Clone, Copy, Default)]
+struct Drift {
+    latest_ms: Option<i64>,
+    largest_ms: i64,
+}
+
+/// One stream's report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamReport {
+    /// Message stream id.
+    pub msid: u32,
+    /// Stream name (masked with `--redact`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `publish` or `play`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
+    /// publish's type argument.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_type: Option<String>,
+    /// Video codec and parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video_codec: Option<VideoCodec>,
+    /// Video counters and timing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<TrackReport>,
+    /// Keyframe interval.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gop: Option<GopReport>,
+    /// Audio codec and parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio_codec: Option<AudioCodec>,
+    /// Audio counters and timing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audio: Option<TrackReport>,
+    /// Video's latest timestamp minus audio's at the end, in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub av_drift_ms: Option<i64>,
+    /// The largest such difference seen, in ms (signed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub av_drift_max_ms: Option<i64>,
+    /// onMetaData's values, declared against measured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metadata: Vec<Comparison>,
+}
+
+impl StreamAnalysis {
+    /// Counts a video message.
+    pub fn video(&mut self, dir: Direction, timestamp_ms: u64, length: u32, header: &VideoHeader) {
+        self.media_dir.get_or_insert(dir);
+        let kind = video_kind(header);
+        self.video.message(timestamp_ms, u64::from(length), kind);
+        let codec = self.video_codec.get_or_insert(VideoCodec {
+            codec: header.codec,
+            config: None,
+        });
+        if kind == MediaKind::SequenceHeader {
+            codec.codec = header.codec;
+            codec.config.clone_from(&header.config);
+        }
+        if kind == MediaKind::Frame && header.frame_kind == "keyframe" {
+            self.gop.keyframe(self.video.frames, timestamp_ms);
+        }
+        self.drift
+            .update(self.video.last_ms(), self.audio.last_ms());
+    }
+
+    /// Counts an audio message.
+    pub fn audio(&mut self, dir: Direction, timestamp_ms: u64, length: u32, header: &AudioHeader) {
+        self.media_dir.get_or_insert(dir);
+        let kind = audio_kind(header);
+        self.audio.message(timestamp_ms, u64::from(length), kind);
+        let codec = self.audio_codec.get_or_insert(AudioCodec {
+            codec: header.codec,
+            header_rate: header.sound_rate,
+            header_channels: header.channels,
+            config: None,
+        });
+        if kind == MediaKind::SequenceHeader {
+            codec.config.clone_from(&header.config);
+        }
+        self.drift
+            .update(self.video.last_ms(), self.audio.last_ms());
+    }
+
+    /// Records onMetaData as declared.
+    pub fn metadata(&mut self, values: &AmfValue) {
+        self.metadata = Some(values.clone());
+    }
+
+    /// Bytes per second of video and of audio, for charts.
+    pub fn per_second(&self) -> (&[u64], &[u64]) {
+        (self.video.per_second(), self.audio.per_second())
+    }
+
+    /// The stream's report.
+    pub fn report(&self, msid: u32) -> StreamReport {
+        let video = (self.video.messages > 0).then(|| self.video.report());
+        let audio = (self.audio.messages > 0).then(|| self.audio.report());
+        let metadata = self
+            .metadata
+            .as_ref()
+            .map(|declared| {
+                compare(
+                    declared,
+                    self.video_codec.as_ref(),
+                    video.as_ref(),
+                    self.audio_codec.as_ref(),
+                    audio.as_ref(),
+                )
+            })
+            .unwrap_or_default();
+        let both = video.is_some() && audio.is_some();
+        StreamReport {
+            msid,
+            name: self.name.clone(),
+            role: self.role,
+            publish_type: self.publish_type.clone(),
+            video_codec: self.video_codec.clone(),
+            gop: video.as_ref().map(|_| self.gop.report()),
+            video,
+            audio_codec: self.audio_codec.clone(),
+            audio,
+            av_drift_ms: self.drift.latest_ms.filter(|_| both),
+            av_drift_max_ms: self
+                .drift
+                .latest_ms
+                .filter(|_| both)
+                .map(|_| self.drift.largest_ms),
+            metadata,
+        }
+    }
+}
+
+/// Whether a video message is a frame, a sequence header or neither.
+fn video_kind(header: &VideoHeader) -> MediaKind {
+    const COMMAND_FRAME: u8 = 5;
+    if header.frame_type == COMMAND_FRAME {
+        return MediaKind::Other;
+    }
+    match (header.avc_packet_type, header.packet_type) {
+        (Some(0), _) | (_, Some("sequence_start" | "mpeg2ts_sequence_start")) => {
+            MediaKind::SequenceHeader
+        }
+        (Some(1), _) | (_, Some("coded_frames" | "coded_frames_x" | "multitrack")) => {
+            MediaKind::Frame
+        }
+        (None, None) => MediaKind::Frame,
+        _ => MediaKind::Other,
+    }
+}
+
+/// Whether an audio message is a frame, a sequence header or neither.
+fn audio_kind(header: &AudioHeader) -> MediaKind {
+    match (header.aac_packet_type, header.packet_type) {
+        (Some(0), _) | (_, Some("sequence_start" | "multichannel_config")) => {
+            MediaKind::SequenceHeader
+        }
+        (Some(1), _) | (_, Some("coded_frames" | "multitrack")) | (None, None) => MediaKind::Frame,
+        _ => MediaKind::Other,
+    }
+}
+
+impl Gop {
+    fn keyframe(&mut self, frame_count: u64, timestamp_ms: u64) {
+        self.keyframes += 1;
+        if let Some((frames_then, ms_then)) = self.last_keyframe {
+            let frames = frame_count - frames_then;
+            self.intervals += 1;
+            self.frames_sum += frames;
+            self.ms_sum += timestamp_ms.saturating_sub(ms_then);
+            self.frames_min = Some(self.frames_min.map_or(frames, |min| min.min(frames)));
+            self.frames_max = self.frames_max.max(frames);
+        }
+        self.last_keyframe = Some((frame_count, timestamp_ms));
+    }
+
+    fn report(&self) -> GopReport {
+        let mean = |sum: u64| (self.intervals > 0).then(|| sum as f64 / self.intervals as f64);
+        GopReport {
+            keyframes: self.keyframes,
+            frames: mean(self.frames_sum),
+            frames_min: self.frames_min,
+            frames_max: (self.intervals > 0).then_some(self.frames_max),
+            seconds: mean(self.ms_sum).map(|ms| ms / 1000.0),
+        }
+    }
+}
+
+impl Drift {
+    fn update(&mut self, video_ms: Option<u64>, audio_ms: Option<u64>) {
+        let (Some(video), Some(audio)) = (video_ms, audio_ms) else {
+            return;
+        };
+        let drift = i64::try_from(video).unwrap_or(i64::MAX) - i64::try_from(audio).unwrap_or(0);
+        self.latest_ms = Some(drift);
+        if drift.abs() > self.largest_ms.abs() {
+            self.largest_ms = drift;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rtmp::media::{audio_header, video_header};
+
+    #[test]
+    fn gop_and_drift_from_a_two_second_keyframe_interval() {
+        let mut stream = StreamAnalysis::default();
+        let key = video_header(&[0x17, 1, 0, 0, 0]);
+        let inter = video_header(&[0x27, 1, 0, 0, 0]);
+        let aac = audio_header(&[0xAF, 1]);
+        let dir = Direction::ClientToServer;
+        for frame in 0..100u64 {
+            let header = if frame % 50 == 0 { &key } else { &inter };
+            stream.video(dir, frame * 40, 500, header);
+            stream.audio(dir, frame * 40 + 20, 100, &aac);
+        }
+        let report = stream.report(1);
+        let gop = report.gop.expect("video");
+        assert_eq!(
+            (gop.keyframes, gop.frames, gop.seconds),
+            (2, Some(50.0), Some(2.0))
+        );
+        assert_eq!(report.av_drift_ms, Some(-20));
+        let video = report.video.expect("video");
+        assert_eq!(video.frame_rate, Some(25.0));
+        assert!((video.bitrates.average_kbps - 100.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,243 @@
+//! The readable per-session report (`--summary`): a block of aligned lines per session.
+
+use std::fmt::{self, Display, Formatter};
+
+use crate::analysis::{AudioCodec, SessionReport, StreamReport, TrackReport, VideoCodec};
+use crate::event::{Direction, Endpoints};
+
+/// A session's report as text, with the session id and endpoints it belongs to.
+pub struct ReportText<'a> {
+    /// Session id.
+    pub session: u64,
+    /// Client and server.
+    pub endpoints: &'a Endpoints,
+    /// The report.
+    pub report: &'a SessionReport,
+}
+
+impl Display for ReportText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let report = self.report;
+        writeln!(
+            f,
+            "Session {}  {} -> {}  {}  {}  health: {}",
+            self.session,
+            self.endpoints.client,
+            self.endpoints.server,
+            report.variant.as_str().to_uppercase(),
+            report.role,
+            report.health
+        )?;
+        write!(
+            f,
+            "  time      {} + {:.3} s",
+            report.start, report.duration_s
+        )?;
+        if let Some(reason) = report.end_reason {
+            write!(f, ", ended by {}", reason.as_str())?;
+        }
+        if report.mid_stream {
+            f.write_str(" (capture started mid-connection)")?;
+        }
+        writeln!(f)?;
+        let connect = &report.connect;
+        let fields = [
+            ("app", &connect.app),
+            ("tcUrl", &connect.tc_url),
+            ("flashVer", &connect.flash_ver),
+            ("swfUrl", &connect.swf_url),
+            ("pageUrl", &connect.page_url),
+        ];
+        let mut label = "connect";
+        for (name, value) in fields {
+            if let Some(value) = value {
+                writeln!(f, "  {label:<9} {name}={value}")?;
+                label = "";
+            }
+        }
+        if !connect.fourcc_list.is_empty() {
+            writeln!(
+                f,
+                "  {:<9} fourCcList={}",
+                "",
+                connect.fourcc_list.join(",")
+            )?;
+        }
+        if let Some(caps) = connect.caps_ex {
+            writeln!(f, "  {:<9} capsEx={caps}", "")?;
+        }
+        if let Some(version) = &report.server_version {
+            writeln!(f, "  server    {version}")?;
+        }
+        write!(f, "  rtt       handshake ")?;
+        optional_ms(f, report.handshake_rtt_ms)?;
+        if let Some(ping) = report.ping_rtt {
+            write!(
+                f,
+                ", ping {:.1}/{:.1}/{:.1} ms (min/avg/max of {})",
+                ping.min_ms, ping.avg_ms, ping.max_ms, ping.count
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "  traffic   c2s {} B, s2c {} B, {} messages, {} gaps ({} B lost), {} warnings",
+            report.bytes_c2s,
+            report.bytes_s2c,
+            report.messages,
+            report.gaps,
+            report.gap_bytes,
+            report.warnings
+        )?;
+        let mut label = "status";
+        for status in &report.status {
+            let arrow = match status.dir {
+                Direction::ClientToServer => "->",
+                Direction::ServerToClient => "<-",
+            };
+            let flag = if status.error { "ERROR " } else { "" };
+            write!(f, "  {label:<9} {arrow} {flag}{}", status.code)?;
+            if let Some(description) = &status.description {
+                write!(f, ": {description}")?;
+            }
+            writeln!(f)?;
+            label = "";
+        }
+        for stream in &report.streams {
+            StreamText(stream).fmt(f)?;
+        }
+        if report.findings.is_empty() {
+            writeln!(f, "  findings  none")?;
+        }
+        for finding in &report.findings {
+            writeln!(
+                f,
+                "  {:<9} {}: {}",
+                "finding", finding.severity, finding.message
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One stream's lines.
+struct StreamText<'a>(&'a StreamReport);
+
+impl Display for StreamText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let stream = self.0;
+        write!(
+            f,
+            "  stream {:<2} {}",
+            stream.msid,
+            stream.role.unwrap_or("media")
+        )?;
+        if let Some(name) = &stream.name {
+            write!(f, " \"{name}\"")?;
+        }
+        if let Some(kind) = &stream.publish_type {
+            write!(f, " ({kind})")?;
+        }
+        writeln!(f)?;
+        if let (Some(codec), Some(track)) = (&stream.video_codec, &stream.video) {
+            write!(f, "    video   ")?;
+            video_codec(f, codec)?;
+            track_numbers(f, track)?;
+            if let Some(gop) = stream.gop.as_ref().and_then(|g| g.frames.zip(g.seconds)) {
+                write!(f, "; GOP {:.1} frames ({:.2} s)", gop.0, gop.1)?;
+            }
+            writeln!(f)?;
+        }
+        if let (Some(codec), Some(track)) = (&stream.audio_codec, &stream.audio) {
+            write!(f, "    audio   ")?;
+            audio_codec(f, codec)?;
+            track_numbers(f, track)?;
+            writeln!(f)?;
+        }
+        if let (Some(drift), Some(max)) = (stream.av_drift_ms, stream.av_drift_max_ms) {
+            writeln!(
+                f,
+                "    sync    video - audio {drift} ms at the end, {max} ms at most"
+            )?;
+        }
+        for comparison in &stream.metadata {
+            write!(f, "    {:<7} {} declared ", "meta", comparison.field)?;
+            json_value(f, &comparison.declared)?;
+            if let Some(measured) = comparison.measured {
+                let verdict = if comparison.agrees {
+                    ""
+                } else {
+                    "  (disagrees)"
+                };
+                write!(f, ", measured {measured:.1}{verdict}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+fn video_codec(f: &mut Formatter<'_>, codec: &VideoCodec) -> fmt::Result {
+    f.write_str(codec.codec)?;
+    if let Some(config) = &codec.config {
+        for part in [&config.profile, &config.level].into_iter().flatten() {
+            write!(f, " {part}")?;
+        }
+        if let (Some(width), Some(height)) = (config.width, config.height) {
+            write!(f, " {width}x{height}")?;
+        }
+        if let Some(chroma) = config.chroma_format {
+            write!(f, " {chroma}")?;
+        }
+        if let Some(depth) = config.bit_depth {
+            write!(f, " {depth}-bit")?;
+        }
+    }
+    Ok(())
+}
+
+fn audio_codec(f: &mut Formatter<'_>, codec: &AudioCodec) -> fmt::Result {
+    f.write_str(codec.codec)?;
+    let config = codec.config.as_ref();
+    if let Some(profile) = config.and_then(|c| c.profile.as_deref()) {
+        write!(f, " {profile}")?;
+    }
+    if let Some(rate) = config.and_then(|c| c.sample_rate).or(codec.header_rate) {
+        write!(f, " {rate} Hz")?;
+    }
+    if let Some(channels) = config.and_then(|c| c.channels).or(codec.header_channels) {
+        write!(f, " {channels} ch")?;
+    }
+    Ok(())
+}
+
+fn track_numbers(f: &mut Formatter<'_>, track: &TrackReport) -> fmt::Result {
+    write!(f, "; {} frames", track.frames)?;
+    if let Some(rate) = track.frame_rate {
+        write!(f, " {rate:.2}/s")?;
+    }
+    write!(
+        f,
+        "; {:.1} kbps avg, {:.1} peak; {:.2} s",
+        track.bitrates.average_kbps, track.bitrates.peak_kbps, track.duration_s
+    )
+}
+
+fn optional_ms(f: &mut Formatter<'_>, value: Option<f64>) -> fmt::Result {
+    match value {
+        Some(ms) => write!(f, "{ms:.2} ms"),
+        None => f.write_str("-"),
+    }
+}
+
+/// A declared value: whole numbers without a fraction, strings as they are.
+fn json_value(f: &mut Formatter<'_>, value: &serde_json::Value) -> fmt::Result {
+    match value {
+        serde_json::Value::Number(number) => match number.as_f64() {
+            Some(whole) if whole.fract() == 0.0 && whole.abs() < 1e15 => write!(f, "{whole:.0}"),
+            _ => write!(f, "{number}"),
+        },
+        serde_json::Value::String(text) => f.write_str(text),
+        other => write!(f, "{other}"),
+    }
+}
