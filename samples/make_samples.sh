@@ -40,4 +40,10 @@ lab_publish "rtmp://127.0.0.1:$port/live/short" 2
 sleep 3
 lab_capture_stop
 
+# 5. a publish with a stream key and a token in the URL, as streaming services use them.
+lab_capture_start lo "tcp port $port" stream_key.pcap
+lab_publish "rtmp://127.0.0.1:$port/live?token=t0k3n5ecret/live_817263541_AbCdEfGhIjKlMnOp" 1
+sleep 2
+lab_capture_stop
+
 ls -l ./*.pcap ./*.pcapng

@@ -66,6 +66,11 @@ pub struct Cli {
     #[arg(long = "export-flv", value_name = "DIR", conflicts_with = "flows")]
     pub export_flv: Option<PathBuf>,
 
+    /// Mask stream keys and tokens (stream names, tcUrl query values and passwords) in every
+    /// output: text, JSON, summaries, FLV file names.
+    #[arg(long)]
+    pub redact: bool,
+
     /// Decode connections to this server port as RTMP whatever they start with (repeatable).
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,

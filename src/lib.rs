@@ -16,4 +16,5 @@ pub mod output;
 #[cfg(feature = "capture")]
 pub mod pipeline;
 pub mod reassembly;
+pub mod redact;
 pub mod rtmp;

@@ -22,6 +22,7 @@ use rtmpscope::output::line::LineOut;
 use rtmpscope::output::text::TextWriter;
 use rtmpscope::pipeline::{run, RunOptions, RunSummary};
 use rtmpscope::reassembly::Reassembler;
+use rtmpscope::redact::Redactor;
 use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
 
 /// Output buffer size for files; live output is flushed per line instead.
@@ -86,6 +87,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         options: &options,
         config,
         export: cli.export_flv.as_deref(),
+        redact: cli.redact,
     };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
@@ -118,6 +120,7 @@ struct Decode<'a> {
     options: &'a RunOptions,
     config: DecoderConfig,
     export: Option<&'a Path>,
+    redact: bool,
 }
 
 impl Decode<'_> {
@@ -141,14 +144,16 @@ impl Decode<'_> {
             Some(dir) => {
                 let exporter = FlvExporter::new(dir, sink)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
-                let mut table = SessionTable::new(self.config.clone(), exporter);
+                let redactor = Redactor::new(exporter, self.redact);
+                let mut table = SessionTable::new(self.config.clone(), redactor);
                 let summary = run(self.source, self.reassembler, &mut table, self.options);
-                Ok((summary, table.into_sink().finish()))
+                Ok((summary, table.into_sink().into_inner().finish()))
             }
             None => {
-                let mut table = SessionTable::new(self.config.clone(), sink);
+                let mut table =
+                    SessionTable::new(self.config.clone(), Redactor::new(sink, self.redact));
                 let summary = run(self.source, self.reassembler, &mut table, self.options);
-                Ok((summary, table.into_sink()))
+                Ok((summary, table.into_sink().into_inner()))
             }
         }
     }

@@ -163,6 +163,43 @@ pub enum AmfValue {
 }
 
 impl AmfValue {
+    /// Calls `visit` on every string value inside this one (not on property names), depth
+    /// first: the hook for rewriting text such as `--redact` does.
+    pub fn visit_strings_mut(&mut self, visit: &mut impl FnMut(&mut String)) {
+        match self {
+            AmfValue::String(text) | AmfValue::XmlDocument(text) | AmfValue::Xml(text) => {
+                visit(text)
+            }
+            AmfValue::Object(properties)
+            | AmfValue::EcmaArray(properties)
+            | AmfValue::TypedObject { properties, .. } => {
+                for (_, value) in properties {
+                    value.visit_strings_mut(visit);
+                }
+            }
+            AmfValue::StrictArray(items) | AmfValue::Vector { items, .. } => {
+                for item in items {
+                    item.visit_strings_mut(visit);
+                }
+            }
+            AmfValue::MixedArray { dense, assoc } => {
+                for item in dense {
+                    item.visit_strings_mut(visit);
+                }
+                for (_, value) in assoc {
+                    value.visit_strings_mut(visit);
+                }
+            }
+            AmfValue::Dictionary { entries, .. } => {
+                for (key, value) in entries {
+                    key.visit_strings_mut(visit);
+                    value.visit_strings_mut(visit);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The string inside, if this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
