@@ -46,4 +46,19 @@ lab_publish "rtmp://127.0.0.1:$port/live?token=t0k3n5ecret/live_817263541_AbCdEf
 sleep 2
 lab_capture_stop
 
+# 6. Enhanced RTMP from a current ffmpeg: HEVC + Opus, with fourCcList in connect.
+lab_capture_start lo "tcp port $port" erpt_hevc_opus.pcap
+lab_publish_enhanced "rtmp://127.0.0.1:$port/live/hevc" 1 48000 \
+    -c:v libx265 -preset ultrafast -x265-params log-level=error \
+    -c:a libopus -b:a 48k -ac 2 -rtmp_enhanced_codecs hvc1,av01,vp09,Opus
+lab_capture_stop
+
+# 7. Enhanced RTMP: AV1 + AC-3, then VP9 + FLAC (two sessions).
+lab_capture_start lo "tcp port $port" erpt_av1_vp9.pcap
+lab_publish_enhanced "rtmp://127.0.0.1:$port/live/av1" 1 48000 \
+    -c:v libsvtav1 -preset 12 -svtav1-params log-level=0 -c:a ac3 -b:a 96k -ac 2
+lab_publish_enhanced "rtmp://127.0.0.1:$port/live/vp9" 1 44100 \
+    -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a flac -ac 1
+lab_capture_stop
+
 ls -l ./*.pcap ./*.pcapng

@@ -7,3 +7,5 @@ cd "$(dirname "$0")/.."
 # shellcheck source=../tests/lab/lab.sh
 source tests/lab/lab.sh
 lab_install
+# A current ffmpeg for the Enhanced RTMP tests (reads enhanced FLV exports).
+lab_modern_ffmpeg >/dev/null

@@ -147,7 +147,7 @@ impl StreamAnalysis {
             codec: header.codec,
             config: None,
         });
-        if kind == MediaKind::SequenceHeader {
+        if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.codec = header.codec;
             codec.config.clone_from(&header.config);
         }
@@ -169,7 +169,9 @@ impl StreamAnalysis {
             header_channels: header.channels,
             config: None,
         });
-        if kind == MediaKind::SequenceHeader {
+        // A multichannel configuration also counts as a sequence header but carries no
+        // decoder configuration: keep the one the sequence start gave.
+        if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.config.clone_from(&header.config);
         }
         self.drift

@@ -483,4 +483,45 @@ mod tests {
             (9, "opus", Some("coded_frames"), Some("Opus"))
         );
     }
+
+    #[test]
+    fn enhanced_packet_types_and_fourccs_from_the_specification() {
+        // ExVideoTagHeader packet types 0..=7 with the keyframe frame type.
+        for (packet_type, name) in VIDEO_PACKET_TYPES.iter().enumerate() {
+            let header = video_header(&[0x90 | packet_type as u8, b'v', b'p', b'0', b'9']);
+            assert_eq!(header.packet_type, Some(*name));
+            assert_eq!(header.codec, "vp9");
+        }
+        // ExAudioTagHeader FourCCs.
+        for (fourcc, codec) in [
+            (b"Opus", "opus"),
+            (b"fLaC", "flac"),
+            (b"ac-3", "ac3"),
+            (b"ec-3", "eac3"),
+            (b"mp4a", "aac"),
+            (b".mp3", "mp3"),
+        ] {
+            let mut body = vec![0x91];
+            body.extend_from_slice(fourcc);
+            assert_eq!(audio_header(&body).codec, codec);
+        }
+        // mp4a sequence start carries an AudioSpecificConfig.
+        let aac = audio_header(&[0x90, b'm', b'p', b'4', b'a', 0x11, 0x90]);
+        let config = aac.config.expect("AudioSpecificConfig");
+        assert_eq!((config.sample_rate, config.channels), (Some(48000), Some(2)));
+    }
+
+    #[test]
+    fn sequence_headers_are_recognised_from_two_bytes() {
+        assert!(is_sequence_header(true, 0x17, Some(0)));
+        assert!(!is_sequence_header(true, 0x17, Some(1)));
+        assert!(is_sequence_header(true, 0x90, None));
+        assert!(!is_sequence_header(true, 0x91, None));
+        assert!(is_sequence_header(false, 0xAF, Some(0)));
+        assert!(!is_sequence_header(false, 0xAF, Some(1)));
+        assert!(!is_sequence_header(false, 0xAF, None));
+        assert!(is_sequence_header(false, 0x90, None));
+        assert!(is_sequence_header(false, 0x94, None));
+        assert!(!is_sequence_header(false, 0x2F, Some(0)));
+    }
 }

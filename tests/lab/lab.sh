@@ -19,6 +19,36 @@ lab_install() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages >/dev/null
 }
 
+# Where lab_modern_ffmpeg keeps its ffmpeg (the tests look there too).
+LAB_MODERN_FFMPEG_DIR=${LAB_MODERN_FFMPEG_DIR:-/opt/rtmpscope-lab/imageio-ffmpeg}
+
+# Prints the path of a current ffmpeg (9.0: Enhanced RTMP with HEVC, AV1, VP9, Opus, FLAC,
+# AC-3), fetched once from the imageio-ffmpeg wheel on PyPI; Debian's ffmpeg 5.1 predates
+# Enhanced RTMP. Pinned, so samples and tests see the same encoder.
+lab_modern_ffmpeg() {
+    local binary
+    binary=$(find "$LAB_MODERN_FFMPEG_DIR" -name 'ffmpeg-linux-*' -type f 2>/dev/null | head -n 1)
+    if [ -z "$binary" ]; then
+        mkdir -p "$LAB_MODERN_FFMPEG_DIR"
+        python3 -m pip download -q --no-deps --only-binary=:all: \
+            --platform manylinux_2_28_x86_64 "imageio-ffmpeg==0.8.1" -d "$LAB_MODERN_FFMPEG_DIR" >&2
+        (cd "$LAB_MODERN_FFMPEG_DIR" && python3 -m zipfile -e imageio_ffmpeg-*.whl .)
+        binary=$(find "$LAB_MODERN_FFMPEG_DIR" -name 'ffmpeg-linux-*' -type f | head -n 1)
+        chmod +x "$binary"
+    fi
+    echo "$binary"
+}
+
+# Publishes SECONDS of synthetic media to URL with the modern ffmpeg, with the video and audio
+# encoder arguments given (an Enhanced RTMP publish), in the background.
+lab_publish_enhanced() {
+    local url=$1 seconds=$2 rate=$3
+    shift 3
+    timeout $((seconds + 20)) "$(lab_modern_ffmpeg)" -hide_banner -loglevel error -re \
+        -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "sine=frequency=440:sample_rate=$rate" \
+        -t "$seconds" -g 15 -b:v 120k -pix_fmt yuv420p "$@" -f flv "$url" </dev/null
+}
+
 # Starts nginx-rtmp on 127.0.0.1:PORT and [::1]:PORT; waits until it listens.
 lab_nginx_start() {
     local port=$1
