@@ -116,6 +116,24 @@ fn live_capture_sees_publish_and_play() {
         theirs.len()
     );
 
+    // The --summary capture, stopped by the same Ctrl-C, reports both sessions.
+    let summary = read("summary.txt");
+    for expected in [
+        "publisher  health:",
+        "player  health:",
+        "publish \"livetest\" (live)",
+        "play \"livetest\"",
+        "video   avc High",
+        "320x240",
+        "audio   aac AAC LC 44100 Hz 2 ch",
+    ] {
+        assert!(
+            summary.contains(expected),
+            "no {expected:?} in the live summary:\n{summary}{}",
+            read("summary.err")
+        );
+    }
+
     let flows = read("flows.txt");
     assert!(
         flows.contains("-> 127.0.0.1:"),

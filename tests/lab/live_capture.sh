@@ -3,7 +3,8 @@
 # publisher and an ffmpeg player, captured live by rtmpscope on lo.
 #   live_capture.sh RTMPSCOPE OUTDIR
 # Writes OUTDIR/live.json (rtmpscope -i lo --json, stopped with Ctrl-C), OUTDIR/live.status
-# (its exit code), OUTDIR/export/*.flv (--export-flv), OUTDIR/played.flv (what the ffmpeg
+# (its exit code), OUTDIR/summary.txt (a second capture with --summary, also stopped with
+# Ctrl-C), OUTDIR/export/*.flv (--export-flv), OUTDIR/played.flv (what the ffmpeg
 # player itself recorded with -c copy), OUTDIR/flows.txt (rtmpscope -i lo --flows -c N) and their stderr.
 set -euo pipefail
 rtmpscope=$1
@@ -17,6 +18,9 @@ lab_nginx_start "$port"
 "$rtmpscope" -i lo -f "tcp port $port" --json --export-flv "$out/export" > "$out/live.json" 2> "$out/live.err" &
 scope=$!
 LAB_PIDS+=("$scope")
+"$rtmpscope" -i lo -f "tcp port $port" --summary > "$out/summary.txt" 2> "$out/summary.err" &
+summary=$!
+LAB_PIDS+=("$summary")
 sleep 1
 lab_publish "rtmp://127.0.0.1:$port/live/livetest" 5
 publisher=${LAB_PIDS[-1]}
@@ -26,10 +30,11 @@ player=${LAB_PIDS[-1]}
 lab_wait "$publisher" 15
 lab_wait "$player" 10
 sleep 0.5
-kill -INT "$scope"
+kill -INT "$scope" "$summary"
 status=0
 wait "$scope" || status=$?
 echo "$status" > "$out/live.status"
+wait "$summary" || true
 
 # 2. --flows with -c: stops by itself after N packets.
 "$rtmpscope" -i lo -f "tcp port $port" --flows -c 40 > "$out/flows.txt" 2> "$out/flows.err" &
