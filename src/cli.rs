@@ -71,6 +71,17 @@ pub struct Cli {
     #[arg(long)]
     pub redact: bool,
 
+    /// Most memory, in MiB: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
+    /// partial messages and searches, 1/4 for tracked flows (about 1 KiB each). Past a share,
+    /// data (or the least recently active flow) is dropped with a warning.
+    #[arg(
+        long = "memory-cap",
+        value_name = "MIB",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u64).range(8..=1 << 20)
+    )]
+    pub memory_cap: u64,
+
     /// Decode connections to this server port as RTMP whatever they start with (repeatable).
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,

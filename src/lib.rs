@@ -7,10 +7,12 @@
 //! benchmarks drive the same code the binary runs.
 
 pub mod analysis;
+pub mod budget;
 #[cfg(feature = "capture")]
 pub mod capture;
 pub mod cli;
 pub mod event;
+pub mod fuzz_harness;
 pub mod net;
 pub mod output;
 #[cfg(feature = "capture")]

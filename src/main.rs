@@ -21,7 +21,7 @@ use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
 use rtmpscope::output::text::TextWriter;
 use rtmpscope::pipeline::{run, RunOptions, RunSummary};
-use rtmpscope::reassembly::Reassembler;
+use rtmpscope::reassembly::{Reassembler, ReassemblyConfig};
 use rtmpscope::redact::Redactor;
 use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
 
@@ -73,10 +73,16 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         stop: Arc::clone(&stop),
         progress: io::stderr().is_terminal(),
     };
-    let mut reassembler = Reassembler::default();
+    let memory = MemorySplit::of(cli.memory_cap);
+    let mut reassembler = Reassembler::new(ReassemblyConfig {
+        memcap: memory.reassembly,
+        max_flows: memory.flows,
+        ..ReassemblyConfig::default()
+    });
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
     let mut config = DecoderConfig {
         forced_ports: cli.ports.clone(),
+        memory_budget: memory.decoders,
         ..DecoderConfig::default()
     };
     // FLV export needs whole audio/video bodies, not just their headers.
@@ -111,6 +117,29 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     };
     report_live(&summary);
     Ok(())
+}
+
+/// How `--memory-cap` is shared: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
+/// buffers, 1/4 for flow bookkeeping (measured at about 1 KiB a flow, hash-table slack
+/// included, with both the reassembler's and the session table's entries).
+struct MemorySplit {
+    reassembly: usize,
+    decoders: usize,
+    flows: usize,
+}
+
+/// Memory one tracked flow costs, as measured with a flood of SYNs.
+const BYTES_PER_FLOW: usize = 1 << 10;
+
+impl MemorySplit {
+    fn of(cap_mib: u64) -> Self {
+        let cap = usize::try_from(cap_mib << 20).unwrap_or(usize::MAX);
+        MemorySplit {
+            reassembly: cap / 8 * 3,
+            decoders: cap / 8 * 3,
+            flows: cap / 4 / BYTES_PER_FLOW,
+        }
+    }
 }
 
 /// One RTMP decoding run: the source, the pipeline's parts, and where output goes.

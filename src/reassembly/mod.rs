@@ -23,7 +23,7 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::event::{Direction, Endpoints, PacketMeta, Timestamp};
+use crate::event::{Direction, Endpoints, Notice, PacketMeta, Timestamp};
 use crate::net::TcpSegment;
 pub use stream::{Piece, StreamAssembler};
 
@@ -129,7 +129,7 @@ pub trait StreamSink {
     );
 
     /// Something about the capture rather than a flow (malformed frame, unknown link type).
-    fn notice(&mut self, notice: &crate::event::Notice) {
+    fn notice(&mut self, notice: &Notice) {
         let _ = notice;
     }
 }
@@ -186,7 +186,9 @@ pub struct ReassemblyStats {
 pub struct Reassembler {
     config: ReassemblyConfig,
     stats: ReassemblyStats,
-    flows: HashMap<FlowKey, Flow>,
+    /// Boxed: the table then holds small entries, so the slack a hash table keeps under
+    /// churn (up to four slots a live entry) costs little.
+    flows: HashMap<FlowKey, Box<Flow>>,
     /// Flow keys in the order they were last admitted to the clock: eviction and idle checks
     /// walk it from the front (see [`Reassembler::evict_one`]).
     clock: VecDeque<(FlowKey, FlowId)>,
@@ -296,7 +298,8 @@ impl Reassembler {
         self.next_id += 1;
         self.stats.flows += 1;
         let mid_stream = !flags.syn;
-        self.flows.insert(*key, Flow::new(id, endpoints, meta.time));
+        self.flows
+            .insert(*key, Box::new(Flow::new(id, endpoints, meta.time)));
         self.clock.push_back((*key, id));
         sink.stream_event(meta, id, &endpoints, StreamEvent::Open { mid_stream });
         true
@@ -318,6 +321,17 @@ impl Reassembler {
                 continue;
             }
             self.stats.evictions += 1;
+            if self.stats.evictions == 1 {
+                sink.notice(&Notice {
+                    frame: Some(meta.frame),
+                    time: Some(meta.time),
+                    code: "flow_table_full",
+                    message: format!(
+                        "more than {} TCP flows at once: the least recently active are dropped",
+                        self.config.max_flows
+                    ),
+                });
+            }
             self.close(meta, &key, CloseReason::Evicted, sink);
             return true;
         }
@@ -385,6 +399,17 @@ impl Reassembler {
         }
         self.clock.clear();
         self.closed.clear();
+        if self.stats.evictions > 0 {
+            sink.notice(&Notice {
+                frame: Some(meta.frame),
+                time: Some(meta.time),
+                code: "flow_table_full",
+                message: format!(
+                    "{} TCP flows were dropped in all to stay within {} at once",
+                    self.stats.evictions, self.config.max_flows
+                ),
+            });
+        }
     }
 }
 

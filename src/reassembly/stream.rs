@@ -14,6 +14,11 @@
 
 use std::collections::BTreeMap;
 
+/// What one held segment or lost range costs beyond its bytes (the map node, the vector's
+/// header, the allocator's rounding), counted so that a flood of tiny out-of-order segments
+/// fills the caps as fast as its real memory use does.
+pub const RANGE_OVERHEAD: usize = 64;
+
 use super::GapReason;
 
 /// What the assembler hands on, in stream order.
@@ -36,7 +41,7 @@ pub struct StreamAssembler {
     held: BTreeMap<u64, Vec<u8>>,
     /// Known-lost ranges (start -> length) beyond `next`.
     lost: BTreeMap<u64, u64>,
-    /// Total bytes in `held`.
+    /// Memory held: the bytes in `held`, plus [`RANGE_OVERHEAD`] per held or lost range.
     held_bytes: usize,
 }
 
@@ -53,7 +58,7 @@ impl StreamAssembler {
         self.next
     }
 
-    /// Bytes held out of order.
+    /// Memory held out of order: the bytes, plus [`RANGE_OVERHEAD`] per held or lost range.
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
     }
@@ -90,7 +95,10 @@ impl StreamAssembler {
         }
         if missing > 0 {
             let start = end.max(self.next);
-            self.lost.entry(start).or_insert(lost_end - start);
+            if let std::collections::btree_map::Entry::Vacant(entry) = self.lost.entry(start) {
+                entry.insert(lost_end - start);
+                self.held_bytes += RANGE_OVERHEAD;
+            }
         }
         let mut duplicate = false;
         if offset <= self.next && end > self.next {
@@ -163,7 +171,7 @@ impl StreamAssembler {
         if bytes.is_empty() {
             return false;
         }
-        self.held_bytes += bytes.len();
+        self.held_bytes += bytes.len() + RANGE_OVERHEAD;
         self.held.insert(offset, bytes.to_vec());
         true
     }
@@ -199,6 +207,7 @@ impl StreamAssembler {
             if let Some(entry) = self.lost.first_entry() {
                 if *entry.key() <= self.next {
                     let (start, length) = entry.remove_entry();
+                    self.held_bytes -= RANGE_OVERHEAD;
                     let end = start.saturating_add(length);
                     if end > self.next {
                         out(Piece::Gap(end - self.next, GapReason::Truncated));
@@ -214,7 +223,7 @@ impl StreamAssembler {
                 return;
             }
             let (start, bytes) = entry.remove_entry();
-            self.held_bytes -= bytes.len();
+            self.held_bytes -= bytes.len() + RANGE_OVERHEAD;
             let end = start + bytes.len() as u64;
             if end > self.next {
                 out(Piece::Data(slice_of(&bytes, start, self.next, end)));

@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::budget::{Charge, MemoryBudget};
 use crate::rtmp::media::is_sequence_header;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::rtmp::reader::Reader;
@@ -160,7 +161,11 @@ pub struct ChunkDemuxer {
     chunk_size_unknown: bool,
     /// Bytes skipped so far by the current search.
     resync_skipped: u64,
-    partial_bytes: usize,
+    /// The capacity of every chunk stream's buffer (a partial message, or kept for reuse),
+    /// charged to the decoders' shared memory budget.
+    buffers: Charge,
+    /// The bytes held by a resynchronisation search, charged likewise.
+    resync_memory: Charge,
 }
 
 impl Default for ChunkDemuxer {
@@ -181,8 +186,16 @@ impl ChunkDemuxer {
             resync: None,
             chunk_size_unknown: false,
             resync_skipped: 0,
-            partial_bytes: 0,
+            buffers: MemoryBudget::unlimited().charge(),
+            resync_memory: MemoryBudget::unlimited().charge(),
         }
+    }
+
+    /// Charges this demultiplexer's buffers to `budget`, shared with other decoders.
+    pub fn with_budget(mut self, budget: &MemoryBudget) -> Self {
+        self.buffers = budget.charge();
+        self.resync_memory = budget.charge();
+        self
     }
 
     /// A demultiplexer for a stream whose start was not captured: it first searches for a
@@ -239,7 +252,6 @@ impl ChunkDemuxer {
         }
         self.in_chunk = None;
         self.pending.clear();
-        self.partial_bytes = 0;
         self.resync = Some(held);
     }
 
@@ -350,8 +362,8 @@ impl ChunkDemuxer {
             .map(|(csid, _)| *csid);
         let victim = idle.or_else(|| self.streams.keys().next().copied());
         if let Some(stream) = victim.and_then(|csid| self.streams.remove(&csid)) {
+            self.buffers.shrink(stream.buffer.capacity());
             if stream.partial.is_some() {
-                self.partial_bytes = self.partial_bytes.saturating_sub(stream.buffer.len());
                 on_event(ChunkEvent::Warning {
                     code: "chunk_streams_limit",
                     message: format!("more than {} chunk streams at once; a partial message on chunk stream {} was dropped", self.config.max_chunk_streams, victim.unwrap_or(0)),
@@ -377,25 +389,31 @@ impl ChunkDemuxer {
             return;
         };
         let keep_limit = keep_limit(&self.config, stream.header.type_id, &stream.buffer, bytes);
-        let room = keep_limit
+        let keep_total = keep_limit.min(stream.header.length as usize);
+        let room = keep_total
             .saturating_sub(stream.buffer.len())
             .min(bytes.len());
         if !partial.discarding
-            && self.partial_bytes.saturating_add(room) > self.config.max_partial_bytes
+            && !reserve(
+                &mut stream.buffer,
+                room,
+                keep_total,
+                &mut self.buffers,
+                self.config.max_partial_bytes,
+            )
         {
             partial.discarding = true;
-            self.partial_bytes = self.partial_bytes.saturating_sub(stream.buffer.len());
+            self.buffers.shrink(stream.buffer.capacity());
             stream.buffer = Vec::new();
             on_event(ChunkEvent::Warning {
                 code: "chunk_partial_bytes_limit",
-                message: format!("a {}-byte message on chunk stream {csid} does not fit the {}-byte budget for partial messages; it is skipped", stream.header.length, self.config.max_partial_bytes),
+                message: format!("a {}-byte message on chunk stream {csid} does not fit the memory for partial messages ({} bytes a direction, and the decoders' shared budget); it is skipped", stream.header.length, self.config.max_partial_bytes),
             });
         }
         if !partial.discarding {
             stream
                 .buffer
                 .extend_from_slice(bytes.get(..room).unwrap_or_default());
-            self.partial_bytes += room;
         }
         partial.received = partial.received.saturating_add(bytes.len() as u32);
         if partial.received < stream.header.length {
@@ -408,15 +426,22 @@ impl ChunkDemuxer {
         let recovered = stream.recovered;
         let header = stream.header;
         let mut buffer = std::mem::take(&mut stream.buffer);
-        self.partial_bytes = self.partial_bytes.saturating_sub(buffer.len());
         if !discarding {
             self.emit(header, &buffer, recovered, on_event);
         }
         buffer.clear();
-        if buffer.capacity() <= MAX_REUSED_BUFFER {
+        let reused = buffer.capacity() <= MAX_REUSED_BUFFER;
+        let kept = reused
+            && self
+                .streams
+                .get(&csid)
+                .is_some_and(|s| s.buffer.capacity() == 0);
+        if kept {
             if let Some(stream) = self.streams.get_mut(&csid) {
                 stream.buffer = buffer;
             }
+        } else {
+            self.buffers.shrink(buffer.capacity());
         }
     }
 
@@ -437,8 +462,6 @@ impl ChunkDemuxer {
                 if let Some(csid) = Reader::new(payload).be_u32() {
                     if let Some(stream) = self.streams.get_mut(&csid) {
                         if stream.partial.take().is_some() {
-                            self.partial_bytes =
-                                self.partial_bytes.saturating_sub(stream.buffer.len());
                             stream.buffer.clear();
                         }
                     }
@@ -500,15 +523,17 @@ impl ChunkDemuxer {
                     });
                 }
                 self.chunk_size = chunk_size;
+                self.resync_memory.clear();
                 self.feed_synced(held.get(skip..).unwrap_or_default(), on_event);
                 return;
             }
             Boundary::NeedMore { skip } => {
-                // Not found yet: hold the unsearched tail, within the window.
+                // Not found yet: hold the unsearched tail, within the window and the budget.
                 let mut dropped = skip.min(held.len());
                 held.drain(..dropped);
-                if held.len() > RESYNC_WINDOW {
-                    let excess = held.len() - RESYNC_WINDOW;
+                let allowed = self.resync_memory.resize(held.len().min(RESYNC_WINDOW));
+                if held.len() > allowed {
+                    let excess = held.len() - allowed;
                     held.drain(..excess);
                     dropped += excess;
                 }
@@ -731,6 +756,34 @@ fn next_header_lines_up(bytes: &[u8], csid: u32, continues: bool) -> Plausibilit
         Err(HeaderProblem::Incomplete) => Plausibility::NeedMore,
         Err(HeaderProblem::UnknownStream(_)) => Plausibility::No,
     }
+}
+
+/// Makes room for `extra` more bytes in a message buffer whose final size is at most `total`,
+/// charging any new capacity to `charge` first: capacity doubles (so assembling a message from
+/// small chunks stays linear) but never beyond `total`, and never before the bytes arrive.
+/// False when the charge would pass `per_direction` or the shared budget refuses.
+fn reserve(
+    buffer: &mut Vec<u8>,
+    extra: usize,
+    total: usize,
+    charge: &mut Charge,
+    per_direction: usize,
+) -> bool {
+    let needed = buffer.len().saturating_add(extra);
+    let capacity = buffer.capacity();
+    if needed <= capacity {
+        return true;
+    }
+    let target = needed
+        .max(capacity.saturating_mul(2))
+        .min(total.max(needed));
+    let growth = target - capacity;
+    if charge.bytes().saturating_add(growth) > per_direction || !charge.try_grow(growth) {
+        return false;
+    }
+    // A `Vec<u8>` gets exactly the capacity asked for, so the charge is exact.
+    buffer.reserve_exact(target - buffer.len());
+    true
 }
 
 /// How many leading body bytes of a message of this type to keep, judged from its first

@@ -508,7 +508,10 @@ mod tests {
         // mp4a sequence start carries an AudioSpecificConfig.
         let aac = audio_header(&[0x90, b'm', b'p', b'4', b'a', 0x11, 0x90]);
         let config = aac.config.expect("AudioSpecificConfig");
-        assert_eq!((config.sample_rate, config.channels), (Some(48000), Some(2)));
+        assert_eq!(
+            (config.sample_rate, config.channels),
+            (Some(48000), Some(2))
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 
+use crate::budget::MemoryBudget;
 use crate::event::{
     Direction, Endpoints, Event, EventKind, EventSink, GapEvent, MessageEvent, PacketMeta,
     SessionEnd, SessionStart, Timestamp, WarningEvent,
@@ -63,11 +64,12 @@ struct Side {
 }
 
 impl Side {
-    fn new(config: &SessionConfig, mode: StartMode) -> Self {
+    fn new(config: &SessionConfig, mode: StartMode, budget: &MemoryBudget) -> Self {
         let demux = match mode {
             StartMode::Handshake => ChunkDemuxer::new(config.chunk),
             StartMode::MidStream | StartMode::Opaque => ChunkDemuxer::mid_stream(config.chunk),
-        };
+        }
+        .with_budget(budget);
         Side {
             demux,
             calls: VecDeque::new(),
@@ -131,6 +133,7 @@ impl Session {
         mode: StartMode,
         start: SessionStart,
         config: SessionConfig,
+        budget: &MemoryBudget,
         meta: &PacketMeta,
         sink: &mut impl EventSink,
     ) -> Self {
@@ -142,7 +145,10 @@ impl Session {
             config,
             handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
             handshake_gapped: [false; 2],
-            sides: [Side::new(&config, mode), Side::new(&config, mode)],
+            sides: [
+                Side::new(&config, mode, budget),
+                Side::new(&config, mode, budget),
+            ],
             counters: Counters::default(),
             first_time: meta.time,
             last_time: meta.time,

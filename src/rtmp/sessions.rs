@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 
+use crate::budget::{Charge, MemoryBudget};
 use crate::event::{Direction, Endpoints, EventSink, Notice, PacketMeta, SessionStart};
 use crate::reassembly::{FlowId, StreamEvent, StreamSink};
 use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
@@ -42,29 +43,51 @@ fn is_rtmps(endpoints: &Endpoints, info: &TlsInfo) -> bool {
 }
 
 /// Settings of the session table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DecoderConfig {
     /// Settings of every session decoder.
     pub session: SessionConfig,
     /// Server ports whose flows are decoded as RTMP whatever they start with (`--port`).
     pub forced_ports: Vec<u16>,
+    /// Most bytes all sessions together may hold in buffers: partial messages, chunk-boundary
+    /// searches, and bytes held while a flow's nature is undecided.
+    pub memory_budget: usize,
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        DecoderConfig {
+            session: SessionConfig::default(),
+            forced_ports: Vec::new(),
+            memory_budget: 128 << 20,
+        }
+    }
 }
 
 /// Bytes held while a flow's nature is undecided, replayed in order once it is known.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct HeldBytes {
     pieces: Vec<(PacketMeta, Direction, Vec<u8>)>,
-    total: usize,
+    /// Their bytes, charged to the decoders' memory budget.
+    charge: Charge,
 }
 
 impl HeldBytes {
-    /// Holds a copy; false if that would exceed `cap` (nothing is held then).
-    fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8], cap: usize) -> bool {
-        let total = self.total.saturating_add(bytes.len());
-        if total > cap {
+    fn new(budget: &MemoryBudget) -> Self {
+        HeldBytes {
+            pieces: Vec::new(),
+            charge: budget.charge(),
+        }
+    }
+
+    /// Holds a copy; false if that would pass [`MAX_PROBE_BYTES`] or the shared budget
+    /// (nothing is held then).
+    fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8]) -> bool {
+        if self.charge.bytes().saturating_add(bytes.len()) > MAX_PROBE_BYTES
+            || !self.charge.try_grow(bytes.len())
+        {
             return false;
         }
-        self.total = total;
         self.pieces.push((*meta, dir, bytes.to_vec()));
         true
     }
@@ -75,6 +98,8 @@ impl HeldBytes {
 struct Probe {
     held: HeldBytes,
     demux: [ChunkDemuxer; 2],
+    /// The held bytes passed their cap: the flow will be ignored.
+    gave_up: bool,
 }
 
 /// What is known about one flow.
@@ -102,6 +127,8 @@ pub struct SessionTable<S> {
 #[derive(Debug)]
 struct Context<S> {
     config: DecoderConfig,
+    /// Shared by every session's and probe's buffers.
+    budget: MemoryBudget,
     next_session: u64,
     sink: S,
 }
@@ -112,6 +139,7 @@ impl<S: EventSink> SessionTable<S> {
         SessionTable {
             flows: HashMap::new(),
             context: Context {
+                budget: MemoryBudget::new(config.memory_budget),
                 config,
                 next_session: 1,
                 sink,
@@ -174,6 +202,7 @@ impl<S: EventSink> Context<S> {
             mode,
             start,
             self.config.session,
+            &self.budget,
             &first_meta,
             &mut self.sink,
         );
@@ -272,12 +301,14 @@ impl<S: EventSink> Context<S> {
                 (Variant::Rtmp, StartMode::MidStream, detected_by, true),
             );
         }
+        let chunk = self.config.session.chunk;
         let mut probe = Probe {
-            held: HeldBytes::default(),
+            held: HeldBytes::new(&self.budget),
             demux: [
-                ChunkDemuxer::mid_stream(self.config.session.chunk),
-                ChunkDemuxer::mid_stream(self.config.session.chunk),
+                ChunkDemuxer::mid_stream(chunk).with_budget(&self.budget),
+                ChunkDemuxer::mid_stream(chunk).with_budget(&self.budget),
             ],
+            gave_up: false,
         };
         let mut confirmed = false;
         for (piece_meta, dir, bytes) in held.pieces {
@@ -294,8 +325,8 @@ impl<S: EventSink> Context<S> {
         dir: Direction,
         bytes: &[u8],
     ) -> bool {
-        if !probe.held.hold(meta, dir, bytes, MAX_PROBE_BYTES) {
-            probe.held.total = usize::MAX; // over the cap: give up on this flow
+        if !probe.held.hold(meta, dir, bytes) {
+            probe.gave_up = true;
             return false;
         }
         let amf = self.config.session.amf;
@@ -331,7 +362,7 @@ impl<S: EventSink> Context<S> {
                 probe.held,
                 (Variant::Rtmp, StartMode::MidStream, "chunk_stream", true),
             )
-        } else if probe.held.total > MAX_PROBE_BYTES {
+        } else if probe.gave_up {
             FlowState::Ignored
         } else {
             FlowState::Probing(Box::new(probe))
@@ -360,7 +391,7 @@ impl<S: EventSink> Context<S> {
                     .first()
                     .map_or(dir, |(_, first_dir, _)| *first_dir)
                     == Direction::ClientToServer;
-                if !held.hold(meta, dir, bytes, MAX_PROBE_BYTES) {
+                if !held.hold(meta, dir, bytes) {
                     return FlowState::Ignored;
                 }
                 self.classify(meta, endpoints, mid_stream, held, first_is_client)
@@ -386,7 +417,7 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
             StreamEvent::Open { mid_stream } => {
                 let state = FlowState::Classifying {
                     mid_stream,
-                    held: HeldBytes::default(),
+                    held: HeldBytes::new(&self.context.budget),
                 };
                 self.flows.insert(flow, state);
             }

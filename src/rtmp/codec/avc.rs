@@ -118,13 +118,18 @@ fn read_sps(rbsp: &[u8], config: &mut VideoConfig) -> Option<()> {
     Some(())
 }
 
-/// Skips a scaling list of `size` entries (7.3.2.1.1.1).
+/// Skips a scaling list of `size` entries (7.3.2.1.1.1). A `delta_scale` outside the
+/// standard's -128..=127 means the SPS is corrupt.
 fn skip_scaling_list(bits: &mut BitReader<'_>, size: usize) -> Option<()> {
     let mut last: i32 = 8;
     let mut next: i32 = 8;
     for _ in 0..size {
         if next != 0 {
-            next = (last + bits.se()? + 256).rem_euclid(256);
+            let delta = bits.se()?;
+            if !(-128..=127).contains(&delta) {
+                return None;
+            }
+            next = (last + delta + 256).rem_euclid(256);
         }
         if next != 0 {
             last = next;
@@ -224,6 +229,18 @@ mod tests {
         // libx264 writes timing info: 30 fps (units 1, scale 60).
         let config = parse_avc_config(&hex(X264_1080P_HIGH));
         assert_eq!(config.frame_rate, Some(30.0));
+    }
+
+    #[test]
+    fn an_out_of_range_scaling_delta_is_corrupt_not_a_panic() {
+        // Found by the media fuzz target: a High-profile SPS whose scaling list carries a
+        // delta_scale of billions (the sum overflowed before this check).
+        let record = [
+            0x17, 0, 0, 0, 0xff, 0xe1, 0, 0x18, 0x67, 0x8a, 0xe1, 0, 0x18, 0xfd, 0x20, 0x2d, 0xa0,
+            0x20, 0x17, 0, 0, 0x90, 0xe8, 0, 0, 3, 0, 0, 0xff, 0xff, 0xff, 0xa6, 9, 0, 4, 1, 5,
+            0xcb,
+        ];
+        assert!(parse_avc_config(&record).error.is_some());
     }
 
     #[test]

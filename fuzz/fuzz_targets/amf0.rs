@@ -1,0 +1,4 @@
+//! AMF0 values. The body is `rtmpscope::fuzz_harness::amf0_values`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| rtmpscope::fuzz_harness::amf0_values(data));

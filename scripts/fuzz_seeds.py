@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Seeds the fuzz corpora (fuzz/corpus/<target>/) from the sample captures and from values
+built from the AMF, FLV and codec specifications.
+
+    python3 scripts/fuzz_seeds.py
+
+Classic pcap samples with Ethernet framing are read; for each TCP connection the handshake
+and the chunk streams of both directions become handshake and chunk seeds, the frames become
+pipeline seeds (2-byte length + frame, the format of the pipeline target)."""
+
+import os
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "fuzz", "corpus")
+HANDSHAKE = 1 + 2 * 1536
+MAX_SEED = 16 * 1024
+
+
+def frames(path):
+    """Yields the frames of a classic Ethernet pcap file."""
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        endian = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = ">"
+    else:
+        return
+    if struct.unpack(endian + "I", data[20:24])[0] != 1:
+        return
+    at = 24
+    while at + 16 <= len(data):
+        caplen = struct.unpack(endian + "I", data[at + 8:at + 12])[0]
+        yield data[at + 16:at + 16 + caplen]
+        at += 16 + caplen
+
+
+def tcp_payloads(frame):
+    """(src port, dst port, payload) of an Ethernet/IPv4-or-IPv6/TCP frame, or None."""
+    ether_type = struct.unpack(">H", frame[12:14])[0]
+    if ether_type == 0x0800:
+        ihl = (frame[14] & 0x0F) * 4
+        if frame[23] != 6:
+            return None
+        total = struct.unpack(">H", frame[16:18])[0]
+        tcp = frame[14 + ihl:14 + total]
+    elif ether_type == 0x86DD:
+        if frame[20] != 6:
+            return None
+        tcp = frame[54:]
+    else:
+        return None
+    offset = (tcp[12] >> 4) * 4
+    sport, dport = struct.unpack(">HH", tcp[:4])
+    return sport, dport, tcp[offset:]
+
+
+def streams(path):
+    """The bytes each side of each connection sent, keyed by (client port, server port, dir)."""
+    result = {}
+    for frame in frames(path):
+        parsed = tcp_payloads(frame)
+        if not parsed or not parsed[2]:
+            continue
+        sport, dport, payload = parsed
+        key = (sport, dport, "c2s") if dport == 1935 else (dport, sport, "s2c")
+        result.setdefault(key, bytearray()).extend(payload)
+    return result
+
+
+def write(target, name, data):
+    directory = os.path.join(CORPUS, target)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, name), "wb") as f:
+        f.write(bytes(data))
+
+
+def amf0_string(text):
+    raw = text.encode()
+    return b"\x02" + struct.pack(">H", len(raw)) + raw
+
+
+def amf0_number(value):
+    return b"\x00" + struct.pack(">d", value)
+
+
+def amf0_object(pairs, marker=b"\x03"):
+    out = bytearray(marker)
+    if marker == b"\x08":
+        out += struct.pack(">I", len(pairs))
+    for key, value in pairs:
+        raw = key.encode()
+        out += struct.pack(">H", len(raw)) + raw + value
+    return bytes(out + b"\x00\x00\x09")
+
+
+def spec_seeds():
+    """Values built from the specifications, for the value-level targets."""
+    connect = (amf0_string("connect") + amf0_number(1) + amf0_object([
+        ("app", amf0_string("live")),
+        ("tcUrl", amf0_string("rtmp://127.0.0.1/live")),
+        ("fourCcList", b"\x0a\x00\x00\x00\x02" + amf0_string("hvc1") + amf0_string("av01")),
+        ("capsEx", amf0_number(1)),
+    ]))
+    write("amf0", "connect", connect)
+    write("amf0", "metadata", amf0_string("onMetaData") + amf0_object(
+        [("width", amf0_number(320)), ("stereo", b"\x01\x01"), ("date", b"\x0b" + b"\x00" * 10)],
+        marker=b"\x08"))
+    write("amf0", "misc", b"\x05\x06\x0d\x07\x00\x01" + b"\x10\x00\x03Foo" + b"\x00\x00\x09"
+          + b"\x0c\x00\x00\x00\x02hi" + b"\x0f\x00\x00\x00\x03<a/>")
+    write("amf3", "object", b"\x0a\x0b\x01\x05ab\x04\x7f\x07cd\x06\x05hi\x01")
+    write("amf3", "misc", b"\x09\x05\x01\x04\x01\x04\x02\x0c\x07abc\x0d\x05\x00\x00\x00\x00\x01"
+          + b"\x00\x00\x00\x02\x11\x03\x00\x0a\x07\x07Foo\x0a\x01")
+    for name, record in [
+        ("avc", "17000000000142c00dffe100186742c00dd90141fb0110000003001000000303c0f142a48001000568cb83cb20"),
+        ("aac", "af001210"),
+        ("hevc_ex", "9068766331" + "0101600000009000000000005df000fcfdf8f800000f03200001001840010c01ffff01600000030090000003000003005d959809210001002b42010101600000030090000003000003005da00280802d165959a4932bc05a02000003000200000300321022000100074401c172b4624027"),
+        ("av1_ex", "906176303181010c000a0b0000000cc4ff6736be4010"),
+        ("vp9_ex", "9076703039010000000015820202020000"),
+        ("opus_ex", "904f707573" + "4f7075734865616401023801" + "80bb0000000000"),
+        ("flac_ex", "90664c6143664c614300000022120012000004b20004b20ac440f00000113a"),
+    ]:
+        write("media", name, bytes.fromhex(record))
+
+
+def main():
+    spec_seeds()
+    samples = os.path.join(ROOT, "samples")
+    for sample in sorted(os.listdir(samples)):
+        path = os.path.join(samples, sample)
+        if not sample.endswith(".pcap"):
+            continue
+        stem = sample[:-5]
+        framed = bytearray()
+        for frame in frames(path):
+            if len(framed) + 2 + len(frame) > 4 * MAX_SEED:
+                break
+            framed += struct.pack(">H", len(frame)) + frame
+        if framed:
+            write("pipeline", stem, framed)
+        by_port = {}
+        for (client, server, direction), data in streams(path).items():
+            by_port.setdefault((client, server), {})[direction] = data
+        for (client, _), sides in sorted(by_port.items()):
+            c2s, s2c = sides.get("c2s", b""), sides.get("s2c", b"")
+            write("handshake", f"{stem}-{client}", bytes([128]) + c2s[:HANDSHAKE] + s2c[:HANDSHAKE])
+            for direction, data in (("c2s", c2s), ("s2c", s2c)):
+                body = data[HANDSHAKE:HANDSHAKE + MAX_SEED]
+                if body:
+                    write("chunk", f"{stem}-{client}-{direction}", bytes([255]) + body)
+    for target in sorted(os.listdir(CORPUS)):
+        print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+//! Builds classic pcap files of TCP connections (Ethernet, IPv4) for crafted-input tests.
+
+/// A pcap file being written.
+pub struct PcapWriter {
+    bytes: Vec<u8>,
+    micros: u64,
+}
+
+/// TCP flag bits.
+pub const SYN: u8 = 0x02;
+/// ACK.
+pub const ACK: u8 = 0x10;
+/// FIN.
+pub const FIN: u8 = 0x01;
+/// PSH.
+pub const PSH: u8 = 0x08;
+
+impl PcapWriter {
+    /// An empty Ethernet capture.
+    pub fn new() -> Self {
+        let mut bytes = Vec::with_capacity(1 << 20);
+        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&4u16.to_le_bytes());
+        bytes.extend_from_slice(&[0; 8]);
+        bytes.extend_from_slice(&262_144u32.to_le_bytes());
+        bytes.extend_from_slice(&1u32.to_le_bytes());
+        PcapWriter {
+            bytes,
+            micros: 1_700_000_000_000_000,
+        }
+    }
+
+    /// One TCP segment from `src` to `dst` (IPv4 address, port), 10 µs after the last.
+    #[allow(clippy::too_many_arguments)]
+    pub fn segment(
+        &mut self,
+        src: ([u8; 4], u16),
+        dst: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) {
+        self.micros += 10;
+        let ip_len = 20 + 20 + payload.len();
+        let frame_len = 14 + ip_len;
+        let secs = (self.micros / 1_000_000) as u32;
+        let usecs = (self.micros % 1_000_000) as u32;
+        for field in [secs, usecs, frame_len as u32, frame_len as u32] {
+            self.bytes.extend_from_slice(&field.to_le_bytes());
+        }
+        self.bytes.extend_from_slice(&[0; 12]);
+        self.bytes.extend_from_slice(&[0x08, 0x00]);
+        self.bytes.extend_from_slice(&[0x45, 0]);
+        self.bytes.extend_from_slice(&(ip_len as u16).to_be_bytes());
+        self.bytes.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+        self.bytes.extend_from_slice(&src.0);
+        self.bytes.extend_from_slice(&dst.0);
+        self.bytes.extend_from_slice(&src.1.to_be_bytes());
+        self.bytes.extend_from_slice(&dst.1.to_be_bytes());
+        self.bytes.extend_from_slice(&seq.to_be_bytes());
+        self.bytes.extend_from_slice(&ack.to_be_bytes());
+        self.bytes
+            .extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        self.bytes.extend_from_slice(payload);
+    }
+
+    /// The file's bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+impl Default for PcapWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One TCP connection from a client to 127.0.0.1:1935, tracking sequence numbers.
+pub struct Connection {
+    /// Client address and port.
+    pub client: ([u8; 4], u16),
+    /// Server address and port.
+    pub server: ([u8; 4], u16),
+    /// Next sequence number of each side (client, server).
+    pub next: [u32; 2],
+}
+
+impl Connection {
+    /// Opens a connection with a three-way handshake.
+    pub fn open(pcap: &mut PcapWriter, client: ([u8; 4], u16)) -> Self {
+        let server = ([127, 0, 0, 1], 1935);
+        pcap.segment(client, server, 1000, 0, SYN, &[]);
+        pcap.segment(server, client, 5000, 1001, SYN | ACK, &[]);
+        pcap.segment(client, server, 1001, 5001, ACK, &[]);
+        Connection {
+            client,
+            server,
+            next: [1001, 5001],
+        }
+    }
+
+    /// Sends `bytes` from the client (`c2s`) or the server, in segments of at most 1448 bytes.
+    pub fn send(&mut self, pcap: &mut PcapWriter, c2s: bool, bytes: &[u8]) {
+        for piece in bytes.chunks(1448) {
+            let (from, to, side) = if c2s {
+                (self.client, self.server, 0)
+            } else {
+                (self.server, self.client, 1)
+            };
+            pcap.segment(
+                from,
+                to,
+                self.next[side],
+                self.next[1 - side],
+                ACK | PSH,
+                piece,
+            );
+            self.next[side] = self.next[side].wrapping_add(piece.len() as u32);
+        }
+    }
+
+    /// A plain RTMP handshake (C0 C1, S0 S1 S2, C2) with zeroed random parts.
+    pub fn rtmp_handshake(&mut self, pcap: &mut PcapWriter) {
+        let mut c0c1 = vec![3u8];
+        c0c1.extend_from_slice(&[0; 1536]);
+        self.send(pcap, true, &c0c1);
+        let mut s0s1s2 = vec![3u8];
+        s0s1s2.extend_from_slice(&[0; 3072]);
+        self.send(pcap, false, &s0s1s2);
+        self.send(pcap, true, &[0; 1536]);
+    }
+
+    /// Closes with FIN from both sides.
+    pub fn close(&mut self, pcap: &mut PcapWriter) {
+        pcap.segment(
+            self.client,
+            self.server,
+            self.next[0],
+            self.next[1],
+            FIN | ACK,
+            &[],
+        );
+        pcap.segment(
+            self.server,
+            self.client,
+            self.next[1],
+            self.next[0] + 1,
+            FIN | ACK,
+            &[],
+        );
+    }
+}
+
+/// One RTMP message as chunks: a format-0 header on `csid` (1-byte, 2-byte or 3-byte form),
+/// then format-3 continuation headers every `chunk_size` bytes.
+pub fn chunks(
+    csid: u32,
+    type_id: u8,
+    msid: u32,
+    length: u32,
+    body: &[u8],
+    chunk_size: usize,
+) -> Vec<u8> {
+    let mut out = basic_header(0, csid);
+    out.extend_from_slice(&[0, 0, 0]);
+    out.extend_from_slice(&length.to_be_bytes()[1..]);
+    out.push(type_id);
+    out.extend_from_slice(&msid.to_le_bytes());
+    for (index, piece) in body.chunks(chunk_size.max(1)).enumerate() {
+        if index > 0 {
+            out.extend(basic_header(3, csid));
+        }
+        out.extend_from_slice(piece);
+    }
+    out
+}
+
+fn basic_header(fmt: u8, csid: u32) -> Vec<u8> {
+    match csid {
+        2..=63 => vec![fmt << 6 | csid as u8],
+        64..=319 => vec![fmt << 6, (csid - 64) as u8],
+        _ => {
+            let rest = csid - 64;
+            vec![fmt << 6 | 1, (rest & 0xff) as u8, (rest >> 8) as u8]
+        }
+    }
+}
