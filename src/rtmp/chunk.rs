@@ -38,6 +38,8 @@ const CHUNK_SIZE_GUESSES: [u32; 8] = [128, 4096, 4000, 60000, 8192, 1024, 65536,
 const MAX_MESSAGE_LEN: u32 = 0xFF_FFFF;
 /// The timestamp field value that announces an extended timestamp.
 const EXTENDED_TIMESTAMP: u32 = 0xFF_FFFF;
+/// Message stream ids a resynchronisation accepts: servers number streams from 1 upwards.
+const MAX_PLAUSIBLE_MSID: u32 = 0xFFFF;
 /// Partial-message buffers larger than this are released after use, not kept for reuse.
 const MAX_REUSED_BUFFER: usize = 1 << 20;
 /// Most bytes of a sequence header (decoder configuration) kept when media bodies are only
@@ -118,6 +120,9 @@ struct ChunkStream {
     buffer: Vec<u8>,
     /// The header state was carried across a gap (see [`ChunkEvent::Message`]).
     recovered: bool,
+    /// The length and type were carried across a gap: the sender may have changed them in
+    /// the lost bytes, so a new message must come with a format-0 or 1 header.
+    stale: bool,
 }
 
 /// A parsed chunk header.
@@ -159,6 +164,12 @@ pub struct ChunkDemuxer {
     resync: Option<Vec<u8>>,
     /// The chunk size is a guess (mid-stream start, no Set Chunk Size seen).
     chunk_size_unknown: bool,
+    /// The boundaries were found by a search (mid-stream start or a gap), so a wrong guess is
+    /// possible: every later format-0/1 header must look like a real one, or the search
+    /// starts again (a clean stream from its handshake is taken as sent).
+    uncertain: bool,
+    /// A message just assembled cannot be real: search again from the next chunk header.
+    search_again: bool,
     /// Bytes skipped so far by the current search.
     resync_skipped: u64,
     /// The capacity of every chunk stream's buffer (a partial message, or kept for reuse),
@@ -185,6 +196,8 @@ impl ChunkDemuxer {
             pending: Vec::new(),
             resync: None,
             chunk_size_unknown: false,
+            uncertain: false,
+            search_again: false,
             resync_skipped: 0,
             buffers: MemoryBudget::unlimited().charge(),
             resync_memory: MemoryBudget::unlimited().charge(),
@@ -204,6 +217,7 @@ impl ChunkDemuxer {
         let mut demuxer = ChunkDemuxer::new(config);
         demuxer.resync = Some(Vec::new());
         demuxer.chunk_size_unknown = true;
+        demuxer.uncertain = true;
         demuxer
     }
 
@@ -249,9 +263,11 @@ impl ChunkDemuxer {
             stream.partial = None;
             stream.buffer.clear();
             stream.recovered = true;
+            stream.stale = true;
         }
         self.in_chunk = None;
         self.pending.clear();
+        self.uncertain = true;
         self.resync = Some(held);
     }
 
@@ -279,7 +295,30 @@ impl ChunkDemuxer {
             if input.is_empty() {
                 return;
             }
+            if std::mem::take(&mut self.search_again) {
+                self.enter_resync(input.to_vec());
+                self.search(on_event);
+                return;
+            }
             match self.parse_header(input) {
+                Ok(header) if self.uncertain && !header_is_plausible(&header) => {
+                    on_event(ChunkEvent::Warning {
+                        code: "chunk_header_implausible",
+                        message: format!("a chunk header on chunk stream {} (type {:?}, length {:?}) cannot be real: the boundary found after a gap was wrong; searching again", header.csid, header.type_id, header.length),
+                    });
+                    self.enter_resync(input.to_vec());
+                    self.search(on_event);
+                    return;
+                }
+                Ok(header) if self.starts_stale_message(&header) => {
+                    on_event(ChunkEvent::Warning {
+                        code: "chunk_stale_stream",
+                        message: format!("a chunk starts a message on chunk stream {} without giving its length, which may have changed in the bytes lost; searching for the next full header", header.csid),
+                    });
+                    self.enter_resync(input.to_vec());
+                    self.search(on_event);
+                    return;
+                }
                 Ok(header) => {
                     input = input.get(header.len..).unwrap_or_default();
                     if let Some(direct) = self.start_chunk(header, input, on_event) {
@@ -301,6 +340,15 @@ impl ChunkDemuxer {
                 }
             }
         }
+    }
+
+    /// Would this format-2/3 header start a message on a stream whose length is stale?
+    fn starts_stale_message(&self, header: &ChunkHeader) -> bool {
+        header.length.is_none()
+            && self
+                .streams
+                .get(&header.csid)
+                .is_some_and(|s| s.stale && s.partial.is_none())
     }
 
     /// Parses a chunk header at the start of `bytes` (peek only).
@@ -453,6 +501,15 @@ impl ChunkDemuxer {
         recovered: bool,
         on_event: &mut impl FnMut(ChunkEvent<'_>),
     ) {
+        if self.uncertain && !body_looks_right(header.type_id, payload) {
+            // Its header fit, its body cannot: the boundary found after a gap was wrong.
+            on_event(ChunkEvent::Warning {
+                code: "chunk_message_implausible",
+                message: format!("a {} message of {} bytes on chunk stream {} does not start like one: the boundary found after a gap was wrong; it is dropped and the search goes on", header.type_id, header.length, header.csid),
+            });
+            self.search_again = true;
+            return;
+        }
         let prefix = payload
             .get(..keep_limit(&self.config, header.type_id, payload, &[]))
             .unwrap_or(payload);
@@ -606,6 +663,7 @@ fn parse_header(
 fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, starts_message: bool) {
     if let Some(length) = header.length {
         stream.header.length = length;
+        stream.stale = false;
     }
     if let Some(type_id) = header.type_id {
         stream.header.type_id = MessageTypeId(type_id);
@@ -666,6 +724,15 @@ enum Plausibility {
 /// Is there a plausible message header at the start of `bytes` (format 0, or format 1 on a
 /// known chunk stream), confirmed by the next one?
 fn plausible_start(bytes: &[u8], guesses: &[u32], known: &[u32]) -> Plausibility {
+    // "00 0c …" reads as a format-0 header on chunk stream 64 + 0x0c, and "0c …" one byte on
+    // as the same header on chunk stream 0x0c: identical fields, one byte apart. Senders use
+    // the one-byte form for low chunk streams, so it wins unless only the long one is known.
+    if let [0x00, low @ 2..=63, ..] = bytes {
+        let short = u32::from(*low);
+        if !known.contains(&(64 + short)) || known.contains(&short) {
+            return Plausibility::No;
+        }
+    }
     let is_known = |csid: u32| known.contains(&csid).then_some((None, false));
     let header = match parse_header(bytes, &is_known) {
         Ok(header) if header.fmt <= 1 => header,
@@ -675,8 +742,7 @@ fn plausible_start(bytes: &[u8], guesses: &[u32], known: &[u32]) -> Plausibility
     let (Some(length), Some(type_id)) = (header.length, header.type_id) else {
         return Plausibility::No;
     };
-    let msid_plausible = header.msid.is_none_or(|msid| msid <= 0xFFFF);
-    if header.csid < 2 || !msid_plausible || !fits_type(MessageTypeId(type_id), length) {
+    if !header_is_plausible(&header) {
         return Plausibility::No;
     }
     let body = bytes.get(header.len..).unwrap_or_default();
@@ -697,6 +763,19 @@ fn plausible_start(bytes: &[u8], guesses: &[u32], known: &[u32]) -> Plausibility
         }
     }
     Plausibility::No
+}
+
+/// Could a real sender have written this header? Format 0 and 1 headers must name a known
+/// message type with a length that fits it (and format 0 a small message stream id); format 2
+/// and 3 headers carry nothing to judge.
+fn header_is_plausible(header: &ChunkHeader) -> bool {
+    let Some(type_id) = header.type_id else {
+        return true;
+    };
+    let length = header.length.unwrap_or(0);
+    header.csid >= 2
+        && header.msid.is_none_or(|msid| msid <= MAX_PLAUSIBLE_MSID)
+        && fits_type(MessageTypeId(type_id), length)
 }
 
 /// Does a message of this type plausibly have this length?
