@@ -94,6 +94,24 @@ impl Direction {
         }
     }
 
+    /// This direction's element of a client/server pair (no indexing, so nothing can panic).
+    pub fn of<T>(self, pair: &[T; 2]) -> &T {
+        let [client, server] = pair;
+        match self {
+            Direction::ClientToServer => client,
+            Direction::ServerToClient => server,
+        }
+    }
+
+    /// This direction's element of a client/server pair, mutably.
+    pub fn of_mut<T>(self, pair: &mut [T; 2]) -> &mut T {
+        let [client, server] = pair;
+        match self {
+            Direction::ClientToServer => client,
+            Direction::ServerToClient => server,
+        }
+    }
+
     /// The JSON spelling: `"c2s"` or `"s2c"`.
     pub fn as_str(self) -> &'static str {
         match self {

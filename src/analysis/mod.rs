@@ -5,6 +5,12 @@
 //! session ends hands the next sink a `session_summary` event with the session's
 //! [`SessionReport`]. With `--summary` it forwards only those summaries (and capture notices).
 
+// Decoders read bytes anyone can send: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 mod health;
 mod metadata;
 mod series;

@@ -5,6 +5,12 @@
 //! (mobile core captures) is decapsulated ([`gtp`]). Nothing here allocates or panics: a frame
 //! that does not parse becomes [`Decoded::Malformed`] with the reason.
 
+// Decoders read bytes anyone can send: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 mod gtp;
 mod ip;
 mod link;

@@ -16,6 +16,12 @@
 //! port) is taken as the server. A lone RST or a bare ACK never opens a flow, and packets of a
 //! connection closed within the last minute are ignored rather than opening a ghost flow.
 
+// Decoders read bytes anyone can send: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 mod stream;
 
 use std::collections::{HashMap, VecDeque};
@@ -587,7 +593,7 @@ impl Flow {
         stats: &mut ReassemblyStats,
         sink: &mut impl StreamSink,
     ) {
-        let side = &mut self.dirs[dir.index()];
+        let side = dir.of_mut(&mut self.dirs);
         if segment.flags.syn {
             // Data starts after the SYN's own sequence number.
             side.base.get_or_insert(segment.seq.wrapping_add(1));
@@ -669,7 +675,7 @@ impl Flow {
     }
 
     fn check_fin(&mut self, dir: Direction) {
-        let side = &mut self.dirs[dir.index()];
+        let side = dir.of_mut(&mut self.dirs);
         if side.fin.is_some_and(|fin| side.stream.next_offset() >= fin) {
             side.finished = true;
         }
@@ -678,7 +684,7 @@ impl Flow {
     /// The peer acknowledges `ack` of direction `dir`: remember a hole it acknowledged past.
     fn acknowledgement(&mut self, dir: Direction, ack: u32) {
         let packets = self.packets;
-        let side = &mut self.dirs[dir.index()];
+        let side = dir.of_mut(&mut self.dirs);
         let Some(acked) = side.offset_of(ack) else {
             return;
         };
@@ -698,7 +704,7 @@ impl Flow {
     ) {
         let packets = self.packets;
         let (id, endpoints) = (self.id, self.endpoints);
-        let side = &mut self.dirs[dir.index()];
+        let side = dir.of_mut(&mut self.dirs);
         let Some((acked, since)) = side.acked_hole else {
             return;
         };
@@ -727,7 +733,7 @@ impl Flow {
     ) {
         let (id, endpoints) = (self.id, self.endpoints);
         for dir in Direction::BOTH {
-            let side = &mut self.dirs[dir.index()];
+            let side = dir.of_mut(&mut self.dirs);
             let mut mismatch = None;
             side.stream.flush(reason, &mut |piece| {
                 deliver(meta, id, &endpoints, dir, piece, stats, sink, &mut mismatch);

@@ -117,7 +117,7 @@ impl HandshakeTracker {
     /// Feeds bytes of one direction captured in packet `meta`; returns how many of them
     /// belong to the handshake (the rest start that direction's chunk stream).
     pub fn feed(&mut self, dir: Direction, bytes: &[u8], meta: &PacketMeta) -> usize {
-        let side = &mut self.sides[dir.index()];
+        let side = dir.of_mut(&mut self.sides);
         let wanted = HANDSHAKE_LEN
             .saturating_sub(side.bytes.len())
             .min(bytes.len());
@@ -138,7 +138,7 @@ impl HandshakeTracker {
 
     /// True once the direction's whole handshake (3073 bytes) has been consumed.
     pub fn is_done(&self, dir: Direction) -> bool {
-        self.sides[dir.index()].bytes.len() == HANDSHAKE_LEN
+        dir.of(&self.sides).bytes.len() == HANDSHAKE_LEN
     }
 
     /// What the handshake showed so far.

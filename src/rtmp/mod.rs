@@ -2,6 +2,12 @@
 //!
 //! Every decoder here is a plain state machine fed bytes; none does I/O.
 
+// Decoders read bytes anyone can send: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
 pub mod amf;
 pub mod amf0;
 pub mod amf3;

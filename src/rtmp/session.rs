@@ -169,7 +169,7 @@ impl Session {
         sink: &mut impl EventSink,
     ) {
         self.last_time = meta.time;
-        let side_bytes = &mut self.sides[dir.index()].bytes;
+        let side_bytes = &mut dir.of_mut(&mut self.sides).bytes;
         *side_bytes = side_bytes.saturating_add(bytes.len() as u64);
         if self.variant == Variant::Rtmps {
             // TLS records: counted, never parsed.
@@ -195,7 +195,7 @@ impl Session {
         let Some(handshake) = self.handshake.as_mut() else {
             return bytes;
         };
-        let rest = if handshake.is_done(dir) || gapped[dir.index()] {
+        let rest = if handshake.is_done(dir) || *dir.of(&gapped) {
             bytes
         } else {
             let consumed = handshake.feed(dir, bytes, meta).min(bytes.len());
@@ -211,7 +211,7 @@ impl Session {
         let settled = self.handshake.as_ref().is_some_and(|handshake| {
             Direction::BOTH
                 .iter()
-                .all(|&d| handshake.is_done(d) || gapped[d.index()])
+                .all(|&d| handshake.is_done(d) || *d.of(&gapped))
         });
         if settled {
             self.finish_handshake(meta, sink);
@@ -277,7 +277,7 @@ impl Session {
         if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
             // This direction's handshake has a hole: where its chunk stream starts is unknown,
             // so the chunk layer searches for it; the other direction's handshake goes on.
-            self.handshake_gapped[dir.index()] = true;
+            *dir.of_mut(&mut self.handshake_gapped) = true;
             self.report_handshake_when_settled(meta, sink);
         }
         let Session {
@@ -286,7 +286,7 @@ impl Session {
             counters,
             ..
         } = self;
-        let side = &mut sides[dir.index()];
+        let side = dir.of_mut(sides);
         side.demux.gap(bytes, &mut |event| {
             if let ChunkEvent::Warning { code, message } = event {
                 counters.warnings = counters.warnings.saturating_add(1);

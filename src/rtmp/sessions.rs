@@ -331,7 +331,7 @@ impl<S: EventSink> Context<S> {
         }
         let amf = self.config.session.amf;
         let mut confirmed = false;
-        probe.demux[dir.index()].feed(bytes, &mut |event| {
+        dir.of_mut(&mut probe.demux).feed(bytes, &mut |event| {
             if let ChunkEvent::Message {
                 header, payload, ..
             } = event
