@@ -63,7 +63,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let (mut source, live) = open_source(cli)?;
+    let mut source = open_source(cli)?;
+    let live = source.is_live();
     let stop = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&stop);
     // Ctrl-C stops the loop; the pipeline then flushes everything, as tcpdump does.
@@ -116,7 +117,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         summary
     };
     report_live(&summary);
-    Ok(())
+    match (live, summary.broken) {
+        // Like tcpdump: everything decoded is written, then the failure is the exit status.
+        (true, Some(detail)) => Err(anyhow::anyhow!("live capture stopped: {detail}")),
+        _ => Ok(()),
+    }
 }
 
 /// How `--memory-cap` is shared: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
@@ -188,14 +193,14 @@ impl Decode<'_> {
     }
 }
 
-/// Opens the file or interface named on the command line; true when it is live.
-fn open_source(cli: &Cli) -> anyhow::Result<(Source, bool)> {
+/// Opens the file or interface named on the command line.
+fn open_source(cli: &Cli) -> anyhow::Result<Source> {
     if let Some(path) = &cli.read {
-        return Ok((Source::open_file(path, cli.filter.as_deref())?, false));
+        return Ok(Source::open_file(path, cli.filter.as_deref())?);
     }
     if let Some(interface) = &cli.interface {
         let filter = cli.filter.as_deref().unwrap_or("tcp");
-        return Ok((Source::open_live(interface, filter, cli.snaplen)?, true));
+        return Ok(Source::open_live(interface, filter, cli.snaplen)?);
     }
     Cli::command()
         .error(

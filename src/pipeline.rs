@@ -36,7 +36,7 @@ pub struct RunOptions {
 }
 
 /// What the loop saw.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunSummary {
     /// Packets read.
     pub packets: u64,
@@ -52,6 +52,8 @@ pub struct RunSummary {
     pub malformed: u64,
     /// The loop stopped on the stop flag.
     pub interrupted: bool,
+    /// The source failed before its end: a file cut short, or a live interface gone; why.
+    pub broken: Option<String>,
     /// The link type is not supported, so no packet was decoded.
     pub unsupported_link: bool,
     /// libpcap's counters, for live capture.
@@ -99,15 +101,18 @@ pub fn run(
             }
             Next::End => break,
             Next::Broken(detail) => {
+                let (code, what) = if source.is_live() {
+                    ("capture_stopped", "live capture stopped")
+                } else {
+                    ("capture_file_truncated", "the capture breaks off")
+                };
                 sink.notice(&Notice {
                     frame: Some(summary.packets),
                     time: Some(last.time),
-                    code: "capture_file_truncated",
-                    message: format!(
-                        "the capture breaks off after frame {}: {detail}",
-                        summary.packets
-                    ),
+                    code,
+                    message: format!("{what} after frame {}: {detail}", summary.packets),
                 });
+                summary.broken = Some(detail);
                 break;
             }
         };

@@ -116,6 +116,17 @@ fn live_capture_sees_publish_and_play() {
         theirs.len()
     );
 
+    // The readable capture, stopped by the same Ctrl-C, exits 0 with every message written.
+    assert_eq!(read("text.status").trim(), "0", "{}", read("text.err"));
+    let text = read("text.txt");
+    let commands_in_json = commands.len();
+    let commands_in_text = ["connect ", "createStream", "publish '", "play '"]
+        .iter()
+        .filter(|c| text.contains(*c))
+        .count();
+    assert_eq!(commands_in_text, 4, "{text}");
+    assert!(commands_in_json >= 4);
+
     // The --summary capture, stopped by the same Ctrl-C, reports both sessions.
     let summary = read("summary.txt");
     for expected in [

@@ -164,6 +164,11 @@ impl Source {
         LinkType(u32::try_from(linktype.0).unwrap_or(u32::MAX))
     }
 
+    /// True for a live interface, false for a file or standard input.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Source::Live(_))
+    }
+
     /// The file's size in bytes, for progress reporting.
     pub fn file_size(&self) -> Option<u64> {
         match self {

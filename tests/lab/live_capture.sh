@@ -3,8 +3,8 @@
 # publisher and an ffmpeg player, captured live by rtmpscope on lo.
 #   live_capture.sh RTMPSCOPE OUTDIR
 # Writes OUTDIR/live.json (rtmpscope -i lo --json, stopped with Ctrl-C), OUTDIR/live.status
-# (its exit code), OUTDIR/summary.txt (a second capture with --summary, also stopped with
-# Ctrl-C), OUTDIR/export/*.flv (--export-flv), OUTDIR/played.flv (what the ffmpeg
+# (its exit code), OUTDIR/summary.txt and OUTDIR/text.txt (captures with --summary and with
+# readable lines, also stopped with Ctrl-C; text.status), OUTDIR/export/*.flv (--export-flv), OUTDIR/played.flv (what the ffmpeg
 # player itself recorded with -c copy), OUTDIR/flows.txt (rtmpscope -i lo --flows -c N) and their stderr.
 set -euo pipefail
 rtmpscope=$1
@@ -21,6 +21,9 @@ LAB_PIDS+=("$scope")
 "$rtmpscope" -i lo -f "tcp port $port" --summary > "$out/summary.txt" 2> "$out/summary.err" &
 summary=$!
 LAB_PIDS+=("$summary")
+"$rtmpscope" -i lo -f "tcp port $port" > "$out/text.txt" 2> "$out/text.err" &
+text=$!
+LAB_PIDS+=("$text")
 sleep 1
 lab_publish "rtmp://127.0.0.1:$port/live/livetest" 5
 publisher=${LAB_PIDS[-1]}
@@ -30,11 +33,14 @@ player=${LAB_PIDS[-1]}
 lab_wait "$publisher" 15
 lab_wait "$player" 10
 sleep 0.5
-kill -INT "$scope" "$summary"
+kill -INT "$scope" "$summary" "$text"
 status=0
 wait "$scope" || status=$?
 echo "$status" > "$out/live.status"
 wait "$summary" || true
+status=0
+wait "$text" || status=$?
+echo "$status" > "$out/text.status"
 
 # 2. --flows with -c: stops by itself after N packets.
 "$rtmpscope" -i lo -f "tcp port $port" --flows -c 40 > "$out/flows.txt" 2> "$out/flows.err" &
