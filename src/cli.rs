@@ -9,6 +9,7 @@ Examples:
   rtmpscope -r capture.pcapng                    one readable line per RTMP message
   rtmpscope -r capture.pcap --json | jq .        one JSON object per event
   rtmpscope -r capture.pcap --summary           a report per session: codecs, bitrates, health
+  rtmpscope -r capture.pcap --tui               explore it interactively (? lists the keys)
   rtmpscope -r capture.pcap --port 8935          also decode server port 8935 as RTMP
   tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
@@ -52,6 +53,10 @@ pub struct Cli {
     /// Write one JSON object per event (NDJSON) instead of readable lines.
     #[arg(long, conflicts_with = "flows")]
     pub json: bool,
+
+    /// Explore sessions and messages in an interactive terminal UI (on a file or live).
+    #[arg(long, conflicts_with_all = ["json", "flows", "summary"])]
+    pub tui: bool,
 
     /// Print a report per session when it ends (who, what, codecs, bitrates, health) instead of
     /// one line per message; with --json, one session_summary object per session.

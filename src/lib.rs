@@ -20,3 +20,5 @@ pub mod pipeline;
 pub mod reassembly;
 pub mod redact;
 pub mod rtmp;
+#[cfg(all(feature = "tui", feature = "capture"))]
+pub mod tui;

@@ -65,6 +65,9 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     }
     let mut source = open_source(cli)?;
     let live = source.is_live();
+    if cli.tui {
+        return run_tui(cli, source);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let handler_flag = Arc::clone(&stop);
     // Ctrl-C stops the loop; the pipeline then flushes everything, as tcpdump does.
@@ -73,21 +76,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         count: cli.count,
         stop: Arc::clone(&stop),
         progress: io::stderr().is_terminal(),
+        counters: None,
     };
-    let memory = MemorySplit::of(cli.memory_cap);
-    let mut reassembler = Reassembler::new(ReassemblyConfig {
-        memcap: memory.reassembly,
-        max_flows: memory.flows,
-        ..ReassemblyConfig::default()
-    });
+    let mut reassembler = Reassembler::new(reassembly_config(cli));
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
-    let mut config = DecoderConfig {
-        forced_ports: cli.ports.clone(),
-        memory_budget: memory.decoders,
-        ..DecoderConfig::default()
-    };
-    // FLV export needs whole audio/video bodies, not just their headers.
-    config.session.chunk.keep_media_payloads = cli.export_flv.is_some();
+    let config = decoder_config(cli);
     let mut decode = Decode {
         source: &mut source,
         reassembler: &mut reassembler,
@@ -191,6 +184,60 @@ impl Decode<'_> {
             }
         }
     }
+}
+
+/// The reassembler's bounds, from `--memory-cap`.
+fn reassembly_config(cli: &Cli) -> ReassemblyConfig {
+    let memory = MemorySplit::of(cli.memory_cap);
+    ReassemblyConfig {
+        memcap: memory.reassembly,
+        max_flows: memory.flows,
+        ..ReassemblyConfig::default()
+    }
+}
+
+/// The decoders' settings, from the command line.
+fn decoder_config(cli: &Cli) -> DecoderConfig {
+    let mut config = DecoderConfig {
+        forced_ports: cli.ports.clone(),
+        memory_budget: MemorySplit::of(cli.memory_cap).decoders,
+        ..DecoderConfig::default()
+    };
+    // FLV export needs whole audio/video bodies, not just their headers (the TUI exports
+    // by reading the file again, so it keeps only headers).
+    config.session.chunk.keep_media_payloads = cli.export_flv.is_some() && !cli.tui;
+    config
+}
+
+/// The interactive UI, when it was built in.
+#[cfg(feature = "tui")]
+fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || handler_flag.store(true, Ordering::Relaxed))?;
+    let source_name = match (&cli.read, &cli.interface) {
+        (Some(path), _) => path.display().to_string(),
+        (None, Some(interface)) => format!("live on {interface}"),
+        (None, None) => String::new(),
+    };
+    rtmpscope::tui::run(
+        source,
+        rtmpscope::tui::TuiOptions {
+            file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
+            source_name,
+            config: decoder_config(cli),
+            reassembly: reassembly_config(cli),
+            redact: cli.redact,
+            export_dir: cli.export_flv.clone(),
+            stop,
+        },
+    )
+}
+
+/// Without the `tui` feature, `--tui` explains itself.
+#[cfg(not(feature = "tui"))]
+fn run_tui(_cli: &Cli, _source: Source) -> anyhow::Result<()> {
+    anyhow::bail!("this rtmpscope was built without the TUI (cargo feature \"tui\")")
 }
 
 /// Opens the file or interface named on the command line.

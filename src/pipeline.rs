@@ -4,9 +4,9 @@
 //! or when the stop flag is raised (Ctrl-C, a closed output); in every case it then flushes the
 //! reassembler, so everything decoded so far reaches the sink.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -21,8 +21,21 @@ const PROGRESS_MIN_BYTES: u64 = 32 << 20;
 const RECORD_OVERHEAD: u64 = 16;
 /// Malformed frames reported one by one before they are only counted.
 const MAX_MALFORMED_NOTICES: u64 = 20;
+/// How often kernel drop counters are read for a watcher (when the source is idle).
+const DROPS_REFRESH: Duration = Duration::from_secs(1);
 /// How long the loop sleeps when a live source has nothing ready.
 const IDLE_SLEEP: Duration = Duration::from_millis(1);
+
+/// Counters another thread can watch while the loop runs (the TUI's status bar).
+#[derive(Debug, Default)]
+pub struct PacketCounters {
+    /// Packets read.
+    pub packets: AtomicU64,
+    /// Bytes captured.
+    pub bytes: AtomicU64,
+    /// Packets the kernel dropped (live capture; refreshed about once a second).
+    pub drops: AtomicU64,
+}
 
 /// How the loop runs.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +46,8 @@ pub struct RunOptions {
     pub stop: Arc<AtomicBool>,
     /// Show a progress bar for large files.
     pub progress: bool,
+    /// Counters to keep up to date for a watcher.
+    pub counters: Option<Arc<PacketCounters>>,
 }
 
 /// What the loop saw.
@@ -85,6 +100,7 @@ pub fn run(
     }
     let progress = progress_bar(source, options);
     let mut last = PacketMeta::default();
+    let mut last_drops_check = Instant::now();
     loop {
         if options.stop.load(Ordering::Relaxed) {
             summary.interrupted = true;
@@ -93,6 +109,7 @@ pub fn run(
         if options.count.is_some_and(|count| summary.packets >= count) {
             break;
         }
+        refresh_drops(source, options, &mut last_drops_check);
         let packet = match source.next_packet() {
             Next::Packet(packet) => packet,
             Next::Idle => {
@@ -124,6 +141,10 @@ pub fn run(
         };
         if let Some(bar) = &progress {
             bar.inc(packet.data.len() as u64 + RECORD_OVERHEAD);
+        }
+        if let Some(counters) = &options.counters {
+            counters.packets.store(summary.packets, Ordering::Relaxed);
+            counters.bytes.store(summary.bytes, Ordering::Relaxed);
         }
         match decode_frame(link, packet.data) {
             Decoded::Tcp(segment) => {
@@ -172,6 +193,18 @@ pub fn run(
     reassembler.finish(&last, sink);
     summary.live = source.live_stats();
     summary
+}
+
+/// Reads the kernel's drop counter for a watcher, at most about once a second.
+fn refresh_drops(source: &mut Source, options: &RunOptions, last_check: &mut Instant) {
+    let Some(counters) = &options.counters else {
+        return;
+    };
+    if last_check.elapsed() >= DROPS_REFRESH {
+        *last_check = Instant::now();
+        let drops = source.live_stats().map_or(0, |s| u64::from(s.dropped));
+        counters.drops.store(drops, Ordering::Relaxed);
+    }
 }
 
 fn notice_frame(

@@ -128,6 +128,8 @@ pub struct FlvExporter<S> {
     files: BTreeMap<(u64, u32), FlvFile>,
     /// Files that failed, so the failure is reported once.
     failed: BTreeMap<(u64, u32), ()>,
+    /// Progress lines go to stderr (not under the TUI, which owns the terminal).
+    announce: bool,
 }
 
 impl<S: EventSink> FlvExporter<S> {
@@ -140,7 +142,21 @@ impl<S: EventSink> FlvExporter<S> {
             sessions: BTreeMap::new(),
             files: BTreeMap::new(),
             failed: BTreeMap::new(),
+            announce: true,
         })
+    }
+
+    /// Writes no progress lines on stderr (the `export` events still report every file).
+    pub fn silent(mut self) -> Self {
+        self.announce = false;
+        self
+    }
+
+    /// A progress line on stderr, unless silent.
+    fn say(&self, line: std::fmt::Arguments<'_>) {
+        if self.announce {
+            eprintln!("rtmpscope: {line}");
+        }
     }
 
     /// Finishes every open file and gives back the inner sink.
@@ -159,8 +175,8 @@ impl<S: EventSink> FlvExporter<S> {
         let path = file.path.clone();
         match file.finish() {
             Ok(report) => {
-                eprintln!(
-                    "rtmpscope: wrote {} ({} video, {} audio, {} script tags{})",
+                self.say(format_args!(
+                    "wrote {} ({} video, {} audio, {} script tags{})",
                     report.path,
                     report.video_tags,
                     report.audio_tags,
@@ -173,7 +189,7 @@ impl<S: EventSink> FlvExporter<S> {
                     } else {
                         String::new()
                     }
-                );
+                ));
                 if let Some(event) = like {
                     self.emit(event, report);
                 }
@@ -271,7 +287,7 @@ impl<S: EventSink> FlvExporter<S> {
             };
             match FlvFile::create(path.clone(), report.clone()) {
                 Ok(file) => {
-                    eprintln!("rtmpscope: writing {}", path.display());
+                    self.say(format_args!("writing {}", path.display()));
                     self.emit(event, report);
                     self.files.insert(key, file);
                 }
@@ -341,16 +357,19 @@ impl<S: EventSink> EventSink for FlvExporter<S> {
                 self.export(event, message);
             }
             EventKind::Gap(gap) => {
+                let announce = self.announce;
                 for ((session, _), file) in self.files.iter_mut() {
                     if *session == event.session {
                         file.report.gaps += 1;
-                        eprintln!(
-                            "rtmpscope: {}: {} bytes lost ({}) after {} ms; the frames in them are left out",
-                            file.path.display(),
-                            gap.bytes,
-                            gap.dir,
-                            file.report.duration_ms
-                        );
+                        if announce {
+                            eprintln!(
+                                "rtmpscope: {}: {} bytes lost ({}) after {} ms; the frames in them are left out",
+                                file.path.display(),
+                                gap.bytes,
+                                gap.dir,
+                                file.report.duration_ms
+                            );
+                        }
                     }
                 }
             }

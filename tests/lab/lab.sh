@@ -8,7 +8,7 @@ LAB_DIR=""
 
 # Installs the build dependency (libpcap) and the lab's peers. Idempotent.
 lab_install() {
-    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp rtmpdump iproute2 time"
+    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp rtmpdump iproute2 time tmux"
     # shellcheck disable=SC2086
     if dpkg -s $packages >/dev/null 2>&1; then
         return 0
