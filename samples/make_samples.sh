@@ -61,4 +61,22 @@ lab_publish_enhanced "rtmp://127.0.0.1:$port/live/vp9" 1 44100 \
     -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -c:a flac -ac 1
 lab_capture_stop
 
+# 8. RTMPT: a publish and a play tunnelled in HTTP through the lab's RTMPT server
+# (tests/lab/rtmpt_proxy.py) in front of nginx-rtmp.
+python3 ../tests/lab/rtmpt_proxy.py 8080 "$port" &
+LAB_PIDS+=($!)
+lab_wait_port 8080
+lab_capture_start lo "tcp port 8080" rtmpt.pcap
+lab_publish "rtmpt://127.0.0.1:8080/live/tunnel" 3
+sleep 1
+lab_play_ffmpeg "rtmpt://127.0.0.1:8080/live/tunnel" 1 out/rtmpt_player.flv
+sleep 4
+lab_capture_stop
+
+# 9. RTMPE: rtmpdump asks for an encrypted session (nginx-rtmp refuses it, but the client's
+# handshake is real).
+lab_capture_start lo "tcp port $port" rtmpe.pcap
+timeout 5 rtmpdump -q -r "rtmpe://127.0.0.1:$port/live/secret" -o /dev/null --stop 1 || true
+lab_capture_stop
+
 ls -l ./*.pcap ./*.pcapng

@@ -308,6 +308,9 @@ pub struct SessionEnd {
     pub warnings: u64,
     /// Seconds from the session's first to its last packet.
     pub duration: f64,
+    /// For RTMPT: the tunnel's facts (session id, connections, requests, polling).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<TunnelInfo>,
 }
 
 /// An FLV file written for one message stream of a session.

@@ -148,11 +148,10 @@ fn resegment(segments: &[Segment], rng: &mut Dice, window: usize) -> Vec<Segment
             }
         }
     }
-    // Local reordering: bubble a data piece a few places later, within its flow's data. Walked
-    // from the end, so no piece is moved twice (each travels at most `window` places).
-    let same_flow = |a: &Segment, b: &Segment| {
-        (a.src == b.src && a.dst == b.dst) || (a.src == b.dst && a.dst == b.src)
-    };
+    // Local reordering: bubble a data piece a few places later among the data going the same
+    // way. Walked from the end, so no piece is moved twice (each travels at most `window`
+    // places).
+    let same_direction = |a: &Segment, b: &Segment| a.src == b.src && a.dst == b.dst;
     for index in (0..out.len()).rev() {
         if out[index].payload.is_empty() || !rng.chance(30) {
             continue;
@@ -161,7 +160,10 @@ fn resegment(segments: &[Segment], rng: &mut Dice, window: usize) -> Vec<Segment
         for at in index..index + places {
             let Some(next) = out.get(at + 1) else { break };
             let is_control = next.flags.syn || next.flags.fin || next.flags.rst;
-            if same_flow(next, &out[at]) && is_control {
+            // Reordering stays within one direction of one connection: the order between
+            // connections is the application's (an RTMPT tunnel spans several), and an HTTP
+            // answer follows its request.
+            if !same_direction(next, &out[at]) || is_control {
                 break;
             }
             out.swap(at, at + 1);

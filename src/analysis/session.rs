@@ -134,6 +134,9 @@ pub struct SessionReport {
     /// Why the session ended (absent while it is still open).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<crate::reassembly::CloseReason>,
+    /// For RTMPT: the tunnel's facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tunnel: Option<crate::rtmp::variant::TunnelInfo>,
     /// connect's properties.
     #[serde(flatten)]
     pub connect: ConnectFacts,
@@ -332,6 +335,7 @@ impl SessionAnalysis {
             end: self.last,
             duration_s: self.last.micros_since(self.start) as f64 / 1e6,
             end_reason: end.map(|end| end.reason),
+            tunnel: end.and_then(|end| end.tunnel.clone()),
             connect: self.connect.clone(),
             server_version: self.server_version.clone(),
             handshake_rtt_ms: self.handshake.as_ref().and_then(|h| h.rtt_ms),

@@ -66,6 +66,20 @@ impl Display for ReportText<'_> {
         if let Some(caps) = connect.caps_ex {
             writeln!(f, "  {:<9} capsEx={caps}", "")?;
         }
+        if let Some(tunnel) = &report.tunnel {
+            writeln!(
+                f,
+                "  tunnel    id {}, {} requests ({} idle polls) over {} connection(s), polling interval {}",
+                tunnel.session_id,
+                tunnel.requests,
+                tunnel.idle_polls,
+                tunnel.connections,
+                tunnel
+                    .polling_interval_min
+                    .zip(tunnel.polling_interval_max)
+                    .map_or("-".to_owned(), |(min, max)| format!("{min}..{max}"))
+            )?;
+        }
         if let Some(version) = &report.server_version {
             writeln!(f, "  server    {version}")?;
         }

@@ -138,6 +138,12 @@ pub trait StreamSink {
     fn notice(&mut self, notice: &Notice) {
         let _ = notice;
     }
+
+    /// The input ended and every flow has been closed: anything that outlives a single flow
+    /// (an RTMPT tunnel) ends now.
+    fn finish(&mut self, meta: &PacketMeta) {
+        let _ = meta;
+    }
 }
 
 /// Bounds and timeouts of the reassembler. Every bound is named; hitting one is reported.
@@ -405,6 +411,7 @@ impl Reassembler {
         }
         self.clock.clear();
         self.closed.clear();
+        sink.finish(meta);
         if self.stats.evictions > 0 {
             sink.notice(&Notice {
                 frame: Some(meta.frame),

@@ -17,7 +17,7 @@ use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
-use crate::rtmp::variant::Variant;
+use crate::rtmp::variant::{TunnelInfo, Variant};
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
 const MAX_PENDING_TRANSACTIONS: usize = 64;
@@ -139,6 +139,16 @@ impl Session {
     ) -> Self {
         let identity = Identity { session, endpoints };
         identity.emit(sink, meta, EventKind::SessionStart(start));
+        if variant == Variant::Rtmpe {
+            emit_warning(
+                &identity,
+                sink,
+                meta,
+                None,
+                "rtmpe_encrypted",
+                "RTMPE: after the handshake everything is encrypted (RC4) with keys from a Diffie-Hellman exchange that a passive observer cannot know; bytes are counted, messages cannot be decoded".into(),
+            );
+        }
         Session {
             identity,
             variant,
@@ -149,7 +159,10 @@ impl Session {
                 Side::new(&config, mode, budget),
                 Side::new(&config, mode, budget),
             ],
-            counters: Counters::default(),
+            counters: Counters {
+                warnings: u64::from(variant == Variant::Rtmpe),
+                ..Counters::default()
+            },
             first_time: meta.time,
             last_time: meta.time,
         }
@@ -310,6 +323,27 @@ impl Session {
 
     /// The connection ended: report an unfinished handshake, then `session_end`.
     pub fn end(&mut self, meta: &PacketMeta, reason: CloseReason, sink: &mut impl EventSink) {
+        self.end_with(meta, reason, None, sink);
+    }
+
+    /// Ends an RTMPT session, reporting its tunnel's facts.
+    pub fn end_tunnel(
+        &mut self,
+        meta: &PacketMeta,
+        reason: CloseReason,
+        tunnel: TunnelInfo,
+        sink: &mut impl EventSink,
+    ) {
+        self.end_with(meta, reason, Some(tunnel), sink);
+    }
+
+    fn end_with(
+        &mut self,
+        meta: &PacketMeta,
+        reason: CloseReason,
+        tunnel: Option<TunnelInfo>,
+        sink: &mut impl EventSink,
+    ) {
         self.finish_handshake(meta, sink);
         let end = SessionEnd {
             reason,
@@ -320,6 +354,7 @@ impl Session {
             gap_bytes: self.counters.gap_bytes,
             warnings: self.counters.warnings,
             duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
+            tunnel,
         };
         self.identity.emit(sink, meta, EventKind::SessionEnd(end));
     }

@@ -21,10 +21,11 @@ use crate::reassembly::{FlowId, StreamEvent, StreamSink};
 use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
+use crate::rtmp::rtmpt::{FlowContext, HttpFlow, Tunnels};
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
 use crate::rtmp::variant::{
-    classify_client_start, parse_client_hello, ClientHello, FirstBytes, TlsInfo, Variant,
-    MAX_TLS_RECORD,
+    classify_client_start, parse_client_hello, ClientHello, FirstBytes, TlsInfo, TunnelInfo,
+    Variant, MAX_TLS_RECORD,
 };
 
 /// The IANA port of RTMP.
@@ -111,6 +112,8 @@ enum FlowState {
     Probing(Box<Probe>),
     /// An RTMP (or RTMPE) session.
     Decoding(Box<Session>),
+    /// HTTP that may carry an RTMPT tunnel.
+    Tunnel(Box<HttpFlow>),
     /// Not RTMP.
     Ignored,
 }
@@ -129,6 +132,8 @@ struct Context<S> {
     config: DecoderConfig,
     /// Shared by every session's and probe's buffers.
     budget: MemoryBudget,
+    /// RTMPT tunnels, by session id.
+    tunnels: Tunnels,
     next_session: u64,
     sink: S,
 }
@@ -140,6 +145,7 @@ impl<S: EventSink> SessionTable<S> {
             flows: HashMap::new(),
             context: Context {
                 budget: MemoryBudget::new(config.memory_budget),
+                tunnels: Tunnels::default(),
                 config,
                 next_session: 1,
                 sink,
@@ -212,6 +218,67 @@ impl<S: EventSink> Context<S> {
         FlowState::Decoding(Box::new(session))
     }
 
+    /// Feeds an HTTP connection's bytes; a tunnel it opens (or continues) gets an RTMPT
+    /// session.
+    fn tunnel_data(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        http: &mut HttpFlow,
+        dir: Direction,
+        bytes: &[u8],
+    ) {
+        let Context {
+            config,
+            budget,
+            tunnels,
+            next_session,
+            sink,
+        } = self;
+        let mut start = |meta: &PacketMeta, id: &str, mid_stream: bool, sink: &mut S| {
+            let session_id = *next_session;
+            *next_session = next_session.saturating_add(1);
+            let start = SessionStart {
+                variant: Variant::Rtmpt,
+                mid_stream,
+                detected_by: if mid_stream {
+                    "rtmpt_request"
+                } else {
+                    "rtmpt_open"
+                },
+                tls: None,
+                tunnel: Some(TunnelInfo {
+                    session_id: id.to_owned(),
+                    connections: 1,
+                    ..TunnelInfo::default()
+                }),
+            };
+            let mode = if mid_stream {
+                StartMode::MidStream
+            } else {
+                StartMode::Handshake
+            };
+            Session::start(
+                session_id,
+                *endpoints,
+                Variant::Rtmpt,
+                mode,
+                start,
+                config.session,
+                budget,
+                meta,
+                sink,
+            )
+        };
+        let mut context = FlowContext {
+            tunnels,
+            sink,
+            start: &mut start,
+            meta,
+        };
+        http.data(dir, bytes, &mut context);
+    }
+
     /// Starts an RTMPS session: the TLS facts go on `session_start`; the bytes are counted.
     fn start_tls_session(
         &mut self,
@@ -280,7 +347,14 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
             ),
-            FirstBytes::Http | FirstBytes::Other => FlowState::Ignored,
+            FirstBytes::Http => {
+                let mut flow = FlowState::Tunnel(Box::new(HttpFlow::new()));
+                for (piece_meta, dir, bytes) in held.pieces.iter() {
+                    flow = self.data(piece_meta, endpoints, flow, *dir, bytes);
+                }
+                flow
+            }
+            FirstBytes::Other => FlowState::Ignored,
         }
     }
 
@@ -382,6 +456,14 @@ impl<S: EventSink> Context<S> {
                 session.data(meta, dir, bytes, &mut self.sink);
                 FlowState::Decoding(session)
             }
+            FlowState::Tunnel(mut http) => {
+                self.tunnel_data(meta, endpoints, &mut http, dir, bytes);
+                if http.is_rtmpt {
+                    FlowState::Tunnel(http)
+                } else {
+                    FlowState::Ignored
+                }
+            }
             FlowState::Classifying {
                 mid_stream,
                 mut held,
@@ -421,11 +503,13 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                 };
                 self.flows.insert(flow, state);
             }
-            StreamEvent::Close { reason } => {
-                if let Some(FlowState::Decoding(mut session)) = self.flows.remove(&flow) {
+            StreamEvent::Close { reason } => match self.flows.remove(&flow) {
+                Some(FlowState::Decoding(mut session)) => {
                     session.end(meta, reason, &mut self.context.sink);
                 }
-            }
+                Some(FlowState::Tunnel(mut http)) => http.close(&mut self.context.tunnels),
+                _ => {}
+            },
             _ => {
                 if let Some(slot) = self.flows.get_mut(&flow) {
                     let state = std::mem::replace(slot, FlowState::Ignored);
@@ -437,6 +521,11 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
 
     fn notice(&mut self, notice: &Notice) {
         self.context.sink.notice(notice);
+    }
+
+    fn finish(&mut self, meta: &PacketMeta) {
+        let context = &mut self.context;
+        context.tunnels.end_all(meta, &mut context.sink);
     }
 }
 
@@ -455,6 +544,10 @@ impl<S: EventSink> Context<S> {
                 FlowState::Decoding(mut session) => {
                     session.gap(meta, dir, bytes, reason, &mut self.sink);
                     FlowState::Decoding(session)
+                }
+                FlowState::Tunnel(mut http) => {
+                    http.gap(meta, dir, bytes, reason, &mut self.tunnels, &mut self.sink);
+                    FlowState::Tunnel(http)
                 }
                 // A gap before the flow was classified: its start is lost, as if mid-stream.
                 FlowState::Classifying { held, .. } => {
@@ -608,10 +701,11 @@ mod tests {
             .iter()
             .map(|e| e["event"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["session_start", "handshake", "session_end"]);
+        assert_eq!(kinds, ["session_start", "warning", "handshake", "session_end"]);
         assert_eq!(events[0]["variant"], "rtmpe");
-        assert_eq!(events[1]["encrypted"], true);
-        assert_eq!(events[2]["messages"], 0);
+        assert_eq!(events[1]["code"], "rtmpe_encrypted");
+        assert_eq!(events[2]["encrypted"], true);
+        assert_eq!(events[3]["messages"], 0);
     }
 
     #[test]

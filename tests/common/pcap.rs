@@ -89,9 +89,13 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Opens a connection with a three-way handshake.
+    /// Opens a connection to 127.0.0.1:1935 with a three-way handshake.
     pub fn open(pcap: &mut PcapWriter, client: ([u8; 4], u16)) -> Self {
-        let server = ([127, 0, 0, 1], 1935);
+        Self::open_to(pcap, client, ([127, 0, 0, 1], 1935))
+    }
+
+    /// Opens a connection to `server` with a three-way handshake.
+    pub fn open_to(pcap: &mut PcapWriter, client: ([u8; 4], u16), server: ([u8; 4], u16)) -> Self {
         pcap.segment(client, server, 1000, 0, SYN, &[]);
         pcap.segment(server, client, 5000, 1001, SYN | ACK, &[]);
         pcap.segment(client, server, 1001, 5001, ACK, &[]);
