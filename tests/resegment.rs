@@ -253,6 +253,9 @@ proptest! {
 #[test]
 fn a_capture_cut_at_any_packet_decodes_what_follows_and_invents_nothing() {
     for (name, segments, messages) in originals() {
+        if messages.is_empty() {
+            continue; // RTMPE: nothing decodes, before or after a cut
+        }
         let mut resumed = 0;
         for start in (1..segments.len()).step_by(3) {
             let decoded = decode(&segments[start..]);
