@@ -15,7 +15,8 @@ use serde::{Serialize, Serializer};
 
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
-use crate::rtmp::variant::{TlsInfo, TunnelInfo, Variant};
+use crate::rtmp::tls::{TlsInfo, TlsSummary};
+use crate::rtmp::variant::{TunnelInfo, Variant};
 
 /// A capture timestamp: microseconds since the Unix epoch.
 ///
@@ -161,6 +162,8 @@ pub struct Event<'a> {
     pub session: u64,
     /// Client and server of the session.
     pub endpoints: Endpoints,
+    /// Which member of the RTMP family the session is (on every event of the session).
+    pub variant: Variant,
     /// What happened.
     pub kind: EventKind<'a>,
 }
@@ -173,6 +176,8 @@ pub enum EventKind<'a> {
     SessionStart(SessionStart),
     /// The handshake completed (or was cut short); what it showed.
     Handshake(HandshakeSummary),
+    /// RTMPS: the server's hello was read; what the two hellos agreed on.
+    TlsHandshake(TlsInfo),
     /// One complete RTMP message.
     Message(MessageEvent<'a>),
     /// Bytes that were never seen (lost, not captured, or cut by the snap length).
@@ -193,6 +198,7 @@ impl EventKind<'_> {
         match self {
             EventKind::SessionStart(_) => "session_start",
             EventKind::Handshake(_) => "handshake",
+            EventKind::TlsHandshake(_) => "tls_handshake",
             EventKind::Message(_) => "message",
             EventKind::Gap(_) => "gap",
             EventKind::Warning(_) => "warning",
@@ -214,6 +220,7 @@ impl Serialize for Event<'_> {
             session: u64,
             client: SocketAddr,
             server: SocketAddr,
+            variant: Variant,
             #[serde(flatten)]
             kind: &'e EventKind<'a>,
         }
@@ -224,6 +231,7 @@ impl Serialize for Event<'_> {
             session: self.session,
             client: self.endpoints.client,
             server: self.endpoints.server,
+            variant: self.variant,
             kind: &self.kind,
         }
         .serialize(serializer)
@@ -233,12 +241,16 @@ impl Serialize for Event<'_> {
 /// A session was recognised.
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionStart {
-    /// Which member of the RTMP family carries it.
+    /// Which member of the RTMP family carries it (in JSON, the event's common `variant`).
+    #[serde(skip)]
     pub variant: Variant,
     /// True when the capture holds no TCP SYN for the connection (it started mid-connection).
     pub mid_stream: bool,
     /// How the session was recognised (e.g. `"handshake"`, `"chunk_stream"`, `"forced_port"`).
     pub detected_by: &'static str,
+    /// The RTMP inside is encrypted (RTMPS, RTMPE): messages cannot be decoded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub encrypted: bool,
     /// TLS facts from the hello messages, for RTMPS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsInfo>,
@@ -311,6 +323,9 @@ pub struct SessionEnd {
     /// For RTMPT: the tunnel's facts (session id, connections, requests, polling).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<TunnelInfo>,
+    /// For RTMPS: the hellos' facts and the TLS records counted each way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsSummary>,
 }
 
 /// An FLV file written for one message stream of a session.

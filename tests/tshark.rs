@@ -64,12 +64,26 @@ fn messages_agree_with_tshark() {
     assert!(captures.len() >= 4, "the samples are missing");
     let mut compared = 0;
     for capture in captures {
-        let theirs = tshark_lines(&capture);
-        let ours = our_lines(&capture);
-        if capture.to_string_lossy().contains("snaplen96") {
+        let name = capture
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.contains("snaplen96") {
             // tshark cannot reassemble truncated segments; we decode around the gaps.
             continue;
         }
+        if name.contains("rtmpt") {
+            // tshark decodes each RTMPT body on its own and loses the chunk streams after the
+            // first few; tests/rtmpt.rs compares against tshark on the joined tunnel instead.
+            continue;
+        }
+        if name.contains("rtmpe") {
+            // tshark reads RTMPE's encrypted handshake as plain RTMP and finds a message in
+            // C1; nothing after an RTMPE handshake can be decoded (tests/rtmpe.rs).
+            continue;
+        }
+        let theirs = tshark_lines(&capture);
+        let ours = our_lines(&capture);
         assert_eq!(
             ours.len(),
             theirs.len(),

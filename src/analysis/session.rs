@@ -119,7 +119,8 @@ pub struct RttReport {
 /// The report of one session: the `session_summary` event's fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SessionReport {
-    /// Which member of the RTMP family.
+    /// Which member of the RTMP family (in JSON, the event's common `variant`).
+    #[serde(skip)]
     pub variant: Variant,
     /// The capture started after the connection did.
     pub mid_stream: bool,
@@ -137,6 +138,9 @@ pub struct SessionReport {
     /// For RTMPT: the tunnel's facts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::rtmp::variant::TunnelInfo>,
+    /// For RTMPS: the TLS hellos' facts and record counts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::rtmp::tls::TlsSummary>,
     /// connect's properties.
     #[serde(flatten)]
     pub connect: ConnectFacts,
@@ -336,6 +340,7 @@ impl SessionAnalysis {
             duration_s: self.last.micros_since(self.start) as f64 / 1e6,
             end_reason: end.map(|end| end.reason),
             tunnel: end.and_then(|end| end.tunnel.clone()),
+            tls: end.and_then(|end| end.tls.clone()),
             connect: self.connect.clone(),
             server_version: self.server_version.clone(),
             handshake_rtt_ms: self.handshake.as_ref().and_then(|h| h.rtt_ms),

@@ -9,6 +9,8 @@ use crate::event::{Event, EventKind};
 use crate::rtmp::amf::AmfValue;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
+use crate::rtmp::tls::{TlsCounts, TlsInfo};
+use crate::rtmp::variant::{TunnelInfo, Variant};
 
 /// How many characters of a string argument a summary shows before eliding.
 const MAX_SHOWN_STRING: usize = 120;
@@ -210,22 +212,50 @@ impl Display for EventSummary<'_, '_> {
                     "Session start: {}",
                     start.variant.as_str().to_uppercase()
                 )?;
+                match start.variant {
+                    Variant::Rtmp => {}
+                    Variant::Rtmpt => f.write_str(" (RTMP tunnelled in HTTP)")?,
+                    Variant::Rtmps => f.write_str(" (RTMP inside TLS: encrypted)")?,
+                    Variant::Rtmpe => f.write_str(" (Adobe-encrypted RTMP)")?,
+                }
                 if start.mid_stream {
                     f.write_str(" (capture started mid-connection)")?;
                 }
-                write!(f, " detected by {}", start.detected_by)
+                write!(f, " detected by {}", start.detected_by)?;
+                if let Some(tunnel) = &start.tunnel {
+                    write!(f, ", {}", TunnelFacts(tunnel))?;
+                }
+                if let Some(tls) = &start.tls {
+                    write!(f, ", {}", ClientHelloFacts(tls))?;
+                }
+                Ok(())
             }
             EventKind::Handshake(summary) => write!(f, "Handshake {summary}"),
+            EventKind::TlsHandshake(tls) => write!(f, "TLS handshake: {}", ServerChoice(tls)),
             EventKind::Message(message) => MessageSummary(&message.message).fmt(f),
             EventKind::Gap(gap) => write!(f, "GAP: {} bytes lost ({:?})", gap.bytes, gap.reason),
             EventKind::Warning(warning) => {
                 write!(f, "WARNING {}: {}", warning.code, warning.message)
             }
-            EventKind::SessionEnd(end) => write!(
-                f,
-                "Session end ({:?}): {} messages, {} B c2s, {} B s2c, {} gaps, {:.3} s",
-                end.reason, end.messages, end.bytes_c2s, end.bytes_s2c, end.gaps, end.duration
-            ),
+            EventKind::SessionEnd(end) => {
+                write!(
+                    f,
+                    "Session end ({:?}): {} messages, {} B c2s, {} B s2c, {} gaps, {:.3} s",
+                    end.reason, end.messages, end.bytes_c2s, end.bytes_s2c, end.gaps, end.duration
+                )?;
+                if let Some(tunnel) = &end.tunnel {
+                    write!(f, "; {}", TunnelFacts(tunnel))?;
+                }
+                if let Some(tls) = &end.tls {
+                    write!(
+                        f,
+                        "; {}; {}",
+                        ServerChoice(&tls.info),
+                        RecordCounts(&tls.counts)
+                    )?;
+                }
+                Ok(())
+            }
             EventKind::Export(export) => write!(
                 f,
                 "Export {} {}: {} ({} video, {} audio, {} script tags, {} ms)",
@@ -246,5 +276,95 @@ impl Display for EventSummary<'_, '_> {
                 report.health
             ),
         }
+    }
+}
+
+/// An RTMPT tunnel's facts: `tunnel ID: 23 requests (5 idle polls) over 1 connection(s), …`.
+pub struct TunnelFacts<'a>(pub &'a TunnelInfo);
+
+impl Display for TunnelFacts<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let tunnel = self.0;
+        match &tunnel.session_id {
+            Some(id) => write!(f, "tunnel {}", Elided(id))?,
+            None => f.write_str("tunnel (no session id seen)")?,
+        }
+        if tunnel.requests == 0 {
+            return Ok(());
+        }
+        write!(
+            f,
+            ": {} requests ({} idle polls) over {} connection(s)",
+            tunnel.requests, tunnel.idle_polls, tunnel.connections
+        )?;
+        if let (Some(min), Some(max)) = (tunnel.polling_interval_min, tunnel.polling_interval_max) {
+            write!(f, ", polling interval {min}..{max}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a ClientHello offered: `ClientHello TLS 1.2, offers TLS 1.3, SNI …, ALPN …, 29 suites`.
+pub struct ClientHelloFacts<'a>(pub &'a TlsInfo);
+
+impl Display for ClientHelloFacts<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let tls = self.0;
+        write!(f, "ClientHello {}", tls.client_version)?;
+        if tls.offers_tls13 {
+            f.write_str(", offers TLS 1.3")?;
+        }
+        if let Some(sni) = &tls.sni {
+            write!(f, ", SNI {}", Elided(sni))?;
+        }
+        if !tls.alpn.is_empty() {
+            f.write_str(", ALPN")?;
+            for protocol in &tls.alpn {
+                write!(f, " {}", Elided(protocol))?;
+            }
+        }
+        write!(f, ", {} cipher suites", tls.cipher_suites_offered)
+    }
+}
+
+/// What the server chose: `TLS 1.3 TLS_AES_256_GCM_SHA384`.
+pub struct ServerChoice<'a>(pub &'a TlsInfo);
+
+impl Display for ServerChoice<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let tls = self.0;
+        match (&tls.version, &tls.cipher_suite) {
+            (Some(version), Some(suite)) => write!(f, "{version} {suite}")?,
+            _ => f.write_str("no ServerHello seen")?,
+        }
+        if let Some(protocol) = &tls.server_alpn {
+            write!(f, ", ALPN {}", Elided(protocol))?;
+        }
+        if tls.hello_retry_request {
+            f.write_str(", after a HelloRetryRequest")?;
+        }
+        Ok(())
+    }
+}
+
+/// The record layer's counts.
+pub struct RecordCounts<'a>(pub &'a TlsCounts);
+
+impl Display for RecordCounts<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let counts = self.0;
+        write!(
+            f,
+            "{} TLS records c2s ({} B application data), {} s2c ({} B), {} alerts",
+            counts.records_c2s,
+            counts.application_data_c2s,
+            counts.records_s2c,
+            counts.application_data_s2c,
+            counts.alerts
+        )?;
+        if counts.incomplete {
+            f.write_str(" (counting stopped: record boundaries lost)")?;
+        }
+        Ok(())
     }
 }

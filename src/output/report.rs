@@ -4,6 +4,7 @@ use std::fmt::{self, Display, Formatter};
 
 use crate::analysis::{AudioCodec, SessionReport, StreamReport, TrackReport, VideoCodec};
 use crate::event::{Direction, Endpoints};
+use crate::output::describe::{ClientHelloFacts, RecordCounts, ServerChoice, TunnelFacts};
 
 /// A session's report as text, with the session id and endpoints it belongs to.
 pub struct ReportText<'a> {
@@ -67,18 +68,16 @@ impl Display for ReportText<'_> {
             writeln!(f, "  {:<9} capsEx={caps}", "")?;
         }
         if let Some(tunnel) = &report.tunnel {
+            writeln!(f, "  tunnel    {}", TunnelFacts(tunnel))?;
+        }
+        if let Some(tls) = &report.tls {
             writeln!(
                 f,
-                "  tunnel    id {}, {} requests ({} idle polls) over {} connection(s), polling interval {}",
-                tunnel.session_id,
-                tunnel.requests,
-                tunnel.idle_polls,
-                tunnel.connections,
-                tunnel
-                    .polling_interval_min
-                    .zip(tunnel.polling_interval_max)
-                    .map_or("-".to_owned(), |(min, max)| format!("{min}..{max}"))
+                "  tls       {}, {}",
+                ClientHelloFacts(&tls.info),
+                ServerChoice(&tls.info)
             )?;
+            writeln!(f, "  {:<9} {}", "", RecordCounts(&tls.counts))?;
         }
         if let Some(version) = &report.server_version {
             writeln!(f, "  server    {version}")?;

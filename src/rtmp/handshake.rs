@@ -14,6 +14,7 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::event::{Direction, PacketMeta, Timestamp};
+use crate::rtmp::rtmpe::{dh_key, DhKey};
 
 /// Length of C1, C2, S1 and S2.
 pub const HANDSHAKE_BLOCK: usize = 1536;
@@ -62,7 +63,8 @@ pub struct HandshakeSummary {
     /// How the server signed S1, likewise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_scheme: Option<&'static str>,
-    /// What C2 shows: `echo_ok`, `echo_mismatch`, `digest_ok`, `digest_mismatch`.
+    /// What C2 shows: `echo_ok`, `echo_mismatch`, `digest_ok`, `digest_mismatch`, or
+    /// `unverified_rtmpe8` (RTMPE type 8 scrambles the signature; not checked here).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub c2_check: Option<&'static str>,
     /// What S2 shows, likewise.
@@ -70,6 +72,13 @@ pub struct HandshakeSummary {
     pub s2_check: Option<&'static str>,
     /// C0 or S0 asked for RTMPE: everything after the handshake is encrypted.
     pub encrypted: bool,
+    /// RTMPE: the client's Diffie-Hellman public key in C1 (where the layout of its digest
+    /// scheme puts it). Public, like the server's: the session keys need a private one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_dh_key: Option<DhKey>,
+    /// RTMPE: the server's Diffie-Hellman public key in S1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_dh_key: Option<DhKey>,
     /// From C0+C1 complete to the first byte of S0+S1, in ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt_ms: Option<f64>,
@@ -149,6 +158,17 @@ impl HandshakeTracker {
         let client_digest = c1.and_then(|c1| find_digest(c1, PLAYER_KEY_TEXT));
         let server_digest = s1.and_then(|s1| find_digest(s1, SERVER_KEY_TEXT));
         let version = |v: Option<u8>| v.is_some_and(|v| v == 6 || v == 8);
+        let encrypted = version(client.version()) || version(server.version());
+        // RTMPE type 8 signs C2 and S2 with a scrambled digest.
+        let scrambled = client.version() == Some(8) || server.version() == Some(8);
+        let response = |check: Option<&'static str>| match check {
+            Some("digest_mismatch") if scrambled => Some("unverified_rtmpe8"),
+            other => other,
+        };
+        let key = |block: Option<&[u8]>, digest: &Option<Digest>| {
+            let (block, digest) = (block?, digest.as_ref()?);
+            encrypted.then(|| dh_key(block, digest.scheme)).flatten()
+        };
         HandshakeSummary {
             complete: self.is_done(Direction::ClientToServer)
                 && self.is_done(Direction::ServerToClient),
@@ -160,9 +180,21 @@ impl HandshakeTracker {
             s1_version: s1.map(version_field),
             client_scheme: c1.map(|_| scheme_name(&client_digest)),
             server_scheme: s1.map(|_| scheme_name(&server_digest)),
-            c2_check: response_check(client.block(1), s1, server_digest.as_ref(), PLAYER_KEY_TEXT),
-            s2_check: response_check(server.block(1), c1, client_digest.as_ref(), SERVER_KEY_TEXT),
-            encrypted: version(client.version()) || version(server.version()),
+            c2_check: response(response_check(
+                client.block(1),
+                s1,
+                server_digest.as_ref(),
+                PLAYER_KEY_TEXT,
+            )),
+            s2_check: response(response_check(
+                server.block(1),
+                c1,
+                client_digest.as_ref(),
+                SERVER_KEY_TEXT,
+            )),
+            encrypted,
+            client_dh_key: key(c1, &client_digest),
+            server_dh_key: key(s1, &server_digest),
             rtt_ms: match (client.first_block_done, server.first_byte) {
                 (Some(sent), Some(answered)) if answered >= sent => {
                     Some(answered.micros_since(sent) as f64 / 1e3)
@@ -299,6 +331,18 @@ impl std::fmt::Display for HandshakeSummary {
         if let Some(rtt) = self.rtt_ms {
             write!(f, " rtt {rtt:.3} ms")?;
         }
+        for (who, key) in [
+            ("client", &self.client_dh_key),
+            ("server", &self.server_dh_key),
+        ] {
+            if let Some(key) = key {
+                let block = if who == "client" { "C1" } else { "S1" };
+                write!(f, " {who} DH key at {block}[{}] {}…", key.offset, key.head)?;
+                if !key.valid {
+                    f.write_str(" (not a valid public value)")?;
+                }
+            }
+        }
         if self.encrypted {
             f.write_str(" ENCRYPTED (RTMPE)")?;
         }
@@ -326,6 +370,11 @@ mod tests {
             .map(|i| (i as u8).wrapping_mul(seed))
             .collect();
         block[4..8].copy_from_slice(&version);
+        sign(block, key, scheme)
+    }
+
+    /// Writes the digest of `block` under `scheme`, as the published layout has it.
+    fn sign(mut block: Vec<u8>, key: &[u8], scheme: u8) -> Vec<u8> {
         let offset = digest_offset(&block, scheme).unwrap();
         let digest = hmac_sha256(key, &[&block[..offset], &block[offset + DIGEST_LEN..]]);
         block[offset..offset + DIGEST_LEN].copy_from_slice(&digest);
@@ -455,5 +504,82 @@ mod tests {
         assert_eq!(summary.c0_version, Some(6));
         assert_eq!(summary.c1_time, None, "C1 is not whole yet");
         assert!(summary.to_string().contains("ENCRYPTED"));
+    }
+
+    /// An RTMPE C1/S1 built from the published layout: version field, the Diffie-Hellman public
+    /// key where the digest scheme puts it, then the digest over everything else.
+    fn rtmpe_block(key_text: &[u8], scheme: u8, dh: &[u8; 128], seed: u8) -> Vec<u8> {
+        let mut block: Vec<u8> = (0..HANDSHAKE_BLOCK)
+            .map(|i| (i as u8).wrapping_mul(seed) ^ 0x3C)
+            .collect();
+        block[4..8].copy_from_slice(&[128, 0, 3, 2]);
+        let at = crate::rtmp::rtmpe::dh_key_offset(&block, scheme).unwrap();
+        block[at..at + 128].copy_from_slice(dh);
+        sign(block, key_text, scheme)
+    }
+
+    #[test]
+    fn rtmpe_public_keys_are_found_where_the_layout_puts_them() {
+        let client_key = [0x42; 128];
+        let mut server_key = [0x17; 128];
+        server_key[0] = 0x80;
+        for (c0, s0, scheme) in [(6u8, 6u8, 0u8), (6, 8, 1), (8, 8, 0)] {
+            let c1 = rtmpe_block(PLAYER_KEY_TEXT, scheme, &client_key, 7);
+            let s1 = rtmpe_block(SERVER_KEY_TEXT, 1 - scheme, &server_key, 11);
+            let c1_digest = find_digest(&c1, PLAYER_KEY_TEXT).unwrap().bytes;
+            let s1_digest = find_digest(&s1, SERVER_KEY_TEXT).unwrap().bytes;
+            let mut tracker = HandshakeTracker::new();
+            feed_all(
+                &mut tracker,
+                Direction::ClientToServer,
+                &[&[c0][..], &c1].concat(),
+                100,
+                0,
+            );
+            let s2 = signed_response(SERVER_KEY_TEXT, &c1_digest);
+            feed_all(
+                &mut tracker,
+                Direction::ServerToClient,
+                &[&[s0][..], &s1, &s2].concat(),
+                100,
+                1_500,
+            );
+            let mut c2 = signed_response(PLAYER_KEY_TEXT, &s1_digest);
+            if c0 == 8 || s0 == 8 {
+                c2[0] ^= 1; // stands in for type 8's scrambled signature
+            }
+            feed_all(&mut tracker, Direction::ClientToServer, &c2, 100, 2_000);
+            let summary = tracker.summary();
+            assert!(summary.encrypted && summary.complete);
+            let client = summary.client_dh_key.as_ref().unwrap();
+            assert_eq!(
+                Some(client.offset),
+                crate::rtmp::rtmpe::dh_key_offset(&c1, scheme)
+            );
+            assert_eq!(client.head, "4242424242424242");
+            assert!(client.valid);
+            let server = summary.server_dh_key.as_ref().unwrap();
+            assert_eq!(server.head, "8017171717171717");
+            assert_eq!(summary.rtt_ms, Some(1.5));
+            let expected_c2 = if c0 == 8 || s0 == 8 {
+                "unverified_rtmpe8"
+            } else {
+                "digest_ok"
+            };
+            assert_eq!(summary.c2_check, Some(expected_c2), "C0={c0} S0={s0}");
+            assert_eq!(summary.s2_check, Some("digest_ok"));
+            assert!(summary.to_string().contains("client DH key at C1["));
+        }
+        // Plain RTMP with the same blocks shows no keys: only RTMPE puts one there.
+        let c1 = rtmpe_block(PLAYER_KEY_TEXT, 0, &client_key, 7);
+        let mut tracker = HandshakeTracker::new();
+        feed_all(
+            &mut tracker,
+            Direction::ClientToServer,
+            &[&[3u8][..], &c1].concat(),
+            1537,
+            0,
+        );
+        assert_eq!(tracker.summary().client_dh_key, None);
     }
 }

@@ -393,7 +393,7 @@ impl<S: EventSink, F: FnMut(&PacketMeta, &str, bool, &mut S) -> Session> FlowCon
                 session: Box::new(session),
                 order: [Reorder::default(), Reorder::default()],
                 info: TunnelInfo {
-                    session_id: id.to_owned(),
+                    session_id: Some(id.to_owned()),
                     connections: 1,
                     ..TunnelInfo::default()
                 },

@@ -17,6 +17,7 @@ use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
+use crate::rtmp::tls::{TlsEvent, TlsTracker};
 use crate::rtmp::variant::{TunnelInfo, Variant};
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
@@ -40,7 +41,7 @@ pub enum StartMode {
     Handshake,
     /// The handshake was not captured: search the chunk stream for a plausible header.
     MidStream,
-    /// Encrypted end to end (RTMPS): bytes are counted, nothing is parsed.
+    /// Inside TLS (RTMPS): the records are counted, the RTMP in them cannot be read.
     Opaque,
 }
 
@@ -93,6 +94,7 @@ struct Counters {
 struct Identity {
     session: u64,
     endpoints: Endpoints,
+    variant: Variant,
 }
 
 impl Identity {
@@ -102,17 +104,21 @@ impl Identity {
             time: meta.time,
             session: self.session,
             endpoints: self.endpoints,
+            variant: self.variant,
             kind,
         });
     }
 }
 
-/// The decoder of one RTMP (or RTMPE) connection.
+/// The decoder of one RTMP session (a connection, or an RTMPT tunnel; RTMPE and RTMPS are
+/// followed as far as their encryption allows).
 #[derive(Debug)]
 pub struct Session {
     identity: Identity,
     variant: Variant,
     config: SessionConfig,
+    /// RTMPS: the TLS record layer.
+    tls: Option<Box<TlsTracker>>,
     /// `None` once both directions' handshakes are done and reported (or never captured).
     handshake: Option<HandshakeTracker>,
     /// A direction lost bytes during its handshake: its chunk stream is searched for instead.
@@ -137,7 +143,13 @@ impl Session {
         meta: &PacketMeta,
         sink: &mut impl EventSink,
     ) -> Self {
-        let identity = Identity { session, endpoints };
+        let identity = Identity {
+            session,
+            endpoints,
+            variant,
+        };
+        let tls = (variant == Variant::Rtmps)
+            .then(|| Box::new(TlsTracker::new(start.tls.clone().unwrap_or_default())));
         identity.emit(sink, meta, EventKind::SessionStart(start));
         if variant == Variant::Rtmpe {
             emit_warning(
@@ -146,13 +158,14 @@ impl Session {
                 meta,
                 None,
                 "rtmpe_encrypted",
-                "RTMPE: after the handshake everything is encrypted (RC4) with keys from a Diffie-Hellman exchange that a passive observer cannot know; bytes are counted, messages cannot be decoded".into(),
+                "RTMPE: after the handshake everything is encrypted (RC4) with keys from a Diffie-Hellman exchange that a passive observer cannot know (both public keys travel in the handshake, the private ones never do); bytes are counted, messages cannot be decoded".into(),
             );
         }
         Session {
             identity,
             variant,
             config,
+            tls,
             handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
             handshake_gapped: [false; 2],
             sides: [
@@ -184,8 +197,12 @@ impl Session {
         self.last_time = meta.time;
         let side_bytes = &mut dir.of_mut(&mut self.sides).bytes;
         *side_bytes = side_bytes.saturating_add(bytes.len() as u64);
-        if self.variant == Variant::Rtmps {
-            // TLS records: counted, never parsed.
+        if let Some(tls) = self.tls.as_mut() {
+            let identity = &self.identity;
+            let counters = &mut self.counters;
+            tls.feed(dir, bytes, &mut |event| {
+                tls_event(identity, counters, meta, event, sink)
+            });
             return;
         }
         let rest = self.handshake_data(meta, dir, bytes, sink);
@@ -287,6 +304,10 @@ impl Session {
         self.counters.gap_bytes = self.counters.gap_bytes.saturating_add(bytes);
         self.identity
             .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
+        if let Some(tls) = self.tls.as_mut() {
+            tls.gap(dir);
+            return;
+        }
         if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
             // This direction's handshake has a hole: where its chunk stream starts is unknown,
             // so the chunk layer searches for it; the other direction's handshake goes on.
@@ -355,9 +376,47 @@ impl Session {
             warnings: self.counters.warnings,
             duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
             tunnel,
+            tls: self.tls.as_ref().map(|tls| tls.summary()),
         };
         self.identity.emit(sink, meta, EventKind::SessionEnd(end));
     }
+}
+
+/// Reports what the TLS record layer showed.
+fn tls_event(
+    identity: &Identity,
+    counters: &mut Counters,
+    meta: &PacketMeta,
+    event: TlsEvent,
+    sink: &mut impl EventSink,
+) {
+    let (dir, code, message) = match event {
+        TlsEvent::ServerHello(info) => {
+            identity.emit(sink, meta, EventKind::TlsHandshake(info));
+            return;
+        }
+        TlsEvent::Alert {
+            description, dir, ..
+        } if description == "close_notify" => {
+            let _ = dir;
+            return;
+        }
+        TlsEvent::Alert {
+            dir,
+            level,
+            description,
+        } => {
+            let who = match dir {
+                Direction::ClientToServer => "client",
+                Direction::ServerToClient => "server",
+            };
+            let message = format!("the {who} sent a {level} TLS alert in the clear: {description}");
+            (dir, "tls_alert", message)
+        }
+        TlsEvent::Invalid { dir, reason } => (dir, "tls_record_invalid", reason),
+    };
+    counters.warnings = counters.warnings.saturating_add(1);
+    emit_warning(identity, sink, meta, Some(dir), code, message);
 }
 
 fn emit_warning(

@@ -23,10 +23,8 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
 use crate::rtmp::rtmpt::{FlowContext, HttpFlow, Tunnels};
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
-use crate::rtmp::variant::{
-    classify_client_start, parse_client_hello, ClientHello, FirstBytes, TlsInfo, TunnelInfo,
-    Variant, MAX_TLS_RECORD,
-};
+use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
+use crate::rtmp::variant::{classify_client_start, FirstBytes, TunnelInfo, Variant};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -103,6 +101,17 @@ struct Probe {
     gave_up: bool,
 }
 
+/// A TLS connection on a port RTMP does not use and without an RTMP server name or
+/// protocol: held (within [`MAX_PROBE_BYTES`]) until its first records show whether an RTMP
+/// handshake travels inside.
+#[derive(Debug)]
+struct TlsProbe {
+    held: HeldBytes,
+    tls: TlsTracker,
+    /// What the ClientHello showed.
+    hello: TlsInfo,
+}
+
 /// What is known about one flow.
 #[derive(Debug)]
 enum FlowState {
@@ -114,6 +123,8 @@ enum FlowState {
     Decoding(Box<Session>),
     /// HTTP that may carry an RTMPT tunnel.
     Tunnel(Box<HttpFlow>),
+    /// TLS with nothing naming RTMP: its record sizes may still show an RTMP handshake.
+    TlsProbe(Box<TlsProbe>),
     /// Not RTMP.
     Ignored,
 }
@@ -182,6 +193,7 @@ impl<S: EventSink> Context<S> {
             variant,
             mid_stream,
             detected_by,
+            encrypted: variant == Variant::Rtmpe,
             tls: None,
             tunnel: None,
         };
@@ -246,9 +258,10 @@ impl<S: EventSink> Context<S> {
                 } else {
                     "rtmpt_open"
                 },
+                encrypted: false,
                 tls: None,
                 tunnel: Some(TunnelInfo {
-                    session_id: id.to_owned(),
+                    session_id: Some(id.to_owned()),
                     connections: 1,
                     ..TunnelInfo::default()
                 }),
@@ -286,11 +299,13 @@ impl<S: EventSink> Context<S> {
         endpoints: &Endpoints,
         held: HeldBytes,
         info: TlsInfo,
+        detected_by: &'static str,
     ) -> FlowState {
         let start = SessionStart {
             variant: Variant::Rtmps,
             mid_stream: false,
-            detected_by: "tls_client_hello",
+            detected_by,
+            encrypted: true,
             tls: Some(info),
             tunnel: None,
         };
@@ -337,9 +352,17 @@ impl<S: EventSink> Context<S> {
             FirstBytes::Tls => match parse_client_hello(&client_bytes) {
                 ClientHello::NeedMore => FlowState::Classifying { mid_stream, held },
                 ClientHello::Hello(info) if forced || is_rtmps(endpoints, &info) => {
-                    self.start_tls_session(meta, endpoints, held, info)
+                    self.start_tls_session(meta, endpoints, held, info, "tls_client_hello")
                 }
-                ClientHello::Hello(_) | ClientHello::Invalid => FlowState::Ignored,
+                ClientHello::Hello(info) => {
+                    let probe = TlsProbe {
+                        held: HeldBytes::new(&self.budget),
+                        tls: TlsTracker::new(info.clone()),
+                        hello: info,
+                    };
+                    self.replay(endpoints, FlowState::TlsProbe(Box::new(probe)), held)
+                }
+                ClientHello::Invalid => FlowState::Ignored,
             },
             FirstBytes::Http | FirstBytes::Other if forced => self.start_session(
                 meta,
@@ -347,14 +370,45 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
             ),
-            FirstBytes::Http => {
-                let mut flow = FlowState::Tunnel(Box::new(HttpFlow::new()));
-                for (piece_meta, dir, bytes) in held.pieces.iter() {
-                    flow = self.data(piece_meta, endpoints, flow, *dir, bytes);
-                }
-                flow
-            }
+            FirstBytes::Http => self.replay(
+                endpoints,
+                FlowState::Tunnel(Box::new(HttpFlow::new())),
+                held,
+            ),
             FirstBytes::Other => FlowState::Ignored,
+        }
+    }
+
+    /// Feeds the bytes held while classifying to the flow's new state.
+    fn replay(&mut self, endpoints: &Endpoints, state: FlowState, held: HeldBytes) -> FlowState {
+        let mut state = state;
+        for (piece_meta, dir, bytes) in &held.pieces {
+            state = self.data(piece_meta, endpoints, state, *dir, bytes);
+        }
+        state
+    }
+
+    /// Feeds a TLS probe; the flow becomes an RTMPS session once its records show an RTMP
+    /// handshake.
+    fn tls_probe_data(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        mut probe: Box<TlsProbe>,
+        dir: Direction,
+        bytes: &[u8],
+    ) -> FlowState {
+        if !probe.held.hold(meta, dir, bytes) {
+            return FlowState::Ignored;
+        }
+        probe.tls.feed(dir, bytes, &mut |_| {});
+        match probe.tls.carries_rtmp() {
+            Some(true) => {
+                let TlsProbe { held, hello, .. } = *probe;
+                self.start_tls_session(meta, endpoints, held, hello, "tls_record_sizes")
+            }
+            Some(false) => FlowState::Ignored,
+            None => FlowState::TlsProbe(probe),
         }
     }
 
@@ -478,6 +532,7 @@ impl<S: EventSink> Context<S> {
                 }
                 self.classify(meta, endpoints, mid_stream, held, first_is_client)
             }
+            FlowState::TlsProbe(probe) => self.tls_probe_data(meta, endpoints, probe, dir, bytes),
             FlowState::Probing(mut probe) => {
                 let confirmed = self.probe_data(&mut probe, meta, dir, bytes);
                 self.probe_outcome(meta, endpoints, *probe, confirmed)
@@ -554,7 +609,9 @@ impl<S: EventSink> Context<S> {
                     let forced = self.is_forced(endpoints);
                     self.mid_stream_state(meta, endpoints, held, forced)
                 }
-                FlowState::Probing(_) | FlowState::Ignored => FlowState::Ignored,
+                FlowState::Probing(_) | FlowState::TlsProbe(_) | FlowState::Ignored => {
+                    FlowState::Ignored
+                }
             },
             StreamEvent::Warning { dir, code, message } => match state {
                 FlowState::Decoding(mut session) => {
@@ -574,7 +631,7 @@ mod tests {
     use super::*;
     use crate::event::{Event, Timestamp};
     use crate::reassembly::CloseReason;
-    use crate::rtmp::variant::test_support::client_hello;
+    use crate::rtmp::tls::test_support::{client_hello, opaque_record, server_hello};
     use serde_json::Value;
 
     #[derive(Default)]
@@ -645,21 +702,74 @@ mod tests {
     #[test]
     fn rtmps_is_reported_with_its_sni_and_counted() {
         let hello = client_hello("live.example.com", &[]);
+        let mut server = server_hello(0x1301, true, [3; 32]);
+        server.extend(opaque_record(23, 100));
         let events = run(
             1935,
             false,
             &[
                 (1, Direction::ClientToServer, hello.clone()),
-                (2, Direction::ServerToClient, vec![0x16; 100]),
+                (2, Direction::ServerToClient, server.clone()),
             ],
             DecoderConfig::default(),
         );
-        assert_eq!(events[0]["event"], "session_start");
-        assert_eq!(events[0]["variant"], "rtmps");
+        let kinds: Vec<&str> = events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["session_start", "tls_handshake", "session_end"]);
+        assert!(events.iter().all(|e| e["variant"] == "rtmps"));
         assert_eq!(events[0]["tls"]["sni"], "live.example.com");
-        assert_eq!(events[1]["event"], "session_end");
-        assert_eq!(events[1]["bytes_c2s"], hello.len());
-        assert_eq!(events[1]["bytes_s2c"], 100);
+        assert_eq!(events[0]["encrypted"], true);
+        assert_eq!(events[1]["version"], "TLS 1.3");
+        assert_eq!(events[1]["cipher_suite"], "TLS_AES_128_GCM_SHA256");
+        let end = &events[2];
+        assert_eq!(end["bytes_c2s"], hello.len());
+        assert_eq!(end["bytes_s2c"], server.len());
+        assert_eq!(end["tls"]["records_c2s"], 1);
+        assert_eq!(end["tls"]["records_s2c"], 2);
+        assert_eq!(end["tls"]["application_data_s2c"], 100);
+    }
+
+    #[test]
+    fn tls_elsewhere_is_rtmps_when_its_records_carry_an_rtmp_handshake() {
+        let mut client = client_hello("www.example.com", &[]);
+        client.extend(opaque_record(23, 1561)); // C0+C1 in a TLS 1.2 GCM record
+        let mut c2 = opaque_record(23, 1560);
+        c2.extend(opaque_record(23, 300));
+        let events = run(
+            443,
+            false,
+            &[
+                (1, Direction::ClientToServer, client),
+                (
+                    2,
+                    Direction::ServerToClient,
+                    server_hello(0xC02F, false, [4; 32]),
+                ),
+                (3, Direction::ClientToServer, c2),
+            ],
+            DecoderConfig::default(),
+        );
+        assert_eq!(events[0]["detected_by"], "tls_record_sizes");
+        assert_eq!(
+            events[0]["frame"], 1,
+            "the session starts where the connection did"
+        );
+        assert_eq!(events[1]["version"], "TLS 1.2");
+        assert_eq!(events[2]["tls"]["records_c2s"], 4);
+        // The same ClientHello followed by web-sized records is left alone.
+        let mut web = client_hello("www.example.com", &[]);
+        for length in [517, 16384, 16384, 16384, 90, 1600, 33, 4000] {
+            web.extend(opaque_record(23, length));
+        }
+        assert!(run(
+            443,
+            false,
+            &[(1, Direction::ClientToServer, web)],
+            DecoderConfig::default()
+        )
+        .is_empty());
     }
 
     #[test]
@@ -701,7 +811,10 @@ mod tests {
             .iter()
             .map(|e| e["event"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["session_start", "warning", "handshake", "session_end"]);
+        assert_eq!(
+            kinds,
+            ["session_start", "warning", "handshake", "session_end"]
+        );
         assert_eq!(events[0]["variant"], "rtmpe");
         assert_eq!(events[1]["code"], "rtmpe_encrypted");
         assert_eq!(events[2]["encrypted"], true);
