@@ -15,8 +15,9 @@ use serde::{Serialize, Serializer};
 
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
+use crate::rtmp::rtmpt::TunnelInfo;
 use crate::rtmp::tls::{TlsInfo, TlsSummary};
-use crate::rtmp::variant::{TunnelInfo, Variant};
+use crate::rtmp::variant::Variant;
 
 /// A capture timestamp: microseconds since the Unix epoch.
 ///

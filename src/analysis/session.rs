@@ -137,7 +137,7 @@ pub struct SessionReport {
     pub end_reason: Option<crate::reassembly::CloseReason>,
     /// For RTMPT: the tunnel's facts.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tunnel: Option<crate::rtmp::variant::TunnelInfo>,
+    pub tunnel: Option<crate::rtmp::rtmpt::TunnelInfo>,
     /// For RTMPS: the TLS hellos' facts and record counts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::rtmp::tls::TlsSummary>,

@@ -9,8 +9,9 @@ use crate::event::{Event, EventKind};
 use crate::rtmp::amf::AmfValue;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
+use crate::rtmp::rtmpt::TunnelInfo;
 use crate::rtmp::tls::{TlsCounts, TlsInfo};
-use crate::rtmp::variant::{TunnelInfo, Variant};
+use crate::rtmp::variant::Variant;
 
 /// How many characters of a string argument a summary shows before eliding.
 const MAX_SHOWN_STRING: usize = 120;

@@ -19,7 +19,6 @@ pub mod command;
 pub mod decode;
 pub mod handshake;
 pub mod hex;
-pub mod http;
 pub mod media;
 pub mod message;
 pub mod reader;

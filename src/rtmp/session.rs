@@ -17,8 +17,9 @@ use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
+use crate::rtmp::rtmpt::TunnelInfo;
 use crate::rtmp::tls::{TlsEvent, TlsTracker};
-use crate::rtmp::variant::{TunnelInfo, Variant};
+use crate::rtmp::variant::Variant;
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
 const MAX_PENDING_TRANSACTIONS: usize = 64;

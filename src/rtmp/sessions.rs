@@ -21,10 +21,10 @@ use crate::reassembly::{FlowId, StreamEvent, StreamSink};
 use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
-use crate::rtmp::rtmpt::{FlowContext, HttpFlow, Tunnels};
+use crate::rtmp::rtmpt::{self, HttpFlow, Tunnels};
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
 use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
-use crate::rtmp::variant::{classify_client_start, FirstBytes, TunnelInfo, Variant};
+use crate::rtmp::variant::{classify_client_start, FirstBytes, Variant};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -39,6 +39,14 @@ fn is_rtmps(endpoints: &Endpoints, info: &TlsInfo) -> bool {
     endpoints.server.port() == RTMP_PORT
         || info.alpn.iter().any(|p| p.contains("rtmp"))
         || info.sni.as_deref().is_some_and(|sni| sni.contains("rtmp"))
+}
+
+/// Does a piece of a connection caught mid-way start with an HTTP request or status line?
+fn starts_http(dir: Direction, bytes: &[u8]) -> bool {
+    match dir {
+        Direction::ClientToServer => classify_client_start(bytes) == FirstBytes::Http,
+        Direction::ServerToClient => bytes.starts_with(b"HTTP/1."),
+    }
 }
 
 /// Settings of the session table.
@@ -152,11 +160,12 @@ struct Context<S> {
 impl<S: EventSink> SessionTable<S> {
     /// An empty table sending events to `sink`.
     pub fn new(config: DecoderConfig, sink: S) -> Self {
+        let budget = MemoryBudget::new(config.memory_budget);
         SessionTable {
             flows: HashMap::new(),
             context: Context {
-                budget: MemoryBudget::new(config.memory_budget),
-                tunnels: Tunnels::default(),
+                tunnels: Tunnels::new(config.session, budget.clone()),
+                budget,
                 config,
                 next_session: 1,
                 sink,
@@ -230,66 +239,21 @@ impl<S: EventSink> Context<S> {
         FlowState::Decoding(Box::new(session))
     }
 
-    /// Feeds an HTTP connection's bytes; a tunnel it opens (or continues) gets an RTMPT
-    /// session.
-    fn tunnel_data(
-        &mut self,
-        meta: &PacketMeta,
-        endpoints: &Endpoints,
-        http: &mut HttpFlow,
-        dir: Direction,
-        bytes: &[u8],
-    ) {
-        let Context {
-            config,
-            budget,
-            tunnels,
-            next_session,
-            sink,
-        } = self;
-        let mut start = |meta: &PacketMeta, id: &str, mid_stream: bool, sink: &mut S| {
-            let session_id = *next_session;
-            *next_session = next_session.saturating_add(1);
-            let start = SessionStart {
-                variant: Variant::Rtmpt,
-                mid_stream,
-                detected_by: if mid_stream {
-                    "rtmpt_request"
-                } else {
-                    "rtmpt_open"
-                },
-                encrypted: false,
-                tls: None,
-                tunnel: Some(TunnelInfo {
-                    session_id: Some(id.to_owned()),
-                    connections: 1,
-                    ..TunnelInfo::default()
-                }),
-            };
-            let mode = if mid_stream {
-                StartMode::MidStream
-            } else {
-                StartMode::Handshake
-            };
-            Session::start(
-                session_id,
-                *endpoints,
-                Variant::Rtmpt,
-                mode,
-                start,
-                config.session,
-                budget,
+    /// The RTMPT tunnels, and what they need to report while a packet is processed.
+    fn tunnels<'a>(
+        &'a mut self,
+        meta: &'a PacketMeta,
+        endpoints: &'a Endpoints,
+    ) -> (&'a mut Tunnels, rtmpt::Context<'a, S>) {
+        (
+            &mut self.tunnels,
+            rtmpt::Context {
+                sink: &mut self.sink,
                 meta,
-                sink,
-            )
-        };
-        let mut context = FlowContext {
-            tunnels,
-            sink,
-            start: &mut start,
-            meta,
-        };
-        http.data(dir, bytes, &mut context);
+                endpoints,
+                next_session: &mut self.next_session,
+            },
+        )
     }
 
     /// Starts an RTMPS session: the TLS facts go on `session_start`; the bytes are counted.
@@ -370,11 +334,10 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
             ),
-            FirstBytes::Http => self.replay(
-                endpoints,
-                FlowState::Tunnel(Box::new(HttpFlow::new())),
-                held,
-            ),
+            FirstBytes::Http => {
+                let http = HttpFlow::new(&self.budget, false);
+                self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held)
+            }
             FirstBytes::Other => FlowState::Ignored,
         }
     }
@@ -428,6 +391,15 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmp, StartMode::MidStream, detected_by, true),
             );
+        }
+        if held
+            .pieces
+            .iter()
+            .any(|(_, dir, bytes)| starts_http(*dir, bytes))
+        {
+            // HTTP caught mid-connection: perhaps an RTMPT tunnel.
+            let http = HttpFlow::new(&self.budget, true);
+            return self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held);
         }
         let chunk = self.config.session.chunk;
         let mut probe = Probe {
@@ -511,8 +483,9 @@ impl<S: EventSink> Context<S> {
                 FlowState::Decoding(session)
             }
             FlowState::Tunnel(mut http) => {
-                self.tunnel_data(meta, endpoints, &mut http, dir, bytes);
-                if http.is_rtmpt {
+                let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                http.data(dir, bytes, tunnels, &mut cx);
+                if http.is_rtmpt() {
                     FlowState::Tunnel(http)
                 } else {
                     FlowState::Ignored
@@ -562,7 +535,10 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                 Some(FlowState::Decoding(mut session)) => {
                     session.end(meta, reason, &mut self.context.sink);
                 }
-                Some(FlowState::Tunnel(mut http)) => http.close(&mut self.context.tunnels),
+                Some(FlowState::Tunnel(mut http)) => {
+                    let (tunnels, mut cx) = self.context.tunnels(meta, endpoints);
+                    http.close(reason, tunnels, &mut cx);
+                }
                 _ => {}
             },
             _ => {
@@ -601,7 +577,8 @@ impl<S: EventSink> Context<S> {
                     FlowState::Decoding(session)
                 }
                 FlowState::Tunnel(mut http) => {
-                    http.gap(meta, dir, bytes, reason, &mut self.tunnels, &mut self.sink);
+                    let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                    http.gap(dir, bytes, reason, tunnels, &mut cx);
                     FlowState::Tunnel(http)
                 }
                 // A gap before the flow was classified: its start is lost, as if mid-stream.
@@ -617,6 +594,11 @@ impl<S: EventSink> Context<S> {
                 FlowState::Decoding(mut session) => {
                     session.warning(meta, dir, code, message.to_owned(), &mut self.sink);
                     FlowState::Decoding(session)
+                }
+                FlowState::Tunnel(mut http) => {
+                    let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                    http.warning(dir, code, message, tunnels, &mut cx);
+                    FlowState::Tunnel(http)
                 }
                 other => other,
             },

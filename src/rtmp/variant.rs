@@ -32,41 +32,6 @@ impl Variant {
     }
 }
 
-/// Facts about an RTMPT tunnel.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct TunnelInfo {
-    /// The session id the server gave in its /open response (absent when neither the
-    /// answer to /open nor any request naming the id was captured).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// TCP connections that carried the tunnel.
-    pub connections: u32,
-    /// Requests the client made (send, idle, close).
-    pub requests: u64,
-    /// Of those, idle polls.
-    pub idle_polls: u64,
-    /// Smallest polling interval byte the server answered with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub polling_interval_min: Option<u8>,
-    /// Largest polling interval byte.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub polling_interval_max: Option<u8>,
-}
-
-impl TunnelInfo {
-    /// Notes the polling interval byte of one response.
-    pub fn observe_interval(&mut self, interval: u8) {
-        self.polling_interval_min = Some(
-            self.polling_interval_min
-                .map_or(interval, |m| m.min(interval)),
-        );
-        self.polling_interval_max = Some(
-            self.polling_interval_max
-                .map_or(interval, |m| m.max(interval)),
-        );
-    }
-}
-
 /// What the first bytes a client sends on a connection say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FirstBytes {

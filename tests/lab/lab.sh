@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The lab of real RTMP peers on loopback: nginx with the RTMP module (server), ffmpeg
-# (publisher and player), rtmpdump (player), tcpdump (capture). Source this file.
+# The lab of real RTMP peers on loopback: nginx with the RTMP module (server), nginx's stream
+# module terminating TLS in front of it (RTMPS), the RTMPT server in rtmpt_proxy.py, rtmpsrv
+# (an RTMPE-capable stub server from rtmpdump), ffmpeg (publisher and player), rtmpdump
+# (player), tcpdump (capture). Source this file.
 # Every background process is tracked by PID and stopped by PID (lab_cleanup).
 
 LAB_PIDS=()
@@ -8,7 +10,7 @@ LAB_DIR=""
 
 # Installs the build dependency (libpcap) and the lab's peers. Idempotent.
 lab_install() {
-    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp rtmpdump iproute2 time tmux"
+    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream openssl rtmpdump iproute2 util-linux python3 time tmux"
     # shellcheck disable=SC2086
     if dpkg -s $packages >/dev/null 2>&1; then
         return 0
@@ -72,6 +74,46 @@ rtmp {
 }
 CONF
     nginx -c "$LAB_DIR/nginx.conf" -p "$LAB_DIR" &
+    LAB_PIDS+=($!)
+    lab_wait_port "$port"
+}
+
+# Terminates TLS on 127.0.0.1:PORT in front of the RTMP server on 127.0.0.1:RTMP_PORT (RTMPS),
+# with nginx's stream module and a self-signed certificate for "localhost" made now.
+# PROTOCOLS is nginx's ssl_protocols (default: TLS 1.2 and 1.3). Needs LAB_DIR (start nginx-rtmp
+# first); waits until it listens.
+lab_tls_start() {
+    local port=$1 rtmp_port=$2 protocols=${3:-"TLSv1.2 TLSv1.3"}
+    local dir
+    dir=$(mktemp -d "$LAB_DIR/tls.XXXXXX")
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+        -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+    cat > "$dir/nginx.conf" <<CONF
+load_module $(ls /usr/lib/nginx/modules/ngx_stream_module.so);
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 64; }
+stream {
+    server {
+        listen 127.0.0.1:$port ssl;
+        ssl_protocols $protocols;
+        ssl_certificate $dir/cert.pem;
+        ssl_certificate_key $dir/key.pem;
+        proxy_pass 127.0.0.1:$rtmp_port;
+    }
+}
+CONF
+    nginx -c "$dir/nginx.conf" -p "$dir" &
+    LAB_PIDS+=($!)
+    lab_wait_port "$port"
+}
+
+# Serves RTMPT on 127.0.0.1:PORT in front of the RTMP server on 127.0.0.1:RTMP_PORT
+# (tests/lab/rtmpt_proxy.py); waits until it listens.
+lab_rtmpt_start() {
+    local port=$1 rtmp_port=$2
+    python3 "$(dirname "${BASH_SOURCE[0]}")/rtmpt_proxy.py" "$port" "$rtmp_port" &
     LAB_PIDS+=($!)
     lab_wait_port "$port"
 }

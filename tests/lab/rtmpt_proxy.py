@@ -7,7 +7,10 @@ plain RTMP server (nginx-rtmp), so real RTMPT clients (ffmpeg's rtmpt://) can be
 Follows the published protocol: POST /open/1 answers a session id; POST /send/ID/SEQ carries
 client bytes (Content-Type application/x-fcs) and is answered with a polling-interval byte
 followed by whatever the RTMP server sent; POST /idle/ID/SEQ only polls; POST /close/ID/SEQ
-ends the session. Other paths (such as /fcs/ident2) get 404, as real servers answer."""
+ends the session. Other paths (such as /fcs/ident2) get 404, as real servers answer. The
+polling interval is 1 while data flows and doubles (up to 32) while the server has nothing to
+send. (ffmpeg's client keeps one connection alive for the whole tunnel; it cannot follow a
+server that closes connections between requests.)"""
 
 import http.server
 import secrets
@@ -19,14 +22,21 @@ import time
 RTMP_PORT = int(sys.argv[2])
 SESSIONS = {}
 LOCK = threading.Lock()
-# Polling interval byte: 1 means "poll again soon" (clients scale their idle delay by it).
-INTERVAL = b"\x01"
+# Polling interval bytes: 1 means "poll again soon"; idle answers raise it up to 32.
+FASTEST, SLOWEST = 1, 32
 
 
 class Session:
     def __init__(self):
         self.sock = socket.create_connection(("127.0.0.1", RTMP_PORT))
         self.sock.setblocking(False)
+        self.interval = FASTEST
+
+    def answer(self, data):
+        """The polling-interval byte and what the RTMP server sent meanwhile."""
+        out = self.exchange(data)
+        self.interval = FASTEST if out or data else min(self.interval * 2, SLOWEST)
+        return bytes([self.interval]) + out
 
     def exchange(self, data):
         if data:
@@ -83,13 +93,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if session is None:
             self.reply(404, b"")
             return
-        if command in ("send", "idle"):
-            self.reply(200, INTERVAL + session.exchange(body))
+        if command == "send":
+            self.reply(200, session.answer(body))
+        elif command == "idle":
+            # An idle poll's body is one filler byte, not RTMP.
+            self.reply(200, session.answer(b""))
         elif command == "close":
             session.sock.close()
             with LOCK:
                 SESSIONS.pop(parts[1], None)
-            self.reply(200, INTERVAL)
+            self.reply(200, bytes([session.interval]))
         else:
             self.reply(404, b"")
 
