@@ -85,7 +85,7 @@ fi
 # (tests/lab/rtmpt_proxy.py) in front of nginx-rtmp.
 if want rtmpt; then
     lab_rtmpt_start 8080 "$port"
-    lab_capture_start lo "tcp port 8080" rtmpt.pcap --immediate-mode
+    lab_capture_start lo "tcp port 8080" rtmpt.pcap --immediate-mode -B 65536
     lab_publish "rtmpt://127.0.0.1:8080/live/tunnel" 3
     sleep 1
     lab_play_ffmpeg "rtmpt://127.0.0.1:8080/live/tunnel" 2 out/rtmpt_player.flv
@@ -122,7 +122,7 @@ if want rtmps; then
     lab_nginx_start 1936
     lab_tls_start 1935 1936 TLSv1.2
     lab_tls_start 443 1936
-    lab_capture_start lo "tcp port 1935 or tcp port 443" rtmps.pcap --immediate-mode
+    lab_capture_start lo "tcp port 1935 or tcp port 443" rtmps.pcap --immediate-mode -B 65536
     lab_publish "rtmps://127.0.0.1:1935/live/tls12" 1
     lab_wait "${LAB_PIDS[-1]}" 15
     lab_publish "rtmps://localhost:443/live/tls13" 2

@@ -24,7 +24,9 @@ use crate::rtmp::message::MessageBody;
 use crate::rtmp::rtmpt::{self, HttpFlow, Tunnels};
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
 use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
-use crate::rtmp::variant::{classify_client_start, FirstBytes, Variant};
+use crate::rtmp::variant::{
+    classify_client_start, http_request_start, http_response_start, FirstBytes, Variant,
+};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -41,11 +43,49 @@ fn is_rtmps(endpoints: &Endpoints, info: &TlsInfo) -> bool {
         || info.sni.as_deref().is_some_and(|sni| sni.contains("rtmp"))
 }
 
-/// Does a piece of a connection caught mid-way start with an HTTP request or status line?
-fn starts_http(dir: Direction, bytes: &[u8]) -> bool {
-    match dir {
-        Direction::ClientToServer => classify_client_start(bytes) == FirstBytes::Http,
-        Direction::ServerToClient => bytes.starts_with(b"HTTP/1."),
+/// Bytes that tell whether a connection caught mid-way carries HTTP.
+const HTTP_START_BYTES: usize = 8;
+
+/// Does a connection caught mid-way start, in either direction, with an HTTP request or
+/// status line (`Http`), might it still (`NeedMore`), or not?
+fn http_start(held: &HeldBytes) -> FirstBytes {
+    let first = |dir: Direction| {
+        let mut bytes = [0u8; HTTP_START_BYTES];
+        let mut len = 0;
+        let mut all = held
+            .pieces
+            .iter()
+            .filter(|(_, d, _)| *d == dir)
+            .flat_map(|(_, _, piece)| piece.iter());
+        for slot in bytes.iter_mut() {
+            let Some(byte) = all.next() else { break };
+            *slot = *byte;
+            len += 1;
+        }
+        (bytes, len)
+    };
+    let (client, client_len) = first(Direction::ClientToServer);
+    let (server, server_len) = first(Direction::ServerToClient);
+    let client = client.get(..client_len).unwrap_or_default();
+    let server = server.get(..server_len).unwrap_or_default();
+    let says = [
+        if client.is_empty() {
+            FirstBytes::Other
+        } else {
+            http_request_start(client)
+        },
+        if server.is_empty() {
+            FirstBytes::Other
+        } else {
+            http_response_start(server)
+        },
+    ];
+    if says.contains(&FirstBytes::Http) {
+        FirstBytes::Http
+    } else if says.contains(&FirstBytes::NeedMore) {
+        FirstBytes::NeedMore
+    } else {
+        FirstBytes::Other
     }
 }
 
@@ -287,6 +327,17 @@ impl<S: EventSink> Context<S> {
     ) -> FlowState {
         let forced = self.is_forced(endpoints);
         if mid_stream || !first_is_client {
+            if !forced && endpoints.server.port() != RTMP_PORT {
+                match http_start(&held) {
+                    FirstBytes::NeedMore => return FlowState::Classifying { mid_stream, held },
+                    FirstBytes::Http => {
+                        // HTTP caught mid-connection: perhaps an RTMPT tunnel.
+                        let http = HttpFlow::new(&self.budget, true);
+                        return self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held);
+                    }
+                    _ => {}
+                }
+            }
             return self.mid_stream_state(meta, endpoints, held, forced);
         }
         let client_bytes: Vec<u8> = held
@@ -391,15 +442,6 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmp, StartMode::MidStream, detected_by, true),
             );
-        }
-        if held
-            .pieces
-            .iter()
-            .any(|(_, dir, bytes)| starts_http(*dir, bytes))
-        {
-            // HTTP caught mid-connection: perhaps an RTMPT tunnel.
-            let http = HttpFlow::new(&self.budget, true);
-            return self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held);
         }
         let chunk = self.config.session.chunk;
         let mut probe = Probe {

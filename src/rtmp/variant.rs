@@ -75,16 +75,30 @@ pub fn classify_client_start(bytes: &[u8]) -> FirstBytes {
             (None, _, _) | (_, None, _) | (_, _, None) => FirstBytes::NeedMore,
             _ => FirstBytes::Other,
         },
-        _ => {
-            let longest = HTTP_METHODS.iter().map(|m| m.len()).max().unwrap_or(0);
-            if HTTP_METHODS.iter().any(|m| bytes.starts_with(m)) {
-                FirstBytes::Http
-            } else if bytes.len() < longest && HTTP_METHODS.iter().any(|m| m.starts_with(bytes)) {
-                FirstBytes::NeedMore
-            } else {
-                FirstBytes::Other
-            }
-        }
+        _ => http_request_start(bytes),
+    }
+}
+
+/// Do `bytes` begin an HTTP request line (`Http`), might they still (`NeedMore`), or not?
+pub fn http_request_start(bytes: &[u8]) -> FirstBytes {
+    starts_with_one_of(bytes, &HTTP_METHODS)
+}
+
+/// Do `bytes` begin an HTTP status line (`Http`), might they still (`NeedMore`), or not?
+pub fn http_response_start(bytes: &[u8]) -> FirstBytes {
+    starts_with_one_of(bytes, &[b"HTTP/1."])
+}
+
+fn starts_with_one_of(bytes: &[u8], tokens: &[&[u8]]) -> FirstBytes {
+    if tokens.iter().any(|t| bytes.starts_with(t)) {
+        FirstBytes::Http
+    } else if tokens
+        .iter()
+        .any(|t| bytes.len() < t.len() && t.starts_with(bytes))
+    {
+        FirstBytes::NeedMore
+    } else {
+        FirstBytes::Other
     }
 }
 
@@ -113,5 +127,9 @@ mod tests {
         );
         assert_eq!(classify_client_start(b"PO"), FirstBytes::NeedMore);
         assert_eq!(classify_client_start(b"SSH-2.0-OpenSSH"), FirstBytes::Other);
+        assert_eq!(http_response_start(b"HTTP/1.1 200"), FirstBytes::Http);
+        assert_eq!(http_response_start(b"HTT"), FirstBytes::NeedMore);
+        assert_eq!(http_response_start(b"\x03\x00"), FirstBytes::Other);
+        assert_eq!(http_request_start(b"\x03"), FirstBytes::Other);
     }
 }

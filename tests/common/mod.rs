@@ -70,6 +70,7 @@ pub fn have(program: &str) -> bool {
 
 pub mod flv;
 pub mod pcap;
+pub mod tls;
 
 /// A classic little-endian pcap file without the packets whose 1-based numbers are in `drop`.
 pub fn pcap_without(bytes: &[u8], drop: &[u64]) -> Vec<u8> {

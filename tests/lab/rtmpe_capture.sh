@@ -34,7 +34,7 @@ mkfifo "$LAB_DIR/commands"
 server=$!
 exec 3> "$LAB_DIR/commands"
 lab_wait_port 1935
-lab_capture_start lo "tcp port 1935" "$out" --immediate-mode
+lab_capture_start lo "tcp port 1935" "$out" --immediate-mode -B 65536
 timeout 5 rtmpdump -z -r "rtmpe://127.0.0.1/live/secret" -o /dev/null --stop 1 > "$log" 2>&1 || true
 stop_server
 lab_capture_stop

@@ -242,14 +242,18 @@ impl HttpParser {
                 bytes.get(at..).unwrap_or_default()
             }
             None => {
-                // Keep the last bytes: a token may continue in the next piece.
-                let keep = bytes.len().min(TOKEN_CARRY);
-                let dropped = (carried + bytes.len()).saturating_sub(keep);
-                self.clear_buffer();
-                let tail = bytes.get(bytes.len() - keep..).unwrap_or_default();
+                // Keep the last bytes (of the carried ones and this piece): a token may
+                // continue in the next piece.
+                let from_piece = bytes.len().min(TOKEN_CARRY);
+                let from_carried = (TOKEN_CARRY - from_piece).min(carried);
+                let old = carried - from_carried;
+                self.buffer.drain(..old);
+                self.charge.shrink(old);
+                let tail = bytes.get(bytes.len() - from_piece..).unwrap_or_default();
                 if self.charge.try_grow(tail.len()) {
                     self.buffer.extend_from_slice(tail);
                 }
+                let dropped = old + (bytes.len() - from_piece);
                 self.state = State::Resync {
                     skipped: skipped.saturating_add(dropped as u64),
                 };
@@ -386,6 +390,15 @@ mod tests {
                 "split at {split}: {out:?}"
             );
         }
+    }
+
+    #[test]
+    fn resynchronises_when_fed_a_byte_at_a_time() {
+        let bytes = b"end of a body POST /idle/a/2 HTTP/1.1\r\nContent-Length: 1\r\n\r\n\0";
+        let pieces: Vec<&[u8]> = bytes.chunks(1).collect();
+        let whole = events(&mut parser(true), &[bytes]);
+        assert_eq!(whole[0], "resynced after 14");
+        assert_eq!(events(&mut parser(true), &pieces), whole);
     }
 
     #[test]
