@@ -167,6 +167,24 @@ fn statistics_view() {
 }
 
 #[test]
+fn the_rtmp_family_shows_in_the_sessions_rows_and_statistics() {
+    let mut app = loaded("rtmps.pcap");
+    let main = screen(&mut app, 160, 40);
+    assert!(main.contains("RTMPS"), "{main}");
+    assert!(main.contains("TLS handshake: TLS 1.3 TLS_AES_256_GCM_SHA384"), "{main}");
+    act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
+    let stats = screen(&mut app, 160, 45);
+    assert!(stats.contains("RTMPS"), "{stats}");
+    assert!(stats.contains("TLS records c2s"), "{stats}");
+    let mut app = loaded("rtmpt.pcap");
+    let main = screen(&mut app, 160, 40);
+    assert!(main.contains("RTMPT"), "{main}");
+    act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
+    let stats = screen(&mut app, 160, 45);
+    assert!(stats.contains("idle polls"), "{stats}");
+}
+
+#[test]
 fn too_small_a_terminal_says_so() {
     let mut app = loaded("publish_play.pcap");
     let screen = screen(&mut app, 40, 10).replace('\n', " ");

@@ -110,7 +110,10 @@ impl EventSink for Feed {
                 }
                 self.push(Update::Row(Box::new(row(event, Some(message)))));
             }
-            EventKind::Handshake(_) | EventKind::Gap(_) | EventKind::Warning(_) => {
+            EventKind::Handshake(_)
+            | EventKind::TlsHandshake(_)
+            | EventKind::Gap(_)
+            | EventKind::Warning(_) => {
                 self.push(Update::Row(Box::new(row(event, None))));
             }
             EventKind::SessionEnd(end) => {
