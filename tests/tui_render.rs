@@ -171,7 +171,10 @@ fn the_rtmp_family_shows_in_the_sessions_rows_and_statistics() {
     let mut app = loaded("rtmps.pcap");
     let main = screen(&mut app, 160, 40);
     assert!(main.contains("RTMPS"), "{main}");
-    assert!(main.contains("TLS handshake: TLS 1.3 TLS_AES_256_GCM_SHA384"), "{main}");
+    assert!(
+        main.contains("TLS handshake: TLS 1.3 TLS_AES_256_GCM_SHA384"),
+        "{main}"
+    );
     act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
     let stats = screen(&mut app, 160, 45);
     assert!(stats.contains("RTMPS"), "{stats}");

@@ -18,7 +18,7 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
 use crate::rtmp::rtmpt::TunnelInfo;
-use crate::rtmp::tls::{TlsEvent, TlsTracker};
+use crate::rtmp::tls::{TlsEvent, TlsInfo, TlsTracker};
 use crate::rtmp::variant::Variant;
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
@@ -212,6 +212,27 @@ impl Session {
             return;
         }
         self.chunk_data(meta, dir, rest, sink);
+    }
+
+    /// Goes on from a TLS tracker that already read the connection's first bytes (`bytes`
+    /// each way, the last in packet `meta`) before the connection was known to be RTMPS, and
+    /// reports the ServerHello it saw.
+    pub fn resume_tls(
+        &mut self,
+        tracker: TlsTracker,
+        bytes: [u64; 2],
+        server_hello: Option<(PacketMeta, TlsInfo)>,
+        meta: &PacketMeta,
+        sink: &mut impl EventSink,
+    ) {
+        self.tls = Some(Box::new(tracker));
+        for dir in Direction::BOTH {
+            dir.of_mut(&mut self.sides).bytes = *dir.of(&bytes);
+        }
+        self.last_time = meta.time;
+        if let Some((at, info)) = server_hello {
+            self.identity.emit(sink, &at, EventKind::TlsHandshake(info));
+        }
     }
 
     /// Gives the handshake its bytes; returns the bytes that belong to the chunk stream.

@@ -5,10 +5,16 @@
 //! - it starts with an RTMP handshake (C0 = 3 and a plausible C1) on any port;
 //! - it starts with C0 = 6 or 8: RTMPE, reported as encrypted;
 //! - it starts with a TLS ClientHello on port 1935 or a `--port`, or naming RTMP in its SNI or
-//!   ALPN: RTMPS, reported with the hello's facts, its bytes counted;
-//! - its server port was forced with `--port`: decoded as RTMP whatever it starts with;
+//!   ALPN: RTMPS, reported with the hellos' facts, its records counted; TLS elsewhere is
+//!   followed (without holding its bytes) until its first records show whether their sizes
+//!   are those of an RTMP handshake;
+//! - it starts with HTTP requests to RTMPT paths, on any port: RTMPT, its tunnels followed
+//!   across connections (see [`crate::rtmp::rtmpt`]);
+//! - its server port was forced with `--port`: decoded as RTMP whatever it starts with (TLS
+//!   there is RTMPS, HTTP RTMPT);
 //! - the capture started mid-connection: on the RTMP port (1935) or a forced port it is decoded
-//!   at once; on any other port it is *probed*: its bytes are held (up to
+//!   at once (HTTP caught mid-way, on any other port, is read as possible RTMPT); on any other
+//!   port it is *probed*: its bytes are held (up to
 //!   [`MAX_PROBE_BYTES`]) while a trial decoder looks for a command or data message that decodes
 //!   cleanly, and only then does the session start, replaying the held bytes. Flows that never
 //!   confirm are ignored silently, so ordinary traffic produces no output.
@@ -23,7 +29,9 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
 use crate::rtmp::rtmpt::{self, HttpFlow, Tunnels};
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
-use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
+use crate::rtmp::tls::{
+    parse_client_hello, ClientHello, TlsEvent, TlsInfo, TlsTracker, MAX_TLS_RECORD,
+};
 use crate::rtmp::variant::{
     classify_client_start, http_request_start, http_response_start, FirstBytes, Variant,
 };
@@ -32,6 +40,9 @@ use crate::rtmp::variant::{
 pub const RTMP_PORT: u16 = 1935;
 /// Most bytes held while probing a mid-stream flow on an unusual port.
 pub const MAX_PROBE_BYTES: usize = 256 << 10;
+/// Most application data a server may send on a TLS connection whose records do not yet show
+/// RTMP: an RTMP server sends a few kilobytes (its TLS 1.3 handshake, S0 S1 S2) before C2.
+const MAX_TLS_PROBE_SERVER_DATA: u64 = 64 << 10;
 /// Most client bytes held while waiting to classify a connection's first bytes.
 const MAX_CLASSIFY_BYTES: usize = 64;
 
@@ -150,14 +161,19 @@ struct Probe {
 }
 
 /// A TLS connection on a port RTMP does not use and without an RTMP server name or
-/// protocol: held (within [`MAX_PROBE_BYTES`]) until its first records show whether an RTMP
+/// protocol: its records are followed (nothing is held) until their sizes show whether an RTMP
 /// handshake travels inside.
 #[derive(Debug)]
 struct TlsProbe {
-    held: HeldBytes,
     tls: TlsTracker,
     /// What the ClientHello showed.
     hello: TlsInfo,
+    /// The packet that brought the connection's first byte.
+    first: PacketMeta,
+    /// The ServerHello's packet and what the hellos agreed on.
+    server_hello: Option<(PacketMeta, TlsInfo)>,
+    /// Bytes seen each way.
+    bytes: [u64; 2],
 }
 
 /// What is known about one flow.
@@ -327,7 +343,7 @@ impl<S: EventSink> Context<S> {
     ) -> FlowState {
         let forced = self.is_forced(endpoints);
         if mid_stream || !first_is_client {
-            if !forced && endpoints.server.port() != RTMP_PORT {
+            if endpoints.server.port() != RTMP_PORT {
                 match http_start(&held) {
                     FirstBytes::NeedMore => return FlowState::Classifying { mid_stream, held },
                     FirstBytes::Http => {
@@ -371,15 +387,17 @@ impl<S: EventSink> Context<S> {
                 }
                 ClientHello::Hello(info) => {
                     let probe = TlsProbe {
-                        held: HeldBytes::new(&self.budget),
                         tls: TlsTracker::new(info.clone()),
                         hello: info,
+                        first: held.pieces.first().map_or(*meta, |(first, _, _)| *first),
+                        server_hello: None,
+                        bytes: [0; 2],
                     };
                     self.replay(endpoints, FlowState::TlsProbe(Box::new(probe)), held)
                 }
                 ClientHello::Invalid => FlowState::Ignored,
             },
-            FirstBytes::Http | FirstBytes::Other if forced => self.start_session(
+            FirstBytes::Other if forced => self.start_session(
                 meta,
                 endpoints,
                 held,
@@ -403,7 +421,7 @@ impl<S: EventSink> Context<S> {
     }
 
     /// Feeds a TLS probe; the flow becomes an RTMPS session once its records show an RTMP
-    /// handshake.
+    /// handshake, and is left alone once they cannot.
     fn tls_probe_data(
         &mut self,
         meta: &PacketMeta,
@@ -412,16 +430,44 @@ impl<S: EventSink> Context<S> {
         dir: Direction,
         bytes: &[u8],
     ) -> FlowState {
-        if !probe.held.hold(meta, dir, bytes) {
-            return FlowState::Ignored;
-        }
-        probe.tls.feed(dir, bytes, &mut |_| {});
-        match probe.tls.carries_rtmp() {
+        let TlsProbe {
+            tls,
+            server_hello,
+            bytes: counts,
+            ..
+        } = &mut *probe;
+        let count = dir.of_mut(counts);
+        *count = count.saturating_add(bytes.len() as u64);
+        tls.feed(dir, bytes, &mut |event| {
+            if let TlsEvent::ServerHello(info) = event {
+                *server_hello = Some((*meta, info));
+            }
+        });
+        let server_data = tls.counts().application_data_s2c;
+        match tls.carries_rtmp() {
             Some(true) => {
-                let TlsProbe { held, hello, .. } = *probe;
-                self.start_tls_session(meta, endpoints, held, hello, "tls_record_sizes")
+                let TlsProbe {
+                    tls,
+                    hello,
+                    first,
+                    server_hello,
+                    bytes,
+                } = *probe;
+                let state = self.start_tls_session(
+                    &first,
+                    endpoints,
+                    HeldBytes::new(&self.budget),
+                    hello,
+                    "tls_record_sizes",
+                );
+                if let FlowState::Decoding(mut session) = state {
+                    session.resume_tls(tls, bytes, server_hello, meta, &mut self.sink);
+                    return FlowState::Decoding(session);
+                }
+                state
             }
             Some(false) => FlowState::Ignored,
+            None if server_data > MAX_TLS_PROBE_SERVER_DATA => FlowState::Ignored,
             None => FlowState::TlsProbe(probe),
         }
     }
@@ -773,7 +819,11 @@ mod tests {
                 ),
                 (3, Direction::ClientToServer, c2),
             ],
-            DecoderConfig::default(),
+            // Too small a budget to hold these records: following TLS holds none of them.
+            DecoderConfig {
+                memory_budget: 2048,
+                ..DecoderConfig::default()
+            },
         );
         assert_eq!(events[0]["detected_by"], "tls_record_sizes");
         assert_eq!(
@@ -908,13 +958,23 @@ mod tests {
         let events = run(
             8935,
             false,
-            &[(
-                1,
-                Direction::ClientToServer,
-                b"GET / HTTP/1.1\r\n\r\n".to_vec(),
-            )],
-            config,
+            &[(1, Direction::ClientToServer, b"\x00\x17garbage".to_vec())],
+            config.clone(),
         );
         assert_eq!(events[0]["detected_by"], "forced_port");
+        // ... except the rest of the RTMP family: HTTP there is RTMPT.
+        let open = b"POST /open/1 HTTP/1.1\r\nContent-Length: 1\r\n\r\n\0".to_vec();
+        let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nID\n".to_vec();
+        let events = run(
+            8935,
+            false,
+            &[
+                (1, Direction::ClientToServer, open),
+                (2, Direction::ServerToClient, answer),
+            ],
+            config,
+        );
+        assert_eq!(events[0]["variant"], "rtmpt");
+        assert_eq!(events[0]["tunnel"]["session_id"], "ID");
     }
 }

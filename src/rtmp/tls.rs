@@ -436,6 +436,11 @@ impl TlsTracker {
         &self.info
     }
 
+    /// The record counts so far.
+    pub fn counts(&self) -> &TlsCounts {
+        &self.counts
+    }
+
     /// The facts and counts, for the end of the session.
     pub fn summary(&self) -> TlsSummary {
         TlsSummary {
