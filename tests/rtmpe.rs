@@ -91,3 +91,17 @@ fn a_complete_rtmpe_session_shows_its_handshake_and_no_content() {
     assert!(end["bytes_c2s"].as_u64() > Some(3073 + 100), "{end}");
     assert!(end["bytes_s2c"].as_u64() > Some(3073 + 100), "{end}");
 }
+
+#[test]
+fn the_summary_of_an_rtmpe_session_does_not_guess_at_what_it_cannot_see() {
+    let summaries = json_events(&sample("rtmpe_session.pcap"), &["--summary"]);
+    let report = summaries
+        .iter()
+        .find(|e| e["event"] == "session_summary")
+        .expect("a report");
+    assert_eq!(report["variant"], "rtmpe");
+    assert_eq!(report["handshake_complete"], true);
+    // The session ended with a reset, but whether connect succeeded is encrypted.
+    assert_eq!(report["end_reason"], "rst");
+    assert_eq!(report["health"], "ok", "{report}");
+}

@@ -68,7 +68,9 @@ pub fn findings(report: &SessionReport) -> Vec<Finding> {
         .status
         .iter()
         .any(|status| status.code == "NetConnection.Connect.Success");
-    if report.end_reason == Some(CloseReason::Rst) && !connected {
+    // Inside RTMPS and RTMPE the answer to connect cannot be seen.
+    let visible = matches!(report.variant, Variant::Rtmp | Variant::Rtmpt);
+    if visible && report.end_reason == Some(CloseReason::Rst) && !connected {
         warn("the connection was reset (RST) before connect succeeded".into());
     }
     for stream in &report.streams {
