@@ -58,7 +58,7 @@ def tcp_payloads(frame):
     return sport, dport, tcp[offset:]
 
 
-def streams(path):
+def streams(path, servers=(1935,)):
     """The bytes each side of each connection sent, keyed by (client port, server port, dir)."""
     result = {}
     for frame in frames(path):
@@ -66,7 +66,7 @@ def streams(path):
         if not parsed or not parsed[2]:
             continue
         sport, dport, payload = parsed
-        key = (sport, dport, "c2s") if dport == 1935 else (dport, sport, "s2c")
+        key = (sport, dport, "c2s") if dport in servers else (dport, sport, "s2c")
         result.setdefault(key, bytearray()).extend(payload)
     return result
 
@@ -126,6 +126,33 @@ def spec_seeds():
         write("media", name, bytes.fromhex(record))
 
 
+def family_seeds(path, stem):
+    """Seeds for the tls and stream targets from the RTMPS and RTMPT samples: each connection's
+    two sides, split by the first byte (tls), or as records of up to 126 bytes in the order
+    the packets came (stream)."""
+    if stem.startswith("rtmps"):
+        sides = streams(path, (443, 1935))
+        for client, server in sorted({(c, s) for c, s, _ in sides}):
+            c2s = bytes(sides.get((client, server, "c2s"), b""))[:MAX_SEED // 2]
+            s2c = bytes(sides.get((client, server, "s2c"), b""))[:MAX_SEED // 2]
+            split = 255 * len(c2s) // max(1, len(c2s) + len(s2c))
+            write("tls", f"{stem}-{client}", bytes([split]) + c2s + s2c)
+    if stem.startswith("rtmpt"):
+        records = bytearray([0])
+        for frame in frames(path):
+            parsed = tcp_payloads(frame)
+            if not parsed or not parsed[2]:
+                continue
+            sport, _, payload = parsed
+            server = 0x80 if sport == 8080 else 0
+            for at in range(0, len(payload), 126):
+                piece = payload[at:at + 126]
+                records += bytes([server | len(piece)]) + piece
+            if len(records) > MAX_SEED:
+                break
+        write("stream", stem, records)
+
+
 def main():
     spec_seeds()
     samples = os.path.join(ROOT, "samples")
@@ -151,6 +178,7 @@ def main():
                 body = data[HANDSHAKE:HANDSHAKE + MAX_SEED]
                 if body:
                     write("chunk", f"{stem}-{client}-{direction}", bytes([255]) + body)
+        family_seeds(path, stem)
     for target in sorted(os.listdir(CORPUS)):
         print(f"{target}: {len(os.listdir(os.path.join(CORPUS, target)))} seeds", file=sys.stderr)
 

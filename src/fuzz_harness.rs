@@ -4,9 +4,11 @@
 //! limits.
 
 use crate::analysis::Analyzer;
-use crate::event::{Direction, Event, EventSink, PacketMeta, Timestamp};
+use std::net::SocketAddr;
+
+use crate::event::{Direction, Endpoints, Event, EventSink, PacketMeta, Timestamp};
 use crate::net::{decode_frame, Decoded, LinkType};
-use crate::reassembly::Reassembler;
+use crate::reassembly::{CloseReason, FlowId, GapReason, Reassembler, StreamEvent, StreamSink};
 use crate::redact::Redactor;
 use crate::rtmp::amf::AmfLimits;
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
@@ -14,18 +16,21 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::media::{audio_header, video_header};
 use crate::rtmp::sessions::{DecoderConfig, SessionTable};
+use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker};
 use crate::rtmp::{amf0, amf3, codec};
 
 /// A fuzz target: its name and its body.
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 6] = [
+pub const TARGETS: [Target; 8] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
     ("handshake", handshake),
     ("chunk", chunk_stream),
     ("media", media),
+    ("tls", tls),
+    ("stream", stream),
     ("pipeline", pipeline),
 ];
 
@@ -41,29 +46,105 @@ pub fn amf3_values(data: &[u8]) {
     let _ = serde_json::to_string(&values);
 }
 
-/// Handshake: the first byte splits the rest into a client part and a server part, fed
-/// alternately in pieces of up to 251 bytes; the summary is always producible.
-pub fn handshake(data: &[u8]) {
+/// The first byte splits the rest into a client part and a server part, given to `feed`
+/// alternately in pieces of up to `piece` bytes.
+fn two_sides(data: &[u8], piece: usize, mut feed: impl FnMut(Direction, &[u8])) {
     let Some((&split, rest)) = data.split_first() else {
         return;
     };
     let at = rest.len() * usize::from(split) / 255;
     let (client, server) = rest.split_at(at);
-    let mut tracker = HandshakeTracker::new();
-    let mut meta = PacketMeta::default();
-    let mut pieces = [client.chunks(251), server.chunks(251)];
+    let mut pieces = [client.chunks(piece), server.chunks(piece)];
     let mut fed = true;
     while fed {
         fed = false;
         for (dir, chunks) in Direction::BOTH.into_iter().zip(pieces.iter_mut()) {
-            if let Some(piece) = chunks.next() {
-                meta.frame += 1;
-                tracker.feed(dir, piece, &meta);
+            if let Some(bytes) = chunks.next() {
+                feed(dir, bytes);
                 fed = true;
             }
         }
     }
+}
+
+/// Handshake: client and server parts fed alternately in pieces of up to 251 bytes; the
+/// summary is always producible.
+pub fn handshake(data: &[u8]) {
+    let mut tracker = HandshakeTracker::new();
+    let mut meta = PacketMeta::default();
+    two_sides(data, 251, |dir, piece| {
+        meta.frame += 1;
+        tracker.feed(dir, piece, &meta);
+    });
     let _ = serde_json::to_string(&tracker.summary());
+}
+
+/// TLS: the client's part read as a ClientHello, then both parts through the record tracker
+/// in pieces of up to 97 bytes; its facts always map to JSON.
+pub fn tls(data: &[u8]) {
+    let mut tracker: Option<TlsTracker> = None;
+    two_sides(data, 97, |dir, piece| {
+        let tracker = tracker.get_or_insert_with(|| {
+            let info = match parse_client_hello(piece) {
+                ClientHello::Hello(info) => info,
+                ClientHello::NeedMore | ClientHello::Invalid => TlsInfo::default(),
+            };
+            TlsTracker::new(info)
+        });
+        tracker.feed(dir, piece, &mut |event| {
+            let _ = format!("{event:?}");
+        });
+    });
+    if let Some(tracker) = tracker {
+        let _ = tracker.carries_rtmp();
+        let _ = serde_json::to_string(&tracker.summary());
+    }
+}
+
+/// One connection to port 80 as the session table sees it after reassembly (RTMPT, TLS
+/// probing, HTTP caught mid-way, any first bytes): the first byte's low bit says whether the
+/// capture began mid-connection; then records of a header byte (top bit: server to client;
+/// the rest: the piece's length, 127 standing for a gap of 100 bytes) and that many bytes.
+/// Every event is written as JSON.
+pub fn stream(data: &[u8]) {
+    let Some((&flags, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut table = SessionTable::new(DecoderConfig::default(), JsonSink(Vec::new()));
+    let flow = FlowId(1);
+    let endpoints = Endpoints {
+        client: SocketAddr::from(([10, 0, 0, 1], 40000)),
+        server: SocketAddr::from(([10, 0, 0, 2], 80)),
+    };
+    let mut meta = PacketMeta::default();
+    let mid_stream = flags & 1 == 1;
+    table.stream_event(&meta, flow, &endpoints, StreamEvent::Open { mid_stream });
+    while let Some((&header, tail)) = rest.split_first() {
+        let dir = if header & 0x80 == 0 {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        };
+        let length = usize::from(header & 0x7F);
+        meta.frame += 1;
+        meta.time = Timestamp(i64::try_from(meta.frame).unwrap_or(i64::MAX) * 1000);
+        let event = if length == 0x7F {
+            rest = tail;
+            StreamEvent::Gap {
+                dir,
+                bytes: 100,
+                reason: GapReason::Acked,
+            }
+        } else {
+            let (bytes, next) = tail.split_at(length.min(tail.len()));
+            rest = next;
+            StreamEvent::Data { dir, bytes }
+        };
+        table.stream_event(&meta, flow, &endpoints, event);
+    }
+    let reason = CloseReason::Fin;
+    table.stream_event(&meta, flow, &endpoints, StreamEvent::Close { reason });
+    table.finish(&meta);
 }
 
 /// Chunk stream with message assembly and decoding: the first byte picks the piece size the

@@ -163,7 +163,11 @@ impl Tunnels {
             ..TunnelInfo::default()
         };
         let meta = *cx.meta;
-        let session = self.start_session(info.clone(), (mid_stream, detected_by), &meta, cx);
+        let shown = TunnelInfo {
+            connections: 1, // the one that showed the tunnel
+            ..info.clone()
+        };
+        let session = self.start_session(shown, (mid_stream, detected_by), &meta, cx);
         let key = TunnelKey(self.next_key);
         self.next_key += 1;
         self.by_id.insert(id.to_owned(), key);
@@ -193,7 +197,10 @@ impl Tunnels {
         reason: CloseReason,
         cx: &mut Context<'_, S>,
     ) {
-        let info = TunnelInfo::default();
+        let info = TunnelInfo {
+            connections: 1,
+            ..TunnelInfo::default()
+        };
         let mut session = self.start_session(info.clone(), (mid_stream, "rtmpt_open"), asked, cx);
         session.warning(asked, None, code, message, cx.sink);
         session.end_tunnel(cx.meta, reason, info, cx.sink);
