@@ -79,4 +79,11 @@ lab_capture_start lo "tcp port $port" rtmpe.pcap
 timeout 5 rtmpdump -q -r "rtmpe://127.0.0.1:$port/live/secret" -o /dev/null --stop 1 || true
 lab_capture_stop
 
+# 10. RTMPS: ffmpeg publishing rtmps:// to a TLS terminator in front of nginx-rtmp.
+lab_nginx_tls_start 1936 "$port"
+lab_capture_start lo "tcp port 1936" rtmps.pcap
+lab_publish "rtmps://127.0.0.1:1936/live/secure" 1
+sleep 3
+lab_capture_stop
+
 ls -l ./*.pcap ./*.pcapng

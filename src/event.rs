@@ -311,6 +311,9 @@ pub struct SessionEnd {
     /// For RTMPT: the tunnel's facts (session id, connections, requests, polling).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<TunnelInfo>,
+    /// For RTMPS: what the TLS records showed (version, cipher suite, record counts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::rtmp::tls::TlsSummary>,
 }
 
 /// An FLV file written for one message stream of a session.

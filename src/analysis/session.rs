@@ -137,6 +137,9 @@ pub struct SessionReport {
     /// For RTMPT: the tunnel's facts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<crate::rtmp::variant::TunnelInfo>,
+    /// For RTMPS: what the TLS records showed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::rtmp::tls::TlsSummary>,
     /// connect's properties.
     #[serde(flatten)]
     pub connect: ConnectFacts,
@@ -336,6 +339,7 @@ impl SessionAnalysis {
             duration_s: self.last.micros_since(self.start) as f64 / 1e6,
             end_reason: end.map(|end| end.reason),
             tunnel: end.and_then(|end| end.tunnel.clone()),
+            tls: end.and_then(|end| end.tls.clone()),
             connect: self.connect.clone(),
             server_version: self.server_version.clone(),
             handshake_rtt_ms: self.handshake.as_ref().and_then(|h| h.rtt_ms),

@@ -80,6 +80,18 @@ impl Display for ReportText<'_> {
                     .map_or("-".to_owned(), |(min, max)| format!("{min}..{max}"))
             )?;
         }
+        if let Some(tls) = &report.tls {
+            writeln!(
+                f,
+                "  tls       {} {}, {} records c2s, {} s2c, {} B / {} B of encrypted RTMP",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.cipher_suite.as_deref().unwrap_or("?"),
+                tls.records_c2s,
+                tls.records_s2c,
+                tls.application_bytes_c2s,
+                tls.application_bytes_s2c
+            )?;
+        }
         if let Some(version) = &report.server_version {
             writeln!(f, "  server    {version}")?;
         }

@@ -26,4 +26,5 @@ pub mod reader;
 pub mod rtmpt;
 pub mod session;
 pub mod sessions;
+pub mod tls;
 pub mod variant;

@@ -17,6 +17,7 @@ use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
+use crate::rtmp::tls::TlsTracker;
 use crate::rtmp::variant::{TunnelInfo, Variant};
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
@@ -121,6 +122,8 @@ pub struct Session {
     counters: Counters,
     first_time: Timestamp,
     last_time: Timestamp,
+    /// RTMPS: the TLS record framing.
+    tls: Option<TlsTracker>,
 }
 
 impl Session {
@@ -155,6 +158,7 @@ impl Session {
             config,
             handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
             handshake_gapped: [false; 2],
+            tls: (variant == Variant::Rtmps).then(TlsTracker::default),
             sides: [
                 Side::new(&config, mode, budget),
                 Side::new(&config, mode, budget),
@@ -184,8 +188,9 @@ impl Session {
         self.last_time = meta.time;
         let side_bytes = &mut dir.of_mut(&mut self.sides).bytes;
         *side_bytes = side_bytes.saturating_add(bytes.len() as u64);
-        if self.variant == Variant::Rtmps {
-            // TLS records: counted, never parsed.
+        if let Some(tls) = self.tls.as_mut() {
+            // TLS records: counted and framed, never decrypted.
+            tls.feed(dir, bytes);
             return;
         }
         let rest = self.handshake_data(meta, dir, bytes, sink);
@@ -285,6 +290,9 @@ impl Session {
         self.last_time = meta.time;
         self.counters.gaps = self.counters.gaps.saturating_add(1);
         self.counters.gap_bytes = self.counters.gap_bytes.saturating_add(bytes);
+        if let Some(tls) = self.tls.as_mut() {
+            tls.gap(dir);
+        }
         self.identity
             .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
         if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
@@ -355,6 +363,7 @@ impl Session {
             warnings: self.counters.warnings,
             duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
             tunnel,
+            tls: self.tls.as_ref().map(TlsTracker::summary),
         };
         self.identity.emit(sink, meta, EventKind::SessionEnd(end));
     }

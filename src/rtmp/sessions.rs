@@ -701,7 +701,10 @@ mod tests {
             .iter()
             .map(|e| e["event"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["session_start", "warning", "handshake", "session_end"]);
+        assert_eq!(
+            kinds,
+            ["session_start", "warning", "handshake", "session_end"]
+        );
         assert_eq!(events[0]["variant"], "rtmpe");
         assert_eq!(events[1]["code"], "rtmpe_encrypted");
         assert_eq!(events[2]["encrypted"], true);

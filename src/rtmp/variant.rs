@@ -155,7 +155,8 @@ fn alpn(data: &[u8]) -> Vec<String> {
     protocols
 }
 
-fn tls_version_name(version: u16) -> String {
+/// The name of a TLS protocol version number (`TLS 1.2`, …).
+pub fn tls_version_name(version: u16) -> String {
     match version {
         0x0300 => "SSL 3.0".into(),
         0x0301 => "TLS 1.0".into(),

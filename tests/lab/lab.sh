@@ -8,7 +8,7 @@ LAB_DIR=""
 
 # Installs the build dependency (libpcap) and the lab's peers. Idempotent.
 lab_install() {
-    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp rtmpdump iproute2 time tmux"
+    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp rtmpdump iproute2 time tmux libnginx-mod-stream openssl"
     # shellcheck disable=SC2086
     if dpkg -s $packages >/dev/null 2>&1; then
         return 0
@@ -47,6 +47,34 @@ lab_publish_enhanced() {
     timeout $((seconds + 20)) "$(lab_modern_ffmpeg)" -hide_banner -loglevel error -re \
         -f lavfi -i "testsrc2=size=320x240:rate=15" -f lavfi -i "sine=frequency=440:sample_rate=$rate" \
         -t "$seconds" -g 15 -b:v 120k -pix_fmt yuv420p "$@" -f flv "$url" </dev/null
+}
+
+# Starts a TLS terminator (nginx's stream module with a fresh self-signed certificate) on
+# 127.0.0.1:TLS_PORT in front of the RTMP server on RTMP_PORT: an RTMPS server. Call after
+# lab_nginx_start.
+lab_nginx_tls_start() {
+    local tls_port=$1 rtmp_port=$2
+    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=rtmp.test" \
+        -keyout "$LAB_DIR/tls.key" -out "$LAB_DIR/tls.crt" 2>/dev/null
+    mkdir -p "$LAB_DIR/tls"
+    cat > "$LAB_DIR/tls/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+pid $LAB_DIR/tls/nginx.pid;
+error_log $LAB_DIR/tls/error.log warn;
+events { worker_connections 64; }
+stream {
+    server {
+        listen 127.0.0.1:$tls_port ssl;
+        ssl_certificate $LAB_DIR/tls.crt;
+        ssl_certificate_key $LAB_DIR/tls.key;
+        proxy_pass 127.0.0.1:$rtmp_port;
+    }
+}
+CONF
+    nginx -c "$LAB_DIR/tls/nginx.conf" -p "$LAB_DIR/tls" &
+    LAB_PIDS+=($!)
+    lab_wait_port "$tls_port"
 }
 
 # Starts nginx-rtmp on 127.0.0.1:PORT and [::1]:PORT; waits until it listens.
