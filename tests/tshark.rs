@@ -70,6 +70,11 @@ fn messages_agree_with_tshark() {
             // tshark cannot reassemble truncated segments; we decode around the gaps.
             continue;
         }
+        if capture.to_string_lossy().contains("rtmpe") {
+            // tshark reads the RTMPE client's handshake (version byte 6) as an RTMP message;
+            // it is encrypted, and tests/rtmpe.rs checks what is decoded of it: nothing.
+            continue;
+        }
         assert_eq!(
             ours.len(),
             theirs.len(),
