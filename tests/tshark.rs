@@ -75,6 +75,20 @@ fn messages_agree_with_tshark() {
             // it is encrypted, and tests/rtmpe.rs checks what is decoded of it: nothing.
             continue;
         }
+        if capture.to_string_lossy().contains("rtmpt.pcap") {
+            // tshark follows RTMPT over HTTP only part of the way (18 of the 226 messages
+            // here); every message it does decode must be ours too, in the same order.
+            let mut rest = ours.iter();
+            for line in &theirs {
+                assert!(
+                    rest.any(|ours| ours == line),
+                    "tshark's {line} is not among ours on {}",
+                    capture.display()
+                );
+            }
+            compared += theirs.len();
+            continue;
+        }
         assert_eq!(
             ours.len(),
             theirs.len(),
