@@ -76,17 +76,28 @@ fn messages_agree_with_tshark() {
             continue;
         }
         if capture.to_string_lossy().contains("rtmpt.pcap") {
-            // tshark follows RTMPT over HTTP only part of the way (18 of the 226 messages
-            // here); every message it does decode must be ours too, in the same order.
+            // tshark follows RTMPT over HTTP only part of the way: after a few exchanges it
+            // reads chunk headers in the wrong place (types like 124, empty types). Up to
+            // there, every message it decodes must be ours too, in the same order.
+            let known_type = |line: &&String| {
+                let type_id: u8 = line
+                    .split('\t')
+                    .nth(4)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0);
+                matches!(type_id, 1..=6 | 8 | 9 | 15..=20 | 22)
+            };
+            let trusted: Vec<&String> = theirs.iter().take_while(known_type).collect();
+            assert!(trusted.len() >= 5, "{}", capture.display());
             let mut rest = ours.iter();
-            for line in &theirs {
+            for line in &trusted {
                 assert!(
-                    rest.any(|ours| ours == line),
+                    rest.any(|ours| ours == *line),
                     "tshark's {line} is not among ours on {}",
                     capture.display()
                 );
             }
-            compared += theirs.len();
+            compared += trusted.len();
             continue;
         }
         assert_eq!(
