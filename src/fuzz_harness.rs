@@ -12,6 +12,7 @@ use crate::rtmp::amf::AmfLimits;
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
+use crate::rtmp::http::HttpParser;
 use crate::rtmp::media::{audio_header, video_header};
 use crate::rtmp::sessions::{DecoderConfig, SessionTable};
 use crate::rtmp::{amf0, amf3, codec};
@@ -20,12 +21,13 @@ use crate::rtmp::{amf0, amf3, codec};
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 6] = [
+pub const TARGETS: [Target; 7] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
     ("handshake", handshake),
     ("chunk", chunk_stream),
     ("media", media),
+    ("http", http),
     ("pipeline", pipeline),
 ];
 
@@ -97,6 +99,22 @@ pub fn media(data: &[u8]) {
     let _ = codec::parse_aac_config(data);
     let _ = codec::parse_opus_config(data);
     let _ = codec::parse_flac_config(data);
+}
+
+/// The RTMPT HTTP layer: the first byte picks the piece size; the rest is parsed as a
+/// request stream and as a response stream, with a gap in the middle of each.
+pub fn http(data: &[u8]) {
+    let Some((&piece, rest)) = data.split_first() else {
+        return;
+    };
+    let mut parser = HttpParser::default();
+    let mut events = 0usize;
+    for (index, bytes) in rest.chunks(usize::from(piece) + 1).enumerate() {
+        if index == 3 {
+            parser.gap();
+        }
+        parser.feed(bytes, &mut |_| events += 1);
+    }
 }
 
 /// Writes every event as JSON into a reused buffer.
