@@ -73,14 +73,15 @@ pub enum Action {
     ScrollDown,
 }
 
-/// Where each pane was drawn, for mouse clicks and page sizes.
+/// Where each pane was drawn, for mouse clicks and page sizes: for each, the screen row of
+/// its first line of data, how many lines it shows, and the index of the first item shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Areas {
-    /// Sessions table: top row of the first session, rows shown.
+    /// The sessions table.
     pub sessions: (u16, u16, u16),
-    /// Messages table: first data row's y, rows shown, and the x range.
+    /// The messages table.
     pub messages: (u16, u16, u16),
-    /// Details: first line's y and lines shown.
+    /// The details tree.
     pub details: (u16, u16, u16),
 }
 
@@ -124,7 +125,7 @@ pub struct App {
     pub export_request: Option<u64>,
     /// Where panes were last drawn.
     pub areas: Areas,
-    /// Rows rows processed into `visible` so far.
+    /// How many of `model.rows` have been considered for `visible`.
     indexed: usize,
 }
 
