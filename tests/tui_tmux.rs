@@ -256,3 +256,61 @@ fn export_flv_writes_every_stream_as_decoded() {
     assert_quit_cleanly(&tmux, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn live_capture_in_the_tui() {
+    if !tmux_or_skip() {
+        return;
+    }
+    if !common::is_root() || !have("nginx") || !have("ffmpeg") {
+        eprintln!("skipping the live TUI test: it needs root, nginx with the RTMP module and ffmpeg (scripts/setup.sh)");
+        return;
+    }
+    let dir = scratch("live");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_tui.sh");
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
+        .arg(&dir)
+        .status()
+        .expect("run the lab script");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the lab script failed:\n{}",
+        read("screen.txt")
+    );
+    // While the peers ran: both sessions, their roles, live messages.
+    let live = read("live.txt");
+    assert!(live.contains("Sessions (2)"), "{live}");
+    assert!(
+        live.contains("publisher") && live.contains("player"),
+        "{live}"
+    );
+    assert!(
+        live.contains("| LIVE |") && live.contains("drops 0"),
+        "{live}"
+    );
+    assert!(message_count(&live) > 50, "{live}");
+    assert!(read("paused.txt").contains("PAUSED"));
+    // After both left: their sessions ended, and the last messages followed.
+    let last = read("final.txt");
+    assert!(
+        last.contains("NetStream.Unpublish.Success") || last.contains("video"),
+        "{last}"
+    );
+    assert_eq!(read("status").trim(), "0");
+    let stty = read("stty");
+    assert!(stty.contains(" icanon") && stty.contains(" echo"), "{stty}");
+    // The streams were written as FLV as they were captured: playable, with both codecs.
+    let written = files_in(&dir.join("export"));
+    assert_eq!(written.len(), 2, "{written:?}");
+    for file in &written {
+        let found = codecs(file);
+        assert!(
+            found.contains("h264") && found.contains("aac"),
+            "{file:?}: {found}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
