@@ -127,7 +127,7 @@ fn start_export(session: u64, options: &TuiOptions, status: std::sync::mpsc::Sen
         let _ = status.send(vec![Update::Status(line)]);
     };
     let Some(file) = options.file.clone() else {
-        say("export works on files; live, start with --tui --export-flv DIR".into());
+        say("export reads the capture again, so it works on files: save the live traffic (tcpdump -w, or rtmpscope --export-flv DIR without --tui)".into());
         return;
     };
     let dir = options
