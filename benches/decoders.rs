@@ -50,6 +50,7 @@ fn segments() -> Vec<OwnedSegment> {
 #[derive(Default)]
 struct Collect {
     bytes: u64,
+    first_flow: Option<FlowId>,
     first_flow_c2s: Vec<u8>,
 }
 
@@ -63,7 +64,8 @@ impl StreamSink for Collect {
     ) {
         if let StreamEvent::Data { dir, bytes } = event {
             self.bytes += bytes.len() as u64;
-            if flow == FlowId(0) && dir == Direction::ClientToServer {
+            let first = *self.first_flow.get_or_insert(flow);
+            if flow == first && dir == Direction::ClientToServer {
                 self.first_flow_c2s.extend_from_slice(bytes);
             }
         }
