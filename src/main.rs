@@ -231,6 +231,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
                 redact: cli.redact,
                 export: cli.export_flv.clone(),
             },
+            count: cli.count,
             stop,
         },
     )

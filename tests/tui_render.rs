@@ -496,3 +496,23 @@ fn the_history_is_capped_and_the_selection_survives() {
     assert_eq!(app.selected_row().unwrap().frame, chosen);
     assert!(screen(&mut app, 140, 40).contains(&format!("{BLOCK_ROWS} oldest messages dropped")));
 }
+
+#[test]
+fn decoder_configurations_are_kept_whole() {
+    let mut app = loaded("publish_play.pcap");
+    type_filter(&mut app, "avc keyframe sequence header");
+    let row = app.selected_row().unwrap();
+    assert_eq!(row.body().len(), 47);
+    let labels: Vec<&str> = app.details.iter().map(|n| n.label.as_str()).collect();
+    for expected in [
+        "profile: \"High\"",
+        "width: 320",
+        "height: 240",
+        "frame_rate: 15.0",
+    ] {
+        assert!(labels.contains(&expected), "{labels:?}");
+    }
+    // The record (avcC) is highlighted after the 5-byte tag header.
+    let config = app.details.iter().find(|n| n.label.starts_with("config"));
+    assert_eq!(config.and_then(|n| n.bytes.clone()), Some(5..47));
+}

@@ -48,6 +48,15 @@ impl Tmux {
         }
     }
 
+    /// Resizes the window, as a person dragging the terminal's corner would.
+    fn resize(&self, width: u16, height: u16) {
+        Command::new("tmux")
+            .args(["resize-window", "-t", &self.name])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .expect("resize");
+    }
+
     fn screen(&self) -> String {
         let output = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])
@@ -196,6 +205,15 @@ fn drive_the_binary_in_tmux() {
     assert!(screen.contains("pause the live view"), "{screen}");
     tmux.keys(&["?"]);
 
+    // Too small a terminal gets a message; back to a usable size, the layout comes back.
+    tmux.resize(50, 12);
+    tmux.wait_for("the size message", |s| {
+        s.contains("rtmpscope needs at least")
+    });
+    tmux.resize(120, 40);
+    let screen = tmux.wait_for("the layout", |s| s.contains("Sessions (3)"));
+    assert!(screen.contains("filter: video"), "{screen}");
+
     // The statistics of session 1: the sessions pane, j, s.
     tmux.keys(&["Escape", "BTab", "j", "s"]);
     let screen = tmux.wait_for("the statistics", |s| s.contains("Statistics of session 1"));
@@ -205,9 +223,7 @@ fn drive_the_binary_in_tmux() {
 
     // e exports session 1 by reading the file again, into rtmpscope-export/ here.
     tmux.keys(&["e"]);
-    let screen = tmux.wait_for("the export", |s| {
-        s.contains("exported session 1: 1 file(s)") && s.contains("62 video, 175 audio")
-    });
+    let screen = tmux.wait_for("the export", |s| s.contains("62 video, 175 audio"));
     assert!(screen.contains("FLV files of session 1"), "{screen}");
     let exported = files_in(&dir.join("rtmpscope-export"));
     assert_eq!(exported.len(), 1, "{exported:?}");

@@ -289,6 +289,10 @@ fn scalar(value: &Value) -> String {
 /// The body bytes of a field of a fixed-layout body, by its path.
 fn locate(type_id: MessageTypeId, body: &[u8], path: &str) -> Option<Range<usize>> {
     let range = match type_id {
+        // The decoder configuration record follows the tag header (2 bytes for AAC, 5 for
+        // AVC/HEVC and for Enhanced RTMP's FourCC header).
+        MessageTypeId::AUDIO if path == "config" => 2..body.len(),
+        MessageTypeId::VIDEO if path == "config" => 5..body.len(),
         MessageTypeId::AUDIO | MessageTypeId::VIDEO => media_field(path)?,
         MessageTypeId::AGGREGATE => aggregate_field(body, path)?,
         _ => control_field(path, body.len())?,

@@ -19,7 +19,8 @@ use crate::pipeline::{run, RunOptions};
 use crate::reassembly::{Reassembler, ReassemblyConfig};
 use crate::redact::Redactor;
 use crate::rtmp::amf::AmfValue;
-use crate::rtmp::message::MessageBody;
+use crate::rtmp::media::is_sequence_header;
+use crate::rtmp::message::{MessageBody, MessageTypeId};
 use crate::rtmp::sessions::{DecoderConfig, SessionTable};
 
 /// Updates are sent at least this often, so a live view stays current.
@@ -154,7 +155,13 @@ fn row(event: &Event<'_>, message: Option<&MessageEvent<'_>>) -> MessageRow {
         return MessageRow::note(event.frame, event.time, event.session, kind, dir, summary);
     };
     let header = &message.message.header;
-    let content = if header.type_id.is_media() {
+    let first = |n: usize| message.payload.get(n).copied();
+    let is_config = header.type_id.is_media()
+        && first(0).is_some_and(|byte0| {
+            is_sequence_header(header.type_id == MessageTypeId::VIDEO, byte0, first(1))
+        });
+    // Decoder configurations are rare and worth reading whole (codec, profile, size).
+    let content = if header.type_id.is_media() && !is_config {
         // The summary is rebuilt from the tag header when shown: no heap memory per frame.
         let mut prefix = [0; MEDIA_KEPT_BODY];
         let kept = message.payload.len().min(MEDIA_KEPT_BODY);

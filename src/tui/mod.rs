@@ -42,6 +42,8 @@ pub struct TuiOptions {
     pub source_name: String,
     /// How the capture is decoded.
     pub decoding: Decoding,
+    /// Stop reading after this many packets (`-c`).
+    pub count: Option<u64>,
     /// Raised by Ctrl-C outside raw mode (and by the UI when it quits).
     pub stop: Arc<AtomicBool>,
 }
@@ -53,7 +55,7 @@ pub fn run(source: Source, options: TuiOptions) -> anyhow::Result<()> {
     let file_size = source.file_size();
     let counters = Arc::new(PacketCounters::default());
     let run_options = RunOptions {
-        count: None,
+        count: options.count,
         stop: Arc::clone(&options.stop),
         progress: false,
         counters: Some(Arc::clone(&counters)),
