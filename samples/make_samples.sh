@@ -120,8 +120,8 @@ fi
 if want rtmps; then
     lab_cleanup
     lab_nginx_start 1936
-    lab_tls_start 1935 1936 TLSv1.2
-    lab_tls_start 443 1936
+    lab_nginx_tls_start 1935 1936 TLSv1.2
+    lab_nginx_tls_start 443 1936
     lab_capture_start lo "tcp port 1935 or tcp port 443" rtmps.pcap --immediate-mode -B 65536
     lab_publish "rtmps://127.0.0.1:1935/live/tls12" 1
     lab_wait "${LAB_PIDS[-1]}" 15

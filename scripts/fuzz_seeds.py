@@ -126,6 +126,14 @@ def spec_seeds():
         write("media", name, bytes.fromhex(record))
 
 
+def http_seeds():
+    """RTMPT requests and responses as the lab's tunnel exchanges them."""
+    write("http", "requests", bytes([63]) + b"POST /open/1 HTTP/1.1\r\nContent-Type: application/x-fcs\r\nContent-Length: 1\r\n\r\n\x00"
+          b"POST /send/ab12/1 HTTP/1.1\r\nContent-Length: 3\r\n\r\n\x03\x00\x00POST /idle/ab12/2 HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+    write("http", "responses", bytes([7]) + b"HTTP/1.1 200 OK\r\nContent-Type: application/x-fcs\r\nContent-Length: 5\r\n\r\nab12\n"
+          b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\x01\x03")
+
+
 def family_seeds(path, stem):
     """Seeds for the tls and stream targets from the RTMPS and RTMPT samples: each connection's
     two sides, split by the first byte (tls), or as records of up to 126 bytes in the order
@@ -155,6 +163,7 @@ def family_seeds(path, stem):
 
 def main():
     spec_seeds()
+    http_seeds()
     samples = os.path.join(ROOT, "samples")
     for sample in sorted(os.listdir(samples)):
         path = os.path.join(samples, sample)

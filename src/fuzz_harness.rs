@@ -4,6 +4,7 @@
 //! limits.
 
 use crate::analysis::Analyzer;
+use crate::budget::MemoryBudget;
 use std::net::SocketAddr;
 
 use crate::event::{Direction, Endpoints, Event, EventSink, PacketMeta, Timestamp};
@@ -15,6 +16,7 @@ use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::media::{audio_header, video_header};
+use crate::rtmp::rtmpt::http::HttpParser;
 use crate::rtmp::sessions::{DecoderConfig, SessionTable};
 use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker};
 use crate::rtmp::{amf0, amf3, codec};
@@ -23,7 +25,7 @@ use crate::rtmp::{amf0, amf3, codec};
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 8] = [
+pub const TARGETS: [Target; 9] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
     ("handshake", handshake),
@@ -31,6 +33,7 @@ pub const TARGETS: [Target; 8] = [
     ("media", media),
     ("tls", tls),
     ("stream", stream),
+    ("http", http),
     ("pipeline", pipeline),
 ];
 
@@ -178,6 +181,24 @@ pub fn media(data: &[u8]) {
     let _ = codec::parse_aac_config(data);
     let _ = codec::parse_opus_config(data);
     let _ = codec::parse_flac_config(data);
+}
+
+/// The RTMPT HTTP layer: the first byte picks the piece size (its top bit: the reader starts
+/// mid-stream); the rest is read as one direction's messages, with a gap after the third
+/// piece.
+pub fn http(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let piece = first & 0x7F;
+    let mut parser = HttpParser::new(&MemoryBudget::unlimited(), first & 0x80 != 0);
+    let mut events = 0usize;
+    for (index, bytes) in rest.chunks(usize::from(piece) + 1).enumerate() {
+        if index == 3 {
+            parser.gap();
+        }
+        parser.feed(bytes, &mut |_| events += 1);
+    }
 }
 
 /// Writes every event as JSON into a reused buffer.

@@ -17,6 +17,8 @@ pub mod net;
 pub mod output;
 #[cfg(feature = "capture")]
 pub mod pipeline;
+#[cfg(feature = "capture")]
+pub mod readahead;
 pub mod reassembly;
 pub mod redact;
 pub mod rtmp;

@@ -203,9 +203,9 @@ fn decoder_config(cli: &Cli) -> DecoderConfig {
         memory_budget: MemorySplit::of(cli.memory_cap).decoders,
         ..DecoderConfig::default()
     };
-    // FLV export needs whole audio/video bodies, not just their headers (the TUI exports
-    // by reading the file again, so it keeps only headers).
-    config.session.chunk.keep_media_payloads = cli.export_flv.is_some() && !cli.tui;
+    // FLV export needs whole audio/video bodies, not just their headers (the TUI decides
+    // for itself, as its `e` key may export without --export-flv).
+    config.session.chunk.keep_media_payloads = cli.export_flv.is_some();
     config
 }
 
@@ -225,10 +225,13 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         rtmpscope::tui::TuiOptions {
             file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
             source_name,
-            config: decoder_config(cli),
-            reassembly: reassembly_config(cli),
-            redact: cli.redact,
-            export_dir: cli.export_flv.clone(),
+            decoding: rtmpscope::tui::feed::Decoding {
+                reassembly: reassembly_config(cli),
+                decoder: decoder_config(cli),
+                redact: cli.redact,
+                export: cli.export_flv.clone(),
+            },
+            count: cli.count,
             stop,
         },
     )

@@ -12,7 +12,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::capture::{LiveStats, Next, Source};
 use crate::event::{Notice, PacketMeta};
+use crate::net::LinkType;
 use crate::net::{decode_frame, Decoded};
+use crate::readahead::{self, ReadAhead};
 use crate::reassembly::{Reassembler, StreamSink};
 
 /// Files larger than this get a progress bar (when stderr is a terminal).
@@ -75,15 +77,67 @@ pub struct RunSummary {
     pub live: Option<LiveStats>,
 }
 
+/// Where the loop takes packets from.
+enum Input<'s> {
+    /// The source itself (live capture, standard input): packets as they come.
+    Direct(&'s mut Source),
+    /// A file read ahead on another thread.
+    ReadAhead(ReadAhead),
+}
+
+impl Input<'_> {
+    fn next_packet(&mut self) -> Next<'_> {
+        match self {
+            Input::Direct(source) => source.next_packet(),
+            Input::ReadAhead(reader) => reader.next_packet(),
+        }
+    }
+}
+
 /// Runs `source` through `reassembler` into `sink` until the input ends or the loop is stopped.
+/// A regular file is read on a second thread while it is decoded.
 pub fn run(
     source: &mut Source,
     reassembler: &mut Reassembler,
     sink: &mut impl StreamSink,
     options: &RunOptions,
 ) -> RunSummary {
+    let mut summary = if source.file_size().is_some() {
+        let link = source.link_type();
+        let progress = progress_bar(source, options);
+        std::thread::scope(|scope| {
+            let input = Input::ReadAhead(readahead::spawn(scope, source));
+            run_loop(input, link, false, progress, reassembler, sink, options)
+        })
+    } else {
+        let link = source.link_type();
+        let progress = progress_bar(source, options);
+        let live = source.is_live();
+        run_loop(
+            Input::Direct(source),
+            link,
+            live,
+            progress,
+            reassembler,
+            sink,
+            options,
+        )
+    };
+    summary.live = source.live_stats();
+    summary
+}
+
+/// The packet loop proper.
+fn run_loop(
+    mut input: Input<'_>,
+    link: LinkType,
+    live: bool,
+    progress: Option<ProgressBar>,
+    reassembler: &mut Reassembler,
+    sink: &mut impl StreamSink,
+    options: &RunOptions,
+) -> RunSummary {
     let mut summary = RunSummary::default();
-    let link = source.link_type();
     if !link.is_supported() {
         sink.notice(&Notice {
             frame: None,
@@ -98,7 +152,6 @@ pub fn run(
         summary.unsupported_link = true;
         return summary;
     }
-    let progress = progress_bar(source, options);
     let mut last = PacketMeta::default();
     let mut last_drops_check = Instant::now();
     loop {
@@ -109,8 +162,10 @@ pub fn run(
         if options.count.is_some_and(|count| summary.packets >= count) {
             break;
         }
-        refresh_drops(source, options, &mut last_drops_check);
-        let packet = match source.next_packet() {
+        if let Input::Direct(source) = &mut input {
+            refresh_drops(source, options, &mut last_drops_check);
+        }
+        let packet = match input.next_packet() {
             Next::Packet(packet) => packet,
             Next::Idle => {
                 std::thread::sleep(IDLE_SLEEP);
@@ -118,7 +173,7 @@ pub fn run(
             }
             Next::End => break,
             Next::Broken(detail) => {
-                let (code, what) = if source.is_live() {
+                let (code, what) = if live {
                     ("capture_stopped", "live capture stopped")
                 } else {
                     ("capture_file_truncated", "the capture breaks off")
@@ -191,7 +246,6 @@ pub fn run(
         bar.finish_and_clear();
     }
     reassembler.finish(&last, sink);
-    summary.live = source.live_stats();
     summary
 }
 

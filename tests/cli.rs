@@ -73,6 +73,17 @@ fn actionable_errors_exit_1_with_one_line() {
     let (code, _, err) = run(&["-r", sample.to_str().unwrap(), "-f", "tcp port ((("]);
     assert_eq!(code, 1);
     assert!(err.contains("invalid capture filter"), "{err}");
+    // The TUI needs a terminal; here standard output is a pipe.
+    if cfg!(feature = "tui") {
+        let (code, _, err) = run(&["-r", sample.to_str().unwrap(), "--tui"]);
+        assert_eq!(
+            (code, err.trim()),
+            (
+                1,
+                "rtmpscope: --tui needs a terminal, and standard output is not one"
+            )
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -193,15 +193,15 @@ fn the_rtmp_family_live() {
     assert_eq!(facts.version, "0x0304");
     assert_eq!(tls["records_c2s"], facts.records[0]);
     assert_eq!(tls["records_s2c"], facts.records[1]);
-    assert_eq!(tls["application_data_c2s"], facts.application_data[0]);
-    assert_eq!(tls["application_data_s2c"], facts.application_data[1]);
+    assert_eq!(tls["application_bytes_c2s"], facts.application_data[0]);
+    assert_eq!(tls["application_bytes_s2c"], facts.application_data[1]);
     // What it carried shows on the terminator's own connection to nginx-rtmp.
     let terminated = rtmp_session_for(&events, "rtmps://localhost");
     assert_eq!(said(terminated), said(plain));
     let inner = end_of(&events, terminated)["bytes_c2s"]
         .as_u64()
         .unwrap_or(0);
-    assert!(tls["application_data_c2s"].as_u64() > Some(inner));
+    assert!(tls["application_bytes_c2s"].as_u64() > Some(inner));
     assert!(events
         .iter()
         .any(|e| e["session"] == secure["session"] && e["event"] == "tls_handshake"));

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::rtmpscope;
+use common::{is_root, rtmpscope};
 
 #[test]
 fn a_file_that_grows_while_it_is_read() {
@@ -56,13 +56,6 @@ fn a_file_that_grows_while_it_is_read() {
     for notice in lines.iter().filter(|e| e["event"] == "capture_warning") {
         assert_eq!(notice["code"], "capture_file_truncated", "{notice}");
     }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 #[test]

@@ -8,14 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::have;
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
+use common::{have, is_root};
 
 #[test]
 fn live_capture_sees_publish_and_play() {

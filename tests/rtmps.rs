@@ -57,13 +57,21 @@ fn real_rtmps_sessions_are_named_with_their_tls_facts() {
     }
     let ends = of_kind(&events, "session_end");
     // The publishers send far more than they receive; the player the other way round.
-    let data = |end: &Value, dir: &str| end["tls"][format!("application_data_{dir}")].as_u64();
+    let data = |end: &Value, dir: &str| end["tls"][format!("application_bytes_{dir}")].as_u64();
     assert!(data(ends[0], "c2s") > data(ends[0], "s2c").map(|b| b * 5));
     let player = ends
         .iter()
         .find(|e| e["session"] == 3)
         .expect("the player's end");
     assert!(data(player, "s2c") > data(player, "c2s").map(|b| b * 5));
+    // The summary carries the same facts.
+    let summaries = json_events(&sample(), &["--summary"]);
+    let first = summaries
+        .iter()
+        .find(|e| e["event"] == "session_summary" && e["session"] == 1)
+        .expect("a summary");
+    assert_eq!(first["variant"], "rtmps");
+    assert_eq!(first["tls"]["records_c2s"], ends[0]["tls"]["records_c2s"]);
     // The readable output names the variant and the choice.
     let text = rtmpscope()
         .arg("-r")
@@ -106,8 +114,8 @@ fn tls_facts_agree_with_tshark() {
         assert_eq!(tls["version"], version);
         assert_eq!(tls["records_c2s"], facts.records[0], "{port}");
         assert_eq!(tls["records_s2c"], facts.records[1], "{port}");
-        assert_eq!(tls["application_data_c2s"], facts.application_data[0]);
-        assert_eq!(tls["application_data_s2c"], facts.application_data[1]);
+        assert_eq!(tls["application_bytes_c2s"], facts.application_data[0]);
+        assert_eq!(tls["application_bytes_s2c"], facts.application_data[1]);
         assert_eq!(tls["alerts"], facts.alerts);
     }
 }

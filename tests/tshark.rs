@@ -72,11 +72,6 @@ fn messages_agree_with_tshark() {
             // tshark cannot reassemble truncated segments; we decode around the gaps.
             continue;
         }
-        if name.contains("rtmpt") {
-            // tshark decodes each RTMPT body on its own and loses the chunk streams after the
-            // first few; tests/rtmpt.rs compares against tshark on the joined tunnel instead.
-            continue;
-        }
         if name.contains("rtmps") {
             // tshark reads the TLS records on port 1935 as RTMP chunks; tests/rtmps.rs checks
             // RTMPS against tshark's TLS dissector instead.
@@ -89,6 +84,32 @@ fn messages_agree_with_tshark() {
         }
         let theirs = tshark_lines(&capture);
         let ours = our_lines(&capture);
+        if name == "rtmpt.pcap" {
+            // tshark follows RTMPT over HTTP only part of the way: after a few exchanges it
+            // reads chunk headers in the wrong place (types like 124, empty types). Up to
+            // there, every message it decodes must be ours too, in the same order
+            // (tests/rtmpt.rs compares every message, on the tunnels joined from tshark's HTTP).
+            let known_type = |line: &&String| {
+                let type_id: u8 = line
+                    .split('\t')
+                    .nth(4)
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(0);
+                matches!(type_id, 1..=6 | 8 | 9 | 15..=20 | 22)
+            };
+            let trusted: Vec<&String> = theirs.iter().take_while(known_type).collect();
+            assert!(trusted.len() >= 5, "{}", capture.display());
+            let mut rest = ours.iter();
+            for line in &trusted {
+                assert!(
+                    rest.any(|ours| ours == *line),
+                    "tshark's {line} is not among ours on {}",
+                    capture.display()
+                );
+            }
+            compared += trusted.len();
+            continue;
+        }
         assert_eq!(
             ours.len(),
             theirs.len(),

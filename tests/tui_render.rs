@@ -1,54 +1,68 @@
 //! The TUI renders as a function of its state: snapshots of every pane and view on a sample
-//! (ratatui's TestBackend), and the key handling that changes the state.
+//! (ratatui's TestBackend), and the actions that change the state (navigation, filter and
+//! search, expand, pause, follow, export, mouse, the history cap). No threads are raced and
+//! nothing sleeps: the sample is decoded to its end before the UI state is built from it.
 
 #![cfg(feature = "tui")]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ratatui::backend::TestBackend;
+use ratatui::style::Color;
 use ratatui::Terminal;
 
 use rtmpscope::capture::Source;
+use rtmpscope::event::{Direction, Timestamp};
 use rtmpscope::pipeline::RunOptions;
-use rtmpscope::reassembly::ReassemblyConfig;
-use rtmpscope::rtmp::sessions::DecoderConfig;
-use rtmpscope::tui::app::{Action, App, Pane};
-use rtmpscope::tui::{feed, model::Update, ui};
+use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
+use rtmpscope::tui::feed::Decoding;
+use rtmpscope::tui::model::{
+    Content, MessageRow, Model, RowKind, Update, BLOCK_ROWS, MEDIA_KEPT_BODY,
+};
+use rtmpscope::tui::{feed, ui};
 
-/// An app holding everything the sample decodes to, as the UI would after reading it.
-fn loaded(sample: &str) -> App {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
-        .join(sample);
-    let source = Source::open_file(&path, None).expect("open the sample");
+        .join(name)
+}
+
+/// Every update the sample decodes to, in the batches the decoding thread sent.
+fn updates(name: &str, decoding: Decoding) -> Vec<Vec<Update>> {
+    let source = Source::open_file(&sample(name), None).expect("open the sample");
     let options = RunOptions {
         counters: Some(Arc::default()),
         ..RunOptions::default()
     };
-    let updates = feed::spawn(
-        source,
-        (ReassemblyConfig::default(), DecoderConfig::default()),
-        false,
-        options,
-    );
-    let mut app = App::new(format!("samples/{sample}"), false);
-    for batch in updates {
-        let done = batch.iter().any(|u| matches!(u, Update::Done));
+    let decoder = feed::spawn(source, decoding, options).expect("decoder");
+    let batches: Vec<Vec<Update>> = decoder.updates.iter().collect();
+    decoder.thread.join().expect("the decoder ends");
+    assert!(batches.iter().flatten().any(|u| matches!(u, Update::Done)));
+    batches
+}
+
+/// An app holding everything the sample decodes to, as the UI would after reading it.
+fn loaded(name: &str) -> App {
+    let mut app = App::new(format!("samples/{name}"), false);
+    for batch in updates(name, Decoding::default()) {
         app.receive(batch);
-        if done {
-            break;
-        }
     }
     app
 }
 
-/// The screen as text, one line a row.
-fn screen(app: &mut App, width: u16, height: u16) -> String {
+/// Draws the app on a `width` x `height` test terminal.
+fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
         .draw(|frame| app.areas = ui::draw(frame, app))
         .expect("draw");
+    terminal
+}
+
+/// The screen as text, one line a row.
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let terminal = draw(app, width, height);
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| {
@@ -62,10 +76,47 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
         .join("\n")
 }
 
+/// The hex digits the hex pane highlights (yellow background), in screen order.
+fn highlighted(app: &mut App, width: u16, height: u16) -> String {
+    let terminal = draw(app, width, height);
+    let buffer = terminal.backend().buffer();
+    let hex_left = width * 45 / 100;
+    let mut out = String::new();
+    for y in 0..height {
+        // The hex columns only: after the 6-column offset, before the text column.
+        for x in hex_left + 7..hex_left + 7 + 48 {
+            let cell = &buffer[(x, y)];
+            if cell.bg == Color::Yellow && cell.symbol() != " " {
+                out.push_str(cell.symbol());
+            }
+        }
+    }
+    out
+}
+
 fn act(app: &mut App, actions: &[Action]) {
     for action in actions {
-        app.act(action.clone());
+        app.act(*action);
     }
+}
+
+/// `/`, the text (replacing the filter being edited), Enter.
+fn type_filter(app: &mut App, text: &str) {
+    act(app, &[Action::StartFilter]);
+    for _ in 0..app.filter.len() {
+        act(app, &[Action::FilterBackspace]);
+    }
+    for c in text.chars() {
+        act(app, &[Action::FilterChar(c)]);
+    }
+    act(app, &[Action::FilterApply]);
+}
+
+/// The summary of the selected row.
+fn selected(app: &App) -> String {
+    app.selected_row()
+        .map(|row| row.summary().into_owned())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -75,7 +126,7 @@ fn main_view() {
 }
 
 #[test]
-fn session_selected_and_details_expanded() {
+fn session_selected_and_details_expanded_with_the_fields_bytes_highlighted() {
     let mut app = loaded("publish_play.pcap");
     // Sessions pane: session 1; then its messages: connect; then the details tree.
     act(
@@ -84,46 +135,124 @@ fn session_selected_and_details_expanded() {
     );
     assert_eq!(app.selected_session(), Some(1));
     assert_eq!(app.focus, Pane::Messages);
-    act(
-        &mut app,
-        &[
-            Action::Toggle,
-            Action::Down,
-            Action::Down,
-            Action::Down,
-            Action::Down,
-        ],
-    );
+    assert!(selected(&app).starts_with("connect app=live"));
+    // Enter: the details pane; down to command_object's first property, app.
+    act(&mut app, &[Action::Toggle]);
     assert_eq!(app.focus, Pane::Details);
+    act(&mut app, &[Action::Down; 5]);
     let screen = screen(&mut app, 140, 40);
     assert!(screen.contains("app: \"live\""), "{screen}");
     insta::assert_snapshot!("details_of_connect", screen);
+    // The property's bytes: its name (length, "app") and its value (marker, length, "live").
+    assert_eq!(highlighted(&mut app, 140, 40), "00036170700200046c697665");
+    // Up to the command name: its marker, length and text.
+    act(&mut app, &[Action::Up, Action::Up, Action::Up]);
+    assert_eq!(app.details[app.detail_cursor].label, "command: \"connect\"");
+    assert_eq!(highlighted(&mut app, 140, 40), "020007636f6e6e656374");
+    // Collapse the command object: its properties go; Enter again brings them back.
+    act(&mut app, &[Action::Down, Action::Down]);
+    let lines = app.details.len();
+    act(&mut app, &[Action::Toggle]);
+    assert_eq!(app.details.len(), lines - 4);
+    act(&mut app, &[Action::Toggle]);
+    assert_eq!(app.details.len(), lines);
 }
 
 #[test]
-fn filter_narrows_and_matches_step() {
+fn the_hex_pane_scrolls_to_the_selected_field() {
+    let mut app = loaded("publish_play.pcap");
+    type_filter(&mut app, "setdataframe");
+    assert_eq!(app.visible.len(), 1);
+    act(&mut app, &[Action::NextPane]);
+    assert_eq!(app.focus, Pane::Details);
+    // The last property of onMetaData sits past the lines the pane shows.
+    act(&mut app, &[Action::End]);
+    let node = app.details[app.detail_cursor].clone();
+    let range = node.bytes.clone().expect("located");
+    assert!(range.start > 16 * 10, "{node:?}");
+    let marked = highlighted(&mut app, 140, 40);
+    let body = app.selected_row().unwrap().body().to_vec();
+    let expected: String = body[range].iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(marked, expected, "{node:?}");
+}
+
+#[test]
+fn filter_narrows_and_search_steps_through_matches() {
     let mut app = loaded("publish_play.pcap");
     let all = app.visible.len();
-    act(&mut app, &[Action::StartFilter]);
-    for c in "onstatus".chars() {
-        act(&mut app, &[Action::FilterChar(c)]);
-    }
-    act(&mut app, &[Action::FilterApply]);
-    assert!(app.visible.len() < all);
+    type_filter(&mut app, "OnStatus");
     // Publish.Start and Unpublish.Success for the publisher, Play.Start for each player.
     assert_eq!(app.visible.len(), 4);
+    assert_eq!(app.filter, "onstatus");
     let first = app.message_cursor;
     act(&mut app, &[Action::NextMatch]);
     assert_eq!(app.message_cursor, first + 1);
     act(&mut app, &[Action::PrevMatch]);
     assert_eq!(app.message_cursor, first);
     insta::assert_snapshot!("filtered_onstatus", screen(&mut app, 140, 30));
-    // Esc clears the filter first; a second Esc quits.
-    act(&mut app, &[Action::Back]);
+    // Esc clears the filter, the selection stays on its row, and n N still find matches.
+    act(&mut app, &[Action::Down, Action::Back]);
     assert_eq!(app.visible.len(), all);
+    assert_eq!(app.selected_row().unwrap().frame, 129);
+    act(&mut app, &[Action::NextMatch]);
+    assert_eq!(app.selected_row().unwrap().frame, 243);
+    act(&mut app, &[Action::NextMatch]);
+    assert!(selected(&app).contains("NetStream.Unpublish.Success"));
+    act(
+        &mut app,
+        &[Action::PrevMatch, Action::PrevMatch, Action::PrevMatch],
+    );
+    assert!(selected(&app).contains("NetStream.Publish.Start"));
+    act(&mut app, &[Action::PrevMatch]);
+    assert!(selected(&app).contains("NetStream.Publish.Start"));
+    assert!(app
+        .model
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("no match"));
     assert!(!app.quit);
     act(&mut app, &[Action::Back]);
     assert!(app.quit);
+}
+
+#[test]
+fn filters_match_types_commands_and_text() {
+    let mut app = loaded("publish_play.pcap");
+    type_filter(&mut app, "video");
+    let videos = app.visible.len();
+    assert!(videos > 100);
+    assert!(app
+        .visible
+        .iter()
+        .all(|&i| app.model.rows.get(i).unwrap().type_name() == "video"));
+    type_filter(&mut app, "publish");
+    let found: Vec<String> = app
+        .visible
+        .iter()
+        .map(|&i| app.model.rows.get(i).unwrap().summary().into_owned())
+        .collect();
+    assert!(
+        found.iter().any(|s| s.starts_with("publish 'test'")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|s| s.starts_with("FCPublish")),
+        "{found:?}"
+    );
+    // Media summaries are rebuilt from their tag header, and are searched too.
+    type_filter(&mut app, "keyframe");
+    assert!(!app.visible.is_empty() && app.visible.len() < videos);
+    // A session and a filter together.
+    type_filter(&mut app, "command");
+    let commands = app.visible.len();
+    act(&mut app, &[Action::PrevPane, Action::Down, Action::Down]);
+    assert_eq!(app.selected_session(), Some(2));
+    assert!(app.visible.len() < commands);
+    assert!(app
+        .visible
+        .iter()
+        .all(|&i| app.model.rows.get(i).unwrap().session == 2));
 }
 
 #[test]
@@ -135,10 +264,48 @@ fn navigation_is_clamped() {
     assert_eq!(app.message_cursor, app.visible.len() - 1);
     act(&mut app, &[Action::Home, Action::Up, Action::PageUp]);
     assert_eq!(app.message_cursor, 0);
+    screen(&mut app, 140, 40);
+    act(&mut app, &[Action::PageDown]);
+    assert_eq!(app.message_cursor, usize::from(app.areas.messages.rows));
     act(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Details);
     act(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Sessions);
+    act(&mut app, &[Action::End]);
+    assert_eq!(app.selected_session(), Some(3));
+    act(&mut app, &[Action::Down, Action::Home]);
+    assert_eq!(app.selected_session(), None);
+}
+
+#[test]
+fn the_mouse_selects_rows_and_expands_fields() {
+    let mut app = loaded("publish_play.pcap");
+    screen(&mut app, 140, 40);
+    // Click the second session row (session 2), then the third message of its list.
+    let sessions = app.areas.sessions;
+    act(&mut app, &[Action::Click(10, sessions.top + 2)]);
+    assert_eq!(app.selected_session(), Some(2));
+    assert_eq!(app.focus, Pane::Sessions);
+    screen(&mut app, 140, 40);
+    let messages = app.areas.messages;
+    act(&mut app, &[Action::Click(30, messages.top + 2)]);
+    assert_eq!(app.focus, Pane::Messages);
+    assert_eq!(app.message_cursor, 2);
+    // The wheel over the messages scrolls them.
+    act(&mut app, &[Action::ScrollDown(30, messages.top)]);
+    assert_eq!(app.message_cursor, 5);
+    // A click on a closed container in the details opens it.
+    act(&mut app, &[Action::Home]);
+    while !selected(&app).starts_with("connect") {
+        act(&mut app, &[Action::Down]);
+    }
+    screen(&mut app, 140, 40);
+    let details = app.areas.details;
+    let header = app.details.iter().position(|n| n.path == "header").unwrap();
+    let lines = app.details.len();
+    act(&mut app, &[Action::Click(5, details.top + header as u16)]);
+    assert_eq!(app.focus, Pane::Details);
+    assert_eq!(app.details.len(), lines + 6);
 }
 
 #[test]
@@ -154,16 +321,47 @@ fn help_overlay() {
         assert!(screen.contains(key), "{screen}");
     }
     insta::assert_snapshot!("help", screen);
+    act(&mut app, &[Action::Back]);
+    assert!(!app.help && !app.quit);
 }
 
 #[test]
 fn statistics_view() {
     let mut app = loaded("publish_play.pcap");
     act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
-    let screen = screen(&mut app, 140, 45);
+    let screen = screen(&mut app, 160, 50);
     assert!(screen.contains("publish \"test\" (live)"), "{screen}");
-    assert!(screen.contains("video kbit/s per second"), "{screen}");
+    assert!(screen.contains("Messages by type"), "{screen}");
+    assert!(screen.contains("Bitrate, kbit/s"), "{screen}");
     insta::assert_snapshot!("statistics", screen);
+    // Narrower: the table goes under the report.
+    let narrow = self::screen(&mut app, 100, 50);
+    assert!(narrow.contains("Messages by type"), "{narrow}");
+}
+
+#[test]
+fn statistics_count_messages_by_type_each_way() {
+    let app = loaded("publish_play.pcap");
+    let publisher = app.model.session(1).unwrap();
+    let video = publisher.by_type[9];
+    let audio = publisher.by_type[8];
+    let report = publisher.report.as_ref().unwrap();
+    let stream = &report.streams[0];
+    // The UI's own counts agree with the analysis.
+    let (video_track, audio_track) = (
+        stream.video.as_ref().unwrap(),
+        stream.audio.as_ref().unwrap(),
+    );
+    assert_eq!(video.messages, [video_track.messages, 0]);
+    assert_eq!(video.bytes, [video_track.bytes, 0]);
+    assert_eq!(audio.messages, [audio_track.messages, 0]);
+    let total: u64 = publisher
+        .by_type
+        .iter()
+        .map(|c| c.messages[0] + c.messages[1])
+        .sum();
+    assert_eq!(total, publisher.messages);
+    assert_eq!(total, report.messages);
 }
 
 #[test]
@@ -192,4 +390,150 @@ fn too_small_a_terminal_says_so() {
     let mut app = loaded("publish_play.pcap");
     let screen = screen(&mut app, 40, 10).replace('\n', " ");
     assert!(screen.contains("needs at least 60x15"), "{screen}");
+}
+
+#[test]
+fn pause_freezes_the_list_and_follow_keeps_the_newest() {
+    let all = updates("publish_play.pcap", Decoding::default()).concat();
+    let rows = |u: &[Update]| u.iter().filter(|u| matches!(u, Update::Row(_))).count();
+    let half = (1..all.len()).find(|&n| rows(&all[..n]) == 300).unwrap();
+    let mut app = App::new("live".into(), true);
+    assert!(app.follow);
+    app.receive(all[..half].to_vec());
+    let shown = app.visible.len();
+    assert!(shown > 0);
+    assert_eq!(app.message_cursor, shown - 1);
+    act(&mut app, &[Action::Pause]);
+    app.receive(all[half..].to_vec());
+    // Paused: the list is as it was; the sessions and counters still moved on.
+    assert_eq!(app.visible.len(), shown);
+    let rows = app.model.rows.len();
+    assert!(rows > shown);
+    assert!(screen(&mut app, 140, 40).contains("PAUSED"));
+    act(&mut app, &[Action::Pause]);
+    assert_eq!(app.visible.len(), rows);
+    assert_eq!(app.message_cursor, rows - 1);
+    // Moving up stops following; f follows again.
+    act(&mut app, &[Action::Up]);
+    assert!(!app.follow);
+    act(&mut app, &[Action::Follow]);
+    assert!(app.follow);
+    assert_eq!(app.message_cursor, rows - 1);
+}
+
+#[test]
+fn export_lists_the_files_written_as_decoded() {
+    let dir = std::env::temp_dir().join(format!("rtmpscope-tui-export-{}", std::process::id()));
+    let decoding = Decoding {
+        export: Some(dir.clone()),
+        ..Decoding::default()
+    };
+    let mut app = App::new("file".into(), false).with_export(ExportMode::AsDecoded);
+    for batch in updates("publish_play.pcap", decoding) {
+        app.receive(batch);
+    }
+    // e without a session says what to do.
+    act(&mut app, &[Action::Export]);
+    assert!(!app.exports);
+    assert!(app
+        .model
+        .status
+        .as_deref()
+        .unwrap()
+        .contains("select a session"));
+    act(&mut app, &[Action::PrevPane, Action::Down, Action::Export]);
+    assert!(app.exports);
+    assert_eq!(app.export_request, None);
+    let session = app.session().unwrap();
+    assert_eq!(session.exports.len(), 1);
+    let export = &session.exports[0];
+    assert_eq!(export.state, "finished");
+    let by_type = session.by_type;
+    assert_eq!(export.video_tags, by_type[9].messages[0]);
+    assert_eq!(export.audio_tags, by_type[8].messages[0]);
+    assert!(Path::new(&export.path).exists());
+    let screen = screen(&mut app, 140, 40);
+    assert!(screen.contains("FLV files of session 1"), "{screen}");
+    assert!(
+        screen.contains("publish test (stream 1): 62 video, 175 audio, 1 script tags"),
+        "{screen}"
+    );
+    act(&mut app, &[Action::Export]);
+    assert!(!app.exports);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_from_a_file_is_asked_once_per_session() {
+    let mut app = loaded("publish_play.pcap");
+    assert_eq!(app.export_mode, ExportMode::FromFile);
+    act(
+        &mut app,
+        &[Action::PrevPane, Action::Down, Action::Down, Action::Export],
+    );
+    assert_eq!(app.export_request, Some(2));
+    assert!(screen(&mut app, 140, 40).contains("Exporting into rtmpscope-export/"));
+    app.export_request = None;
+    act(&mut app, &[Action::Back, Action::Export]);
+    assert_eq!(app.export_request, None);
+    // Live, without --export-flv, there is nothing to read again.
+    let mut live = App::new("live".into(), true);
+    live.receive(updates("publish_play.pcap", Decoding::default()).concat());
+    act(&mut live, &[Action::PrevPane, Action::Down, Action::Export]);
+    assert_eq!(live.export_request, None);
+    assert!(screen(&mut live, 140, 40).contains("start rtmpscope with --export-flv DIR"));
+}
+
+fn media_row(frame: u64) -> MessageRow {
+    let mut prefix = [0; MEDIA_KEPT_BODY];
+    prefix[..2].copy_from_slice(&[0xAF, 0x01]);
+    MessageRow {
+        frame,
+        time: Timestamp(frame as i64),
+        session: 1,
+        csid: 4,
+        msid: 1,
+        timestamp: frame as u32,
+        length: 200,
+        type_id: 8,
+        kind: RowKind::Audio,
+        dir: Some(Direction::ClientToServer),
+        content: Content::Media { prefix, kept: 2 },
+    }
+}
+
+#[test]
+fn the_history_is_capped_and_the_selection_survives() {
+    let mut app = App::with_model(Model::new(2 * BLOCK_ROWS, 10), "live".into(), true);
+    act(&mut app, &[Action::Follow]);
+    let rows = |from: u64, to: u64| (from..to).map(|n| Update::Row(media_row(n))).collect();
+    app.receive(rows(0, 2 * BLOCK_ROWS as u64));
+    let chosen = BLOCK_ROWS as u64 + 7;
+    app.message_cursor = chosen as usize;
+    app.receive(rows(2 * BLOCK_ROWS as u64, 2 * BLOCK_ROWS as u64 + 10));
+    // The oldest block went; the list and the selection followed.
+    assert_eq!(app.model.rows.first(), BLOCK_ROWS);
+    assert_eq!(app.visible.len(), BLOCK_ROWS + 10);
+    assert_eq!(app.selected_row().unwrap().frame, chosen);
+    assert!(screen(&mut app, 140, 40).contains(&format!("{BLOCK_ROWS} oldest messages dropped")));
+}
+
+#[test]
+fn decoder_configurations_are_kept_whole() {
+    let mut app = loaded("publish_play.pcap");
+    type_filter(&mut app, "avc keyframe sequence header");
+    let row = app.selected_row().unwrap();
+    assert_eq!(row.body().len(), 47);
+    let labels: Vec<&str> = app.details.iter().map(|n| n.label.as_str()).collect();
+    for expected in [
+        "profile: \"High\"",
+        "width: 320",
+        "height: 240",
+        "frame_rate: 15.0",
+    ] {
+        assert!(labels.contains(&expected), "{labels:?}");
+    }
+    // The record (avcC) is highlighted after the 5-byte tag header.
+    let config = app.details.iter().find(|n| n.label.starts_with("config"));
+    assert_eq!(config.and_then(|n| n.bytes.clone()), Some(5..47));
 }

@@ -1,11 +1,13 @@
 //! The real binary in a real terminal (tmux): the sessions and messages appear, a filter
-//! narrows the list, the help opens, `q` exits with status 0 and the terminal is restored.
+//! narrows the list, the help and the statistics open, `e` writes a playable FLV file (and
+//! with `--export-flv` every stream is written as decoded), `q` and Ctrl-C exit with status 0
+//! and the terminal restored.
 
 #![cfg(feature = "tui")]
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -16,8 +18,9 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn start(command: &str) -> Self {
-        let name = format!("rtmpscope-test-{}", std::process::id());
+    /// A detached tmux session called `name` running `command`.
+    fn start(name: &str, command: &str) -> Self {
+        let name = name.to_owned();
         let status = Command::new("tmux")
             .args([
                 "new-session",
@@ -43,6 +46,15 @@ impl Tmux {
                 .status()
                 .expect("send keys");
         }
+    }
+
+    /// Resizes the window, as a person dragging the terminal's corner would.
+    fn resize(&self, width: u16, height: u16) {
+        Command::new("tmux")
+            .args(["resize-window", "-t", &self.name])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .expect("resize");
     }
 
     fn screen(&self) -> String {
@@ -85,28 +97,93 @@ fn message_count(screen: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// A scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rtmpscope-tmux-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Runs rtmpscope with `args` in tmux from `dir`; when it exits, its status goes to
+/// `dir/status` and the terminal's settings to `dir/stty`.
+fn start_in(dir: &Path, args: &str) -> Tmux {
+    let command = format!(
+        "cd {dir} && {bin} {args}; echo $? > {dir}/status; stty -a > {dir}/stty; sleep 60",
+        dir = dir.display(),
+        bin = env!("CARGO_BIN_EXE_rtmpscope"),
+    );
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    Tmux::start(&name.unwrap_or_default(), &command)
+}
+
+/// Waits for the program to exit; checks it exited with 0 and left the terminal restored.
+fn assert_quit_cleanly(tmux: &Tmux, dir: &Path) {
+    let stty_file = dir.join("stty");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !stty_file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "it did not quit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let status = std::fs::read_to_string(dir.join("status")).expect("exit status");
+    assert_eq!(status.trim(), "0");
+    // Restored: the shell's line settings are back (canonical mode, echo) and the UI is gone.
+    let stty = std::fs::read_to_string(&stty_file).expect("stty");
+    assert!(stty.contains(" icanon") && stty.contains(" echo"), "{stty}");
+    let screen = tmux.screen();
+    assert!(!screen.contains("Sessions (3)"), "{screen}");
+}
+
+/// The codecs ffprobe finds in a file (empty when ffprobe is missing).
+fn codecs(file: &Path) -> String {
+    if !have("ffprobe") {
+        return "h264,aac (ffprobe missing)".into();
+    }
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(file)
+        .output()
+        .expect("ffprobe");
+    String::from_utf8_lossy(&probe.stdout).replace('\n', ",")
+}
+
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn tmux_or_skip() -> bool {
+    if have("tmux") {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI installs tmux");
+    eprintln!("skipping: tmux is not installed");
+    false
+}
+
 #[test]
 fn drive_the_binary_in_tmux() {
-    if !have("tmux") {
-        assert!(std::env::var_os("CI").is_none(), "CI installs tmux");
-        eprintln!("skipping: tmux is not installed");
+    if !tmux_or_skip() {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("rtmpscope-tmux-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch("drive");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/publish_play.pcap");
-    let status_file = dir.join("status");
-    let stty_file = dir.join("stty");
-    let export_dir = dir.join("export");
-    let command = format!(
-        "{} -r {} --tui --export-flv {}; echo $? > {}; stty -a > {}; sleep 60",
-        env!("CARGO_BIN_EXE_rtmpscope"),
-        sample.display(),
-        export_dir.display(),
-        status_file.display(),
-        stty_file.display()
-    );
-    let tmux = Tmux::start(&command);
+    let tmux = start_in(&dir, &format!("-r {} --tui", sample.display()));
     let screen = tmux.wait_for("the decoded capture", |s| s.contains("| done |"));
     assert!(screen.contains("Sessions (3)"), "{screen}");
     assert!(
@@ -128,55 +205,128 @@ fn drive_the_binary_in_tmux() {
     assert!(screen.contains("pause the live view"), "{screen}");
     tmux.keys(&["?"]);
 
-    // The export key: the sessions pane, session 1, e.
-    tmux.keys(&["Escape", "BTab", "j", "e"]);
-    tmux.wait_for("the export", |s| {
-        s.contains("exported session 1: 1 file(s)")
+    // Too small a terminal gets a message; back to a usable size, the layout comes back.
+    tmux.resize(50, 12);
+    tmux.wait_for("the size message", |s| {
+        s.contains("rtmpscope needs at least")
     });
-    let exported: Vec<_> = std::fs::read_dir(&export_dir)
-        .expect("the export directory")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
+    tmux.resize(120, 40);
+    let screen = tmux.wait_for("the layout", |s| s.contains("Sessions (3)"));
+    assert!(screen.contains("filter: video"), "{screen}");
+
+    // The statistics of session 1: the sessions pane, j, s.
+    tmux.keys(&["Escape", "BTab", "j", "s"]);
+    let screen = tmux.wait_for("the statistics", |s| s.contains("Statistics of session 1"));
+    assert!(screen.contains("Messages by type"), "{screen}");
+    assert!(screen.contains("avc High"), "{screen}");
+    tmux.keys(&["s"]);
+
+    // e exports session 1 by reading the file again, into rtmpscope-export/ here.
+    tmux.keys(&["e"]);
+    let screen = tmux.wait_for("the export", |s| s.contains("62 video, 175 audio"));
+    assert!(screen.contains("FLV files of session 1"), "{screen}");
+    let exported = files_in(&dir.join("rtmpscope-export"));
     assert_eq!(exported.len(), 1, "{exported:?}");
     assert!(exported[0]
         .to_string_lossy()
-        .contains("live-test-publish.flv"));
-    if have("ffprobe") {
-        let probe = Command::new("ffprobe")
-            .args([
-                "-v",
-                "error",
-                "-show_entries",
-                "stream=codec_name",
-                "-of",
-                "csv=p=0",
-            ])
-            .arg(&exported[0])
-            .output()
-            .expect("ffprobe");
-        let codecs = String::from_utf8_lossy(&probe.stdout);
-        assert!(
-            codecs.contains("h264") && codecs.contains("aac"),
-            "{codecs}"
-        );
-    }
-    tmux.keys(&["q"]);
+        .ends_with("live-test-publish.flv"));
+    let found = codecs(&exported[0]);
+    assert!(found.contains("h264") && found.contains("aac"), "{found}");
+    tmux.keys(&["Escape", "q"]);
+    assert_quit_cleanly(&tmux, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !stty_file.exists() {
-        assert!(
-            Instant::now() < deadline,
-            "q did not quit:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
+#[test]
+fn export_flv_writes_every_stream_as_decoded() {
+    if !tmux_or_skip() {
+        return;
     }
-    std::thread::sleep(Duration::from_millis(200));
-    let status = std::fs::read_to_string(&status_file).expect("exit status");
-    assert_eq!(status.trim(), "0");
-    // Restored: the shell's line settings are back (canonical mode, echo) and the UI is gone.
-    let stty = std::fs::read_to_string(&stty_file).expect("stty");
+    let dir = scratch("export");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/publish_play.pcap");
+    let tmux = start_in(
+        &dir,
+        &format!("-r {} --tui --export-flv flv", sample.display()),
+    );
+    tmux.wait_for("the decoded capture", |s| s.contains("| done |"));
+    // Every stream is written: the publisher's and each player's.
+    let written = files_in(&dir.join("flv"));
+    assert_eq!(written.len(), 3, "{written:?}");
+    for file in &written {
+        let found = codecs(file);
+        assert!(
+            found.contains("h264") && found.contains("aac"),
+            "{file:?}: {found}"
+        );
+    }
+    // e lists the selected session's file; nothing is read again.
+    tmux.keys(&["BTab", "j", "j", "e"]);
+    let screen = tmux.wait_for("the list", |s| s.contains("FLV files of session 2"));
+    assert!(screen.contains("play test (stream 1)"), "{screen}");
+    assert!(
+        screen.contains("002-127.0.0.1_35682-live-test-play.flv"),
+        "{screen}"
+    );
+    // Ctrl-C quits as q does.
+    tmux.keys(&["C-c"]);
+    assert_quit_cleanly(&tmux, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn live_capture_in_the_tui() {
+    if !tmux_or_skip() {
+        return;
+    }
+    if !common::is_root() || !have("nginx") || !have("ffmpeg") {
+        eprintln!("skipping the live TUI test: it needs root, nginx with the RTMP module and ffmpeg (scripts/setup.sh)");
+        return;
+    }
+    let dir = scratch("live");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_tui.sh");
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
+        .arg(&dir)
+        .status()
+        .expect("run the lab script");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the lab script failed:\n{}",
+        read("screen.txt")
+    );
+    // While the peers ran: both sessions, their roles, live messages.
+    let live = read("live.txt");
+    assert!(live.contains("Sessions (2)"), "{live}");
+    assert!(
+        live.contains("publisher") && live.contains("player"),
+        "{live}"
+    );
+    assert!(
+        live.contains("| LIVE |") && live.contains("drops 0"),
+        "{live}"
+    );
+    assert!(message_count(&live) > 50, "{live}");
+    assert!(read("paused.txt").contains("PAUSED"));
+    // After both left: their sessions ended, and the last messages followed.
+    let last = read("final.txt");
+    assert!(
+        last.contains("NetStream.Unpublish.Success") || last.contains("video"),
+        "{last}"
+    );
+    assert_eq!(read("status").trim(), "0");
+    let stty = read("stty");
     assert!(stty.contains(" icanon") && stty.contains(" echo"), "{stty}");
-    assert!(!tmux.screen().contains("Sessions (3)"), "{}", tmux.screen());
+    // The streams were written as FLV as they were captured: playable, with both codecs.
+    let written = files_in(&dir.join("export"));
+    assert_eq!(written.len(), 2, "{written:?}");
+    for file in &written {
+        let found = codecs(file);
+        assert!(
+            found.contains("h264") && found.contains("aac"),
+            "{file:?}: {found}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

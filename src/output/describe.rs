@@ -358,9 +358,9 @@ impl Display for RecordCounts<'_> {
             f,
             "{} TLS records c2s ({} B application data), {} s2c ({} B), {} alerts",
             counts.records_c2s,
-            counts.application_data_c2s,
+            counts.application_bytes_c2s,
             counts.records_s2c,
-            counts.application_data_s2c,
+            counts.application_bytes_s2c,
             counts.alerts
         )?;
         if counts.incomplete {

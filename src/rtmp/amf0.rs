@@ -8,7 +8,7 @@ use crate::rtmp::amf_decoder::AmfDecoder;
 use crate::rtmp::amf_error::AmfError;
 
 /// AMF0 type markers.
-mod marker {
+pub(crate) mod marker {
     pub const NUMBER: u8 = 0x00;
     pub const BOOLEAN: u8 = 0x01;
     pub const STRING: u8 = 0x02;

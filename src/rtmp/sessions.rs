@@ -443,7 +443,7 @@ impl<S: EventSink> Context<S> {
                 *server_hello = Some((*meta, info));
             }
         });
-        let server_data = tls.counts().application_data_s2c;
+        let server_data = tls.counts().application_bytes_s2c;
         match tls.carries_rtmp() {
             Some(true) => {
                 let TlsProbe {
@@ -798,7 +798,7 @@ mod tests {
         assert_eq!(end["bytes_s2c"], server.len());
         assert_eq!(end["tls"]["records_c2s"], 1);
         assert_eq!(end["tls"]["records_s2c"], 2);
-        assert_eq!(end["tls"]["application_data_s2c"], 100);
+        assert_eq!(end["tls"]["application_bytes_s2c"], 100);
     }
 
     #[test]

@@ -92,9 +92,9 @@ pub struct TlsCounts {
     pub records_s2c: u64,
     /// Bytes inside the client's application-data records (the encrypted RTMP, and in TLS 1.3
     /// the encrypted end of the handshake).
-    pub application_data_c2s: u64,
+    pub application_bytes_c2s: u64,
     /// Bytes inside the server's application-data records.
-    pub application_data_s2c: u64,
+    pub application_bytes_s2c: u64,
     /// Alert records, both ways (the encrypted close_notify at the end is one).
     pub alerts: u64,
     /// True when a direction lost its record boundaries (a gap, or bytes that are not TLS
@@ -529,11 +529,11 @@ impl TlsTracker {
         let (records, data) = match dir {
             Direction::ClientToServer => (
                 &mut self.counts.records_c2s,
-                &mut self.counts.application_data_c2s,
+                &mut self.counts.application_bytes_c2s,
             ),
             Direction::ServerToClient => (
                 &mut self.counts.records_s2c,
-                &mut self.counts.application_data_s2c,
+                &mut self.counts.application_bytes_s2c,
             ),
         };
         *records += 1;
@@ -772,8 +772,8 @@ mod tests {
             assert_eq!(summary.info.cipher_suite_id.as_deref(), Some("0x1302"));
             assert_eq!(summary.counts.records_c2s, 4);
             assert_eq!(summary.counts.records_s2c, 4);
-            assert_eq!(summary.counts.application_data_c2s, 1661);
-            assert_eq!(summary.counts.application_data_s2c, 3000);
+            assert_eq!(summary.counts.application_bytes_c2s, 1661);
+            assert_eq!(summary.counts.application_bytes_s2c, 3000);
             assert_eq!(summary.counts.alerts, 1);
             assert!(!summary.counts.incomplete);
         }

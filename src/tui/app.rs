@@ -1,11 +1,14 @@
 //! The TUI's state and what each action does to it. Rendering (`ui`) only reads it; input
 //! (`input`) only maps keys to [`Action`]s.
+//!
+//! Lists are never rebuilt per frame: `visible` (the rows the messages pane lists) grows as
+//! rows arrive and is rebuilt only when the session or the filter changes; the details tree is
+//! rebuilt only when the selected row changes.
 
 use std::collections::HashSet;
 
-use super::details::{tree, Node};
-use super::model::{MessageRow, Model, RowKind, Update};
-use crate::rtmp::message::MessageTypeId;
+use super::details::{fields, flatten, Field, Node};
+use super::model::{MessageRow, Model, SessionRow, Update};
 
 /// The pane that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,8 +21,19 @@ pub enum Pane {
     Details,
 }
 
+/// How `e` gets a session's media into FLV files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportMode {
+    /// Files are written as the capture is decoded (`--export-flv DIR`): `e` lists them.
+    AsDecoded,
+    /// `e` decodes the file again for the selected session.
+    FromFile,
+    /// Live or standard input without `--export-flv`: nothing to read again.
+    Unavailable,
+}
+
 /// Something the user asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Move up one row.
     Up,
@@ -47,9 +61,9 @@ pub enum Action {
     FilterBackspace,
     /// Apply the filter being typed.
     FilterApply,
-    /// Next row that matches the filter.
+    /// Next row that matches the last filter.
     NextMatch,
-    /// Previous row that matches the filter.
+    /// Previous row that matches the last filter.
     PrevMatch,
     /// Follow new messages.
     Follow,
@@ -57,7 +71,7 @@ pub enum Action {
     Pause,
     /// Show or hide the session statistics.
     Stats,
-    /// Export the selected session's media to FLV.
+    /// Export the selected session's media to FLV (or list what was exported).
     Export,
     /// Show or hide the help.
     Help,
@@ -65,24 +79,47 @@ pub enum Action {
     Back,
     /// Quit.
     Quit,
-    /// A mouse click at a terminal cell.
+    /// A mouse click at a terminal cell (column, row).
     Click(u16, u16),
-    /// Mouse wheel up.
-    ScrollUp,
-    /// Mouse wheel down.
-    ScrollDown,
+    /// Mouse wheel up over a terminal cell.
+    ScrollUp(u16, u16),
+    /// Mouse wheel down over a terminal cell.
+    ScrollDown(u16, u16),
+}
+
+/// Where one pane's list was drawn: the screen row of its first line of data, how many lines
+/// it shows, and the index of the first item shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListArea {
+    /// Screen row of the first line of data.
+    pub top: u16,
+    /// Lines of data shown.
+    pub rows: u16,
+    /// Index of the first item shown.
+    pub offset: usize,
+}
+
+impl ListArea {
+    /// The item at screen row `y`, if `y` is inside the list.
+    fn item_at(&self, y: u16) -> Option<usize> {
+        let line = y.checked_sub(self.top)?;
+        (line < self.rows).then(|| self.offset + usize::from(line))
+    }
 }
 
 /// Where each pane was drawn, for mouse clicks and page sizes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Areas {
-    /// Sessions table: top row of the first session, rows shown.
-    pub sessions: (u16, u16, u16),
-    /// Messages table: first data row's y, rows shown, and the x range.
-    pub messages: (u16, u16, u16),
-    /// Details: first line's y and lines shown.
-    pub details: (u16, u16, u16),
+    /// The sessions table.
+    pub sessions: ListArea,
+    /// The messages table.
+    pub messages: ListArea,
+    /// The details tree.
+    pub details: ListArea,
 }
+
+/// Rows the mouse wheel moves.
+const WHEEL_STEP: i64 = 3;
 
 /// The whole UI state.
 #[derive(Debug)]
@@ -93,86 +130,128 @@ pub struct App {
     pub source: String,
     /// A live capture.
     pub live: bool,
+    /// The capture file's size, for the progress shown while it is read.
+    pub file_size: Option<u64>,
+    /// How `e` exports.
+    pub export_mode: ExportMode,
     /// Focused pane.
     pub focus: Pane,
     /// Selected session: 0 is "all sessions", `i + 1` is `model.sessions[i]`.
     pub session_cursor: usize,
-    /// Rows of the selected session that pass the filter (indices into `model.rows`).
+    /// Rows of the selected session that pass the filter (arrival numbers, ascending).
     pub visible: Vec<usize>,
     /// Selected position in `visible`.
     pub message_cursor: usize,
-    /// Applied filter (lowercase).
+    /// Applied filter (lowercase); empty for none.
     pub filter: String,
+    /// What `n` and `N` look for: the last filter applied (kept when Esc clears the filter).
+    pub search: String,
     /// The filter being typed, while typing.
     pub editing: Option<String>,
     /// Keep the newest message selected.
     pub follow: bool,
-    /// The view is frozen; updates wait in `pending`.
+    /// The messages list is frozen (rows still arrive and are counted).
     pub paused: bool,
-    pending: Vec<Update>,
     /// Help overlay shown.
     pub help: bool,
     /// Statistics view shown.
     pub stats: bool,
+    /// Exports overlay shown.
+    pub exports: bool,
     /// Details nodes whose default open/closed state was flipped.
     pub toggled: HashSet<String>,
-    /// Selected details node.
+    /// The fields of the selected row.
+    fields: Vec<Field>,
+    /// The arrival number of the row `fields` describes.
+    fields_of: Option<usize>,
+    /// The details pane's lines.
+    pub details: Vec<Node>,
+    /// Selected details line.
     pub detail_cursor: usize,
     /// Set when the user quits.
     pub quit: bool,
     /// A session the user asked to export (taken by the run loop).
     pub export_request: Option<u64>,
+    /// Sessions already exported by `e`.
+    exported: HashSet<u64>,
     /// Where panes were last drawn.
     pub areas: Areas,
-    /// Rows rows processed into `visible` so far.
+    /// Arrival number of the next row to consider for `visible`.
     indexed: usize,
 }
 
 impl App {
     /// A new UI on `source`.
     pub fn new(source: String, live: bool) -> Self {
+        App::with_model(Model::default(), source, live)
+    }
+
+    /// A new UI on `source` over `model` (tests use small limits).
+    pub fn with_model(model: Model, source: String, live: bool) -> Self {
         App {
-            model: Model::default(),
+            model,
             source,
             live,
+            file_size: None,
+            export_mode: if live {
+                ExportMode::Unavailable
+            } else {
+                ExportMode::FromFile
+            },
             focus: Pane::Messages,
             session_cursor: 0,
             visible: Vec::new(),
             message_cursor: 0,
             filter: String::new(),
+            search: String::new(),
             editing: None,
             follow: live,
             paused: false,
-            pending: Vec::new(),
             help: false,
             stats: false,
+            exports: false,
             toggled: HashSet::new(),
+            fields: Vec::new(),
+            fields_of: None,
+            details: Vec::new(),
             detail_cursor: 0,
             quit: false,
             export_request: None,
+            exported: HashSet::new(),
             areas: Areas::default(),
             indexed: 0,
         }
     }
 
-    /// Takes in updates from the decoder (held back while paused).
+    /// The same UI exporting as `mode` says.
+    pub fn with_export(mut self, mode: ExportMode) -> Self {
+        self.export_mode = mode;
+        self
+    }
+
+    /// Takes in updates from the decoder. While paused, the messages list stays as it is.
     pub fn receive(&mut self, updates: Vec<Update>) {
-        if self.paused {
-            self.pending.extend(updates);
-            return;
-        }
+        let sessions_dropped = self.model.sessions_dropped;
         for update in updates {
             self.model.apply(update);
         }
-        self.index_new_rows();
+        self.forget_dropped(self.model.sessions_dropped - sessions_dropped);
+        if !self.paused {
+            self.index_new_rows();
+        }
+        self.sync_details();
     }
 
     /// The selected session's id (None for all sessions).
     pub fn selected_session(&self) -> Option<u64> {
+        self.session().map(|s| s.id)
+    }
+
+    /// The selected session.
+    pub fn session(&self) -> Option<&SessionRow> {
         self.session_cursor
             .checked_sub(1)
             .and_then(|i| self.model.sessions.get(i))
-            .map(|s| s.id)
     }
 
     /// The selected message row.
@@ -182,13 +261,6 @@ impl App {
             .and_then(|&i| self.model.rows.get(i))
     }
 
-    /// The details tree of the selected row.
-    pub fn details(&self) -> Vec<Node> {
-        self.selected_row()
-            .map(|row| tree(row, &self.toggled))
-            .unwrap_or_default()
-    }
-
     /// Does a row pass the session selection and the filter?
     fn shows(&self, row: &MessageRow) -> bool {
         self.selected_session().is_none_or(|id| row.session == id) && matches(row, &self.filter)
@@ -196,18 +268,41 @@ impl App {
 
     /// Adds rows that arrived since the last call to `visible`.
     fn index_new_rows(&mut self) {
-        let new: Vec<usize> = (self.indexed..self.model.rows.len())
+        let start = self.indexed.max(self.model.rows.first());
+        let end = self.model.rows.end();
+        let new: Vec<usize> = (start..end)
             .filter(|&i| self.model.rows.get(i).is_some_and(|row| self.shows(row)))
             .collect();
-        self.indexed = self.model.rows.len();
+        self.indexed = end;
         self.visible.extend(new);
         if self.follow {
             self.message_cursor = self.visible.len().saturating_sub(1);
         }
     }
 
+    /// Drops from `visible` the rows the model no longer keeps, keeping the selection on the
+    /// same row (or the oldest kept); moves the session selection past `sessions_dropped`
+    /// sessions that went (to all sessions, if the selected one went).
+    fn forget_dropped(&mut self, sessions_dropped: usize) {
+        let first = self.model.rows.first();
+        let gone = self.visible.partition_point(|&i| i < first);
+        if gone > 0 {
+            self.visible.drain(..gone);
+            self.message_cursor = self.message_cursor.saturating_sub(gone);
+        }
+        if sessions_dropped > 0 && self.session_cursor > 0 {
+            if self.session_cursor > sessions_dropped {
+                self.session_cursor -= sessions_dropped;
+            } else {
+                self.session_cursor = 0;
+                self.exports = false;
+                self.reindex();
+            }
+        }
+    }
+
     /// Rebuilds `visible` after the session or the filter changed, keeping the selected row
-    /// when it is still shown.
+    /// when it is still shown (else the next one).
     fn reindex(&mut self) {
         let selected = self.visible.get(self.message_cursor).copied();
         self.visible.clear();
@@ -221,6 +316,17 @@ impl App {
         if self.follow {
             self.message_cursor = self.visible.len().saturating_sub(1);
         }
+    }
+
+    /// Rebuilds the details tree when the selected row changed.
+    fn sync_details(&mut self) {
+        let selected = self.visible.get(self.message_cursor).copied();
+        if selected == self.fields_of {
+            return;
+        }
+        self.fields_of = selected;
+        self.fields = self.selected_row().map(fields).unwrap_or_default();
+        self.details = flatten(&self.fields, &self.toggled);
         self.detail_cursor = 0;
     }
 
@@ -228,8 +334,13 @@ impl App {
     pub fn act(&mut self, action: Action) {
         if self.editing.is_some() {
             self.edit_filter(action);
-            return;
+        } else {
+            self.command(action);
         }
+        self.sync_details();
+    }
+
+    fn command(&mut self, action: Action) {
         match action {
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
@@ -252,17 +363,17 @@ impl App {
             Action::Pause => {
                 self.paused = !self.paused;
                 if !self.paused {
-                    let pending = std::mem::take(&mut self.pending);
-                    self.receive(pending);
+                    self.index_new_rows();
                 }
             }
             Action::Stats => self.stats = !self.stats,
-            Action::Export => self.export_request = self.selected_session(),
+            Action::Export => self.export(),
             Action::Help => self.help = !self.help,
             Action::Back => {
-                if self.help || self.stats {
+                if self.help || self.stats || self.exports {
                     self.help = false;
                     self.stats = false;
+                    self.exports = false;
                 } else if !self.filter.is_empty() {
                     self.filter.clear();
                     self.reindex();
@@ -272,8 +383,8 @@ impl App {
             }
             Action::Quit => self.quit = true,
             Action::Click(x, y) => self.click(x, y),
-            Action::ScrollUp => self.step(-3),
-            Action::ScrollDown => self.step(3),
+            Action::ScrollUp(x, y) => self.scroll(x, y, -WHEEL_STEP),
+            Action::ScrollDown(x, y) => self.scroll(x, y, WHEEL_STEP),
             Action::FilterChar(_) | Action::FilterBackspace | Action::FilterApply => {}
         }
     }
@@ -289,6 +400,9 @@ impl App {
             }
             Action::FilterApply => {
                 self.filter = text.to_lowercase();
+                if !self.filter.is_empty() {
+                    self.search = self.filter.clone();
+                }
                 self.editing = None;
                 self.focus = Pane::Messages;
                 self.reindex();
@@ -298,14 +412,33 @@ impl App {
         }
     }
 
+    /// `e`: the exports overlay of the selected session, exporting it first when the file can
+    /// be read again and it has not been.
+    fn export(&mut self) {
+        if self.exports {
+            self.exports = false;
+            return;
+        }
+        let Some(session) = self.session() else {
+            self.model.status =
+                Some("select a session to export (Tab to the sessions pane, then ↑ ↓)".into());
+            return;
+        };
+        let (id, exported) = (session.id, !session.exports.is_empty());
+        self.exports = true;
+        if self.export_mode == ExportMode::FromFile && !exported && self.exported.insert(id) {
+            self.export_request = Some(id);
+        }
+    }
+
     /// Rows in a page of the focused pane.
     fn page(&self) -> usize {
-        let rows = match self.focus {
-            Pane::Sessions => self.areas.sessions.1,
-            Pane::Messages => self.areas.messages.1,
-            Pane::Details => self.areas.details.1,
+        let area = match self.focus {
+            Pane::Sessions => self.areas.sessions,
+            Pane::Messages => self.areas.messages,
+            Pane::Details => self.areas.details,
         };
-        usize::from(rows.max(1))
+        usize::from(area.rows.max(1))
     }
 
     /// Moves the focused pane's selection by `delta` rows (clamped).
@@ -317,19 +450,23 @@ impl App {
         match self.focus {
             Pane::Sessions => {
                 let cursor = clamp(self.session_cursor, self.model.sessions.len() + 1);
-                if cursor != self.session_cursor {
-                    self.session_cursor = cursor;
-                    self.reindex();
-                }
+                self.select_session(cursor);
             }
             Pane::Messages => {
                 self.message_cursor = clamp(self.message_cursor, self.visible.len());
                 self.follow = self.follow && delta > 0 && self.at_end();
-                self.detail_cursor = 0;
             }
             Pane::Details => {
-                self.detail_cursor = clamp(self.detail_cursor, self.details().len());
+                self.detail_cursor = clamp(self.detail_cursor, self.details.len());
             }
+        }
+    }
+
+    fn select_session(&mut self, cursor: usize) {
+        if cursor != self.session_cursor && cursor <= self.model.sessions.len() {
+            self.session_cursor = cursor;
+            self.exports = false;
+            self.reindex();
         }
     }
 
@@ -342,87 +479,112 @@ impl App {
             Pane::Sessions => self.focus = Pane::Messages,
             Pane::Messages => self.focus = Pane::Details,
             Pane::Details => {
-                if let Some(node) = self.details().get(self.detail_cursor) {
+                if let Some(node) = self.details.get(self.detail_cursor) {
                     if node.container && !self.toggled.remove(&node.path) {
                         self.toggled.insert(node.path.clone());
                     }
+                    self.details = flatten(&self.fields, &self.toggled);
                 }
             }
         }
     }
 
-    /// Moves to the next (or previous) row of the selected session matching the filter.
+    /// Moves to the next (or previous) listed row matching the last filter.
     fn jump_to_match(&mut self, forward: bool) {
-        let Some(&current) = self.visible.get(self.message_cursor) else {
+        if self.search.is_empty() {
+            self.model.status = Some("nothing to look for: type a filter with /".into());
             return;
+        }
+        let is_match = |position: &usize| {
+            self.visible
+                .get(*position)
+                .and_then(|&i| self.model.rows.get(i))
+                .is_some_and(|row| matches(row, &self.search))
         };
-        let is_match = |row: usize| {
-            self.model
-                .rows
-                .get(row)
-                .is_some_and(|r| matches(r, &self.filter))
-        };
-        let mut candidates = self.visible.iter().copied().enumerate();
         let found = if forward {
-            candidates.find(|&(_, row)| row > current && is_match(row))
+            (self.message_cursor + 1..self.visible.len()).find(is_match)
         } else {
-            candidates.rfind(|&(_, row)| row < current && is_match(row))
+            (0..self.message_cursor).rev().find(is_match)
         };
-        if let Some((position, _)) = found {
-            self.message_cursor = position;
-            self.follow = false;
-            self.focus = Pane::Messages;
+        match found {
+            Some(position) => {
+                self.message_cursor = position;
+                self.follow = false;
+                self.focus = Pane::Messages;
+            }
+            None => {
+                let which = if forward { "after" } else { "before" };
+                self.model.status = Some(format!("no match for '{}' {which} here", self.search));
+            }
         }
     }
 
+    /// The pane a screen row is in, and the item under it.
+    fn pane_at(&self, y: u16) -> Option<(Pane, Option<usize>)> {
+        let panes = [
+            (Pane::Sessions, self.areas.sessions),
+            (Pane::Messages, self.areas.messages),
+            (Pane::Details, self.areas.details),
+        ];
+        panes.into_iter().find_map(|(pane, area)| {
+            // The header line (sessions, messages) and borders count as the pane too.
+            let top = area.top.saturating_sub(2);
+            (top..area.top + area.rows + 1)
+                .contains(&y)
+                .then(|| (pane, area.item_at(y)))
+        })
+    }
+
     fn click(&mut self, _x: u16, y: u16) {
-        let (sessions_top, sessions_rows, sessions_offset) = self.areas.sessions;
-        let (messages_top, messages_rows, messages_offset) = self.areas.messages;
-        let (details_top, details_rows, details_offset) = self.areas.details;
-        if (sessions_top..sessions_top + sessions_rows).contains(&y) {
-            self.focus = Pane::Sessions;
-            let cursor = usize::from(y - sessions_top + sessions_offset);
-            if cursor <= self.model.sessions.len() && cursor != self.session_cursor {
-                self.session_cursor = cursor;
-                self.reindex();
+        if self.help || self.stats || self.exports {
+            return;
+        }
+        let Some((pane, item)) = self.pane_at(y) else {
+            return;
+        };
+        self.focus = pane;
+        let Some(item) = item else {
+            return;
+        };
+        match pane {
+            Pane::Sessions => self.select_session(item),
+            Pane::Messages => {
+                if item < self.visible.len() {
+                    self.message_cursor = item;
+                    self.follow = false;
+                }
             }
-        } else if (messages_top..messages_top + messages_rows).contains(&y) {
-            self.focus = Pane::Messages;
-            let cursor = usize::from(y - messages_top) + usize::from(messages_offset);
-            if cursor < self.visible.len() {
-                self.message_cursor = cursor;
-                self.follow = false;
-                self.detail_cursor = 0;
-            }
-        } else if (details_top..details_top + details_rows).contains(&y) {
-            self.focus = Pane::Details;
-            let cursor = usize::from(y - details_top + details_offset);
-            if cursor < self.details().len() {
-                self.detail_cursor = cursor;
-                self.toggle();
+            Pane::Details => {
+                if item < self.details.len() {
+                    self.detail_cursor = item;
+                    self.toggle();
+                }
             }
         }
+    }
+
+    fn scroll(&mut self, _x: u16, y: u16, delta: i64) {
+        if let Some((pane, _)) = self.pane_at(y) {
+            self.focus = pane;
+        }
+        self.step(delta);
     }
 }
 
 fn next_pane(pane: Pane, steps: usize) -> Pane {
     let order = [Pane::Sessions, Pane::Messages, Pane::Details];
     let index = order.iter().position(|&p| p == pane).unwrap_or(0);
-    order[(index + steps) % order.len()]
+    order
+        .get((index + steps) % order.len())
+        .copied()
+        .unwrap_or(pane)
 }
 
-/// Does a row match a (lowercase) filter? Its type name, kind and summary are searched.
+/// Does a row match a (lowercase) filter? Its type name and summary are searched.
 pub fn matches(row: &MessageRow, filter: &str) -> bool {
-    if filter.is_empty() {
-        return true;
-    }
-    let kind = match row.kind {
-        RowKind::Warning => "warning",
-        RowKind::Gap => "gap",
-        _ if row.type_id == 0 => "handshake",
-        _ => MessageTypeId(row.type_id).name(),
-    };
-    contains_ignoring_case(kind, filter) || contains_ignoring_case(&row.summary, filter)
+    filter.is_empty()
+        || contains_ignoring_case(row.type_name(), filter)
+        || contains_ignoring_case(&row.summary(), filter)
 }
 
 /// ASCII case-insensitive substring search without allocating.

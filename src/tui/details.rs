@@ -1,160 +1,320 @@
 //! The details pane's tree: the selected row decoded again from the bytes it kept, as nested
-//! fields, each with the body bytes it came from (for the hex pane) where they can be found.
+//! fields, each with the body bytes it came from, for the hex pane to highlight.
+//!
+//! Commands and data are walked value by value ([`super::layout`]), so every value, property
+//! name and nested value has its exact bytes; fixed-layout bodies (protocol control, user
+//! control, audio and video tag headers, aggregate sub-message headers) have their fields'
+//! positions from the specification. [`fields`] builds the tree once per selected row;
+//! [`flatten`] lists the lines shown, given which nodes are expanded.
+
+// These bytes come off the wire: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 
 use std::collections::HashSet;
 use std::ops::Range;
 
 use serde_json::Value;
 
-use super::model::{MessageRow, RowKind};
+use super::layout::{amf_values, AmfNode, NodeKind};
+use super::model::MessageRow;
 use crate::rtmp::amf::AmfLimits;
 use crate::rtmp::decode::decode_message;
-use crate::rtmp::message::{MessageHeader, MessageTypeId};
+use crate::rtmp::message::MessageTypeId;
+use crate::rtmp::reader::Reader;
 
-/// One line of the tree.
+/// One field of a message: a label, the body bytes it came from, and its parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// `key: value`, or `key {n}` / `key [n]` for containers.
+    pub label: String,
+    /// A stable path (`command_object.tcUrl`): the key of its expanded state.
+    pub path: String,
+    /// Its body bytes, when known.
+    pub bytes: Option<Range<usize>>,
+    /// Its parts.
+    pub children: Vec<Field>,
+}
+
+/// One line of the details pane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Nesting depth (0 for top-level fields).
     pub depth: usize,
-    /// `key: value`, or `key {n}` / `key [n]` for containers.
+    /// The field's label.
     pub label: String,
-    /// A stable path (`command_object.tcUrl`), the key of its expanded state.
+    /// The field's path.
     pub path: String,
-    /// Whether it has children (and so can be expanded).
+    /// Whether it has parts (and so can be expanded).
     pub container: bool,
     /// Whether it is expanded.
     pub expanded: bool,
-    /// The body bytes it was decoded from, when they can be located.
+    /// Its body bytes, when known.
     pub bytes: Option<Range<usize>>,
 }
 
-/// Message-header fields, shown under one "header" node.
+/// The lines shown: containers of the first two levels (but the message header) are open
+/// unless toggled, so a command's object and its arguments' objects show at once; deeper
+/// ones are open only when toggled.
+pub fn flatten(fields: &[Field], toggled: &HashSet<String>) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    for field in fields {
+        flatten_into(field, 0, toggled, &mut nodes);
+    }
+    nodes
+}
+
+fn flatten_into(field: &Field, depth: usize, toggled: &HashSet<String>, out: &mut Vec<Node>) {
+    let container = !field.children.is_empty();
+    let default_open = depth <= 1 && field.path != "header";
+    let expanded = container && (default_open != toggled.contains(&field.path));
+    out.push(Node {
+        depth,
+        label: field.label.clone(),
+        path: field.path.clone(),
+        container,
+        expanded,
+        bytes: field.bytes.clone(),
+    });
+    if expanded {
+        for child in &field.children {
+            flatten_into(child, depth + 1, toggled, out);
+        }
+    }
+}
+
+/// Header fields, as the chunk layer assembled them (not part of the body).
 const HEADER_FIELDS: [&str; 6] = ["csid", "msid", "timestamp", "type_id", "type", "length"];
 
-/// The tree of a row. Containers at depth 0 (but the message header, whose fields the table
-/// shows already) are open unless `toggled`; deeper ones are open only when `toggled`.
-pub fn tree(row: &MessageRow, toggled: &HashSet<String>) -> Vec<Node> {
-    if matches!(row.kind, RowKind::Gap | RowKind::Warning) || row.type_id == 0 {
-        return vec![Node {
-            depth: 0,
-            label: row.summary.to_string(),
-            path: String::new(),
-            container: false,
-            expanded: false,
-            bytes: None,
-        }];
+/// The fields of a row.
+pub fn fields(row: &MessageRow) -> Vec<Field> {
+    let summary = leaf("summary", &row.summary(), "summary", None);
+    if !row.is_message() {
+        return vec![summary];
     }
-    let header = MessageHeader {
-        csid: row.csid,
-        msid: row.msid,
-        timestamp: row.timestamp,
-        type_id: MessageTypeId(row.type_id),
-        length: row.length,
+    let body = row.body();
+    let header = row.header();
+    let message = decode_message(header, body, &AmfLimits::default());
+    let Ok(Value::Object(json)) = serde_json::to_value(&message) else {
+        return vec![summary];
     };
-    let message = decode_message(header, &row.body, &AmfLimits::default());
-    let Ok(Value::Object(fields)) = serde_json::to_value(&message) else {
-        return Vec::new();
-    };
-    let mut builder = Builder {
-        nodes: Vec::new(),
-        toggled,
-        body: &row.body,
-        cursor: 0,
-        media: MessageTypeId(row.type_id).is_media(),
-    };
-    let header: serde_json::Map<String, Value> = fields
+    let mut out = vec![summary];
+    let header_fields: Vec<Field> = json
         .iter()
         .filter(|(key, _)| HEADER_FIELDS.contains(&key.as_str()))
-        .map(|(key, value)| (key.clone(), value.clone()))
+        .map(|(key, value)| json_field(key, value, &format!("header.{key}"), &|_| None))
         .collect();
-    builder.add("header", &Value::Object(header), 0, "header");
-    for (key, value) in fields
-        .iter()
-        .filter(|(key, _)| !HEADER_FIELDS.contains(&key.as_str()))
-    {
-        builder.add(key, value, 0, key);
+    out.push(group("header", "header", header_fields, None));
+    let type_id = header.type_id;
+    let amf_start = match type_id {
+        MessageTypeId::COMMAND_AMF0 | MessageTypeId::DATA_AMF0 => Some(0),
+        MessageTypeId::COMMAND_AMF3 | MessageTypeId::DATA_AMF3 => Some(1),
+        _ => None,
+    };
+    match amf_start {
+        Some(start) => {
+            let (values, error) = amf_values(body, start);
+            let command = matches!(
+                type_id,
+                MessageTypeId::COMMAND_AMF0 | MessageTypeId::COMMAND_AMF3
+            );
+            out.extend(amf_fields(values, command));
+            if let Some(error) = error.or(message.decode_error) {
+                out.push(leaf("decode_error", &error, "decode_error", None));
+            }
+        }
+        None => {
+            let locate = |path: &str| locate(type_id, body, path);
+            for (key, value) in json
+                .iter()
+                .filter(|(key, _)| !HEADER_FIELDS.contains(&key.as_str()))
+            {
+                out.push(json_field(key, value, key, &locate));
+            }
+        }
     }
-    builder.nodes
+    out
 }
 
-struct Builder<'a> {
-    nodes: Vec<Node>,
-    toggled: &'a HashSet<String>,
-    body: &'a [u8],
-    /// Where the search for the next value's bytes starts (values come in wire order).
-    cursor: usize,
-    media: bool,
+/// A leaf `key: text`.
+fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field {
+    Field {
+        label: format!("{key}: {text}"),
+        path: path.to_owned(),
+        bytes,
+        children: Vec::new(),
+    }
 }
 
-impl Builder<'_> {
-    fn add(&mut self, key: &str, value: &Value, depth: usize, path: &str) {
-        let children: Vec<(String, &Value)> = match value {
-            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Value::Array(items) => items
+/// A container `key {n}` over `children`.
+fn group(key: &str, path: &str, children: Vec<Field>, bytes: Option<Range<usize>>) -> Field {
+    Field {
+        label: format!("{key} {{{}}}", children.len()),
+        path: path.to_owned(),
+        bytes,
+        children,
+    }
+}
+
+/// The top-level values of a command (name, transaction id, command object, arguments) or of
+/// a data message (handler name, values).
+fn amf_fields(values: Vec<AmfNode>, command: bool) -> Vec<Field> {
+    let mut values = values.into_iter().peekable();
+    let mut out = Vec::new();
+    let named: &[&str] = if command {
+        &["command", "transaction_id", "command_object"]
+    } else if matches!(
+        values.peek().map(|v| &v.kind),
+        Some(NodeKind::Leaf(crate::rtmp::amf::AmfValue::String(_)))
+    ) {
+        &["name"]
+    } else {
+        &[]
+    };
+    for name in named {
+        if let Some(value) = values.next() {
+            out.push(amf_field(name, &value, name));
+        }
+    }
+    let list = if command { "args" } else { "values" };
+    let rest: Vec<AmfNode> = values.collect();
+    let bytes = match (rest.first(), rest.last()) {
+        (Some(first), Some(last)) => Some(first.range.start..last.range.end),
+        _ => None,
+    };
+    let items: Vec<Field> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, value)| amf_field(&i.to_string(), value, &format!("{list}.{i}")))
+        .collect();
+    out.push(Field {
+        label: format!("{list} [{}]", items.len()),
+        path: list.to_owned(),
+        bytes,
+        children: items,
+    });
+    out
+}
+
+/// One AMF value as a field, with its parts.
+fn amf_field(key: &str, node: &AmfNode, path: &str) -> Field {
+    let bytes = Some(node.range.clone());
+    match &node.kind {
+        NodeKind::Leaf(value) => match serde_json::to_value(value) {
+            // Values JSON has no scalar for (dates, AMF3 objects, …) show their JSON parts.
+            Ok(json @ (Value::Object(_) | Value::Array(_))) => {
+                let mut field = json_field(key, &json, path, &|_| None);
+                field.bytes = bytes;
+                field
+            }
+            Ok(json) => leaf(key, &scalar(&json), path, bytes),
+            Err(_) => leaf(key, "?", path, bytes),
+        },
+        NodeKind::Object { class, properties } => {
+            let children = properties
+                .iter()
+                .map(|property| {
+                    let mut field = amf_field(
+                        &property.name,
+                        &property.value,
+                        &format!("{path}.{}", property.name),
+                    );
+                    // The name's bytes belong to the property too.
+                    field.bytes = Some(property.name_range.start..property.value.range.end);
+                    field
+                })
+                .collect();
+            let mut field = group(key, path, children, bytes);
+            if let Some(class) = class {
+                field.label = format!("{key}: {class} {{{}}}", field.children.len());
+            }
+            field
+        }
+        NodeKind::Array(items) => {
+            let children: Vec<Field> = items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| (i.to_string(), v))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let container = matches!(value, Value::Object(_) | Value::Array(_));
-        let default_open = depth == 0 && path != "header";
-        let expanded = container && (default_open != self.toggled.contains(path));
-        let label = match value {
-            Value::Object(map) => format!("{key} {{{}}}", map.len()),
-            Value::Array(items) => format!("{key} [{}]", items.len()),
-            Value::String(text) => format!("{key}: \"{text}\""),
-            other => format!("{key}: {other}"),
-        };
-        let bytes = if path.starts_with("header") {
-            None
-        } else {
-            self.locate(key, value)
-        };
-        self.nodes.push(Node {
-            depth,
-            label,
-            path: path.to_owned(),
-            container,
-            expanded,
-            bytes,
-        });
-        if expanded {
-            for (child_key, child) in children {
-                let child_path = format!("{path}.{child_key}");
-                self.add(&child_key, child, depth + 1, &child_path);
+                .map(|(i, item)| amf_field(&i.to_string(), item, &format!("{path}.{i}")))
+                .collect();
+            Field {
+                label: format!("{key} [{}]", children.len()),
+                path: path.to_owned(),
+                bytes,
+                children,
             }
         }
-    }
-
-    /// The body bytes of a field: media header fields by position, strings and numbers by
-    /// searching their encoding from where the previous value was found.
-    fn locate(&mut self, key: &str, value: &Value) -> Option<Range<usize>> {
-        if self.media {
-            return media_field(key).filter(|range| range.end <= self.body.len());
-        }
-        let needle: Vec<u8> = match value {
-            Value::String(text) if !text.is_empty() => text.as_bytes().to_vec(),
-            Value::Number(number) => {
-                let mut encoded = vec![0x00];
-                encoded.extend_from_slice(&number.as_f64()?.to_be_bytes());
-                encoded
-            }
-            _ => return None,
-        };
-        let from = self.cursor.min(self.body.len());
-        let offset = self
-            .body
-            .get(from..)?
-            .windows(needle.len())
-            .position(|window| window == needle.as_slice())?;
-        let start = from + offset;
-        self.cursor = start + needle.len();
-        Some(start..start + needle.len())
     }
 }
 
-/// Where a media tag header field sits in the body.
+/// A JSON value as a field; `locate` gives the bytes of a path, where known.
+fn json_field(
+    key: &str,
+    value: &Value,
+    path: &str,
+    locate: &dyn Fn(&str) -> Option<Range<usize>>,
+) -> Field {
+    let bytes = locate(path);
+    match value {
+        Value::Object(map) => {
+            let children = map
+                .iter()
+                .map(|(k, v)| json_field(k, v, &format!("{path}.{k}"), locate))
+                .collect();
+            group(key, path, children, bytes)
+        }
+        Value::Array(items) => Field {
+            label: format!("{key} [{}]", items.len()),
+            path: path.to_owned(),
+            bytes,
+            children: items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| json_field(&i.to_string(), v, &format!("{path}.{i}"), locate))
+                .collect(),
+        },
+        other => leaf(key, &scalar(other), path, bytes),
+    }
+}
+
+/// A scalar as the tree shows it: strings quoted, others as JSON writes them.
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("\"{text}\""),
+        other => other.to_string(),
+    }
+}
+
+/// The body bytes of a field of a fixed-layout body, by its path.
+fn locate(type_id: MessageTypeId, body: &[u8], path: &str) -> Option<Range<usize>> {
+    let range = match type_id {
+        // The decoder configuration record follows the tag header (2 bytes for AAC, 5 for
+        // AVC/HEVC and for Enhanced RTMP's FourCC header).
+        MessageTypeId::AUDIO if path == "config" => 2..body.len(),
+        MessageTypeId::VIDEO if path == "config" => 5..body.len(),
+        MessageTypeId::AUDIO | MessageTypeId::VIDEO => media_field(path)?,
+        MessageTypeId::AGGREGATE => aggregate_field(body, path)?,
+        _ => control_field(path, body.len())?,
+    };
+    (range.end <= body.len()).then_some(range)
+}
+
+/// Protocol and user control fields (specification sections 5.4 and 6.2).
+fn control_field(path: &str, len: usize) -> Option<Range<usize>> {
+    Some(match path {
+        "chunk_size" | "abort_csid" | "sequence_number" | "window_size" => 0..4,
+        "limit_type" | "limit" => 4..5,
+        "event_type" | "control_event" => 0..2,
+        "stream_id" | "ping_timestamp" => 2..6,
+        "buffer_length" => 6..10,
+        "raw_hex" => 2..len,
+        "payload_hex" => 0..len,
+        _ => return None,
+    })
+}
+
+/// Where an audio or video tag header field sits.
 fn media_field(key: &str) -> Option<Range<usize>> {
     Some(match key {
         "frame_type" | "frame_kind" | "codec_id" | "sound_format" | "sound_rate" | "sound_size"
@@ -166,13 +326,68 @@ fn media_field(key: &str) -> Option<Range<usize>> {
     })
 }
 
+/// Fields of aggregate sub-messages (`messages.N.field`): each is an 11-byte tag header (type,
+/// length, timestamp, stream id), the body, and a 4-byte back pointer.
+fn aggregate_field(body: &[u8], path: &str) -> Option<Range<usize>> {
+    let mut parts = path.strip_prefix("messages.")?.splitn(2, '.');
+    let index: usize = parts.next()?.parse().ok()?;
+    let (start, length) = aggregate_parts(body).nth(index)?;
+    let body_start = start + 11;
+    Some(match parts.next() {
+        None => start..body_start + length + 4,
+        Some("type_id" | "type") => start..start + 1,
+        Some("length") => start + 1..start + 4,
+        Some("timestamp") => start + 4..start + 8,
+        Some(field) => {
+            let inner = media_field(field)?;
+            body_start + inner.start..body_start + inner.end
+        }
+    })
+}
+
+/// (offset, body length) of each aggregate sub-message.
+fn aggregate_parts(body: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut offset = 0usize;
+    std::iter::from_fn(move || {
+        let mut reader = Reader::new(body.get(offset..)?);
+        reader.u8()?;
+        let length = usize::try_from(reader.be_u24()?).ok()?;
+        let start = offset;
+        offset = offset
+            .checked_add(11)?
+            .checked_add(length)?
+            .checked_add(4)?;
+        (offset <= body.len()).then_some((start, length))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::event::Timestamp;
+    use crate::tui::model::{Content, RowKind};
 
-    fn command_row() -> MessageRow {
-        // connect("live") as AMF0: string "connect", number 1, object {app: "live"}.
+    fn row(type_id: u8, kind: RowKind, body: Vec<u8>) -> MessageRow {
+        MessageRow {
+            frame: 1,
+            time: Timestamp(0),
+            session: 1,
+            csid: 3,
+            msid: 0,
+            timestamp: 0,
+            length: body.len() as u32,
+            type_id,
+            kind,
+            dir: None,
+            content: Content::Text {
+                summary: "connect".into(),
+                body: body.into(),
+            },
+        }
+    }
+
+    /// connect(1, {app: "live"}) as AMF0.
+    fn connect() -> MessageRow {
         let mut body = vec![0x02, 0, 7];
         body.extend_from_slice(b"connect");
         body.push(0x00);
@@ -182,46 +397,75 @@ mod tests {
         body.extend_from_slice(&[0x02, 0, 4]);
         body.extend_from_slice(b"live");
         body.extend_from_slice(&[0, 0, 9]);
-        MessageRow {
-            frame: 1,
-            time: Timestamp(0),
-            session: 1,
-            dir: None,
-            csid: 3,
-            msid: 0,
-            timestamp: 0,
-            type_id: 20,
-            length: body.len() as u32,
-            kind: RowKind::Command,
-            summary: "connect".into(),
-            body: body.into(),
-        }
+        row(20, RowKind::Command, body)
+    }
+
+    fn find<'a>(nodes: &'a [Node], label: &str) -> &'a Node {
+        nodes
+            .iter()
+            .find(|n| n.label == label)
+            .unwrap_or_else(|| panic!("no {label} in {nodes:#?}"))
     }
 
     #[test]
-    fn fields_nest_and_find_their_bytes() {
-        let nodes = tree(&command_row(), &HashSet::new());
-        let labels: Vec<&str> = nodes.iter().map(|n| n.label.as_str()).collect();
-        assert!(labels.contains(&"command: \"connect\""), "{labels:?}");
-        assert!(labels.contains(&"command_object {1}"), "{labels:?}");
-        assert!(labels.contains(&"header {6}"), "{labels:?}");
-        // The header starts closed, top-level objects open; toggling flips each.
-        assert!(!labels.contains(&"csid: 3"));
-        let toggled: HashSet<String> = ["command_object".to_owned(), "header".to_owned()].into();
-        let flipped = tree(&command_row(), &toggled);
-        let flipped: Vec<&str> = flipped.iter().map(|n| n.label.as_str()).collect();
-        assert!(flipped.contains(&"csid: 3") && !flipped.contains(&"app: \"live\""));
-        let app = nodes
-            .iter()
-            .find(|n| n.label == "app: \"live\"")
-            .expect("app");
+    fn command_fields_nest_and_have_their_bytes() {
+        let row = connect();
+        let tree = fields(&row);
+        let nodes = flatten(&tree, &HashSet::new());
+        let body = row.body();
+        assert_eq!(find(&nodes, "command: \"connect\"").bytes, Some(0..10));
+        assert_eq!(find(&nodes, "transaction_id: 1.0").bytes, Some(10..19));
+        let object = find(&nodes, "command_object {1}");
+        assert_eq!(object.bytes, Some(19..body.len()));
+        // A property's bytes run from its name to the end of its value.
+        let app = find(&nodes, "app: \"live\"");
         assert_eq!(app.depth, 1);
-        let range = app.bytes.clone().expect("located");
-        assert_eq!(&command_row().body[range], b"live");
-        let transaction = nodes
-            .iter()
-            .find(|n| n.label.starts_with("transaction_id"))
-            .expect("id");
-        assert_eq!(transaction.bytes.as_ref().map(|r| r.len()), Some(9));
+        let range = app.bytes.clone().unwrap();
+        assert_eq!(&body[range], b"\x00\x03app\x02\x00\x04live");
+        assert_eq!(find(&nodes, "args [0]").bytes, None);
+        // The header starts closed, top-level objects open; toggling flips each.
+        assert!(!nodes.iter().any(|n| n.label == "csid: 3"));
+        let toggled: HashSet<String> = ["command_object".to_owned(), "header".to_owned()].into();
+        let flipped = flatten(&tree, &toggled);
+        assert_eq!(find(&flipped, "csid: 3").bytes, None);
+        assert!(!flipped.iter().any(|n| n.label == "app: \"live\""));
+    }
+
+    #[test]
+    fn control_and_media_fields_have_their_positions() {
+        let ack = row(6, RowKind::Control, vec![0, 0x4C, 0x4B, 0x40, 2]);
+        let nodes = flatten(&fields(&ack), &HashSet::new());
+        assert_eq!(find(&nodes, "window_size: 5000000").bytes, Some(0..4));
+        assert_eq!(find(&nodes, "limit: \"dynamic\"").bytes, Some(4..5));
+        let video = row(9, RowKind::Video, vec![0x17, 0x01, 0, 0, 0x21, 0xAA]);
+        let nodes = flatten(&fields(&video), &HashSet::new());
+        assert_eq!(find(&nodes, "frame_kind: \"keyframe\"").bytes, Some(0..1));
+        assert_eq!(find(&nodes, "avc_packet_type: 1").bytes, Some(1..2));
+        assert_eq!(find(&nodes, "composition_time: 33").bytes, Some(2..5));
+    }
+
+    #[test]
+    fn aggregate_parts_have_their_headers_and_media_fields() {
+        let mut body = vec![9, 0, 0, 2, 0, 1, 0, 0, 0, 0, 1, 0x17, 0x01, 0, 0, 0, 13];
+        body.extend_from_slice(&[8, 0, 0, 2, 0, 1, 0x20, 0, 0, 0, 1, 0xAF, 0x01, 0, 0, 0, 13]);
+        assert_eq!(aggregate_field(&body, "messages.1"), Some(17..34));
+        assert_eq!(aggregate_field(&body, "messages.1.length"), Some(18..21));
+        assert_eq!(aggregate_field(&body, "messages.1.codec"), None);
+        assert_eq!(
+            aggregate_field(&body, "messages.1.aac_packet_type"),
+            Some(29..30)
+        );
+        assert_eq!(aggregate_field(&body, "messages.2"), None);
+        assert_eq!(aggregate_field(&body[..20], "messages.1"), None);
+    }
+
+    #[test]
+    fn rows_that_are_not_messages_show_their_summary() {
+        let mut gap = connect();
+        gap.kind = RowKind::Gap;
+        gap.type_id = 0;
+        let nodes = flatten(&fields(&gap), &HashSet::new());
+        assert_eq!(nodes.len(), 1);
+        assert_eq!(nodes[0].label, "summary: connect");
     }
 }

@@ -2,20 +2,25 @@
 //! batches, to the UI thread; and the thread that runs the pipeline into it.
 
 use std::collections::{HashMap, HashSet};
+use std::io;
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::model::{Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
+use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
 use crate::analysis::SessionAnalysis;
 use crate::capture::Source;
 use crate::event::{Event, EventKind, EventSink, MessageEvent, Notice};
 use crate::output::describe::EventSummary;
+use crate::output::flv::FlvExporter;
 use crate::pipeline::{run, RunOptions};
 use crate::reassembly::{Reassembler, ReassemblyConfig};
 use crate::redact::Redactor;
 use crate::rtmp::amf::AmfValue;
-use crate::rtmp::message::MessageBody;
+use crate::rtmp::media::is_sequence_header;
+use crate::rtmp::message::{MessageBody, MessageTypeId};
 use crate::rtmp::sessions::{DecoderConfig, SessionTable};
 
 /// Updates are sent at least this often, so a live view stays current.
@@ -108,13 +113,13 @@ impl EventSink for Feed {
                 for fact in facts(message) {
                     self.push(Update::Fact(event.session, fact));
                 }
-                self.push(Update::Row(Box::new(row(event, Some(message)))));
+                self.push(Update::Row(row(event, Some(message))));
             }
             EventKind::Handshake(_)
             | EventKind::TlsHandshake(_)
             | EventKind::Gap(_)
             | EventKind::Warning(_) => {
-                self.push(Update::Row(Box::new(row(event, None))));
+                self.push(Update::Row(row(event, None)));
             }
             EventKind::SessionEnd(end) => {
                 self.push(Update::SessionEnded(event.session, end.reason, event.time));
@@ -123,8 +128,11 @@ impl EventSink for Feed {
                     self.push(report_update(event.session, &analysis));
                 }
             }
-            EventKind::Export(export) if export.state == "finished" => {
-                self.push(Update::Status(format!("exported {}", export.path)));
+            EventKind::Export(export) => {
+                if export.state == "finished" {
+                    self.push(Update::Status(format!("exported {}", export.path)));
+                }
+                self.push(Update::Export(event.session, Box::new(export.clone())));
             }
             _ => {}
         }
@@ -140,46 +148,56 @@ impl EventSink for Feed {
 
 /// The row of a message, handshake, warning or gap.
 fn row(event: &Event<'_>, message: Option<&MessageEvent<'_>>) -> MessageRow {
-    let summary = EventSummary(event).to_string().into_boxed_str();
-    let (kind, dir) = match &event.kind {
-        EventKind::Gap(gap) => (RowKind::Gap, Some(gap.dir)),
-        EventKind::Warning(warning) => (RowKind::Warning, warning.dir),
-        EventKind::Message(message) => (kind_of(&message.message.body), Some(message.dir)),
-        _ => (RowKind::Control, None),
+    let Some(message) = message else {
+        let (kind, dir) = match &event.kind {
+            EventKind::Gap(gap) => (RowKind::Gap, Some(gap.dir)),
+            EventKind::Warning(warning) => (RowKind::Warning, warning.dir),
+            _ => (RowKind::Handshake, None),
+        };
+        let summary = EventSummary(event).to_string();
+        return MessageRow::note(event.frame, event.time, event.session, kind, dir, summary);
     };
-    let mut row = MessageRow {
+    let header = &message.message.header;
+    let first = |n: usize| message.payload.get(n).copied();
+    let is_config = header.type_id.is_media()
+        && first(0).is_some_and(|byte0| {
+            is_sequence_header(header.type_id == MessageTypeId::VIDEO, byte0, first(1))
+        });
+    // Decoder configurations are rare and worth reading whole (codec, profile, size).
+    let content = if header.type_id.is_media() && !is_config {
+        // The summary is rebuilt from the tag header when shown: no heap memory per frame.
+        let mut prefix = [0; MEDIA_KEPT_BODY];
+        let kept = message.payload.len().min(MEDIA_KEPT_BODY);
+        if let (Some(to), Some(from)) = (prefix.get_mut(..kept), message.payload.get(..kept)) {
+            to.copy_from_slice(from);
+        }
+        Content::Media {
+            prefix,
+            kept: kept as u8,
+        }
+    } else {
+        Content::Text {
+            summary: EventSummary(event).to_string().into_boxed_str(),
+            body: message
+                .payload
+                .get(..MAX_KEPT_BODY)
+                .unwrap_or(message.payload)
+                .into(),
+        }
+    };
+    MessageRow {
         frame: event.frame,
         time: event.time,
         session: event.session,
-        dir,
-        csid: 0,
-        msid: 0,
-        timestamp: 0,
-        type_id: 0,
-        length: 0,
-        kind,
-        summary,
-        body: Box::new([]),
-    };
-    if let Some(message) = message {
-        let header = &message.message.header;
-        row.csid = header.csid;
-        row.msid = header.msid;
-        row.timestamp = header.timestamp;
-        row.type_id = header.type_id.0;
-        row.length = header.length;
-        let keep = if header.type_id.is_media() {
-            MEDIA_KEPT_BODY
-        } else {
-            MAX_KEPT_BODY
-        };
-        row.body = message
-            .payload
-            .get(..keep)
-            .unwrap_or(message.payload)
-            .into();
+        csid: header.csid,
+        msid: header.msid,
+        timestamp: header.timestamp,
+        length: header.length,
+        type_id: header.type_id.0,
+        kind: kind_of(&message.message.body),
+        dir: Some(message.dir),
+        content,
     }
-    row
 }
 
 /// The colour class of a message body.
@@ -232,21 +250,57 @@ fn facts(message: &MessageEvent<'_>) -> Vec<Fact> {
     }
 }
 
+/// How the capture is decoded for the UI.
+#[derive(Debug, Clone, Default)]
+pub struct Decoding {
+    /// Reassembly bounds.
+    pub reassembly: ReassemblyConfig,
+    /// Decoder settings.
+    pub decoder: DecoderConfig,
+    /// Mask keys and tokens (`--redact`).
+    pub redact: bool,
+    /// Write every media stream as FLV here as it is decoded (`--export-flv`).
+    pub export: Option<PathBuf>,
+}
+
+/// The decoding thread: its updates, and its handle (join it so files being written are
+/// finished before the process exits).
+pub struct Decoder {
+    /// Updates, in batches; the last is [`Update::Done`].
+    pub updates: Receiver<Vec<Update>>,
+    /// The thread.
+    pub thread: JoinHandle<()>,
+}
+
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
-/// [`Update::Done`] when the input ends or `options.stop` is raised.
-pub fn spawn(
-    mut source: Source,
-    (reassembly, config): (ReassemblyConfig, DecoderConfig),
-    redact: bool,
-    options: RunOptions,
-) -> Receiver<Vec<Update>> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reassembler = Reassembler::new(reassembly);
-        let feed = Feed::new(tx.clone());
-        let mut table = SessionTable::new(config, Redactor::new(feed, redact));
+/// [`Update::Done`] when the input ends or `options.stop` is raised. Fails only when the
+/// export directory cannot be created.
+pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io::Result<Decoder> {
+    let (tx, updates) = std::sync::mpsc::channel();
+    let feed = Feed::new(tx);
+    let mut decoder = decoding.decoder;
+    let sink = match &decoding.export {
+        Some(dir) => {
+            // FLV export needs whole audio/video bodies; the feed still keeps only headers.
+            decoder.session.chunk.keep_media_payloads = true;
+            let exporter = FlvExporter::new(dir, feed).map_err(|error| {
+                io::Error::new(
+                    error.kind(),
+                    format!("cannot create {}: {error}", dir.display()),
+                )
+            })?;
+            FeedSink::Export(exporter.silent())
+        }
+        None => FeedSink::Plain(feed),
+    };
+    let thread = std::thread::spawn(move || {
+        let mut reassembler = Reassembler::new(decoding.reassembly);
+        let mut table = SessionTable::new(decoder, Redactor::new(sink, decoding.redact));
         let summary = run(&mut source, &mut reassembler, &mut table, &options);
-        let mut feed = table.into_sink().into_inner();
+        let mut feed = match table.into_sink().into_inner() {
+            FeedSink::Plain(feed) => feed,
+            FeedSink::Export(exporter) => exporter.finish(),
+        };
         let counters = options.counters.as_ref().map_or(Arc::default(), Arc::clone);
         feed.push(Update::Counters {
             packets: summary.packets,
@@ -259,5 +313,27 @@ pub fn spawn(
         feed.push(Update::Done);
         feed.flush();
     });
-    rx
+    Ok(Decoder { updates, thread })
+}
+
+/// The feed, behind the FLV exporter when asked.
+enum FeedSink {
+    Plain(Feed),
+    Export(FlvExporter<Feed>),
+}
+
+impl EventSink for FeedSink {
+    fn event(&mut self, event: &Event<'_>) {
+        match self {
+            FeedSink::Plain(feed) => feed.event(event),
+            FeedSink::Export(exporter) => exporter.event(event),
+        }
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        match self {
+            FeedSink::Plain(feed) => feed.notice(notice),
+            FeedSink::Export(exporter) => exporter.notice(notice),
+        }
+    }
 }

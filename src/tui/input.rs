@@ -55,14 +55,14 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
 fn mouse_action(mouse: &MouseEvent) -> Option<Action> {
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.column, mouse.row)),
-        MouseEventKind::ScrollUp => Some(Action::ScrollUp),
-        MouseEventKind::ScrollDown => Some(Action::ScrollDown),
+        MouseEventKind::ScrollUp => Some(Action::ScrollUp(mouse.column, mouse.row)),
+        MouseEventKind::ScrollDown => Some(Action::ScrollDown(mouse.column, mouse.row)),
         _ => None,
     }
 }
 
 /// Every key, for the help overlay: (keys, what they do).
-pub const KEYS: [(&str, &str); 18] = [
+pub const KEYS: [(&str, &str); 19] = [
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn", "move a page"),
     ("Home End  g G", "first / last row"),
@@ -75,7 +75,7 @@ pub const KEYS: [(&str, &str); 18] = [
         "/",
         "filter messages by type, command or text (Enter applies)",
     ),
-    ("n  N", "next / previous match"),
+    ("n  N", "next / previous match of the last filter"),
     ("f", "follow new messages"),
     ("p", "pause the live view (capture goes on)"),
     ("s", "statistics of the selected session"),
@@ -84,10 +84,102 @@ pub const KEYS: [(&str, &str); 18] = [
     ("Esc", "close an overlay, clear the filter, quit"),
     ("q  Ctrl-C", "quit"),
     ("mouse click", "select a row, expand a field"),
-    ("mouse wheel", "scroll"),
+    ("mouse wheel", "scroll the pane under the pointer"),
     ("", ""),
-    (
-        "",
-        "colours: command, data, audio, video, control; warnings and gaps stand out",
-    ),
+    ("colours", "by kind: command, data, audio, video, control"),
+    ("", "warnings and gaps stand out; n N marks stay after Esc"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn keys_map_to_actions() {
+        let cases = [
+            (KeyCode::Char('j'), Action::Down),
+            (KeyCode::Down, Action::Down),
+            (KeyCode::Char('k'), Action::Up),
+            (KeyCode::Char('g'), Action::Home),
+            (KeyCode::Char('G'), Action::End),
+            (KeyCode::PageDown, Action::PageDown),
+            (KeyCode::Tab, Action::NextPane),
+            (KeyCode::BackTab, Action::PrevPane),
+            (KeyCode::Enter, Action::Toggle),
+            (KeyCode::Char(' '), Action::Toggle),
+            (KeyCode::Char('/'), Action::StartFilter),
+            (KeyCode::Char('n'), Action::NextMatch),
+            (KeyCode::Char('N'), Action::PrevMatch),
+            (KeyCode::Char('f'), Action::Follow),
+            (KeyCode::Char('p'), Action::Pause),
+            (KeyCode::Char('s'), Action::Stats),
+            (KeyCode::Char('e'), Action::Export),
+            (KeyCode::Char('?'), Action::Help),
+            (KeyCode::Esc, Action::Back),
+            (KeyCode::Char('q'), Action::Quit),
+        ];
+        for (code, expected) in cases {
+            assert_eq!(action(&key(code), false), Some(expected), "{code:?}");
+        }
+        assert_eq!(action(&key(KeyCode::Char('x')), false), None);
+        let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(action(&ctrl_c, false), Some(Action::Quit));
+        assert_eq!(action(&ctrl_c, true), Some(Action::Quit));
+    }
+
+    #[test]
+    fn typing_a_filter_takes_every_printable_key() {
+        assert_eq!(
+            action(&key(KeyCode::Char('q')), true),
+            Some(Action::FilterChar('q'))
+        );
+        assert_eq!(
+            action(&key(KeyCode::Char('/')), true),
+            Some(Action::FilterChar('/'))
+        );
+        assert_eq!(
+            action(&key(KeyCode::Enter), true),
+            Some(Action::FilterApply)
+        );
+        assert_eq!(
+            action(&key(KeyCode::Backspace), true),
+            Some(Action::FilterBackspace)
+        );
+        assert_eq!(action(&key(KeyCode::Esc), true), Some(Action::Back));
+    }
+
+    #[test]
+    fn the_mouse_selects_and_scrolls_where_it_points() {
+        let mouse = |kind| {
+            Event::Mouse(MouseEvent {
+                kind,
+                column: 7,
+                row: 12,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        assert_eq!(
+            action(&mouse(MouseEventKind::Down(MouseButton::Left)), false),
+            Some(Action::Click(7, 12))
+        );
+        assert_eq!(
+            action(&mouse(MouseEventKind::ScrollDown), false),
+            Some(Action::ScrollDown(7, 12))
+        );
+        assert_eq!(action(&mouse(MouseEventKind::Moved), false), None);
+    }
+
+    #[test]
+    fn the_help_lists_every_key() {
+        let help: String = KEYS.iter().map(|(keys, _)| *keys).collect();
+        for key in [
+            "j k", "PgUp", "g G", "Tab", "Enter", "/", "n  N", "f", "p", "s", "e", "?", "Esc", "q",
+        ] {
+            assert!(help.contains(key), "{key}");
+        }
+    }
+}

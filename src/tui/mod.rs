@@ -3,92 +3,103 @@
 //!
 //! The decoder runs on its own thread ([`feed`]) and sends batches of [`model::Update`]s; the
 //! UI thread applies them to the [`app::App`] state, reads keys ([`input`]) and redraws
-//! ([`ui`]) about twenty times a second, never waiting on the capture. The terminal is restored
-//! on quit, on error and on panic.
+//! ([`ui`]) about twenty times a second, never waiting on the capture. [`terminal`] restores
+//! the terminal on quit, on error and on panic. [`export`] writes a session's streams as FLV.
 
 pub mod app;
 pub mod details;
+pub mod export;
 pub mod feed;
 pub mod input;
+pub mod layout;
 pub mod model;
+pub mod terminal;
 pub mod ui;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
-use ratatui::crossterm::execute;
+use ratatui::crossterm::event;
 
-use self::app::App;
+use self::app::{App, ExportMode};
+use self::feed::Decoding;
 use self::model::Update;
 use crate::capture::Source;
-use crate::event::{Event, EventSink};
-use crate::output::flv::FlvExporter;
-use crate::pipeline::{run as run_pipeline, PacketCounters, RunOptions};
-use crate::reassembly::{Reassembler, ReassemblyConfig};
-use crate::rtmp::sessions::{DecoderConfig, SessionTable};
+use crate::pipeline::{PacketCounters, RunOptions};
 
 /// How long the UI waits for a key before it redraws.
 const FRAME: Duration = Duration::from_millis(50);
-/// Where `e` exports when no `--export-flv` directory was given.
-const DEFAULT_EXPORT_DIR: &str = "rtmpscope-export";
 
 /// What the TUI runs on.
 pub struct TuiOptions {
-    /// The file (for re-reading on export), or None when live.
+    /// The file (for reading again on export), or None when live or on standard input.
     pub file: Option<PathBuf>,
     /// The name shown in the status bar.
     pub source_name: String,
-    /// Decoder settings.
-    pub config: DecoderConfig,
-    /// Reassembly bounds.
-    pub reassembly: ReassemblyConfig,
-    /// Mask keys and tokens.
-    pub redact: bool,
-    /// Where `e` writes FLV files.
-    pub export_dir: Option<PathBuf>,
+    /// How the capture is decoded.
+    pub decoding: Decoding,
+    /// Stop reading after this many packets (`-c`).
+    pub count: Option<u64>,
     /// Raised by Ctrl-C outside raw mode (and by the UI when it quits).
     pub stop: Arc<AtomicBool>,
 }
 
-/// Runs the UI until the user quits.
+/// Runs the UI until the user quits. The capture is decoded on its own thread; FLV files being
+/// written are finished before this returns.
 pub fn run(source: Source, options: TuiOptions) -> anyhow::Result<()> {
     let live = source.is_live();
+    let file_size = source.file_size();
     let counters = Arc::new(PacketCounters::default());
     let run_options = RunOptions {
-        count: None,
+        count: options.count,
         stop: Arc::clone(&options.stop),
         progress: false,
         counters: Some(Arc::clone(&counters)),
     };
-    let updates = feed::spawn(
-        source,
-        (options.reassembly, options.config.clone()),
-        options.redact,
-        run_options,
+    let export_mode = match (&options.decoding.export, &options.file) {
+        (Some(_), _) => ExportMode::AsDecoded,
+        (None, Some(_)) => ExportMode::FromFile,
+        (None, None) => ExportMode::Unavailable,
+    };
+    let mut app = App::new(options.source_name.clone(), live).with_export(export_mode);
+    app.file_size = file_size;
+    let mut screen = terminal::Screen::enter()?;
+    let decoder = feed::spawn(source, options.decoding.clone(), run_options)?;
+    let mut exports = Vec::new();
+    let outcome = ui_loop(
+        &mut screen,
+        &mut app,
+        &decoder.updates,
+        &counters,
+        &options,
+        &mut exports,
     );
-    let mut app = App::new(options.source_name.clone(), live);
-    let mut terminal = ratatui::init();
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let outcome = ui_loop(&mut terminal, &mut app, &updates, &counters, &options);
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
-    ratatui::restore();
+    drop(screen);
+    // Stop decoding and exporting; wait for them so every FLV file is complete.
     options.stop.store(true, Ordering::Relaxed);
+    for thread in std::iter::once(decoder.thread).chain(exports) {
+        let _ = thread.join();
+    }
     outcome
 }
 
 fn ui_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+    screen: &mut terminal::Screen,
     app: &mut App,
     updates: &Receiver<Vec<Update>>,
     counters: &PacketCounters,
     options: &TuiOptions,
+    exports: &mut Vec<JoinHandle<()>>,
 ) -> anyhow::Result<()> {
     let (status_tx, status_rx) = std::sync::mpsc::channel::<Vec<Update>>();
     while !app.quit && !options.stop.load(Ordering::Relaxed) {
+        if terminal::panicked() {
+            anyhow::bail!("stopped after an internal error (the message is above)");
+        }
         drain(app, updates);
         drain(app, &status_rx);
         if !app.model.done {
@@ -96,7 +107,9 @@ fn ui_loop(
             app.model.bytes = counters.bytes.load(Ordering::Relaxed);
             app.model.drops = counters.drops.load(Ordering::Relaxed);
         }
-        terminal.draw(|frame| app.areas = ui::draw(frame, app))?;
+        screen
+            .terminal
+            .draw(|frame| app.areas = ui::draw(frame, app))?;
         if event::poll(FRAME)? {
             let event = event::read()?;
             if let Some(action) = input::action(&event, app.editing.is_some()) {
@@ -104,7 +117,7 @@ fn ui_loop(
             }
         }
         if let Some(session) = app.export_request.take() {
-            start_export(session, options, status_tx.clone());
+            exports.push(start_export(session, options, status_tx.clone()));
         }
     }
     Ok(())
@@ -121,84 +134,28 @@ fn drain(app: &mut App, updates: &Receiver<Vec<Update>>) {
 }
 
 /// Exports one session's streams by reading the file again on another thread (the UI keeps
-/// only tag headers of media, so the bytes come from the file).
-fn start_export(session: u64, options: &TuiOptions, status: std::sync::mpsc::Sender<Vec<Update>>) {
-    let say = move |line: String| {
-        let _ = status.send(vec![Update::Status(line)]);
-    };
-    let Some(file) = options.file.clone() else {
-        say("export works on files; live, start with --tui --export-flv DIR".into());
-        return;
-    };
-    let dir = options
-        .export_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_EXPORT_DIR));
-    let mut config = options.config.clone();
-    config.session.chunk.keep_media_payloads = true;
-    let redact = options.redact;
-    say(format!("exporting session {session} to {}…", dir.display()));
-    std::thread::spawn(
-        move || match export_session(&file, &dir, session, config, redact) {
+/// only the tag headers of media). What it writes comes back as updates on `status`.
+fn start_export(session: u64, options: &TuiOptions, status: Sender<Vec<Update>>) -> JoinHandle<()> {
+    let file = options.file.clone();
+    let dir = export::directory();
+    let mut decoding = options.decoding.clone();
+    decoding.export = None;
+    let stop = Arc::clone(&options.stop);
+    std::thread::spawn(move || {
+        let say = |line: String| {
+            let _ = status.send(vec![Update::Status(line)]);
+        };
+        let Some(file) = file else {
+            return;
+        };
+        say(format!("exporting session {session} to {}…", dir.display()));
+        match export::session(&file, &dir, session, decoding, &stop, &status) {
+            Ok(0) => say(format!("session {session} has no media stream to export")),
             Ok(files) => say(format!(
                 "exported session {session}: {files} file(s) in {}",
                 dir.display()
             )),
             Err(error) => say(format!("export failed: {error:#}")),
-        },
-    );
-}
-
-/// Decodes `file` again and writes the streams of `session` as FLV into `dir`.
-pub fn export_session(
-    file: &Path,
-    dir: &Path,
-    session: u64,
-    config: DecoderConfig,
-    redact: bool,
-) -> anyhow::Result<usize> {
-    let mut source = Source::open_file(file, None)?;
-    let exporter = FlvExporter::new(dir, CountExports::default())?.silent();
-    let only = OnlySession {
-        session,
-        inner: exporter,
-    };
-    let mut table = SessionTable::new(config, crate::redact::Redactor::new(only, redact));
-    let mut reassembler = Reassembler::default();
-    run_pipeline(
-        &mut source,
-        &mut reassembler,
-        &mut table,
-        &RunOptions::default(),
-    );
-    let counted = table.into_sink().into_inner().inner.finish();
-    Ok(counted.0)
-}
-
-/// Passes on the events of one session only.
-struct OnlySession<S> {
-    session: u64,
-    inner: S,
-}
-
-impl<S: EventSink> EventSink for OnlySession<S> {
-    fn event(&mut self, event: &Event<'_>) {
-        if event.session == self.session {
-            self.inner.event(event);
         }
-    }
-}
-
-/// Counts the files an exporter finished.
-#[derive(Default)]
-struct CountExports(usize);
-
-impl EventSink for CountExports {
-    fn event(&mut self, event: &Event<'_>) {
-        if let crate::event::EventKind::Export(export) = &event.kind {
-            if export.state == "finished" {
-                self.0 += 1;
-            }
-        }
-    }
+    })
 }

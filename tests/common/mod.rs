@@ -63,6 +63,14 @@ pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// True when the tests run as root (live capture needs it).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
 /// True when `program` can be run.
 pub fn have(program: &str) -> bool {
     Command::new(program).arg("--version").output().is_ok()

@@ -16,7 +16,7 @@ rtmp=$((20000 + RANDOM % 20000))
 tls=$((rtmp + 1))
 rtmpt=$((rtmp + 2))
 lab_nginx_start "$rtmp"
-lab_tls_start "$tls" "$rtmp"
+lab_nginx_tls_start "$tls" "$rtmp"
 lab_rtmpt_start "$rtmpt" "$rtmp"
 echo "$rtmp $tls $rtmpt" > "$out/ports"
 lab_capture_start lo "tcp port $rtmp or tcp port $tls or tcp port $rtmpt" "$out/family.pcap" \

@@ -82,7 +82,7 @@ CONF
 # with nginx's stream module and a self-signed certificate for "localhost" made now.
 # PROTOCOLS is nginx's ssl_protocols (default: TLS 1.2 and 1.3). Needs LAB_DIR (start nginx-rtmp
 # first); waits until it listens.
-lab_tls_start() {
+lab_nginx_tls_start() {
     local port=$1 rtmp_port=$2 protocols=${3:-"TLSv1.2 TLSv1.3"}
     local dir
     dir=$(mktemp -d "$LAB_DIR/tls.XXXXXX")

@@ -1,0 +1,228 @@
+//! Criterion benches of the hot decoders, each on real bytes from samples/publish_play.pcap:
+//! TCP reassembly, the chunk demultiplexer with message decoding, AMF0 and AMF3 values, JSON
+//! writing, and the whole pipeline. `cargo bench` runs them; a regression shows up per function.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+use rtmpscope::capture::{Next, Source};
+use rtmpscope::event::{Direction, Endpoints, Event, EventSink, PacketMeta, Timestamp};
+use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
+use rtmpscope::output::json::JsonWriter;
+use rtmpscope::output::line::LineOut;
+use rtmpscope::pipeline::{run, RunOptions};
+use rtmpscope::reassembly::{FlowId, Reassembler, StreamEvent, StreamSink};
+use rtmpscope::rtmp::amf::AmfLimits;
+use rtmpscope::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
+use rtmpscope::rtmp::decode::decode_message;
+use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
+use rtmpscope::rtmp::{amf0, amf3};
+
+const SAMPLE: &str = "samples/publish_play.pcap";
+
+/// A TCP segment, owned: source, destination, sequence and acknowledgement numbers, flags,
+/// payload.
+type OwnedSegment = (
+    std::net::SocketAddr,
+    std::net::SocketAddr,
+    u32,
+    u32,
+    TcpFlags,
+    Vec<u8>,
+);
+
+/// The sample's TCP segments, owned.
+fn segments() -> Vec<OwnedSegment> {
+    let mut source = Source::open_file(Path::new(SAMPLE), None).expect("the sample");
+    let link = source.link_type();
+    let mut out = Vec::new();
+    while let Next::Packet(packet) = source.next_packet() {
+        if let Decoded::Tcp(s) = decode_frame(link, packet.data) {
+            out.push((s.src, s.dst, s.seq, s.ack, s.flags, s.payload.to_vec()));
+        }
+    }
+    out
+}
+
+/// Counts stream bytes; keeps the client's chunk stream of the first connection.
+#[derive(Default)]
+struct Collect {
+    bytes: u64,
+    first_flow: Option<FlowId>,
+    first_flow_c2s: Vec<u8>,
+}
+
+impl StreamSink for Collect {
+    fn stream_event(
+        &mut self,
+        _: &PacketMeta,
+        flow: FlowId,
+        _: &Endpoints,
+        event: StreamEvent<'_>,
+    ) {
+        if let StreamEvent::Data { dir, bytes } = event {
+            self.bytes += bytes.len() as u64;
+            let first = *self.first_flow.get_or_insert(flow);
+            if flow == first && dir == Direction::ClientToServer {
+                self.first_flow_c2s.extend_from_slice(bytes);
+            }
+        }
+    }
+}
+
+fn reassemble(segments: &[OwnedSegment]) -> Collect {
+    let mut reassembler = Reassembler::default();
+    let mut sink = Collect::default();
+    let mut meta = PacketMeta::default();
+    for (src, dst, seq, ack, flags, payload) in segments {
+        meta.frame += 1;
+        meta.time = Timestamp(meta.frame as i64 * 1000);
+        let segment = TcpSegment {
+            src: *src,
+            dst: *dst,
+            seq: *seq,
+            ack: *ack,
+            flags: *flags,
+            payload,
+            missing: 0,
+        };
+        reassembler.process(&meta, &segment, &mut sink);
+    }
+    reassembler.finish(&meta, &mut sink);
+    sink
+}
+
+fn benches(c: &mut Criterion) {
+    let segments = segments();
+    let collected = reassemble(&segments);
+    let mut group = c.benchmark_group("decoders");
+
+    group.throughput(Throughput::Bytes(collected.bytes));
+    group.bench_function("tcp_reassembly", |b| b.iter(|| reassemble(&segments).bytes));
+
+    // The publisher's chunk stream, after its 3073-byte handshake.
+    let chunks = collected
+        .first_flow_c2s
+        .get(3073..)
+        .unwrap_or_default()
+        .to_vec();
+    group.throughput(Throughput::Bytes(chunks.len() as u64));
+    group.bench_function("chunk_demux_and_decode", |b| {
+        b.iter(|| {
+            let limits = AmfLimits::default();
+            let mut demuxer = ChunkDemuxer::new(ChunkConfig::default());
+            let mut messages = 0;
+            for piece in chunks.chunks(1448) {
+                demuxer.feed(piece, &mut |event| {
+                    if let ChunkEvent::Message {
+                        header, payload, ..
+                    } = event
+                    {
+                        let _ = decode_message(header, payload, &limits);
+                        messages += 1;
+                    }
+                });
+            }
+            messages
+        })
+    });
+
+    // connect's command object and an onMetaData-like ECMA array, AMF0.
+    let mut amf0_bytes = vec![0x02, 0, 7];
+    amf0_bytes.extend_from_slice(b"connect");
+    amf0_bytes.push(0);
+    amf0_bytes.extend_from_slice(&1f64.to_be_bytes());
+    amf0_bytes.push(0x03);
+    for (key, value) in [
+        ("app", "live"),
+        ("flashVer", "FMLE/3.0 (compatible; Lavf59.27.100)"),
+        ("tcUrl", "rtmp://127.0.0.1:1935/live"),
+        ("type", "nonprivate"),
+    ] {
+        amf0_bytes.extend_from_slice(&(key.len() as u16).to_be_bytes());
+        amf0_bytes.extend_from_slice(key.as_bytes());
+        amf0_bytes.push(0x02);
+        amf0_bytes.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        amf0_bytes.extend_from_slice(value.as_bytes());
+    }
+    amf0_bytes.extend_from_slice(&[0, 0, 9]);
+    group.throughput(Throughput::Bytes(amf0_bytes.len() as u64));
+    group.bench_function("amf0_values", |b| {
+        b.iter(|| {
+            amf0::decode_values(&amf0_bytes, &AmfLimits::default())
+                .0
+                .len()
+        })
+    });
+
+    // An AMF3 object with a sealed trait, strings, an integer and a double, twice (references).
+    let amf3_bytes = [
+        0x0A, 0x23, 0x07, b'F', b'o', b'o', 0x05, b'a', b'b', 0x05, b'c', b'd', 0x06, 0x07, b'x',
+        b'y', b'z', 0x04, 0x7F, 0x0A, 0x01, 0x06, 0x00, 0x05, 0x40, 0x09, 0x21, 0xFB, 0x54, 0x44,
+        0x2D, 0x18,
+    ];
+    group.throughput(Throughput::Bytes(amf3_bytes.len() as u64));
+    group.bench_function("amf3_values", |b| {
+        b.iter(|| {
+            amf3::decode_values(&amf3_bytes, &AmfLimits::default())
+                .0
+                .len()
+        })
+    });
+
+    // JSON writing of every event of the sample.
+    group.throughput(Throughput::Elements(571));
+    group.bench_function("json_writing", |b| {
+        b.iter(|| {
+            let out = LineOut::new(Vec::with_capacity(1 << 20), false, Arc::default());
+            let mut table = SessionTable::new(DecoderConfig::default(), JsonWriter::new(out));
+            let mut reassembler = Reassembler::default();
+            let mut meta = PacketMeta::default();
+            for (src, dst, seq, ack, flags, payload) in &segments {
+                meta.frame += 1;
+                let segment = TcpSegment {
+                    src: *src,
+                    dst: *dst,
+                    seq: *seq,
+                    ack: *ack,
+                    flags: *flags,
+                    payload,
+                    missing: 0,
+                };
+                reassembler.process(&meta, &segment, &mut table);
+            }
+            reassembler.finish(&meta, &mut table);
+            table.into_sink().finish().is_ok()
+        })
+    });
+
+    // The whole pipeline from the file, into a sink that only counts.
+    #[derive(Default)]
+    struct Count(u64);
+    impl EventSink for Count {
+        fn event(&mut self, _: &Event<'_>) {
+            self.0 += 1;
+        }
+    }
+    let size = std::fs::metadata(SAMPLE).map(|m| m.len()).unwrap_or(0);
+    group.throughput(Throughput::Bytes(size));
+    group.bench_function("pipeline_file", |b| {
+        b.iter(|| {
+            let mut source = Source::open_file(Path::new(SAMPLE), None).expect("the sample");
+            let mut table = SessionTable::new(DecoderConfig::default(), Count::default());
+            run(
+                &mut source,
+                &mut Reassembler::default(),
+                &mut table,
+                &RunOptions::default(),
+            );
+            table.into_sink().0
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(decoders, benches);
+criterion_main!(decoders);

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Whole-process benchmark on one capture, every tool on the same file in one run:
+# rtmpscope --json and --summary against tshark's RTMP dissector and tcpdump -r.
+#   scripts/bench.sh SIZE_MB            generate bench-data/gen-SIZE_MB.pcap (src/bin/rtmpscope-gencap.rs)
+#   scripts/bench.sh FILE.pcap          use a capture you have
+#   NO_TSHARK=1 scripts/bench.sh ...    skip tshark (minutes and GBs on big files)
+# Prints wall time, peak RSS and throughput per tool, and the ratios the targets are set in.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+arg=${1:-100}
+cargo build --release --quiet --bin rtmpscope --bin rtmpscope-gencap
+if [[ "$arg" =~ ^[0-9]+$ ]]; then
+    mkdir -p bench-data
+    file="bench-data/gen-${arg}.pcap"
+    [ -f "$file" ] || ./target/release/rtmpscope-gencap "$file" "$arg"
+else
+    file=$arg
+fi
+size=$(stat -c %s "$file")
+rtmpscope=./target/release/rtmpscope
+
+# Runs a command with output to /dev/null; prints "seconds peak_kib".
+measure() {
+    local log
+    log=$(mktemp)
+    /usr/bin/time -f "%e %M" -o "$log" "$@" > /dev/null 2>/dev/null || true
+    cat "$log"
+    rm -f "$log"
+}
+
+declare -A seconds rss
+run() {
+    local name=$1
+    shift
+    read -r seconds[$name] rss[$name] < <(measure "$@")
+}
+
+run json "$rtmpscope" -r "$file" --json
+run summary "$rtmpscope" -r "$file" --summary
+run tcpdump tcpdump -r "$file" -w /dev/null
+if [ -z "${NO_TSHARK:-}" ]; then
+    run tshark tshark -2 -Y rtmpt -T json -o rtmpt.max_packet_size:16777216 \
+        -o tcp.reassemble_out_of_order:TRUE -r "$file"
+fi
+
+echo "capture: $file ($(awk "BEGIN {printf \"%.1f\", $size / 1048576}") MiB)"
+printf "%-28s %10s %12s %10s\n" "command" "wall (s)" "peak RSS" "MB/s"
+for name in json summary tcpdump tshark; do
+    [ -n "${seconds[$name]:-}" ] || continue
+    awk -v n="$name" -v s="${seconds[$name]}" -v r="${rss[$name]}" -v b="$size" \
+        'BEGIN { printf "%-28s %10.2f %9.1f MiB %10.1f\n", n, s, r / 1024, (s > 0 ? b / 1e6 / s : 0) }'
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+if [ -n "${seconds[tshark]:-}" ]; then
+    echo "tshark / rtmpscope --json:     $(ratio "${seconds[tshark]}" "${seconds[json]}")x (target: at least 30x)"
+fi
+echo "rtmpscope --summary / tcpdump: $(ratio "${seconds[summary]}" "${seconds[tcpdump]}")x (target: at most 2x)"
+echo "peak RSS --json / --summary:   $(ratio "${rss[json]}" 1024) / $(ratio "${rss[summary]}" 1024) MiB (target: at most 64 MiB)"
