@@ -29,9 +29,10 @@ LAB_MODERN_FFMPEG_DIR=${LAB_MODERN_FFMPEG_DIR:-/opt/rtmpscope-lab/imageio-ffmpeg
 # Enhanced RTMP. Pinned, so samples and tests see the same encoder.
 lab_modern_ffmpeg() {
     local binary
-    binary=$(find "$LAB_MODERN_FFMPEG_DIR" -name 'ffmpeg-linux-*' -type f 2>/dev/null | head -n 1)
+    # Made first: under `set -o pipefail`, find on a missing folder would end the caller.
+    mkdir -p "$LAB_MODERN_FFMPEG_DIR"
+    binary=$(find "$LAB_MODERN_FFMPEG_DIR" -name 'ffmpeg-linux-*' -type f | head -n 1)
     if [ -z "$binary" ]; then
-        mkdir -p "$LAB_MODERN_FFMPEG_DIR"
         python3 -m pip download -q --no-deps --only-binary=:all: \
             --platform manylinux_2_28_x86_64 "imageio-ffmpeg==0.8.1" -d "$LAB_MODERN_FFMPEG_DIR" >&2
         (cd "$LAB_MODERN_FFMPEG_DIR" && python3 -m zipfile -e imageio_ffmpeg-*.whl .)
