@@ -10,14 +10,7 @@ seconds=${2:-10}
 source tests/lab/lab.sh
 trap lab_cleanup EXIT
 cargo build --release --quiet --bin rtmpscope
-mkdir -p bench-data
-if [ ! -f bench-data/high.flv ]; then
-    # About 40 Mbit/s of 1080p H.264 and AAC, encoded once.
-    ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30" \
-        -f lavfi -i "sine=frequency=440:sample_rate=44100" -t "$seconds" -c:v libx264 \
-        -preset ultrafast -b:v 60M -maxrate 60M -bufsize 60M -g 30 -pix_fmt yuv420p \
-        -c:a aac -b:a 128k -f flv bench-data/high.flv
-fi
+lab_high_bitrate_flv bench-data/high.flv
 port=$((20000 + RANDOM % 20000))
 lab_nginx_start "$port"
 out=$(mktemp -d /tmp/rtmpscope-live-bench.XXXXXX)
@@ -27,7 +20,8 @@ LAB_PIDS+=("$scope")
 sleep 1
 start=$(date +%s.%N)
 for n in $(seq "$publishers"); do
-    timeout $((seconds + 20)) ffmpeg -hide_banner -loglevel error -re -i bench-data/high.flv \
+    timeout $((seconds + 20)) ffmpeg -hide_banner -loglevel error -re -stream_loop -1 \
+        -i bench-data/high.flv -t "$seconds" \
         -c copy -f flv "rtmp://127.0.0.1:$port/live/load$n" </dev/null &
     LAB_PIDS+=($!)
 done

@@ -132,6 +132,19 @@ lab_wait_port() {
     return 1
 }
 
+# Makes OUT (once): 10 s of 1080p H.264 and AAC at about 40 Mbit/s, for load tests that send it
+# with -re -c copy.
+lab_high_bitrate_flv() {
+    local out=$1
+    [ -f "$out" ] && return 0
+    mkdir -p "$(dirname "$out")"
+    ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30" \
+        -f lavfi -i "sine=frequency=440:sample_rate=44100" -t 10 -c:v libx264 \
+        -preset ultrafast -b:v 60M -maxrate 60M -bufsize 60M -g 30 -pix_fmt yuv420p \
+        -c:a aac -b:a 128k -f flv "$out.partial"
+    mv "$out.partial" "$out"
+}
+
 # Publishes SECONDS of synthetic H.264 + AAC to URL in the background (small bitrate).
 lab_publish() {
     local url=$1 seconds=$2
