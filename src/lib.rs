@@ -12,6 +12,7 @@ pub mod budget;
 pub mod capture;
 pub mod cli;
 pub mod event;
+pub mod fasthash;
 pub mod fuzz_harness;
 pub mod net;
 pub mod output;

@@ -18,7 +18,7 @@ mod session;
 mod stream;
 mod track;
 
-use std::collections::HashMap;
+use crate::fasthash::FastHashMap;
 
 pub use health::Finding;
 pub use metadata::Comparison;
@@ -32,7 +32,7 @@ use crate::event::{Event, EventKind, EventSink, Notice};
 /// Builds session reports from events and passes events on to `inner`.
 pub struct Analyzer<S> {
     inner: S,
-    sessions: HashMap<u64, SessionAnalysis>,
+    sessions: FastHashMap<u64, SessionAnalysis>,
     forward_all: bool,
 }
 
@@ -42,7 +42,7 @@ impl<S: EventSink> Analyzer<S> {
     pub fn new(inner: S, forward_all: bool) -> Self {
         Analyzer {
             inner,
-            sessions: HashMap::new(),
+            sessions: FastHashMap::default(),
             forward_all,
         }
     }

@@ -24,12 +24,13 @@
 
 mod stream;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use serde::Serialize;
 
 use crate::event::{Direction, Endpoints, Notice, PacketMeta, Timestamp};
+use crate::fasthash::FastHashMap;
 use crate::net::TcpSegment;
 pub use stream::{Piece, StreamAssembler};
 
@@ -200,12 +201,12 @@ pub struct Reassembler {
     stats: ReassemblyStats,
     /// Boxed: the table then holds small entries, so the slack a hash table keeps under
     /// churn (up to four slots a live entry) costs little.
-    flows: HashMap<FlowKey, Box<Flow>>,
+    flows: FastHashMap<FlowKey, Box<Flow>>,
     /// Flow keys in the order they were last admitted to the clock: eviction and idle checks
     /// walk it from the front (see [`Reassembler::evict_one`]).
     clock: VecDeque<(FlowKey, FlowId)>,
     /// Recently closed connections: late packets of these do not open ghost flows.
-    closed: HashMap<FlowKey, Timestamp>,
+    closed: FastHashMap<FlowKey, Timestamp>,
     next_id: u64,
     held_total: usize,
     last_idle_check: Timestamp,
@@ -223,9 +224,9 @@ impl Reassembler {
         Reassembler {
             config,
             stats: ReassemblyStats::default(),
-            flows: HashMap::new(),
+            flows: FastHashMap::default(),
             clock: VecDeque::new(),
-            closed: HashMap::new(),
+            closed: FastHashMap::default(),
             next_id: 1,
             held_total: 0,
             last_idle_check: Timestamp::default(),

@@ -19,7 +19,7 @@
 //!   cleanly, and only then does the session start, replaying the held bytes. Flows that never
 //!   confirm are ignored silently, so ordinary traffic produces no output.
 
-use std::collections::HashMap;
+use crate::fasthash::FastHashMap;
 
 use crate::budget::{Charge, MemoryBudget};
 use crate::event::{Direction, Endpoints, EventSink, Notice, PacketMeta, SessionStart};
@@ -196,7 +196,7 @@ enum FlowState {
 /// Decodes every RTMP session in the reassembled flows and sends events to a sink.
 #[derive(Debug)]
 pub struct SessionTable<S> {
-    flows: HashMap<FlowId, FlowState>,
+    flows: FastHashMap<FlowId, FlowState>,
     context: Context<S>,
 }
 
@@ -218,7 +218,7 @@ impl<S: EventSink> SessionTable<S> {
     pub fn new(config: DecoderConfig, sink: S) -> Self {
         let budget = MemoryBudget::new(config.memory_budget);
         SessionTable {
-            flows: HashMap::new(),
+            flows: FastHashMap::default(),
             context: Context {
                 tunnels: Tunnels::new(config.session, budget.clone()),
                 budget,

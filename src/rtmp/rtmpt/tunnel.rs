@@ -6,12 +6,13 @@
 //! memory budget and capped, and the wait is given up (as a gap) when the cap is reached or no
 //! other connection could still bring the missing request.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
 use crate::budget::{Charge, MemoryBudget};
 use crate::event::{Direction, Endpoints, EventSink, PacketMeta, SessionStart, Timestamp};
+use crate::fasthash::FastHashMap;
 use crate::reassembly::{CloseReason, GapReason};
 use crate::rtmp::session::{Session, SessionConfig, StartMode};
 use crate::rtmp::variant::Variant;
@@ -113,7 +114,7 @@ pub struct Context<'a, S> {
 /// Every tunnel, by session id.
 #[derive(Debug)]
 pub struct Tunnels {
-    by_id: HashMap<String, TunnelKey>,
+    by_id: FastHashMap<String, TunnelKey>,
     tunnels: BTreeMap<TunnelKey, Tunnel>,
     next_key: u64,
     /// Tunnels that ended, most recent last.
@@ -126,7 +127,7 @@ impl Tunnels {
     /// No tunnels yet; sessions will use `config` and charge `budget`.
     pub fn new(config: SessionConfig, budget: MemoryBudget) -> Self {
         Tunnels {
-            by_id: HashMap::new(),
+            by_id: FastHashMap::default(),
             tunnels: BTreeMap::new(),
             next_key: 0,
             ended: VecDeque::new(),
