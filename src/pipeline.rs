@@ -10,10 +10,9 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::capture::{LiveStats, Next, Source};
+use crate::capture::{Frame, LiveStats, Next, Source};
 use crate::event::{Notice, PacketMeta};
-use crate::net::LinkType;
-use crate::net::{decode_frame, Decoded};
+use crate::net::{Decoded, LinkType};
 use crate::readahead::{self, ReadAhead};
 use crate::reassembly::{Reassembler, StreamSink};
 
@@ -79,17 +78,23 @@ pub struct RunSummary {
 
 /// Where the loop takes packets from.
 enum Input<'s> {
-    /// The source itself (live capture, standard input): packets as they come.
-    Direct(&'s mut Source),
-    /// A file read ahead on another thread.
+    /// The source itself (live capture, standard input): packets as they come, their headers
+    /// read by the loop.
+    Direct(&'s mut Source, LinkType),
+    /// A file read ahead on another thread, which also reads the headers.
     ReadAhead(ReadAhead),
 }
 
 impl Input<'_> {
-    fn next_packet(&mut self) -> Next<'_> {
+    fn next_frame(&mut self) -> Next<Frame<'_>> {
         match self {
-            Input::Direct(source) => source.next_packet(),
-            Input::ReadAhead(reader) => reader.next_packet(),
+            Input::Direct(source, link) => match source.next_packet() {
+                Next::Packet(packet) => Next::Packet(packet.frame(*link)),
+                Next::Idle => Next::Idle,
+                Next::End => Next::End,
+                Next::Broken(detail) => Next::Broken(detail),
+            },
+            Input::ReadAhead(reader) => reader.next_frame(),
         }
     }
 }
@@ -106,7 +111,7 @@ pub fn run(
         let link = source.link_type();
         let progress = progress_bar(source, options);
         std::thread::scope(|scope| {
-            let input = Input::ReadAhead(readahead::spawn(scope, source));
+            let input = Input::ReadAhead(readahead::spawn(scope, source, link));
             run_loop(input, link, false, progress, reassembler, sink, options)
         })
     } else {
@@ -114,7 +119,7 @@ pub fn run(
         let progress = progress_bar(source, options);
         let live = source.is_live();
         run_loop(
-            Input::Direct(source),
+            Input::Direct(source, link),
             link,
             live,
             progress,
@@ -162,11 +167,11 @@ fn run_loop(
         if options.count.is_some_and(|count| summary.packets >= count) {
             break;
         }
-        if let Input::Direct(source) = &mut input {
+        if let Input::Direct(source, _) = &mut input {
             refresh_drops(source, options, &mut last_drops_check);
         }
-        let packet = match input.next_packet() {
-            Next::Packet(packet) => packet,
+        let frame = match input.next_frame() {
+            Next::Packet(frame) => frame,
             Next::Idle => {
                 std::thread::sleep(IDLE_SLEEP);
                 continue;
@@ -189,19 +194,19 @@ fn run_loop(
             }
         };
         summary.packets += 1;
-        summary.bytes += packet.data.len() as u64;
+        summary.bytes += frame.captured as u64;
         last = PacketMeta {
             frame: summary.packets,
-            time: packet.time,
+            time: frame.time,
         };
         if let Some(bar) = &progress {
-            bar.inc(packet.data.len() as u64 + RECORD_OVERHEAD);
+            bar.inc(frame.captured as u64 + RECORD_OVERHEAD);
         }
         if let Some(counters) = &options.counters {
             counters.packets.store(summary.packets, Ordering::Relaxed);
             counters.bytes.store(summary.bytes, Ordering::Relaxed);
         }
-        match decode_frame(link, packet.data) {
+        match frame.decoded {
             Decoded::Tcp(segment) => {
                 summary.tcp_segments += 1;
                 reassembler.process(&last, &segment, sink);
@@ -225,7 +230,7 @@ fn run_loop(
                         sink,
                         &last,
                         "malformed_frame",
-                        format!("{reason} ({} bytes captured)", packet.data.len()),
+                        format!("{reason} ({} bytes captured)", frame.captured),
                     );
                 }
             }

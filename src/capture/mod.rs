@@ -10,7 +10,7 @@ use pcap::{Active, Capture, Device, Offline};
 use thiserror::Error;
 
 use crate::event::Timestamp;
-use crate::net::LinkType;
+use crate::net::{decode_frame, Decoded, LinkType};
 
 /// Default live snap length: whole packets, as tcpdump does.
 pub const DEFAULT_SNAPLEN: i32 = 262_144;
@@ -77,11 +77,33 @@ pub struct RawPacket<'a> {
     pub wire_len: u32,
 }
 
-/// What asking a source for a packet gave.
+impl<'a> RawPacket<'a> {
+    /// The packet with its link, IP and TCP headers read as `link` says.
+    pub fn frame(&self, link: LinkType) -> Frame<'a> {
+        Frame {
+            time: self.time,
+            captured: self.data.len(),
+            decoded: decode_frame(link, self.data),
+        }
+    }
+}
+
+/// A captured packet with its headers read: what the packet loop works on.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Capture time.
+    pub time: Timestamp,
+    /// Bytes captured.
+    pub captured: usize,
+    /// What the headers hold; a TCP segment borrows its payload.
+    pub decoded: Decoded<'a>,
+}
+
+/// What asking a source for a packet (`P`: a [`RawPacket`] or a [`Frame`]) gave.
 #[derive(Debug)]
-pub enum Next<'a> {
+pub enum Next<P> {
     /// A packet.
-    Packet(RawPacket<'a>),
+    Packet(P),
     /// No packet ready now (live capture): try again shortly.
     Idle,
     /// The file ended.
@@ -178,7 +200,7 @@ impl Source {
     }
 
     /// The next packet.
-    pub fn next_packet(&mut self) -> Next<'_> {
+    pub fn next_packet(&mut self) -> Next<RawPacket<'_>> {
         let result = match self {
             Source::File { capture, .. } => capture.next_packet(),
             Source::Live(capture) => capture.next_packet(),
