@@ -149,7 +149,7 @@ impl StreamAnalysis {
         });
         if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.codec = header.codec;
-            codec.config.clone_from(&header.config);
+            codec.config = header.config.as_deref().cloned();
         }
         if kind == MediaKind::Frame && header.frame_kind == "keyframe" {
             self.gop.keyframe(self.video.frames, timestamp_ms);
@@ -172,7 +172,7 @@ impl StreamAnalysis {
         // A multichannel configuration also counts as a sequence header but carries no
         // decoder configuration: keep the one the sequence start gave.
         if kind == MediaKind::SequenceHeader && header.config.is_some() {
-            codec.config.clone_from(&header.config);
+            codec.config = header.config.as_deref().cloned();
         }
         self.drift
             .update(self.video.last_ms(), self.audio.last_ms());

@@ -65,7 +65,7 @@ pub fn decode_body(
         MessageTypeId::VIDEO => (MessageBody::Video(video_header(payload)), None),
         MessageTypeId::COMMAND_AMF0 | MessageTypeId::COMMAND_AMF3 => {
             let (command, error) = decode_command(payload, encoding(type_id), limits);
-            (MessageBody::Command(command), error)
+            (MessageBody::Command(Box::new(command)), error)
         }
         MessageTypeId::DATA_AMF0 | MessageTypeId::DATA_AMF3 => {
             let (data, error) = decode_data(payload, encoding(type_id), limits);

@@ -42,7 +42,7 @@ pub struct AudioHeader {
     pub fourcc: Option<String>,
     /// The decoder configuration a sequence header carries (AAC, Opus, FLAC).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub config: Option<AudioConfig>,
+    pub config: Option<Box<AudioConfig>>,
 }
 
 /// The decoded header of a video message.
@@ -74,7 +74,7 @@ pub struct VideoHeader {
     pub composition_time: Option<i32>,
     /// The decoder configuration record a sequence header carries (avcC, hvcC, av1C, vpcC).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub config: Option<VideoConfig>,
+    pub config: Option<Box<VideoConfig>>,
 }
 
 const SOUND_FORMATS: [&str; 16] = [
@@ -167,7 +167,7 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
         header.codec = fourcc.map_or("none", audio_fourcc_codec);
         header.fourcc = fourcc.map(fourcc_text);
         if first & 0x0F == AUDIO_SEQUENCE_START {
-            header.config = audio_config(header.codec, reader.rest());
+            header.config = audio_config(header.codec, reader.rest()).map(Box::new);
         }
         return header;
     }
@@ -177,7 +177,7 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
     if sound_format == SOUND_FORMAT_AAC {
         header.aac_packet_type = reader.u8();
         if header.aac_packet_type == Some(0) {
-            header.config = Some(parse_aac_config(reader.rest()));
+            header.config = Some(Box::new(parse_aac_config(reader.rest())));
         }
     }
     header
@@ -267,7 +267,7 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
             header.composition_time = reader.array::<3>().map(si24);
         }
         if packet_type == VIDEO_SEQUENCE_START {
-            header.config = video_config(header.codec, reader.rest());
+            header.config = video_config(header.codec, reader.rest()).map(Box::new);
         }
         return header;
     }
@@ -287,7 +287,7 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
         header.avc_packet_type = reader.u8();
         header.composition_time = reader.array::<3>().map(si24);
         if header.avc_packet_type == Some(0) {
-            header.config = video_config(header.codec, reader.rest());
+            header.config = video_config(header.codec, reader.rest()).map(Box::new);
         }
     }
     header

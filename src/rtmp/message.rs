@@ -173,8 +173,10 @@ pub enum MessageBody {
     Audio(AudioHeader),
     /// Video (9): the tag header; the payload is counted, not kept.
     Video(VideoHeader),
-    /// Command (17 AMF3, 20 AMF0).
-    Command(Command),
+    /// Command (17 AMF3, 20 AMF0). Boxed, as the sequence headers' configurations are: the
+    /// rare large bodies would otherwise make every message as large as they are, and
+    /// messages are moved a few times on their way to the sinks.
+    Command(Box<Command>),
     /// Data (15 AMF3, 18 AMF0).
     Data(Data),
     /// Shared object (16 AMF3, 19 AMF0).
