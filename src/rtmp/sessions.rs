@@ -356,13 +356,13 @@ impl<S: EventSink> Context<S> {
             }
             return self.mid_stream_state(meta, endpoints, held, forced);
         }
-        let client_bytes: Vec<u8> = held
-            .pieces
-            .iter()
-            .filter(|(_, dir, _)| *dir == Direction::ClientToServer)
-            .flat_map(|(_, _, bytes)| bytes.iter().copied())
-            .take(MAX_TLS_RECORD)
-            .collect();
+        let mut client_bytes = Vec::new();
+        for (_, dir, bytes) in &held.pieces {
+            if *dir == Direction::ClientToServer {
+                let room = MAX_TLS_RECORD.saturating_sub(client_bytes.len());
+                client_bytes.extend_from_slice(bytes.get(..room).unwrap_or(bytes));
+            }
+        }
         let start = client_bytes
             .get(..MAX_CLASSIFY_BYTES)
             .unwrap_or(&client_bytes);
