@@ -39,7 +39,7 @@ pub struct AudioHeader {
     pub packet_type: Option<&'static str>,
     /// Enhanced RTMP codec FourCC (`Opus`, `fLaC`, `ac-3`, `ec-3`, `mp4a`, `.mp3`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fourcc: Option<String>,
+    pub fourcc: Option<FourCc>,
     /// The decoder configuration a sequence header carries (AAC, Opus, FLAC).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<Box<AudioConfig>>,
@@ -68,7 +68,7 @@ pub struct VideoHeader {
     pub packet_type: Option<&'static str>,
     /// Enhanced RTMP FourCC (`avc1`, `hvc1`, `av01`, `vp09`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fourcc: Option<String>,
+    pub fourcc: Option<FourCc>,
     /// Composition time offset in ms (AVC NALUs, Enhanced coded frames of avc1/hvc1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub composition_time: Option<i32>,
@@ -165,7 +165,7 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
         );
         let fourcc = reader.take(4);
         header.codec = fourcc.map_or("none", audio_fourcc_codec);
-        header.fourcc = fourcc.map(fourcc_text);
+        header.fourcc = fourcc.and_then(FourCc::from_slice);
         if first & 0x0F == AUDIO_SEQUENCE_START {
             header.config = audio_config(header.codec, reader.rest()).map(Box::new);
         }
@@ -261,7 +261,7 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
         );
         let fourcc = reader.take(4);
         header.codec = fourcc.map_or("none", fourcc_codec);
-        header.fourcc = fourcc.map(fourcc_text);
+        header.fourcc = fourcc.and_then(FourCc::from_slice);
         // Coded frames of AVC and HEVC carry a composition time.
         if packet_type == 1 && matches!(header.codec, "avc" | "hevc") {
             header.composition_time = reader.array::<3>().map(si24);
@@ -298,8 +298,27 @@ fn si24([a, b, c]: [u8; 3]) -> i32 {
     (i32::from_be_bytes([a, b, c, 0])) >> 8
 }
 
-fn fourcc_text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// An Enhanced RTMP codec FourCC (`hvc1`, `av01`, `Opus`, …), kept as its four bytes so that
+/// decoding a media header allocates nothing; shown and serialised as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FourCc(pub [u8; 4]);
+
+impl FourCc {
+    fn from_slice(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(FourCc)
+    }
+}
+
+impl fmt::Display for FourCc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl Serialize for FourCc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// The codec an Enhanced RTMP audio FourCC names.
@@ -454,14 +473,14 @@ mod tests {
                 hevc.frame_kind,
                 hevc.codec,
                 hevc.packet_type,
-                hevc.fourcc.as_deref(),
+                hevc.fourcc,
                 hevc.composition_time
             ),
             (
                 "keyframe",
                 "hevc",
                 Some("coded_frames"),
-                Some("hvc1"),
+                Some(FourCc(*b"hvc1")),
                 Some(33)
             )
         );
@@ -474,13 +493,8 @@ mod tests {
         // ExAudioTagHeader: SoundFormat 9, packet type 1 (coded frames), FourCC Opus.
         let opus = audio_header(&[0x91, b'O', b'p', b'u', b's']);
         assert_eq!(
-            (
-                opus.sound_format,
-                opus.codec,
-                opus.packet_type,
-                opus.fourcc.as_deref()
-            ),
-            (9, "opus", Some("coded_frames"), Some("Opus"))
+            (opus.sound_format, opus.codec, opus.packet_type, opus.fourcc),
+            (9, "opus", Some("coded_frames"), Some(FourCc(*b"Opus")))
         );
     }
 
