@@ -3,11 +3,17 @@
 # nginx-rtmp on loopback, while rtmpscope -i lo --json captures them; reports the RTMP
 # bitrate captured and the packets libpcap says the kernel dropped. Needs root.
 #   scripts/bench_live.sh [PUBLISHERS] [SECONDS]      (defaults: 28 publishers, 10 s)
+#   ETHERNET=1 scripts/bench_live.sh ...    in a namespace whose loopback carries Ethernet-sized
+#                                           packets (many more packets for the same bitrate)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 publishers=${1:-28}
 seconds=${2:-10}
 source tests/lab/lab.sh
+if [ -n "${ETHERNET:-}" ] && [ "${LAB_IN_NAMESPACE:-}" != 1 ]; then
+    lab_in_ethernet_namespace bash "$0" "$@"
+    exit
+fi
 trap lab_cleanup EXIT
 cargo build --release --quiet --bin rtmpscope
 lab_high_bitrate_flv bench-data/high.flv

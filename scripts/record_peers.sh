@@ -13,19 +13,13 @@ publishers=${2:-2}
 players=${3:-5}
 out="bench-data/peers-${size_mb}.pcap"
 
-if [ "${RECORD_PEERS_INSIDE:-}" != 1 ]; then
-    command -v ethtool >/dev/null || apt-get install -y -qq ethtool >/dev/null
-    namespace="rtmpscope-peers-$$"
-    ip netns add "$namespace"
-    trap 'ip netns delete "$namespace"' EXIT
-    ip netns exec "$namespace" ip link set lo up mtu 1500
-    ip netns exec "$namespace" ethtool -K lo tso off gso off gro off >/dev/null
-    RECORD_PEERS_INSIDE=1 ip netns exec "$namespace" bash "$0" "$@"
+source tests/lab/lab.sh
+if [ "${LAB_IN_NAMESPACE:-}" != 1 ]; then
+    lab_in_ethernet_namespace bash "$0" "$@"
     exit
 fi
 
 # Inside the namespace.
-source tests/lab/lab.sh
 trap lab_cleanup EXIT
 lab_high_bitrate_flv bench-data/high.flv
 port=1935

@@ -145,6 +145,20 @@ lab_high_bitrate_flv() {
     mv "$out.partial" "$out"
 }
 
+# Runs COMMAND... in a network namespace of its own whose loopback has Ethernet's MTU and no
+# segmentation offload, so that traffic there is captured in Ethernet-sized packets as on a real
+# link (the host's loopback carries up to 64 KiB a packet). LAB_IN_NAMESPACE=1 inside. Root.
+lab_in_ethernet_namespace() {
+    command -v ethtool >/dev/null || apt-get install -y -qq ethtool >/dev/null
+    local namespace="rtmpscope-lab-$$" status=0
+    ip netns add "$namespace"
+    ip netns exec "$namespace" ip link set lo up mtu 1500
+    ip netns exec "$namespace" ethtool -K lo tso off gso off gro off >/dev/null
+    LAB_IN_NAMESPACE=1 ip netns exec "$namespace" "$@" || status=$?
+    ip netns delete "$namespace"
+    return "$status"
+}
+
 # Publishes SECONDS of synthetic H.264 + AAC to URL in the background (small bitrate).
 lab_publish() {
     local url=$1 seconds=$2
