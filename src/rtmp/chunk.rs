@@ -369,9 +369,7 @@ impl ChunkDemuxer {
         input: &[u8],
         on_event: &mut impl FnMut(ChunkEvent<'_>),
     ) -> Option<usize> {
-        if !self.streams.contains_key(&header.csid) {
-            self.make_room(on_event);
-        }
+        self.make_room(header.csid, on_event);
         let stream = self.streams.entry(header.csid).or_default();
         let starts_message = stream.partial.is_none();
         apply_header(stream, &header, starts_message);
@@ -397,10 +395,13 @@ impl ChunkDemuxer {
         None
     }
 
-    /// Frees a chunk stream slot when the table is full: one with no message in progress if
-    /// there is one, else the lowest-numbered (its partial message is dropped, with a warning).
-    fn make_room(&mut self, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
-        if self.streams.len() < self.config.max_chunk_streams.max(1) {
+    /// Frees a chunk stream slot for `csid` when the table is full and has none for it: one
+    /// with no message in progress if there is one, else the lowest-numbered (its partial
+    /// message is dropped, with a warning). The length is checked first: a lookup less a chunk.
+    fn make_room(&mut self, csid: u32, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        if self.streams.len() < self.config.max_chunk_streams.max(1)
+            || self.streams.contains_key(&csid)
+        {
             return;
         }
         let idle = self
@@ -479,17 +480,13 @@ impl ChunkDemuxer {
         }
         buffer.clear();
         let reused = buffer.capacity() <= MAX_REUSED_BUFFER;
-        let kept = reused
-            && self
-                .streams
-                .get(&csid)
-                .is_some_and(|s| s.buffer.capacity() == 0);
-        if kept {
-            if let Some(stream) = self.streams.get_mut(&csid) {
-                stream.buffer = buffer;
-            }
-        } else {
-            self.buffers.shrink(buffer.capacity());
+        match self
+            .streams
+            .get_mut(&csid)
+            .filter(|s| reused && s.buffer.capacity() == 0)
+        {
+            Some(stream) => stream.buffer = buffer,
+            None => self.buffers.shrink(buffer.capacity()),
         }
     }
 
