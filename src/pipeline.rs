@@ -88,12 +88,7 @@ enum Input<'s> {
 impl Input<'_> {
     fn next_frame(&mut self) -> Next<Frame<'_>> {
         match self {
-            Input::Direct(source, link) => match source.next_packet() {
-                Next::Packet(packet) => Next::Packet(packet.frame(*link)),
-                Next::Idle => Next::Idle,
-                Next::End => Next::End,
-                Next::Broken(detail) => Next::Broken(detail),
-            },
+            Input::Direct(source, link) => source.next_packet().map(|packet| packet.frame(*link)),
             Input::ReadAhead(reader) => reader.next_frame(),
         }
     }

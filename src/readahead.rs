@@ -7,7 +7,6 @@
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use crate::capture::{Frame, Next, Source};
-use crate::event::Timestamp;
 use crate::net::{Decoded, LinkType, TcpSegment};
 
 /// Packets per batch.
@@ -29,11 +28,9 @@ struct Batch {
 /// One packet of a batch.
 #[derive(Debug, Clone, Copy)]
 struct Record {
-    time: Timestamp,
-    captured: usize,
-    /// What the headers hold, a TCP segment with an empty payload: its bytes are in the
-    /// batch's `payloads`, up to `payload_end`.
-    decoded: Decoded<'static>,
+    /// The frame, a TCP segment with an empty payload: its bytes are in the batch's
+    /// `payloads`, up to `payload_end`.
+    frame: Frame<'static>,
     payload_end: usize,
 }
 
@@ -70,9 +67,7 @@ pub fn spawn<'scope>(
                     let frame = packet.frame(link);
                     let decoded = detach(frame.decoded, &mut batch.payloads);
                     batch.packets.push(Record {
-                        time: frame.time,
-                        captured: frame.captured,
-                        decoded,
+                        frame: Frame { decoded, ..frame },
                         payload_end: batch.payloads.len(),
                     });
                 }
@@ -142,7 +137,7 @@ impl ReadAhead {
             return Next::End;
         };
         self.next_packet += 1;
-        let decoded = match record.decoded {
+        let decoded = match record.frame.decoded {
             Decoded::Tcp(segment) => Decoded::Tcp(TcpSegment {
                 payload: self
                     .current
@@ -154,9 +149,8 @@ impl ReadAhead {
             other => other,
         };
         Next::Packet(Frame {
-            time: record.time,
-            captured: record.captured,
             decoded,
+            ..record.frame
         })
     }
 }

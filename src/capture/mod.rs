@@ -112,6 +112,18 @@ pub enum Next<P> {
     Broken(String),
 }
 
+impl<P> Next<P> {
+    /// The same answer with its packet turned into another form by `f`.
+    pub fn map<Q>(self, f: impl FnOnce(P) -> Q) -> Next<Q> {
+        match self {
+            Next::Packet(packet) => Next::Packet(f(packet)),
+            Next::Idle => Next::Idle,
+            Next::End => Next::End,
+            Next::Broken(detail) => Next::Broken(detail),
+        }
+    }
+}
+
 /// Kernel counters of a live capture, as libpcap reports them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiveStats {

@@ -163,9 +163,8 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
                 .copied()
                 .unwrap_or("reserved"),
         );
-        let fourcc = reader.take(4);
-        header.codec = fourcc.map_or("none", audio_fourcc_codec);
-        header.fourcc = fourcc.and_then(FourCc::from_slice);
+        header.fourcc = reader.array::<4>().map(FourCc);
+        header.codec = header.fourcc.map_or("none", audio_fourcc_codec);
         if first & 0x0F == AUDIO_SEQUENCE_START {
             header.config = audio_config(header.codec, reader.rest()).map(Box::new);
         }
@@ -259,9 +258,8 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
                 .copied()
                 .unwrap_or("reserved"),
         );
-        let fourcc = reader.take(4);
-        header.codec = fourcc.map_or("none", fourcc_codec);
-        header.fourcc = fourcc.and_then(FourCc::from_slice);
+        header.fourcc = reader.array::<4>().map(FourCc);
+        header.codec = header.fourcc.map_or("none", fourcc_codec);
         // Coded frames of AVC and HEVC carry a composition time.
         if packet_type == 1 && matches!(header.codec, "avc" | "hevc") {
             header.composition_time = reader.array::<3>().map(si24);
@@ -303,12 +301,6 @@ fn si24([a, b, c]: [u8; 3]) -> i32 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FourCc(pub [u8; 4]);
 
-impl FourCc {
-    fn from_slice(bytes: &[u8]) -> Option<Self> {
-        bytes.try_into().ok().map(FourCc)
-    }
-}
-
 impl fmt::Display for FourCc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&String::from_utf8_lossy(&self.0))
@@ -322,8 +314,8 @@ impl Serialize for FourCc {
 }
 
 /// The codec an Enhanced RTMP audio FourCC names.
-fn audio_fourcc_codec(bytes: &[u8]) -> &'static str {
-    match bytes {
+fn audio_fourcc_codec(FourCc(bytes): FourCc) -> &'static str {
+    match &bytes {
         b"Opus" => "opus",
         b"fLaC" => "flac",
         b"ac-3" => "ac3",
@@ -335,8 +327,8 @@ fn audio_fourcc_codec(bytes: &[u8]) -> &'static str {
 }
 
 /// The codec an Enhanced RTMP video FourCC names.
-fn fourcc_codec(bytes: &[u8]) -> &'static str {
-    match bytes {
+fn fourcc_codec(FourCc(bytes): FourCc) -> &'static str {
+    match &bytes {
         b"avc1" => "avc",
         b"hvc1" => "hevc",
         b"av01" => "av1",
