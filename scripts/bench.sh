@@ -11,15 +11,9 @@
 # alike, and the median time is shown (with the fastest and slowest); tshark runs once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-arg=${1:-100}
-cargo build --release --quiet --bin rtmpscope --bin rtmpscope-gencap
-if [[ "$arg" =~ ^[0-9]+$ ]]; then
-    mkdir -p bench-data
-    file="bench-data/gen-${arg}.pcap"
-    [ -f "$file" ] || ./target/release/rtmpscope-gencap "$file" "$arg"
-else
-    file=$arg
-fi
+# shellcheck source=bench_capture.sh
+source scripts/bench_capture.sh
+bench_capture "${1:-100}"
 size=$(stat -c %s "$file")
 rtmpscope=./target/release/rtmpscope
 

@@ -7,15 +7,9 @@
 #                                            million messages; see scripts/bench.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-arg=${1:-512}
-cargo build --release --quiet --bin rtmpscope --bin rtmpscope-gencap
-if [[ "$arg" =~ ^[0-9]+$ ]]; then
-    mkdir -p bench-data
-    file="bench-data/gen-${arg}.pcap"
-    [ -f "$file" ] || ./target/release/rtmpscope-gencap "$file" "$arg"
-else
-    file=$arg
-fi
+# shellcheck source=bench_capture.sh
+source scripts/bench_capture.sh
+bench_capture "${1:-512}"
 rtmpscope=$(realpath target/release/rtmpscope)
 name="rtmpscope-bench-tui-$$"
 trap 'tmux kill-session -t "$name" 2>/dev/null || true' EXIT
@@ -25,7 +19,7 @@ screen() { tmux capture-pane -p -t "$name"; }
 
 # Opens FILE in the TUI; prints the milliseconds until "done" and the resident KiB then.
 open_file() {
-    local start pid
+    local start
     start=$(now_ms)
     tmux new-session -d -s "$name" -x 150 -y 45 "exec $rtmpscope -r $1 --tui"
     until screen | grep -q "done"; do

@@ -39,8 +39,18 @@ for n in $(seq "$players"); do
     LAB_PIDS+=($!)
 done
 target=$((size_mb * 1048576))
-while [ "$(stat -c %s "$out")" -lt "$target" ]; do
+size=0
+stalled=0
+while [ "$size" -lt "$target" ]; do
     sleep 0.5
+    previous=$size
+    size=$(stat -c %s "$out")
+    stalled=$((size > previous ? 0 : stalled + 1))
+    if [ "$stalled" -ge 20 ]; then
+        echo "record_peers: the capture stopped growing at $size bytes; the peers said:" >&2
+        cat "$LAB_DIR/peers.log" >&2
+        exit 1
+    fi
 done
 lab_capture_stop
 echo "$out: $(stat -c %s "$out") bytes"
