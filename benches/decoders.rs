@@ -7,18 +7,19 @@ use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+use rtmpscope::amf::AmfLimits;
+use rtmpscope::amf::{amf0, amf3};
 use rtmpscope::capture::{Next, Source};
-use rtmpscope::event::{Direction, Endpoints, Event, EventSink, PacketMeta, Timestamp};
+use rtmpscope::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
 use rtmpscope::pipeline::{run, RunOptions};
 use rtmpscope::reassembly::{FlowId, Reassembler, StreamEvent, StreamSink};
-use rtmpscope::rtmp::amf::AmfLimits;
 use rtmpscope::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use rtmpscope::rtmp::decode::decode_message;
-use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
-use rtmpscope::rtmp::{amf0, amf3};
+use rtmpscope::session::event::{Event, EventSink};
+use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 const SAMPLE: &str = "samples/publish_play.pcap";
 

@@ -3,23 +3,25 @@
 //! code. Each takes arbitrary bytes and must return without panicking, within the decoders'
 //! limits.
 
-use crate::analysis::Analyzer;
-use crate::budget::MemoryBudget;
+use crate::analysis::{Analyzer, ReportSink, SessionReport};
+use crate::common::budget::MemoryBudget;
 use std::net::SocketAddr;
 
-use crate::event::{Direction, Endpoints, Event, EventSink, PacketMeta, Timestamp};
+use crate::amf::AmfLimits;
+use crate::amf::{amf0, amf3};
+use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::net::{decode_frame, Decoded, LinkType};
 use crate::reassembly::{CloseReason, FlowId, GapReason, Reassembler, StreamEvent, StreamSink};
 use crate::redact::Redactor;
-use crate::rtmp::amf::AmfLimits;
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
+use crate::rtmp::codec;
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::media::{audio_header, video_header};
-use crate::rtmp::rtmpt::http::HttpParser;
-use crate::rtmp::sessions::{DecoderConfig, SessionTable};
-use crate::rtmp::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker};
-use crate::rtmp::{amf0, amf3, codec};
+use crate::session::event::{Event, EventSink};
+use crate::session::table::{DecoderConfig, SessionTable};
+use crate::transport::http::HttpParser;
+use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker};
 
 /// A fuzz target: its name and its body.
 pub type Target = (&'static str, fn(&[u8]));
@@ -208,6 +210,13 @@ impl EventSink for JsonSink {
     fn event(&mut self, event: &Event<'_>) {
         self.0.clear();
         let _ = serde_json::to_writer(&mut self.0, event);
+    }
+}
+
+impl ReportSink for JsonSink {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        self.0.clear();
+        let _ = serde_json::to_writer(&mut self.0, &ended.with_body("session_summary", report));
     }
 }
 

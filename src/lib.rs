@@ -6,22 +6,21 @@
 //! Every stage is a plain struct fed by the one before; the decoders never do I/O, so tests and
 //! benchmarks drive the same code the binary runs.
 
+pub mod amf;
 pub mod analysis;
-pub mod budget;
 #[cfg(feature = "capture")]
 pub mod capture;
 pub mod cli;
-pub mod event;
-pub mod fasthash;
+pub mod common;
 pub mod fuzz_harness;
 pub mod net;
 pub mod output;
 #[cfg(feature = "capture")]
 pub mod pipeline;
-#[cfg(feature = "capture")]
-pub mod readahead;
 pub mod reassembly;
 pub mod redact;
 pub mod rtmp;
+pub mod session;
+pub mod transport;
 #[cfg(all(feature = "tui", feature = "capture"))]
 pub mod tui;

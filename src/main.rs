@@ -11,10 +11,9 @@ use std::path::Path;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use rtmpscope::analysis::Analyzer;
+use rtmpscope::analysis::{Analyzer, ReportSink};
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
-use rtmpscope::event::EventSink;
 use rtmpscope::output::flows::FlowLister;
 use rtmpscope::output::flv::FlvExporter;
 use rtmpscope::output::json::JsonWriter;
@@ -23,7 +22,8 @@ use rtmpscope::output::text::TextWriter;
 use rtmpscope::pipeline::{run, RunOptions, RunSummary};
 use rtmpscope::reassembly::{Reassembler, ReassemblyConfig};
 use rtmpscope::redact::Redactor;
-use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
+use rtmpscope::session::event::EventSink;
+use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 /// Output buffer size for files; live output is flushed per line instead.
 const OUTPUT_BUFFER: usize = 1 << 16;
@@ -152,7 +152,7 @@ struct Decode<'a> {
 
 impl Decode<'_> {
     /// Decodes into `sink`, or with `summary` only the per-session reports into it.
-    fn run_reporting<S: EventSink>(
+    fn run_reporting<S: ReportSink>(
         &mut self,
         sink: S,
         summary: bool,

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::capture::readahead::{self, ReadAhead};
 use crate::capture::{Frame, LiveStats, Next, Source};
-use crate::event::{Notice, PacketMeta};
+use crate::common::{Notice, PacketMeta};
 use crate::net::{Decoded, LinkType};
-use crate::readahead::{self, ReadAhead};
 use crate::reassembly::{Reassembler, StreamSink};
 
 /// Files larger than this get a progress bar (when stderr is a terminal).

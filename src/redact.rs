@@ -16,9 +16,10 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use crate::event::{Event, EventKind, EventSink, MessageEvent, Notice};
-use crate::rtmp::amf::AmfValue;
+use crate::amf::AmfValue;
+use crate::common::Notice;
 use crate::rtmp::message::{Message, MessageBody};
+use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
 
 /// Commands whose first string argument is a stream name.
 const STREAM_NAME_COMMANDS: [&str; 9] = [

@@ -4,7 +4,7 @@
 use etherparse::PacketBuilder;
 use proptest::prelude::*;
 
-use rtmpscope::event::{Direction, Endpoints, PacketMeta, Timestamp};
+use rtmpscope::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use rtmpscope::net::{decode_frame, Decoded, LinkType};
 use rtmpscope::reassembly::{
     FlowId, GapReason, Reassembler, ReassemblyConfig, StreamEvent, StreamSink,

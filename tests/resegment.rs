@@ -13,10 +13,11 @@ use std::path::Path;
 
 use proptest::prelude::*;
 use rtmpscope::capture::{Next, Source};
-use rtmpscope::event::{Event, EventKind, EventSink, PacketMeta, Timestamp};
+use rtmpscope::common::{PacketMeta, Timestamp};
 use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
 use rtmpscope::reassembly::Reassembler;
-use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
+use rtmpscope::session::event::{Event, EventKind, EventSink};
+use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 /// A TCP segment owning its payload.
 #[derive(Debug, Clone)]

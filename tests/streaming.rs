@@ -9,18 +9,19 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use rtmpscope::capture::{Next, Source};
-use rtmpscope::event::{Endpoints, Event, EventSink, PacketMeta};
+use rtmpscope::common::{Endpoints, PacketMeta};
 use rtmpscope::net::{decode_frame, Decoded};
 use rtmpscope::reassembly::{FlowId, Reassembler, StreamEvent, StreamSink};
-use rtmpscope::rtmp::sessions::{DecoderConfig, SessionTable};
+use rtmpscope::session::event::{Event, EventSink};
+use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 /// One recorded stream event, owning its bytes.
 #[derive(Debug, Clone)]
 enum Recorded {
     Open(bool),
-    Data(rtmpscope::event::Direction, Vec<u8>),
+    Data(rtmpscope::common::Direction, Vec<u8>),
     Gap(
-        rtmpscope::event::Direction,
+        rtmpscope::common::Direction,
         u64,
         rtmpscope::reassembly::GapReason,
     ),

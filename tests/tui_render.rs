@@ -13,7 +13,7 @@ use ratatui::style::Color;
 use ratatui::Terminal;
 
 use rtmpscope::capture::Source;
-use rtmpscope::event::{Direction, Timestamp};
+use rtmpscope::common::{Direction, Timestamp};
 use rtmpscope::pipeline::RunOptions;
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
 use rtmpscope::tui::feed::Decoding;

@@ -1,25 +1,13 @@
 //! Was the session healthy? Findings a streaming engineer would act on, from the report.
 
-use serde::Serialize;
-
-use super::session::SessionReport;
-use super::stream::StreamReport;
+use super::report::{Finding, SessionReport, StreamReport};
 use crate::reassembly::CloseReason;
-use crate::rtmp::variant::Variant;
+use crate::session::variant::Variant;
 
 /// A keyframe interval longer than this makes players wait too long to start.
 const LONG_GOP_SECONDS: f64 = 10.0;
 /// Audio and video further apart than this are out of sync.
 const DRIFT_LIMIT_MS: i64 = 1000;
-
-/// One thing found wrong (or worth knowing).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    /// `error` (the session failed at something) or `warning`.
-    pub severity: &'static str,
-    /// A sentence for a person.
-    pub message: String,
-}
 
 /// `failed` if any finding is an error, `warning` if any is a warning, else `ok`.
 pub fn verdict(findings: &[Finding]) -> &'static str {

@@ -1,30 +1,14 @@
 //! onMetaData as the publisher declared it, set against what the stream measured.
 
-use serde::Serialize;
-
-use super::stream::{AudioCodec, VideoCodec};
+use super::report::{AudioCodec, Comparison, VideoCodec};
 use super::track::TrackReport;
-use crate::rtmp::amf::AmfValue;
+use crate::amf::AmfValue;
 
 /// Relative difference above which a declared rate and a measured one are said to disagree.
 /// Encoders state a target bitrate; a real stream varies around it.
 const BITRATE_TOLERANCE: f64 = 0.25;
 /// Relative difference for frame and sample rates.
 const RATE_TOLERANCE: f64 = 0.05;
-
-/// One onMetaData field next to the measured value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Comparison {
-    /// The onMetaData key.
-    pub field: &'static str,
-    /// The declared value (a number or a string, as sent).
-    pub declared: serde_json::Value,
-    /// The measured value, when there is one to compare with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub measured: Option<f64>,
-    /// False when both exist and differ beyond the tolerance for that field.
-    pub agrees: bool,
-}
 
 /// Sets the declared fields that rtmpscope can measure against the measurements.
 pub fn compare(

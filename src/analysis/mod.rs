@@ -2,8 +2,8 @@
 //!
 //! [`Analyzer`] is a sink that sits in front of another: it watches every event, keeps a
 //! [`SessionAnalysis`] per open session (counters, codecs, timing; no payloads), and when a
-//! session ends hands the next sink a `session_summary` event with the session's
-//! [`SessionReport`]. With `--summary` it forwards only those summaries (and capture notices).
+//! session ends hands the next sink the session's [`SessionReport`] through [`ReportSink`].
+//! With `--summary` it forwards only those reports (and capture notices).
 
 // Decoders read bytes anyone can send: no panicking shortcuts outside tests.
 #![cfg_attr(
@@ -13,21 +13,30 @@
 
 mod health;
 mod metadata;
+mod report;
 mod series;
 mod session;
 mod stream;
 mod track;
 
-use crate::fasthash::FastHashMap;
+use crate::common::fasthash::FastHashMap;
 
-pub use health::Finding;
-pub use metadata::Comparison;
+pub use report::{
+    AudioCodec, Comparison, ConnectFacts, Finding, GopReport, RttReport, SessionReport,
+    StatusEntry, StreamReport, VideoCodec,
+};
 pub use series::Bitrates;
-pub use session::{ConnectFacts, RttReport, SessionAnalysis, SessionReport, StatusEntry};
-pub use stream::{AudioCodec, GopReport, StreamReport, VideoCodec};
+pub use session::SessionAnalysis;
 pub use track::TrackReport;
 
-use crate::event::{Event, EventKind, EventSink, Notice};
+use crate::common::Notice;
+use crate::session::event::{Event, EventKind, EventSink};
+
+/// A sink that also takes session reports (the JSON and text writers).
+pub trait ReportSink: EventSink {
+    /// Called once per session, right after its `session_end` event (`ended`), with its report.
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport);
+}
 
 /// Builds session reports from events and passes events on to `inner`.
 pub struct Analyzer<S> {
@@ -36,9 +45,9 @@ pub struct Analyzer<S> {
     forward_all: bool,
 }
 
-impl<S: EventSink> Analyzer<S> {
+impl<S: ReportSink> Analyzer<S> {
     /// An analyzer in front of `inner`. With `forward_all` false, `inner` sees only the
-    /// `session_summary` events and capture notices (`--summary`).
+    /// reports and capture notices (`--summary`).
     pub fn new(inner: S, forward_all: bool) -> Self {
         Analyzer {
             inner,
@@ -58,7 +67,7 @@ impl<S: EventSink> Analyzer<S> {
     }
 }
 
-impl<S: EventSink> EventSink for Analyzer<S> {
+impl<S: ReportSink> EventSink for Analyzer<S> {
     fn event(&mut self, event: &Event<'_>) {
         if let EventKind::SessionStart(start) = &event.kind {
             self.sessions
@@ -72,10 +81,7 @@ impl<S: EventSink> EventSink for Analyzer<S> {
         }
         if matches!(event.kind, EventKind::SessionEnd(_)) {
             if let Some(analysis) = self.sessions.remove(&event.session) {
-                self.inner.event(&Event {
-                    kind: EventKind::SessionSummary(Box::new(analysis.report())),
-                    ..event.clone()
-                });
+                self.inner.report(event, &analysis.report());
             }
         }
     }

@@ -3,17 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::health::{findings, Finding};
-use super::stream::{StreamAnalysis, StreamReport};
-use crate::event::{
-    Direction, Event, EventKind, MessageEvent, SessionEnd, SessionStart, Timestamp,
-};
-use crate::rtmp::amf::AmfValue;
+use super::health::findings;
+use super::report::{ConnectFacts, RttReport, SessionReport, StatusEntry, StreamReport};
+use super::stream::StreamAnalysis;
+use crate::amf::AmfValue;
+use crate::common::{Direction, Timestamp};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::{Command, MessageBody};
-use crate::rtmp::variant::Variant;
+use crate::session::event::{Event, EventKind, MessageEvent, SessionEnd, SessionStart};
+use crate::session::variant::Variant;
 
 /// Most message streams analysed per session; more are counted, not analysed.
 const MAX_STREAMS: usize = 64;
@@ -38,62 +36,6 @@ pub struct SessionAnalysis {
     end: Option<SessionEnd>,
 }
 
-/// The connect command's properties.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ConnectFacts {
-    /// Application name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub app: Option<String>,
-    /// The URL the client connected to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tc_url: Option<String>,
-    /// Client software (`FMLE/3.0`, `LNX 9,0,124,2`, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flash_ver: Option<String>,
-    /// SWF URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub swf_url: Option<String>,
-    /// Page URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub page_url: Option<String>,
-    /// AMF encoding asked for (0 or 3).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub object_encoding: Option<f64>,
-    /// Enhanced RTMP: the codecs the client supports (`fourCcList`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fourcc_list: Vec<String>,
-    /// Enhanced RTMP: capabilities per video codec (`videoFourCcInfoMap`), as sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub video_fourcc_info_map: Option<serde_json::Value>,
-    /// Enhanced RTMP: capabilities per audio codec (`audioFourCcInfoMap`), as sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub audio_fourcc_info_map: Option<serde_json::Value>,
-    /// Enhanced RTMP: extended capability flags (`capsEx`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub caps_ex: Option<f64>,
-}
-
-/// One onStatus, `_error` or `_result` status the peer sent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StatusEntry {
-    /// Capture time.
-    pub time: Timestamp,
-    /// Who sent it.
-    pub dir: Direction,
-    /// The command that carried it (`onStatus`, `_result`, `_error`).
-    pub command: String,
-    /// The status code (`NetStream.Publish.Start`, …).
-    pub code: String,
-    /// `status`, `warning` or `error`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
-    /// The text the peer gave.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// True for `_error` and level `error`.
-    pub error: bool,
-}
-
 /// Round-trip times from ping request/response pairs.
 #[derive(Debug, Clone, Copy, Default)]
 struct RttStats {
@@ -101,92 +43,6 @@ struct RttStats {
     sum_ms: f64,
     min_ms: f64,
     max_ms: f64,
-}
-
-/// Round-trip time statistics, as reported.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct RttReport {
-    /// Pairs measured.
-    pub count: u64,
-    /// Smallest, mean and largest, in ms.
-    pub min_ms: f64,
-    /// Mean round trip.
-    pub avg_ms: f64,
-    /// Largest round trip.
-    pub max_ms: f64,
-}
-
-/// The report of one session: the `session_summary` event's fields.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SessionReport {
-    /// Which member of the RTMP family (in JSON, the event's common `variant`).
-    #[serde(skip)]
-    pub variant: Variant,
-    /// The capture started after the connection did.
-    pub mid_stream: bool,
-    /// `publisher`, `player`, `publisher+player` or `unknown`.
-    pub role: &'static str,
-    /// First packet of the session.
-    pub start: Timestamp,
-    /// Last packet of the session.
-    pub end: Timestamp,
-    /// Seconds between them.
-    pub duration_s: f64,
-    /// Why the session ended (absent while it is still open).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_reason: Option<crate::reassembly::CloseReason>,
-    /// For RTMPT: the tunnel's facts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tunnel: Option<crate::rtmp::rtmpt::TunnelInfo>,
-    /// For RTMPS: the TLS hellos' facts and record counts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<crate::rtmp::tls::TlsSummary>,
-    /// connect's properties.
-    #[serde(flatten)]
-    pub connect: ConnectFacts,
-    /// The server's version string (connect `_result`'s fmsVer).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server_version: Option<String>,
-    /// Handshake round trip (C1 sent to S1 seen), ms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub handshake_rtt_ms: Option<f64>,
-    /// Whether the handshake completed.
-    pub handshake_complete: bool,
-    /// Ping round trips (user control ping request/response).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ping_rtt: Option<RttReport>,
-    /// Client to server payload bytes.
-    pub bytes_c2s: u64,
-    /// Server to client payload bytes.
-    pub bytes_s2c: u64,
-    /// Messages decoded.
-    pub messages: u64,
-    /// Gaps and the bytes lost in them.
-    pub gaps: u64,
-    /// Bytes lost in gaps.
-    pub gap_bytes: u64,
-    /// Warnings raised.
-    pub warnings: u64,
-    /// Every status the peers sent, in order (at most 64; `status_dropped` counts the rest).
-    pub status: Vec<StatusEntry>,
-    /// Status entries not kept.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub status_dropped: u64,
-    /// Error statuses.
-    pub errors: u64,
-    /// Each message stream that carried media or was published/played.
-    pub streams: Vec<StreamReport>,
-    /// Message streams not analysed (past the cap).
-    #[serde(skip_serializing_if = "is_zero")]
-    pub streams_dropped: u64,
-    /// `ok`, `warning` or `failed`.
-    pub health: &'static str,
-    /// Why, one sentence each.
-    pub findings: Vec<Finding>,
-}
-
-fn is_zero(value: &u64) -> bool {
-    *value == 0
 }
 
 impl SessionAnalysis {

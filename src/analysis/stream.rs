@@ -1,13 +1,11 @@
 //! One message stream of a session (a published or played stream): its tracks, codecs,
 //! keyframe interval, audio/video drift and declared metadata.
 
-use serde::Serialize;
-
-use super::metadata::{compare, Comparison};
-use super::track::{MediaKind, Track, TrackReport};
-use crate::event::Direction;
-use crate::rtmp::amf::AmfValue;
-use crate::rtmp::codec::{AudioConfig, VideoConfig};
+use super::metadata::compare;
+use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
+use super::track::{MediaKind, Track};
+use crate::amf::AmfValue;
+use crate::common::Direction;
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// What is known of one message stream.
@@ -31,32 +29,6 @@ pub struct StreamAnalysis {
     metadata: Option<AmfValue>,
 }
 
-/// The video codec as the stream's headers describe it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VideoCodec {
-    /// Codec name (`avc`, `hevc`, `av1`, `vp9`, `vp6`, …).
-    pub codec: &'static str,
-    /// The latest decoder configuration record.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub config: Option<VideoConfig>,
-}
-
-/// The audio codec as the stream's headers describe it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AudioCodec {
-    /// Codec name (`aac`, `mp3`, `opus`, …).
-    pub codec: &'static str,
-    /// Sample rate, channels and sample size from the legacy header (AAC always says 44100).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub header_rate: Option<u32>,
-    /// Channels from the legacy header.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub header_channels: Option<u8>,
-    /// The latest decoder configuration.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub config: Option<AudioConfig>,
-}
-
 /// Keyframe intervals.
 #[derive(Debug, Clone, Default)]
 struct Gop {
@@ -71,70 +43,11 @@ struct Gop {
     frames_max: u64,
 }
 
-/// The keyframe interval, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GopReport {
-    /// Keyframes seen.
-    pub keyframes: u64,
-    /// Mean frames from one keyframe to the next.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frames: Option<f64>,
-    /// Shortest and longest interval in frames.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frames_min: Option<u64>,
-    /// Longest interval in frames.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frames_max: Option<u64>,
-    /// Mean seconds from one keyframe to the next.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub seconds: Option<f64>,
-}
-
 /// Audio/video timestamp drift: video's latest timestamp minus audio's.
 #[derive(Debug, Clone, Copy, Default)]
 struct Drift {
     latest_ms: Option<i64>,
     largest_ms: i64,
-}
-
-/// One stream's report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StreamReport {
-    /// Message stream id.
-    pub msid: u32,
-    /// Stream name (masked with `--redact`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `publish` or `play`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub role: Option<&'static str>,
-    /// publish's type argument.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub publish_type: Option<String>,
-    /// Video codec and parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub video_codec: Option<VideoCodec>,
-    /// Video counters and timing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub video: Option<TrackReport>,
-    /// Keyframe interval.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gop: Option<GopReport>,
-    /// Audio codec and parameters.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub audio_codec: Option<AudioCodec>,
-    /// Audio counters and timing.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub audio: Option<TrackReport>,
-    /// Video's latest timestamp minus audio's at the end, in ms.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub av_drift_ms: Option<i64>,
-    /// The largest such difference seen, in ms (signed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub av_drift_max_ms: Option<i64>,
-    /// onMetaData's values, declared against measured.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub metadata: Vec<Comparison>,
 }
 
 impl StreamAnalysis {

@@ -14,7 +14,7 @@ use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 
 use rtmpscope::capture::{Next, Source};
-use rtmpscope::event::Direction;
+use rtmpscope::common::Direction;
 use rtmpscope::net::{decode_frame, Decoded};
 
 /// Payload bytes per segment (an Ethernet MSS with timestamps).

@@ -4,12 +4,14 @@
 //! capture, no such interface, bad filter) is a [`CaptureError`] whose message is one sentence
 //! that says what to do.
 
+pub mod readahead;
+
 use std::path::{Path, PathBuf};
 
 use pcap::{Active, Capture, Device, Offline};
 use thiserror::Error;
 
-use crate::event::Timestamp;
+use crate::common::Timestamp;
 use crate::net::{decode_frame, Decoded, LinkType};
 
 /// Default live snap length: whole packets, as tcpdump does.

@@ -2,9 +2,6 @@
 //! UDP port 2152 inside an operator's network. Captures from a mobile core see subscriber TCP
 //! only after this header is removed.
 
-use super::ip::decode_ip_nested;
-use super::Decoded;
-
 /// The UDP port of GTP-U.
 const GTP_U_PORT: u16 = 2152;
 /// GTP message type of a G-PDU (a tunnelled user packet).
@@ -15,17 +12,9 @@ pub(super) fn is_gtp_u(source_port: u16, destination_port: u16) -> bool {
     source_port == GTP_U_PORT || destination_port == GTP_U_PORT
 }
 
-/// Strips the GTPv1-U header (and its optional fields and extension headers) and decodes the
-/// inner IP packet.
-pub(super) fn decapsulate(datagram: &[u8], depth: u8) -> Decoded<'_> {
-    match inner_packet(datagram) {
-        Some(inner) => decode_ip_nested(inner, depth.saturating_add(1)),
-        None => Decoded::NotTcp,
-    }
-}
-
-/// The tunnelled packet of a G-PDU, or `None` for other GTP messages and broken headers.
-fn inner_packet(datagram: &[u8]) -> Option<&[u8]> {
+/// The tunnelled packet of a G-PDU, with the GTPv1-U header (and its optional fields and
+/// extension headers) stripped, or `None` for other GTP messages and broken headers.
+pub(super) fn inner_packet(datagram: &[u8]) -> Option<&[u8]> {
     let (&flags, rest) = datagram.split_first()?;
     let version = flags >> 5;
     let protocol_type = flags & 0x10 != 0;

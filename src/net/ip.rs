@@ -57,7 +57,10 @@ pub(super) fn decode_ip_nested(packet: &[u8], depth: u8) -> Decoded<'_> {
         }
         Some(TransportSlice::Udp(udp)) => {
             if gtp::is_gtp_u(udp.source_port(), udp.destination_port()) && depth < 2 {
-                gtp::decapsulate(udp.payload(), depth)
+                match gtp::inner_packet(udp.payload()) {
+                    Some(inner) => decode_ip_nested(inner, depth.saturating_add(1)),
+                    None => Decoded::NotTcp,
+                }
             } else {
                 Decoded::NotTcp
             }

@@ -5,13 +5,13 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::event::{Event, EventKind};
-use crate::rtmp::amf::AmfValue;
+use crate::amf::AmfValue;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
-use crate::rtmp::rtmpt::TunnelInfo;
-use crate::rtmp::tls::{TlsCounts, TlsInfo};
-use crate::rtmp::variant::Variant;
+use crate::session::event::{Event, EventKind};
+use crate::session::variant::Variant;
+use crate::transport::rtmpt::TunnelInfo;
+use crate::transport::tls::{TlsCounts, TlsInfo};
 
 /// How many characters of a string argument a summary shows before eliding.
 const MAX_SHOWN_STRING: usize = 120;
@@ -267,14 +267,6 @@ impl Display for EventSummary<'_, '_> {
                 export.audio_tags,
                 export.script_tags,
                 export.duration_ms
-            ),
-            EventKind::SessionSummary(report) => write!(
-                f,
-                "Session summary: {} {}, {} streams, health {}",
-                report.variant.as_str().to_uppercase(),
-                report.role,
-                report.streams.len(),
-                report.health
             ),
         }
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::event::{Endpoints, Notice, PacketMeta, Timestamp};
+use crate::common::{Endpoints, Notice, PacketMeta, Timestamp};
 use crate::reassembly::{CloseReason, FlowId, StreamEvent, StreamSink};
 
 /// What is known about one flow.

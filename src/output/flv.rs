@@ -20,10 +20,11 @@ use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::event::{Direction, Event, EventKind, EventSink, ExportEvent, MessageEvent, Notice};
-use crate::rtmp::amf::AmfValue;
+use crate::amf::AmfValue;
+use crate::common::reader::Reader;
+use crate::common::{Direction, Notice};
 use crate::rtmp::message::{MessageBody, MessageTypeId};
-use crate::rtmp::reader::Reader;
+use crate::session::event::{Event, EventKind, EventSink, ExportEvent, MessageEvent};
 
 /// FLV tag types.
 const TAG_AUDIO: u8 = 8;

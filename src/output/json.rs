@@ -4,8 +4,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::event::{Event, EventSink, Notice};
+use crate::analysis::{ReportSink, SessionReport};
+use crate::common::Notice;
 use crate::output::line::LineOut;
+use crate::session::event::{Event, EventSink};
 
 /// Writes every event as one JSON line.
 pub struct JsonWriter<W: Write> {
@@ -49,5 +51,11 @@ impl<W: Write> EventSink for JsonWriter<W> {
             event: "capture_warning",
             notice,
         });
+    }
+}
+
+impl<W: Write> ReportSink for JsonWriter<W> {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        self.write_line(&ended.with_body("session_summary", report));
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::analysis::{AudioCodec, SessionReport, StreamReport, TrackReport, VideoCodec};
-use crate::event::{Direction, Endpoints};
+use crate::common::{Direction, Endpoints};
 use crate::output::describe::{ClientHelloFacts, RecordCounts, ServerChoice, TunnelFacts};
 
 /// A session's report as text, with the session id and endpoints it belongs to.

@@ -5,10 +5,12 @@
 
 use std::io::{self, Write};
 
-use crate::event::{Event, EventKind, EventSink, Notice, Timestamp};
+use crate::analysis::{ReportSink, SessionReport};
+use crate::common::{Notice, Timestamp};
 use crate::output::describe::EventSummary;
 use crate::output::line::LineOut;
 use crate::output::report::ReportText;
+use crate::session::event::{Event, EventKind, EventSink};
 
 /// Writes every event as one readable line.
 pub struct TextWriter<W: Write> {
@@ -33,15 +35,6 @@ impl<W: Write> TextWriter<W> {
 
 impl<W: Write> EventSink for TextWriter<W> {
     fn event(&mut self, event: &Event<'_>) {
-        if let EventKind::SessionSummary(report) = &event.kind {
-            let text = ReportText {
-                session: event.session,
-                endpoints: &event.endpoints,
-                report,
-            };
-            self.out.line(|out| writeln!(out, "{text}"));
-            return;
-        }
         let first = *self.first_time.get_or_insert(event.time);
         let seconds = event.time.micros_since(first) as f64 / 1e6;
         let dir = match &event.kind {
@@ -76,5 +69,16 @@ impl<W: Write> EventSink for TextWriter<W> {
             ),
             None => writeln!(out, "warning: {} ({})", notice.message, notice.code),
         });
+    }
+}
+
+impl<W: Write> ReportSink for TextWriter<W> {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        let text = ReportText {
+            session: ended.session,
+            endpoints: &ended.endpoints,
+            report,
+        };
+        self.out.line(|out| writeln!(out, "{text}"));
     }
 }

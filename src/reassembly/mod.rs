@@ -29,8 +29,8 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::event::{Direction, Endpoints, Notice, PacketMeta, Timestamp};
-use crate::fasthash::FastHashMap;
+use crate::common::fasthash::FastHashMap;
+use crate::common::{Direction, Endpoints, Notice, PacketMeta, Timestamp};
 use crate::net::TcpSegment;
 pub use stream::{Piece, StreamAssembler};
 

@@ -23,10 +23,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::budget::{Charge, MemoryBudget};
+use crate::common::budget::{Charge, MemoryBudget};
+use crate::common::reader::Reader;
 use crate::rtmp::media::is_sequence_header;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
-use crate::rtmp::reader::Reader;
 
 /// Longest chunk header: 3-byte basic header, 11-byte message header, 4-byte extended timestamp.
 pub const MAX_HEADER_LEN: usize = 18;

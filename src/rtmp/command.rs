@@ -4,11 +4,11 @@
 //! AMF0 that may switch to AMF3 with the AVM+ marker; the AMF0 decoder handles the switch.
 //! On a decoding error the fields hold what decoded, and the error is returned beside them.
 
-use crate::rtmp::amf::{AmfEncoding, AmfLimits, AmfValue};
-use crate::rtmp::amf_decoder::AmfDecoder;
-use crate::rtmp::amf_error::AmfError;
+use crate::amf::decoder::AmfDecoder;
+use crate::amf::error::AmfError;
+use crate::amf::{AmfEncoding, AmfLimits, AmfValue};
+use crate::common::reader::Reader;
 use crate::rtmp::message::{Command, Data, SharedObject, SharedObjectEvent};
-use crate::rtmp::reader::Reader;
 
 /// A decoder positioned after the AMF3 format byte, if there is one.
 fn body_decoder<'a>(

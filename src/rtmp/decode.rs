@@ -1,13 +1,13 @@
 //! Message body decoding: from a message's header and bytes to a typed [`Message`].
 
-use crate::rtmp::amf::{AmfEncoding, AmfLimits};
+use crate::amf::{AmfEncoding, AmfLimits};
+use crate::common::reader::Reader;
 use crate::rtmp::command::{decode_command, decode_data, decode_shared_object};
 use crate::rtmp::media::{audio_header, video_header};
 use crate::rtmp::message::{
     AggregatePart, Message, MessageBody, MessageHeader, MessageTypeId, UserControl,
     RAW_PREVIEW_BYTES,
 };
-use crate::rtmp::reader::Reader;
 
 /// Most sub-messages one aggregate message is split into.
 const MAX_AGGREGATE_PARTS: usize = 4096;
@@ -160,7 +160,7 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<String>) {
     }
     if expected == 0 || payload.len() < expected {
         let data = payload.get(2..).unwrap_or_default();
-        control.raw_hex = Some(crate::rtmp::hex::Hex(data).to_string());
+        control.raw_hex = Some(crate::common::hex::Hex(data).to_string());
     }
     let error = (expected != 0)
         .then(|| size_error(payload, expected))
@@ -215,7 +215,7 @@ fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtmp::amf::AmfValue;
+    use crate::amf::AmfValue;
     use serde_json::{json, Value};
 
     /// Decodes a body of `type_id` and returns its JSON fields (with `decode_error`).
@@ -420,7 +420,7 @@ mod tests {
             &[
                 0x02, 0, 1, b'x', 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x06, 0x11, 0x04, 0x05,
             ],
-            crate::rtmp::amf::AmfEncoding::Amf0,
+            crate::amf::AmfEncoding::Amf0,
             &AmfLimits::default(),
         );
         assert_eq!(error, None);

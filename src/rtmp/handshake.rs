@@ -13,8 +13,8 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use crate::event::{Direction, PacketMeta, Timestamp};
-use crate::rtmp::rtmpe::{dh_key, DhKey};
+use crate::common::{Direction, PacketMeta, Timestamp};
+use crate::transport::rtmpe::{dh_key, DhKey};
 
 /// Length of C1, C2, S1 and S2.
 pub const HANDSHAKE_BLOCK: usize = 1536;
@@ -513,7 +513,7 @@ mod tests {
             .map(|i| (i as u8).wrapping_mul(seed) ^ 0x3C)
             .collect();
         block[4..8].copy_from_slice(&[128, 0, 3, 2]);
-        let at = crate::rtmp::rtmpe::dh_key_offset(&block, scheme).unwrap();
+        let at = crate::transport::rtmpe::dh_key_offset(&block, scheme).unwrap();
         block[at..at + 128].copy_from_slice(dh);
         sign(block, key_text, scheme)
     }
@@ -554,7 +554,7 @@ mod tests {
             let client = summary.client_dh_key.as_ref().unwrap();
             assert_eq!(
                 Some(client.offset),
-                crate::rtmp::rtmpe::dh_key_offset(&c1, scheme)
+                crate::transport::rtmpe::dh_key_offset(&c1, scheme)
             );
             assert_eq!(client.head, "4242424242424242");
             assert!(client.valid);

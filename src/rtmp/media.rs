@@ -8,11 +8,11 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::common::reader::Reader;
 use crate::rtmp::codec::{
     parse_aac_config, parse_av1_config, parse_avc_config, parse_flac_config, parse_hevc_config,
     parse_opus_config, parse_vp9_config, AudioConfig, VideoConfig,
 };
-use crate::rtmp::reader::Reader;
 
 /// The decoded header of an audio message.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]

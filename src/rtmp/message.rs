@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::rtmp::amf::{AmfValue, HexJson};
+use crate::amf::{AmfValue, HexJson};
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// An RTMP message type id. Open: unknown values are kept and shown, never rejected.

@@ -1,4 +1,5 @@
-//! The RTMP decoder: handshake, chunk stream, messages, AMF0/AMF3, media tag headers, variants.
+//! The RTMP decoder proper: handshake, chunk stream, messages, and media tag headers with their
+//! codec configuration records.
 //!
 //! Every decoder here is a plain state machine fed bytes; none does I/O.
 
@@ -8,23 +9,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-pub mod amf;
-pub mod amf0;
-pub mod amf3;
-pub mod amf_decoder;
-pub mod amf_error;
 pub mod chunk;
 pub mod codec;
 pub mod command;
 pub mod decode;
 pub mod handshake;
-pub mod hex;
 pub mod media;
 pub mod message;
-pub mod reader;
-pub mod rtmpe;
-pub mod rtmpt;
-pub mod session;
-pub mod sessions;
-pub mod tls;
-pub mod variant;

@@ -20,10 +20,10 @@ use serde_json::Value;
 
 use super::layout::{amf_values, AmfNode, NodeKind};
 use super::model::MessageRow;
-use crate::rtmp::amf::AmfLimits;
+use crate::amf::AmfLimits;
+use crate::common::reader::Reader;
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageTypeId;
-use crate::rtmp::reader::Reader;
 
 /// One field of a message: a label, the body bytes it came from, and its parts.
 #[derive(Debug, Clone, PartialEq)]
@@ -167,7 +167,7 @@ fn amf_fields(values: Vec<AmfNode>, command: bool) -> Vec<Field> {
         &["command", "transaction_id", "command_object"]
     } else if matches!(
         values.peek().map(|v| &v.kind),
-        Some(NodeKind::Leaf(crate::rtmp::amf::AmfValue::String(_)))
+        Some(NodeKind::Leaf(crate::amf::AmfValue::String(_)))
     ) {
         &["name"]
     } else {
@@ -364,7 +364,7 @@ fn aggregate_parts(body: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Timestamp;
+    use crate::common::Timestamp;
     use crate::tui::model::{Content, RowKind};
 
     fn row(type_id: u8, kind: RowKind, body: Vec<u8>) -> MessageRow {

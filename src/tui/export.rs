@@ -9,12 +9,12 @@ use std::sync::Arc;
 use super::feed::Decoding;
 use super::model::Update;
 use crate::capture::Source;
-use crate::event::{Event, EventKind, EventSink};
 use crate::output::flv::FlvExporter;
 use crate::pipeline::{run, RunOptions};
 use crate::reassembly::Reassembler;
 use crate::redact::Redactor;
-use crate::rtmp::sessions::SessionTable;
+use crate::session::event::{Event, EventKind, EventSink};
+use crate::session::table::SessionTable;
 
 /// Where `e` writes when FLV files are not already written as the capture is decoded.
 pub const DEFAULT_EXPORT_DIR: &str = "rtmpscope-export";

@@ -10,18 +10,19 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
+use crate::amf::AmfValue;
 use crate::analysis::SessionAnalysis;
 use crate::capture::Source;
-use crate::event::{Event, EventKind, EventSink, MessageEvent, Notice};
+use crate::common::Notice;
 use crate::output::describe::EventSummary;
 use crate::output::flv::FlvExporter;
 use crate::pipeline::{run, RunOptions};
 use crate::reassembly::{Reassembler, ReassemblyConfig};
 use crate::redact::Redactor;
-use crate::rtmp::amf::AmfValue;
 use crate::rtmp::media::is_sequence_header;
 use crate::rtmp::message::{MessageBody, MessageTypeId};
-use crate::rtmp::sessions::{DecoderConfig, SessionTable};
+use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
+use crate::session::table::{DecoderConfig, SessionTable};
 
 /// Updates are sent at least this often, so a live view stays current.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(30);

@@ -14,10 +14,10 @@
 
 use std::ops::Range;
 
-use crate::rtmp::amf::{AmfLimits, AmfValue};
-use crate::rtmp::amf0::marker;
-use crate::rtmp::amf_decoder::AmfDecoder;
-use crate::rtmp::amf_error::AmfError;
+use crate::amf::amf0::marker;
+use crate::amf::decoder::AmfDecoder;
+use crate::amf::error::AmfError;
+use crate::amf::{AmfLimits, AmfValue};
 
 /// One AMF value and the body bytes it was read from.
 #[derive(Debug, Clone, PartialEq)]

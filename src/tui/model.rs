@@ -10,13 +10,14 @@ use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
+use crate::amf::AmfLimits;
 use crate::analysis::SessionReport;
-use crate::event::{Direction, ExportEvent, Timestamp};
+use crate::common::{Direction, Timestamp};
 use crate::output::describe::MessageSummary;
-use crate::rtmp::amf::AmfLimits;
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
-use crate::rtmp::variant::Variant;
+use crate::session::event::ExportEvent;
+use crate::session::variant::Variant;
 
 /// How a message row is coloured and filtered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use super::app::{App, Areas, ExportMode, ListArea, Pane};
 use super::export::DEFAULT_EXPORT_DIR;
 use super::input::KEYS;
 use super::model::{MessageRow, RowKind, SessionRow, SessionState, TYPE_SLOTS};
-use crate::event::{Direction, Endpoints};
+use crate::common::{Direction, Endpoints};
 use crate::output::report::ReportText;
 use crate::rtmp::message::MessageTypeId;
 

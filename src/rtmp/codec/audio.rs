@@ -3,7 +3,7 @@
 
 use super::bits::BitReader;
 use super::{read_record, AudioConfig};
-use crate::rtmp::reader::Reader;
+use crate::common::reader::Reader;
 
 /// Sampling frequencies by `samplingFrequencyIndex`; index 15 means an explicit 24-bit value.
 const AAC_SAMPLE_RATES: [u32; 13] = [

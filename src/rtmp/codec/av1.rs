@@ -3,7 +3,7 @@
 
 use super::bits::BitReader;
 use super::{read_record, VideoConfig};
-use crate::rtmp::reader::Reader;
+use crate::common::reader::Reader;
 
 /// OBU type of a sequence header.
 const OBU_SEQUENCE_HEADER: u32 = 1;
@@ -149,7 +149,7 @@ fn level_name(index: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtmp::hex::parse_hex as hex;
+    use crate::common::hex::parse_hex as hex;
 
     /// The av1C libaom wrote for testsrc at 640x360.
     const LIBAOM_360P: &str = "81010c000a0b0000000cc4ff6736be4010";

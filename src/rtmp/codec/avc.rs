@@ -5,7 +5,7 @@ use super::bits::{unescape_rbsp, BitReader};
 use super::{
     chroma_format_name, chroma_subsampling, read_record, VideoConfig, MAX_PARAMETER_SET_BYTES,
 };
-use crate::rtmp::reader::Reader;
+use crate::common::reader::Reader;
 
 /// Profiles whose SPS carries chroma format, bit depths and scaling matrices.
 const HIGH_PROFILES: [u32; 13] = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
@@ -197,7 +197,7 @@ fn level_name(level: u8, constraints: u8) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtmp::hex::parse_hex as hex;
+    use crate::common::hex::parse_hex as hex;
 
     /// avcC records written by ffmpeg's libx264 for testsrc at the size in the name.
     const X264_1080P_HIGH: &str = "01640028ffe1001b67640028acd940780227e5c044000003000400000300f03c60c65801000668ebe3cb22c0fdf8f800";

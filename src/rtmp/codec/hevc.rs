@@ -5,7 +5,7 @@ use super::bits::{unescape_rbsp, BitReader};
 use super::{
     chroma_format_name, chroma_subsampling, read_record, VideoConfig, MAX_PARAMETER_SET_BYTES,
 };
-use crate::rtmp::reader::Reader;
+use crate::common::reader::Reader;
 
 /// NAL unit type of a sequence parameter set.
 const SPS_NAL_TYPE: u8 = 33;
@@ -132,7 +132,7 @@ fn profile_name(profile: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtmp::hex::parse_hex as hex;
+    use crate::common::hex::parse_hex as hex;
 
     /// The hvcC libx265 wrote for testsrc at 1280x720 (VPS, SPS, PPS; its SEI array left out).
     const X265_720P: &str = "0101600000009000000000005df000fcfdf8f800000f03200001001840010c01ffff01600000030090000003000003005d959809210001002b42010101600000030090000003000003005da00280802d165959a4932bc05a02000003000200000300321022000100074401c172b4624027";

@@ -34,7 +34,7 @@ pub fn parse_vp9_config(record: &[u8]) -> VideoConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtmp::hex::parse_hex as hex;
+    use crate::common::hex::parse_hex as hex;
 
     #[test]
     fn libvpx_record() {

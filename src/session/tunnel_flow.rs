@@ -17,11 +17,12 @@
 
 use std::collections::VecDeque;
 
-use super::http::{Head, HttpEvent, HttpParser, StartLine};
 use super::tunnel::{Context, TunnelKey, Tunnels};
-use crate::budget::MemoryBudget;
-use crate::event::{Direction, EventSink, PacketMeta};
+use crate::common::budget::MemoryBudget;
+use crate::common::{Direction, PacketMeta};
 use crate::reassembly::{CloseReason, GapReason};
+use crate::session::event::EventSink;
+use crate::transport::http::{Head, HttpEvent, HttpParser, StartLine};
 
 /// Most requests waiting for their answers on one connection.
 const MAX_PIPELINED: usize = 64;

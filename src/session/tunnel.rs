@@ -8,14 +8,15 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
+use crate::transport::rtmpt::TunnelInfo;
 
-use crate::budget::{Charge, MemoryBudget};
-use crate::event::{Direction, Endpoints, EventSink, PacketMeta, SessionStart, Timestamp};
-use crate::fasthash::FastHashMap;
+use crate::common::budget::{Charge, MemoryBudget};
+use crate::common::fasthash::FastHashMap;
+use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::reassembly::{CloseReason, GapReason};
-use crate::rtmp::session::{Session, SessionConfig, StartMode};
-use crate::rtmp::variant::Variant;
+use crate::session::decoder::{Session, SessionConfig, StartMode};
+use crate::session::event::{EventSink, SessionStart};
+use crate::session::variant::Variant;
 
 /// Most tunnels followed at once; past it the longest idle one is ended.
 const MAX_TUNNELS: usize = 4096;
@@ -27,41 +28,6 @@ const MAX_HELD_BODIES: usize = 32;
 const MAX_HELD_BYTES: usize = 8 << 20;
 /// Ended tunnels remembered, so that their late requests start nothing.
 const MAX_ENDED: usize = 256;
-
-/// Facts about an RTMPT tunnel.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct TunnelInfo {
-    /// The session id the server gave in its /open response (absent when neither the
-    /// answer to /open nor any request naming the id was captured).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    /// TCP connections that carried the tunnel.
-    pub connections: u32,
-    /// Requests the client made after /open (send, idle, close).
-    pub requests: u64,
-    /// Of those, idle polls.
-    pub idle_polls: u64,
-    /// Smallest polling interval byte the server answered with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub polling_interval_min: Option<u8>,
-    /// Largest polling interval byte.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub polling_interval_max: Option<u8>,
-}
-
-impl TunnelInfo {
-    /// Notes the polling interval byte of one response.
-    pub fn observe_interval(&mut self, interval: u8) {
-        self.polling_interval_min = Some(
-            self.polling_interval_min
-                .map_or(interval, |m| m.min(interval)),
-        );
-        self.polling_interval_max = Some(
-            self.polling_interval_max
-                .map_or(interval, |m| m.max(interval)),
-        );
-    }
-}
 
 /// Names a tunnel in [`Tunnels`]; cheap to copy, unlike its session id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -498,7 +464,7 @@ impl Tunnel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Event;
+    use crate::session::event::Event;
 
     #[derive(Default)]
     struct Sink(Vec<serde_json::Value>);

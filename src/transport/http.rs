@@ -7,7 +7,7 @@
 //! Bounded: a head may not pass [`MAX_HEAD`] bytes, and the bytes it holds are charged to the
 //! decoders' memory budget.
 
-use crate::budget::{Charge, MemoryBudget};
+use crate::common::budget::{Charge, MemoryBudget};
 
 /// Most bytes of a message head (request or status line and headers).
 pub const MAX_HEAD: usize = 16 << 10;

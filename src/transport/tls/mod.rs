@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use crate::event::Direction;
-use crate::rtmp::reader::Reader;
+use crate::common::reader::Reader;
+use crate::common::Direction;
 
 /// Largest TLS record: 16 KiB of plaintext plus the 5-byte header and some expansion.
 pub const MAX_TLS_RECORD: usize = 5 + MAX_RECORD_BODY;

@@ -6,20 +6,20 @@
 
 use std::collections::VecDeque;
 
-use crate::budget::MemoryBudget;
-use crate::event::{
-    Direction, Endpoints, Event, EventKind, EventSink, GapEvent, MessageEvent, PacketMeta,
-    SessionEnd, SessionStart, Timestamp, WarningEvent,
-};
+use crate::amf::AmfLimits;
+use crate::common::budget::MemoryBudget;
+use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::reassembly::{CloseReason, GapReason};
-use crate::rtmp::amf::AmfLimits;
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
-use crate::rtmp::rtmpt::TunnelInfo;
-use crate::rtmp::tls::{TlsEvent, TlsInfo, TlsTracker};
-use crate::rtmp::variant::Variant;
+use crate::session::event::{
+    Event, EventKind, EventSink, GapEvent, MessageEvent, SessionEnd, SessionStart, WarningEvent,
+};
+use crate::session::variant::Variant;
+use crate::transport::rtmpt::TunnelInfo;
+use crate::transport::tls::{TlsEvent, TlsInfo, TlsTracker};
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
 const MAX_PENDING_TRANSACTIONS: usize = 64;

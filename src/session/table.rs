@@ -19,21 +19,23 @@
 //!   cleanly, and only then does the session start, replaying the held bytes. Flows that never
 //!   confirm are ignored silently, so ordinary traffic produces no output.
 
-use crate::fasthash::FastHashMap;
+use crate::common::fasthash::FastHashMap;
 
-use crate::budget::{Charge, MemoryBudget};
-use crate::event::{Direction, Endpoints, EventSink, Notice, PacketMeta, SessionStart};
+use crate::common::budget::{Charge, MemoryBudget};
+use crate::common::{Direction, Endpoints, Notice, PacketMeta};
 use crate::reassembly::{FlowId, StreamEvent, StreamSink};
 use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
-use crate::rtmp::rtmpt::{self, HttpFlow, Tunnels};
-use crate::rtmp::session::{Session, SessionConfig, StartMode};
-use crate::rtmp::tls::{
-    parse_client_hello, ClientHello, TlsEvent, TlsInfo, TlsTracker, MAX_TLS_RECORD,
-};
-use crate::rtmp::variant::{
+use crate::session::decoder::{Session, SessionConfig, StartMode};
+use crate::session::event::{EventSink, SessionStart};
+use crate::session::tunnel::{self, Tunnels};
+use crate::session::tunnel_flow::HttpFlow;
+use crate::session::variant::{
     classify_client_start, http_request_start, http_response_start, FirstBytes, Variant,
+};
+use crate::transport::tls::{
+    parse_client_hello, ClientHello, TlsEvent, TlsInfo, TlsTracker, MAX_TLS_RECORD,
 };
 
 /// The IANA port of RTMP.
@@ -300,10 +302,10 @@ impl<S: EventSink> Context<S> {
         &'a mut self,
         meta: &'a PacketMeta,
         endpoints: &'a Endpoints,
-    ) -> (&'a mut Tunnels, rtmpt::Context<'a, S>) {
+    ) -> (&'a mut Tunnels, tunnel::Context<'a, S>) {
         (
             &mut self.tunnels,
-            rtmpt::Context {
+            tunnel::Context {
                 sink: &mut self.sink,
                 meta,
                 endpoints,
@@ -699,9 +701,10 @@ impl<S: EventSink> Context<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, Timestamp};
+    use crate::common::Timestamp;
     use crate::reassembly::CloseReason;
-    use crate::rtmp::tls::test_support::{client_hello, opaque_record, server_hello};
+    use crate::session::event::Event;
+    use crate::transport::tls::test_support::{client_hello, opaque_record, server_hello};
     use serde_json::Value;
 
     #[derive(Default)]

@@ -2,9 +2,9 @@
 //! limits and what has been spent of them, and AMF3's reference tables (an AMF0 body can switch
 //! to AMF3 any number of times; the AMF3 tables live as long as the body).
 
-use crate::rtmp::amf::AmfLimits;
-use crate::rtmp::amf_error::AmfError;
-use crate::rtmp::reader::Reader;
+use crate::amf::error::AmfError;
+use crate::amf::AmfLimits;
+use crate::common::reader::Reader;
 
 /// Most bytes that AMF3 string references may expand to in one message body.
 pub const MAX_REFERENCED_STRING_BYTES: usize = 16 << 20;

@@ -8,149 +8,17 @@
 //! JSON is an API: every event serialises to one flat JSON object whose first key is `"event"`.
 //! Field names are `snake_case` and stable; see the README for the schema.
 
-use std::fmt;
 use std::net::SocketAddr;
 
 use serde::{Serialize, Serializer};
 
+use super::variant::Variant;
+use crate::common::{Direction, Endpoints, Notice, Timestamp};
+use crate::reassembly::{CloseReason, GapReason};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
-use crate::rtmp::rtmpt::TunnelInfo;
-use crate::rtmp::tls::{TlsInfo, TlsSummary};
-use crate::rtmp::variant::Variant;
-
-/// A capture timestamp: microseconds since the Unix epoch.
-///
-/// The pipeline's only clock is the packet timestamp, so replays are deterministic.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub i64);
-
-impl Timestamp {
-    /// Builds a timestamp from a `timeval`-style pair (seconds and microseconds).
-    pub fn from_secs_micros(secs: i64, micros: i64) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000).saturating_add(micros))
-    }
-
-    /// Microseconds elapsed from `earlier` to `self` (negative if `earlier` is later).
-    pub fn micros_since(self, earlier: Timestamp) -> i64 {
-        self.0.saturating_sub(earlier.0)
-    }
-
-    /// Seconds since the epoch as a float; exact to the microsecond for any real date.
-    pub fn as_secs_f64(self) -> f64 {
-        // Dividing the exact integer count gives the float nearest to `secs.micros`, which
-        // JSON writers then print as exactly six (or fewer) decimals.
-        self.0 as f64 / 1e6
-    }
-}
-
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secs = self.0.div_euclid(1_000_000);
-        let micros = self.0.rem_euclid(1_000_000);
-        write!(f, "{secs}.{micros:06}")
-    }
-}
-
-impl Serialize for Timestamp {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(self.as_secs_f64())
-    }
-}
-
-/// Where a packet sits in the capture: its 1-based frame number (as Wireshark counts) and time.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PacketMeta {
-    /// 1-based index of the packet in the capture.
-    pub frame: u64,
-    /// Capture time of the packet.
-    pub time: Timestamp,
-}
-
-/// Which way bytes travel on a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Direction {
-    /// From the client (the side that opened the connection) to the server.
-    ClientToServer,
-    /// From the server to the client.
-    ServerToClient,
-}
-
-impl Direction {
-    /// Both directions, client to server first.
-    pub const BOTH: [Direction; 2] = [Direction::ClientToServer, Direction::ServerToClient];
-
-    /// The other direction.
-    pub fn reverse(self) -> Direction {
-        match self {
-            Direction::ClientToServer => Direction::ServerToClient,
-            Direction::ServerToClient => Direction::ClientToServer,
-        }
-    }
-
-    /// `0` for client to server, `1` for server to client: an index into per-direction arrays.
-    pub fn index(self) -> usize {
-        match self {
-            Direction::ClientToServer => 0,
-            Direction::ServerToClient => 1,
-        }
-    }
-
-    /// This direction's element of a client/server pair (no indexing, so nothing can panic).
-    pub fn of<T>(self, pair: &[T; 2]) -> &T {
-        let [client, server] = pair;
-        match self {
-            Direction::ClientToServer => client,
-            Direction::ServerToClient => server,
-        }
-    }
-
-    /// This direction's element of a client/server pair, mutably.
-    pub fn of_mut<T>(self, pair: &mut [T; 2]) -> &mut T {
-        let [client, server] = pair;
-        match self {
-            Direction::ClientToServer => client,
-            Direction::ServerToClient => server,
-        }
-    }
-
-    /// The JSON spelling: `"c2s"` or `"s2c"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::ClientToServer => "c2s",
-            Direction::ServerToClient => "s2c",
-        }
-    }
-
-    /// An arrow for readable output: `->` for client to server, `<-` for server to client.
-    pub fn arrow(self) -> &'static str {
-        match self {
-            Direction::ClientToServer => "->",
-            Direction::ServerToClient => "<-",
-        }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Direction {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-/// The two ends of a connection, with roles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Endpoints {
-    /// The side that opened the connection (sent the SYN), or the best guess without one.
-    pub client: SocketAddr,
-    /// The side that accepted it.
-    pub server: SocketAddr,
-}
+use crate::transport::rtmpt::TunnelInfo;
+use crate::transport::tls::{TlsInfo, TlsSummary};
 
 /// One thing that happened on one session. `'a` borrows raw message bytes from the decoder.
 #[derive(Debug, Clone)]
@@ -189,8 +57,6 @@ pub enum EventKind<'a> {
     SessionEnd(SessionEnd),
     /// A media stream was exported to an FLV file (`--export-flv`).
     Export(ExportEvent),
-    /// The report of a session that ended (`--summary`).
-    SessionSummary(Box<crate::analysis::SessionReport>),
 }
 
 impl EventKind<'_> {
@@ -205,37 +71,46 @@ impl EventKind<'_> {
             EventKind::Warning(_) => "warning",
             EventKind::SessionEnd(_) => "session_end",
             EventKind::Export(_) => "export",
-            EventKind::SessionSummary(_) => "session_summary",
         }
     }
 }
 
-impl Serialize for Event<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// The flat JSON object: common fields first, then the kind's own fields.
-        #[derive(Serialize)]
-        struct Flat<'e, 'a> {
-            event: &'static str,
-            frame: u64,
-            time: Timestamp,
-            session: u64,
-            client: SocketAddr,
-            server: SocketAddr,
-            variant: Variant,
-            #[serde(flatten)]
-            kind: &'e EventKind<'a>,
-        }
+impl Event<'_> {
+    /// This event's common fields (frame, time, session, endpoints, variant) with another body:
+    /// how a sink that derives something from an event (a session's report, say) writes it as
+    /// an event of its own, named `name`, in the same flat JSON shape.
+    pub fn with_body<'e, B: Serialize>(&'e self, name: &'static str, body: &'e B) -> Flat<'e, B> {
         Flat {
-            event: self.kind.name(),
+            event: name,
             frame: self.frame,
             time: self.time,
             session: self.session,
             client: self.endpoints.client,
             server: self.endpoints.server,
             variant: self.variant,
-            kind: &self.kind,
+            body,
         }
-        .serialize(serializer)
+    }
+}
+
+/// The flat JSON object of an event: common fields first, then the body's own fields.
+#[derive(Serialize)]
+pub struct Flat<'e, B> {
+    event: &'static str,
+    frame: u64,
+    time: Timestamp,
+    session: u64,
+    client: SocketAddr,
+    server: SocketAddr,
+    variant: Variant,
+    #[serde(flatten)]
+    body: &'e B,
+}
+
+impl Serialize for Event<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.with_body(self.kind.name(), &self.kind)
+            .serialize(serializer)
     }
 }
 
@@ -287,7 +162,7 @@ pub struct GapEvent {
     /// How many bytes are missing.
     pub bytes: u64,
     /// Why the reassembler gave up waiting for them.
-    pub reason: crate::reassembly::GapReason,
+    pub reason: GapReason,
 }
 
 /// Something that looked wrong.
@@ -306,7 +181,7 @@ pub struct WarningEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct SessionEnd {
     /// Why it ended.
-    pub reason: crate::reassembly::CloseReason,
+    pub reason: CloseReason,
     /// Bytes the client sent (payload bytes seen by the decoder, gaps excluded).
     pub bytes_c2s: u64,
     /// Bytes the server sent.
@@ -358,22 +233,6 @@ pub struct ExportEvent {
     pub duration_ms: u32,
 }
 
-/// Something about the capture itself rather than a session: an unsupported link type, a frame
-/// too short for its headers, packets the kernel dropped. JSON: `"event":"capture_warning"`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Notice {
-    /// The frame it concerns, if one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frame: Option<u64>,
-    /// Capture time of that frame, if one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time: Option<Timestamp>,
-    /// Stable machine-readable code, e.g. `"unsupported_link_type"`, `"malformed_frame"`.
-    pub code: &'static str,
-    /// A sentence for a person.
-    pub message: String,
-}
-
 /// Anything that consumes events: JSON writer, text printer, summary, TUI model, FLV exporter.
 pub trait EventSink {
     /// Called once per event, in order.
@@ -382,33 +241,5 @@ pub trait EventSink {
     /// Called for problems with the capture itself (not tied to a session).
     fn notice(&mut self, notice: &Notice) {
         let _ = notice;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamp_prints_six_decimals() {
-        let t = Timestamp::from_secs_micros(1_196_541_506, 793_783);
-        assert_eq!(t.to_string(), "1196541506.793783");
-        assert_eq!(serde_json::to_string(&t).unwrap(), "1196541506.793783");
-        let t = Timestamp::from_secs_micros(1_196_541_506, 4_000);
-        assert_eq!(t.to_string(), "1196541506.004000");
-        assert_eq!(serde_json::to_string(&t).unwrap(), "1196541506.004");
-    }
-
-    #[test]
-    fn direction_helpers() {
-        assert_eq!(
-            Direction::ClientToServer.reverse(),
-            Direction::ServerToClient
-        );
-        assert_eq!(Direction::ServerToClient.index(), 1);
-        assert_eq!(
-            serde_json::to_string(&Direction::ClientToServer).unwrap(),
-            "\"c2s\""
-        );
     }
 }

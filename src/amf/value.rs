@@ -254,7 +254,7 @@ pub(crate) struct HexJson<'a>(pub &'a [u8]);
 
 impl Serialize for HexJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!("{}", crate::rtmp::hex::Hex(self.0)))
+        serializer.collect_str(&format_args!("{}", crate::common::hex::Hex(self.0)))
     }
 }
 

@@ -3,9 +3,9 @@
 //! No input can make this code panic, recurse without bound, or allocate more than the bytes
 //! present justify: counts read off the wire are never used to preallocate.
 
-use crate::rtmp::amf::{AmfLimits, AmfValue, Properties};
-use crate::rtmp::amf_decoder::AmfDecoder;
-use crate::rtmp::amf_error::AmfError;
+use crate::amf::decoder::AmfDecoder;
+use crate::amf::error::AmfError;
+use crate::amf::{AmfLimits, AmfValue, Properties};
 
 /// AMF0 type markers.
 pub(crate) mod marker {
@@ -161,7 +161,7 @@ impl AmfDecoder<'_> {
 /// A test-only AMF0 encoder, for round-trip tests.
 #[cfg(test)]
 pub(crate) mod encode {
-    use crate::rtmp::amf::AmfValue;
+    use crate::amf::AmfValue;
 
     /// Appends the AMF0 encoding of `value` (AMF0 types only).
     pub fn value(out: &mut Vec<u8>, this: &AmfValue) {
@@ -243,7 +243,7 @@ pub(crate) mod encode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rtmp::amf::VectorKind;
+    use crate::amf::VectorKind;
     use proptest::prelude::*;
 
     fn one(bytes: &[u8]) -> AmfValue {

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::rtmp::hex::Hex;
+use crate::common::hex::Hex;
 
 /// Length of an RTMPE Diffie-Hellman public key.
 pub const DH_KEY_LEN: usize = 128;

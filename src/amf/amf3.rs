@@ -11,9 +11,9 @@
 //! AMF3 value: they decode as a typed object with that value under the property `source`.
 //! Any other externalizable class stops the decode with [`AmfError::Externalizable`].
 
-use crate::rtmp::amf::{AmfLimits, AmfValue, Properties, VectorKind};
-use crate::rtmp::amf_decoder::{AmfDecoder, Traits};
-use crate::rtmp::amf_error::AmfError;
+use crate::amf::decoder::{AmfDecoder, Traits};
+use crate::amf::error::AmfError;
+use crate::amf::{AmfLimits, AmfValue, Properties, VectorKind};
 
 /// AMF3 type markers.
 mod marker {

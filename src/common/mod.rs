@@ -1,0 +1,21 @@
+//! What every stage shares and nothing else: the capture clock, where a packet sits, the two
+//! ends of a connection and its directions, capture-level notices, the memory budget, and the
+//! small byte helpers every decoder reads with. Imports nothing from the rest of the crate.
+
+// Decoders read bytes anyone can send: no panicking shortcuts outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+pub mod budget;
+mod direction;
+pub mod fasthash;
+pub mod hex;
+mod notice;
+pub mod reader;
+mod time;
+
+pub use direction::{Direction, Endpoints};
+pub use notice::Notice;
+pub use time::{PacketMeta, Timestamp};

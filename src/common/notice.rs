@@ -1,0 +1,21 @@
+//! Notices: problems with the capture itself rather than with one session.
+
+use serde::Serialize;
+
+use super::Timestamp;
+
+/// Something about the capture itself rather than a session: an unsupported link type, a frame
+/// too short for its headers, packets the kernel dropped. JSON: `"event":"capture_warning"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    /// The frame it concerns, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<u64>,
+    /// Capture time of that frame, if one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// Stable machine-readable code, e.g. `"unsupported_link_type"`, `"malformed_frame"`.
+    pub code: &'static str,
+    /// A sentence for a person.
+    pub message: String,
+}
