@@ -31,7 +31,10 @@ fn modules(src: &Path) -> BTreeMap<Vec<String>, PathBuf> {
                 .iter()
                 .map(|p| p.to_string_lossy().into_owned())
                 .collect();
-            if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+            if matches!(
+                parts.last().map(String::as_str),
+                Some("mod" | "lib" | "main")
+            ) {
                 parts.pop();
             }
             if relative == Path::new("main.rs") {
@@ -100,7 +103,10 @@ fn references(
                         .split_once('{')
                         .and_then(|(_, g)| g.split_once('}'))
                         .map_or("", |(g, _)| g);
-                    for name in inner.split(',').map(|n| n.trim().split("::").next().unwrap_or("")) {
+                    for name in inner
+                        .split(',')
+                        .map(|n| n.trim().split("::").next().unwrap_or(""))
+                    {
                         let mut candidate = full.clone();
                         candidate.push(name.to_string());
                         if let Some(target) = resolve(&candidate, known) {
@@ -185,7 +191,10 @@ fn no_import_circles() {
         panic!("import circle between modules: {}", cycle.join(" -> "));
     }
     let edges: usize = files.values().map(BTreeSet::len).sum();
-    assert!(edges > 100, "found only {edges} imports: is the parser still reading them?");
+    assert!(
+        edges > 100,
+        "found only {edges} imports: is the parser still reading them?"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod classify;
 pub mod decoder;
 pub mod event;
 pub mod table;

@@ -1,0 +1,131 @@
+//! Chunk headers: the basic header (format and chunk stream id), the message header of each
+//! format, the extended timestamp, and how a header updates its chunk stream's state.
+//!
+//! Parsed peek-then-commit from the bytes at hand: nothing is consumed until a header is whole.
+
+use super::ChunkStream;
+use crate::common::reader::Reader;
+use crate::rtmp::message::MessageTypeId;
+
+/// A parsed chunk header.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ChunkHeader {
+    pub(super) csid: u32,
+    pub(super) fmt: u8,
+    /// Header length in bytes.
+    pub(super) len: usize,
+    /// Fields present by format: timestamp or delta, length, type, stream id.
+    pub(super) timestamp: Option<u32>,
+    pub(super) length: Option<u32>,
+    pub(super) type_id: Option<u8>,
+    pub(super) msid: Option<u32>,
+    /// An extended timestamp was present (its value is in `timestamp`).
+    pub(super) extended: bool,
+}
+
+/// Why a header could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HeaderProblem {
+    /// More bytes are needed.
+    Incomplete,
+    /// A format 1/2/3 chunk on a stream with no known header.
+    UnknownStream(u32),
+}
+
+/// Reads a chunk header at the start of `bytes`. `known(csid)` tells, for a known chunk
+/// stream, its stored extended timestamp and whether a message is in progress.
+pub(super) fn parse_header(
+    bytes: &[u8],
+    known: &dyn Fn(u32) -> Option<(Option<u32>, bool)>,
+) -> Result<ChunkHeader, HeaderProblem> {
+    let mut reader = Reader::new(bytes);
+    let first = reader.u8().ok_or(HeaderProblem::Incomplete)?;
+    let fmt = first >> 6;
+    let csid = match first & 0x3F {
+        0 => 64 + u32::from(reader.u8().ok_or(HeaderProblem::Incomplete)?),
+        1 => {
+            let low = reader.u8().ok_or(HeaderProblem::Incomplete)?;
+            let high = reader.u8().ok_or(HeaderProblem::Incomplete)?;
+            64 + u32::from(low) + 256 * u32::from(high)
+        }
+        id => u32::from(id),
+    };
+    let mut header = ChunkHeader {
+        csid,
+        fmt,
+        len: 0,
+        timestamp: None,
+        length: None,
+        type_id: None,
+        msid: None,
+        extended: false,
+    };
+    let stored = known(csid);
+    if fmt != 0 && stored.is_none() {
+        return Err(HeaderProblem::UnknownStream(csid));
+    }
+    if fmt <= 2 {
+        let stamp = reader.be_u24().ok_or(HeaderProblem::Incomplete)?;
+        header.timestamp = Some(stamp);
+        if fmt <= 1 {
+            header.length = Some(reader.be_u24().ok_or(HeaderProblem::Incomplete)?);
+            header.type_id = Some(reader.u8().ok_or(HeaderProblem::Incomplete)?);
+        }
+        if fmt == 0 {
+            header.msid = Some(reader.le_u32().ok_or(HeaderProblem::Incomplete)?);
+        }
+        if stamp == EXTENDED_TIMESTAMP {
+            header.timestamp = Some(reader.be_u32().ok_or(HeaderProblem::Incomplete)?);
+            header.extended = true;
+        }
+    } else if let Some((Some(extended), _)) = stored {
+        // Format 3 on a stream using extended timestamps: the 4 bytes may be repeated.
+        let mut peek = reader.clone();
+        if peek.be_u32().ok_or(HeaderProblem::Incomplete)? == extended {
+            reader = peek;
+            header.extended = true;
+        }
+    }
+    header.len = reader.position();
+    Ok(header)
+}
+
+/// Updates a chunk stream's header state from a chunk header.
+pub(super) fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, starts_message: bool) {
+    if let Some(length) = header.length {
+        stream.header.length = length;
+        stream.stale = false;
+    }
+    if let Some(type_id) = header.type_id {
+        stream.header.type_id = MessageTypeId(type_id);
+    }
+    if let Some(msid) = header.msid {
+        stream.header.msid = msid;
+    }
+    stream.header.csid = header.csid;
+    match (header.fmt, header.timestamp) {
+        (0, Some(timestamp)) => {
+            stream.header.timestamp = timestamp;
+            stream.delta = 0;
+            stream.recovered = false;
+        }
+        (_, Some(delta)) => {
+            stream.header.timestamp = stream.header.timestamp.wrapping_add(delta);
+            stream.delta = delta;
+        }
+        // Format 3 starting a new message repeats the previous delta.
+        (_, None) if starts_message => {
+            stream.header.timestamp = stream.header.timestamp.wrapping_add(stream.delta);
+        }
+        _ => {}
+    }
+    if header.fmt <= 2 {
+        stream.extended = header.extended.then_some(header.timestamp.unwrap_or(0));
+    }
+}
+
+/// The timestamp field value that announces an extended timestamp.
+pub(super) const EXTENDED_TIMESTAMP: u32 = 0xFF_FFFF;
+
+/// Longest chunk header: 3-byte basic header, 11-byte message header, 4-byte extended timestamp.
+pub const MAX_HEADER_LEN: usize = 18;

@@ -1,0 +1,471 @@
+//! The session table: decides which TCP flows carry RTMP and routes each flow's reassembled
+//! bytes to its [`Session`].
+//!
+//! How a flow is recognised:
+//! - it starts with an RTMP handshake (C0 = 3 and a plausible C1) on any port;
+//! - it starts with C0 = 6 or 8: RTMPE, reported as encrypted;
+//! - it starts with a TLS ClientHello on port 1935 or a `--port`, or naming RTMP in its SNI or
+//!   ALPN: RTMPS, reported with the hellos' facts, its records counted; TLS elsewhere is
+//!   followed (without holding its bytes) until its first records show whether their sizes
+//!   are those of an RTMP handshake;
+//! - it starts with HTTP requests to RTMPT paths, on any port: RTMPT, its tunnels followed
+//!   across connections (see [`crate::rtmp::rtmpt`]);
+//! - its server port was forced with `--port`: decoded as RTMP whatever it starts with (TLS
+//!   there is RTMPS, HTTP RTMPT);
+//! - the capture started mid-connection: on the RTMP port (1935) or a forced port it is decoded
+//!   at once (HTTP caught mid-way, on any other port, is read as possible RTMPT); on any other
+//!   port it is *probed*: its bytes are held (up to
+//!   [`MAX_PROBE_BYTES`]) while a trial decoder looks for a command or data message that decodes
+//!   cleanly, and only then does the session start, replaying the held bytes. Flows that never
+//!   confirm are ignored silently, so ordinary traffic produces no output.
+
+mod probe;
+
+use crate::common::budget::MemoryBudget;
+use crate::common::fasthash::FastHashMap;
+use crate::common::{Direction, Endpoints, Notice, PacketMeta};
+use crate::reassembly::{FlowId, StreamEvent, StreamSink};
+use crate::session::classify::{classify_client_start, FirstBytes};
+use crate::session::decoder::{Session, SessionConfig, StartMode};
+use crate::session::event::{EventSink, SessionStart};
+use crate::session::tunnel::{self, Tunnels};
+use crate::session::tunnel_flow::HttpFlow;
+use crate::session::variant::Variant;
+use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
+
+pub use probe::MAX_PROBE_BYTES;
+use probe::{http_start, is_rtmps, HeldBytes, Probe, TlsProbe};
+
+/// The IANA port of RTMP.
+pub const RTMP_PORT: u16 = 1935;
+/// Most client bytes held while waiting to classify a connection's first bytes.
+const MAX_CLASSIFY_BYTES: usize = 64;
+
+/// Settings of the session table.
+#[derive(Debug, Clone)]
+pub struct DecoderConfig {
+    /// Settings of every session decoder.
+    pub session: SessionConfig,
+    /// Server ports whose flows are decoded as RTMP whatever they start with (`--port`).
+    pub forced_ports: Vec<u16>,
+    /// Most bytes all sessions together may hold in buffers: partial messages, chunk-boundary
+    /// searches, and bytes held while a flow's nature is undecided.
+    pub memory_budget: usize,
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        DecoderConfig {
+            session: SessionConfig::default(),
+            forced_ports: Vec::new(),
+            memory_budget: 128 << 20,
+        }
+    }
+}
+
+impl HeldBytes {
+    fn new(budget: &MemoryBudget) -> Self {
+        HeldBytes {
+            pieces: Vec::new(),
+            charge: budget.charge(),
+        }
+    }
+
+    /// Holds a copy; false if that would pass [`MAX_PROBE_BYTES`] or the shared budget
+    /// (nothing is held then).
+    fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8]) -> bool {
+        if self.charge.bytes().saturating_add(bytes.len()) > MAX_PROBE_BYTES
+            || !self.charge.try_grow(bytes.len())
+        {
+            return false;
+        }
+        self.pieces.push((*meta, dir, bytes.to_vec()));
+        true
+    }
+}
+
+/// What is known about one flow.
+#[derive(Debug)]
+enum FlowState {
+    /// Waiting for the client's first bytes.
+    Classifying { mid_stream: bool, held: HeldBytes },
+    /// Mid-stream on an unusual port: not yet shown to be RTMP.
+    Probing(Box<Probe>),
+    /// An RTMP (or RTMPE) session.
+    Decoding(Box<Session>),
+    /// HTTP that may carry an RTMPT tunnel.
+    Tunnel(Box<HttpFlow>),
+    /// TLS with nothing naming RTMP: its record sizes may still show an RTMP handshake.
+    TlsProbe(Box<TlsProbe>),
+    /// Not RTMP.
+    Ignored,
+}
+
+/// Decodes every RTMP session in the reassembled flows and sends events to a sink.
+#[derive(Debug)]
+pub struct SessionTable<S> {
+    flows: FastHashMap<FlowId, FlowState>,
+    context: Context<S>,
+}
+
+/// Everything but the flow map, so a flow's state can be updated in place while the rest is
+/// borrowed.
+#[derive(Debug)]
+struct Context<S> {
+    config: DecoderConfig,
+    /// Shared by every session's and probe's buffers.
+    budget: MemoryBudget,
+    /// RTMPT tunnels, by session id.
+    tunnels: Tunnels,
+    next_session: u64,
+    sink: S,
+}
+
+impl<S: EventSink> SessionTable<S> {
+    /// An empty table sending events to `sink`.
+    pub fn new(config: DecoderConfig, sink: S) -> Self {
+        let budget = MemoryBudget::new(config.memory_budget);
+        SessionTable {
+            flows: FastHashMap::default(),
+            context: Context {
+                tunnels: Tunnels::new(config.session, budget.clone()),
+                budget,
+                config,
+                next_session: 1,
+                sink,
+            },
+        }
+    }
+
+    /// The sink, for sinks that are read during the run.
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.context.sink
+    }
+
+    /// Ends the table, giving back the sink.
+    pub fn into_sink(self) -> S {
+        self.context.sink
+    }
+}
+
+impl<S: EventSink> Context<S> {
+    fn is_forced(&self, endpoints: &Endpoints) -> bool {
+        self.config.forced_ports.contains(&endpoints.server.port())
+    }
+
+    /// Starts a session and replays the held bytes into it.
+    fn start_session(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        how: (Variant, StartMode, &'static str, bool),
+    ) -> FlowState {
+        let (variant, mode, detected_by, mid_stream) = how;
+        let start = SessionStart {
+            variant,
+            mid_stream,
+            detected_by,
+            encrypted: variant == Variant::Rtmpe,
+            tls: None,
+            tunnel: None,
+        };
+        self.open_session(meta, endpoints, held, start, mode)
+    }
+
+    /// Creates the session, emits `session_start`, and replays the held bytes into it.
+    fn open_session(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        start: SessionStart,
+        mode: StartMode,
+    ) -> FlowState {
+        let variant = start.variant;
+        let id = self.next_session;
+        self.next_session = self.next_session.saturating_add(1);
+        let first_meta = held.pieces.first().map_or(*meta, |(m, _, _)| *m);
+        let mut session = Session::start(
+            id,
+            *endpoints,
+            variant,
+            mode,
+            start,
+            self.config.session,
+            &self.budget,
+            &first_meta,
+            &mut self.sink,
+        );
+        for (piece_meta, dir, bytes) in &held.pieces {
+            session.data(piece_meta, *dir, bytes, &mut self.sink);
+        }
+        FlowState::Decoding(Box::new(session))
+    }
+
+    /// The RTMPT tunnels, and what they need to report while a packet is processed.
+    fn tunnels<'a>(
+        &'a mut self,
+        meta: &'a PacketMeta,
+        endpoints: &'a Endpoints,
+    ) -> (&'a mut Tunnels, tunnel::Context<'a, S>) {
+        (
+            &mut self.tunnels,
+            tunnel::Context {
+                sink: &mut self.sink,
+                meta,
+                endpoints,
+                next_session: &mut self.next_session,
+            },
+        )
+    }
+
+    /// Starts an RTMPS session: the TLS facts go on `session_start`; the bytes are counted.
+    fn start_tls_session(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        held: HeldBytes,
+        info: TlsInfo,
+        detected_by: &'static str,
+    ) -> FlowState {
+        let start = SessionStart {
+            variant: Variant::Rtmps,
+            mid_stream: false,
+            detected_by,
+            encrypted: true,
+            tls: Some(info),
+            tunnel: None,
+        };
+        self.open_session(meta, endpoints, held, start, StartMode::Opaque)
+    }
+
+    /// Decides what a flow is from its first client bytes (or a gap/server bytes before them).
+    fn classify(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        mid_stream: bool,
+        held: HeldBytes,
+        first_is_client: bool,
+    ) -> FlowState {
+        let forced = self.is_forced(endpoints);
+        if mid_stream || !first_is_client {
+            if endpoints.server.port() != RTMP_PORT {
+                match http_start(&held) {
+                    FirstBytes::NeedMore => return FlowState::Classifying { mid_stream, held },
+                    FirstBytes::Http => {
+                        // HTTP caught mid-connection: perhaps an RTMPT tunnel.
+                        let http = HttpFlow::new(&self.budget, true);
+                        return self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held);
+                    }
+                    _ => {}
+                }
+            }
+            return self.mid_stream_state(meta, endpoints, held, forced);
+        }
+        let mut client_bytes = Vec::new();
+        for (_, dir, bytes) in &held.pieces {
+            if *dir == Direction::ClientToServer {
+                let room = MAX_TLS_RECORD.saturating_sub(client_bytes.len());
+                client_bytes.extend_from_slice(bytes.get(..room).unwrap_or(bytes));
+            }
+        }
+        let start = client_bytes
+            .get(..MAX_CLASSIFY_BYTES)
+            .unwrap_or(&client_bytes);
+        match classify_client_start(start) {
+            FirstBytes::NeedMore => FlowState::Classifying { mid_stream, held },
+            FirstBytes::Rtmp => self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmp, StartMode::Handshake, "handshake", false),
+            ),
+            FirstBytes::Rtmpe(_) => self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmpe, StartMode::Handshake, "handshake", false),
+            ),
+            FirstBytes::Tls => match parse_client_hello(&client_bytes) {
+                ClientHello::NeedMore => FlowState::Classifying { mid_stream, held },
+                ClientHello::Hello(info) if forced || is_rtmps(endpoints, &info) => {
+                    self.start_tls_session(meta, endpoints, held, info, "tls_client_hello")
+                }
+                ClientHello::Hello(info) => {
+                    let probe = TlsProbe {
+                        tls: TlsTracker::new(info.clone()),
+                        hello: info,
+                        first: held.pieces.first().map_or(*meta, |(first, _, _)| *first),
+                        server_hello: None,
+                        bytes: [0; 2],
+                    };
+                    self.replay(endpoints, FlowState::TlsProbe(Box::new(probe)), held)
+                }
+                ClientHello::Invalid => FlowState::Ignored,
+            },
+            FirstBytes::Other if forced => self.start_session(
+                meta,
+                endpoints,
+                held,
+                (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
+            ),
+            FirstBytes::Http => {
+                let http = HttpFlow::new(&self.budget, false);
+                self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held)
+            }
+            FirstBytes::Other => FlowState::Ignored,
+        }
+    }
+
+    /// Feeds the bytes held while classifying to the flow's new state.
+    fn replay(&mut self, endpoints: &Endpoints, state: FlowState, held: HeldBytes) -> FlowState {
+        let mut state = state;
+        for (piece_meta, dir, bytes) in &held.pieces {
+            state = self.data(piece_meta, endpoints, state, *dir, bytes);
+        }
+        state
+    }
+
+    fn data(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        state: FlowState,
+        dir: Direction,
+        bytes: &[u8],
+    ) -> FlowState {
+        match state {
+            FlowState::Decoding(mut session) => {
+                session.data(meta, dir, bytes, &mut self.sink);
+                FlowState::Decoding(session)
+            }
+            FlowState::Tunnel(mut http) => {
+                let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                http.data(dir, bytes, tunnels, &mut cx);
+                if http.is_rtmpt() {
+                    FlowState::Tunnel(http)
+                } else {
+                    FlowState::Ignored
+                }
+            }
+            FlowState::Classifying {
+                mid_stream,
+                mut held,
+            } => {
+                let first_is_client = held
+                    .pieces
+                    .first()
+                    .map_or(dir, |(_, first_dir, _)| *first_dir)
+                    == Direction::ClientToServer;
+                if !held.hold(meta, dir, bytes) {
+                    return FlowState::Ignored;
+                }
+                self.classify(meta, endpoints, mid_stream, held, first_is_client)
+            }
+            FlowState::TlsProbe(probe) => self.tls_probe_data(meta, endpoints, probe, dir, bytes),
+            FlowState::Probing(mut probe) => {
+                let confirmed = self.probe_data(&mut probe, meta, dir, bytes);
+                self.probe_outcome(meta, endpoints, *probe, confirmed)
+            }
+            FlowState::Ignored => FlowState::Ignored,
+        }
+    }
+}
+
+impl<S: EventSink> StreamSink for SessionTable<S> {
+    fn stream_event(
+        &mut self,
+        meta: &PacketMeta,
+        flow: FlowId,
+        endpoints: &Endpoints,
+        event: StreamEvent<'_>,
+    ) {
+        match event {
+            StreamEvent::Open { mid_stream } => {
+                let state = FlowState::Classifying {
+                    mid_stream,
+                    held: HeldBytes::new(&self.context.budget),
+                };
+                self.flows.insert(flow, state);
+            }
+            StreamEvent::Close { reason } => match self.flows.remove(&flow) {
+                Some(FlowState::Decoding(mut session)) => {
+                    session.end(meta, reason, &mut self.context.sink);
+                }
+                Some(FlowState::Tunnel(mut http)) => {
+                    let (tunnels, mut cx) = self.context.tunnels(meta, endpoints);
+                    http.close(reason, tunnels, &mut cx);
+                }
+                _ => {}
+            },
+            _ => {
+                if let Some(slot) = self.flows.get_mut(&flow) {
+                    let state = std::mem::replace(slot, FlowState::Ignored);
+                    *slot = self.context.next_state(meta, endpoints, state, event);
+                }
+            }
+        }
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.context.sink.notice(notice);
+    }
+
+    fn finish(&mut self, meta: &PacketMeta) {
+        let context = &mut self.context;
+        context.tunnels.end_all(meta, &mut context.sink);
+    }
+}
+
+impl<S: EventSink> Context<S> {
+    /// The state of a flow after one data, gap or warning event.
+    fn next_state(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        state: FlowState,
+        event: StreamEvent<'_>,
+    ) -> FlowState {
+        match event {
+            StreamEvent::Data { dir, bytes } => self.data(meta, endpoints, state, dir, bytes),
+            StreamEvent::Gap { dir, bytes, reason } => match state {
+                FlowState::Decoding(mut session) => {
+                    session.gap(meta, dir, bytes, reason, &mut self.sink);
+                    FlowState::Decoding(session)
+                }
+                FlowState::Tunnel(mut http) => {
+                    let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                    http.gap(dir, bytes, reason, tunnels, &mut cx);
+                    FlowState::Tunnel(http)
+                }
+                // A gap before the flow was classified: its start is lost, as if mid-stream.
+                FlowState::Classifying { held, .. } => {
+                    let forced = self.is_forced(endpoints);
+                    self.mid_stream_state(meta, endpoints, held, forced)
+                }
+                FlowState::Probing(_) | FlowState::TlsProbe(_) | FlowState::Ignored => {
+                    FlowState::Ignored
+                }
+            },
+            StreamEvent::Warning { dir, code, message } => match state {
+                FlowState::Decoding(mut session) => {
+                    session.warning(meta, dir, code, message.to_owned(), &mut self.sink);
+                    FlowState::Decoding(session)
+                }
+                FlowState::Tunnel(mut http) => {
+                    let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                    http.warning(dir, code, message, tunnels, &mut cx);
+                    FlowState::Tunnel(http)
+                }
+                other => other,
+            },
+            // Open and Close are handled by the table itself.
+            StreamEvent::Open { .. } | StreamEvent::Close { .. } => state,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
