@@ -4,6 +4,7 @@
 //! or when the stop flag is raised (Ctrl-C, a closed output); in every case it then flushes the
 //! reassembler, so everything decoded so far reaches the sink.
 
+use crate::common::NoticeCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -142,7 +143,7 @@ fn run_loop(
         sink.notice(&Notice {
             frame: None,
             time: None,
-            code: "unsupported_link_type",
+            code: NoticeCode::UnsupportedLinkType,
             message: format!(
                 "link type {} ({}) is not supported; skipping this capture",
                 link.0,
@@ -174,9 +175,9 @@ fn run_loop(
             Next::End => break,
             Next::Broken(detail) => {
                 let (code, what) = if live {
-                    ("capture_stopped", "live capture stopped")
+                    (NoticeCode::CaptureStopped, "live capture stopped")
                 } else {
-                    ("capture_file_truncated", "the capture breaks off")
+                    (NoticeCode::CaptureFileTruncated, "the capture breaks off")
                 };
                 sink.notice(&Notice {
                     frame: Some(summary.packets),
@@ -213,7 +214,7 @@ fn run_loop(
                     notice_frame(
                         sink,
                         &last,
-                        "ip_fragment",
+                        NoticeCode::IpFragment,
                         "IP fragments are not reassembled; TCP data inside them is not seen".into(),
                     );
                 }
@@ -224,7 +225,7 @@ fn run_loop(
                     notice_frame(
                         sink,
                         &last,
-                        "malformed_frame",
+                        NoticeCode::MalformedFrame,
                         format!("{reason} ({} bytes captured)", frame.captured),
                     );
                 }
@@ -235,7 +236,7 @@ fn run_loop(
         notice_frame(
             sink,
             &last,
-            "malformed_frame",
+            NoticeCode::MalformedFrame,
             format!(
                 "{} malformed frames in all; only the first {MAX_MALFORMED_NOTICES} were reported",
                 summary.malformed
@@ -261,12 +262,7 @@ fn refresh_drops(source: &mut Source, options: &RunOptions, last_check: &mut Ins
     }
 }
 
-fn notice_frame(
-    sink: &mut impl StreamSink,
-    meta: &PacketMeta,
-    code: &'static str,
-    message: String,
-) {
+fn notice_frame(sink: &mut impl StreamSink, meta: &PacketMeta, code: NoticeCode, message: String) {
     sink.notice(&Notice {
         frame: Some(meta.frame),
         time: Some(meta.time),

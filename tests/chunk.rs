@@ -157,7 +157,7 @@ fn demux(
             type_id: header.type_id.0,
             payload: payload.to_vec(),
         }),
-        ChunkEvent::Warning { code, .. } => warnings.push(code.to_owned()),
+        ChunkEvent::Warning { code, .. } => warnings.push(code.to_string()),
     };
     if chunk_size != 128 {
         // The peer announced its chunk size first.

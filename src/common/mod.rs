@@ -9,6 +9,7 @@
 )]
 
 pub mod budget;
+mod diagnostic;
 mod direction;
 pub mod fasthash;
 pub mod hex;
@@ -16,6 +17,7 @@ mod notice;
 pub mod reader;
 mod time;
 
+pub use diagnostic::{DetectedBy, NoticeCode, WarningCode};
 pub use direction::{Direction, Endpoints};
 pub use notice::Notice;
 pub use time::{PacketMeta, Timestamp};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::Timestamp;
+use super::{NoticeCode, Timestamp};
 
 /// Something about the capture itself rather than a session: an unsupported link type, a frame
 /// too short for its headers, packets the kernel dropped. JSON: `"event":"capture_warning"`.
@@ -14,8 +14,8 @@ pub struct Notice {
     /// Capture time of that frame, if one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,
-    /// Stable machine-readable code, e.g. `"unsupported_link_type"`, `"malformed_frame"`.
-    pub code: &'static str,
+    /// Stable machine-readable code, e.g. `NoticeCode::UnsupportedLinkType`, `NoticeCode::MalformedFrame`.
+    pub code: NoticeCode,
     /// A sentence for a person.
     pub message: String,
 }

@@ -14,6 +14,7 @@
 //! Audio and video bodies must be whole: the session decoder must run with
 //! [`crate::rtmp::chunk::ChunkConfig::keep_media_payloads`].
 
+use crate::common::NoticeCode;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
@@ -210,7 +211,7 @@ impl<S: EventSink> FlvExporter<S> {
         self.inner.notice(&Notice {
             frame: None,
             time: None,
-            code: "export_failed",
+            code: NoticeCode::ExportFailed,
             message: format!("cannot write {}: {error}", path.display()),
         });
     }

@@ -5,6 +5,7 @@ use super::{
     CloseReason, FlowId, GapReason, Piece, ReassemblyConfig, ReassemblyStats, StreamAssembler,
     StreamEvent, StreamSink,
 };
+use crate::common::WarningCode;
 use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::net::TcpSegment;
 
@@ -138,7 +139,7 @@ impl Flow {
             let message = format!(
                 "segment {offset} bytes into the stream lies far beyond the window; dropped"
             );
-            self.warn(meta, dir, "tcp_out_of_window", &message, sink);
+            self.warn(meta, dir, WarningCode::TcpOutOfWindow, &message, sink);
             return;
         }
         if segment.flags.fin {
@@ -168,7 +169,7 @@ impl Flow {
         &self,
         meta: &PacketMeta,
         dir: Direction,
-        code: &'static str,
+        code: WarningCode,
         message: &str,
         sink: &mut impl StreamSink,
     ) {
@@ -195,7 +196,7 @@ impl Flow {
         if self.mismatch_warnings < MAX_MISMATCH_WARNINGS {
             self.mismatch_warnings += 1;
             let message = format!("retransmitted bytes at stream offset {offset} differ from the first copy; the first copy was kept");
-            self.warn(meta, dir, "tcp_overlap_mismatch", &message, sink);
+            self.warn(meta, dir, WarningCode::TcpOverlapMismatch, &message, sink);
         }
     }
 

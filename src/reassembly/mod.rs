@@ -28,7 +28,7 @@ mod table;
 
 use serde::Serialize;
 
-use crate::common::{Direction, Endpoints, Notice, PacketMeta};
+use crate::common::{Direction, Endpoints, Notice, PacketMeta, WarningCode};
 
 pub use stream::{Piece, StreamAssembler};
 pub use table::Reassembler;
@@ -111,8 +111,8 @@ pub enum StreamEvent<'a> {
     Warning {
         /// Direction, when it concerns one.
         dir: Option<Direction>,
-        /// Stable code, e.g. `"tcp_overlap_mismatch"`.
-        code: &'static str,
+        /// Stable code, e.g. `WarningCode::TcpOverlapMismatch`.
+        code: WarningCode,
         /// Detail for a person (no allocation on the common path: only built for anomalies).
         message: &'a str,
     },

@@ -6,6 +6,7 @@ use super::{
     CloseReason, FlowId, GapReason, ReassemblyConfig, ReassemblyStats, StreamEvent, StreamSink,
 };
 use crate::common::fasthash::FastHashMap;
+use crate::common::NoticeCode;
 use crate::common::{Endpoints, Notice, PacketMeta, Timestamp};
 use crate::net::TcpSegment;
 use std::collections::VecDeque;
@@ -155,7 +156,7 @@ impl Reassembler {
                 sink.notice(&Notice {
                     frame: Some(meta.frame),
                     time: Some(meta.time),
-                    code: "flow_table_full",
+                    code: NoticeCode::FlowTableFull,
                     message: format!(
                         "more than {} TCP flows at once: the least recently active are dropped",
                         self.config.max_flows
@@ -234,7 +235,7 @@ impl Reassembler {
             sink.notice(&Notice {
                 frame: Some(meta.frame),
                 time: Some(meta.time),
-                code: "flow_table_full",
+                code: NoticeCode::FlowTableFull,
                 message: format!(
                     "{} TCP flows were dropped in all to stay within {} at once",
                     self.stats.evictions, self.config.max_flows

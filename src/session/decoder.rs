@@ -4,6 +4,7 @@
 //! The session also does the bookkeeping that needs both directions: it links `_result` and
 //! `_error` to the command they answer (by transaction id) and measures ping round trips.
 
+use crate::common::WarningCode;
 use std::collections::VecDeque;
 
 use crate::amf::AmfLimits;
@@ -158,7 +159,7 @@ impl Session {
                 sink,
                 meta,
                 None,
-                "rtmpe_encrypted",
+                WarningCode::RtmpeEncrypted,
                 "RTMPE: after the handshake everything is encrypted (RC4) with keys from a Diffie-Hellman exchange that a passive observer cannot know (both public keys travel in the handshake, the private ones never do); bytes are counted, messages cannot be decoded".into(),
             );
         }
@@ -356,7 +357,7 @@ impl Session {
         &mut self,
         meta: &PacketMeta,
         dir: Option<Direction>,
-        code: &'static str,
+        code: WarningCode,
         message: String,
         sink: &mut impl EventSink,
     ) {
@@ -433,9 +434,9 @@ fn tls_event(
                 Direction::ServerToClient => "server",
             };
             let message = format!("the {who} sent a {level} TLS alert in the clear: {description}");
-            (dir, "tls_alert", message)
+            (dir, WarningCode::TlsAlert, message)
         }
-        TlsEvent::Invalid { dir, reason } => (dir, "tls_record_invalid", reason),
+        TlsEvent::Invalid { dir, reason } => (dir, WarningCode::TlsRecordInvalid, reason),
     };
     counters.warnings = counters.warnings.saturating_add(1);
     emit_warning(identity, sink, meta, Some(dir), code, message);
@@ -446,7 +447,7 @@ fn emit_warning(
     sink: &mut impl EventSink,
     meta: &PacketMeta,
     dir: Option<Direction>,
-    code: &'static str,
+    code: WarningCode,
     message: String,
 ) {
     identity.emit(
@@ -491,7 +492,7 @@ impl<S: EventSink> MessageContext<'_, S> {
                         self.sink,
                         self.meta,
                         Some(self.dir),
-                        "message_decode_error",
+                        WarningCode::MessageDecodeError,
                         text,
                     );
                 }

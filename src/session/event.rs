@@ -8,6 +8,7 @@
 //! JSON is an API: every event serialises to one flat JSON object whose first key is `"event"`.
 //! Field names are `snake_case` and stable; see the README for the schema.
 
+use crate::common::{DetectedBy, WarningCode};
 use std::net::SocketAddr;
 
 use serde::{Serialize, Serializer};
@@ -122,8 +123,8 @@ pub struct SessionStart {
     pub variant: Variant,
     /// True when the capture holds no TCP SYN for the connection (it started mid-connection).
     pub mid_stream: bool,
-    /// How the session was recognised (e.g. `"handshake"`, `"chunk_stream"`, `"forced_port"`).
-    pub detected_by: &'static str,
+    /// How the session was recognised (e.g. `"handshake"`, `DetectedBy::ChunkStream`, `DetectedBy::ForcedPort`).
+    pub detected_by: DetectedBy,
     /// The RTMP inside is encrypted (RTMPS, RTMPE): messages cannot be decoded.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
@@ -171,8 +172,8 @@ pub struct WarningEvent {
     /// The direction it concerns, when it concerns one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dir: Option<Direction>,
-    /// A stable machine-readable code, e.g. `"amf_depth_limit"` or `"tcp_overlap_mismatch"`.
-    pub code: &'static str,
+    /// A stable machine-readable code, e.g. `"amf_depth_limit"` or `WarningCode::TcpOverlapMismatch`.
+    pub code: WarningCode,
     /// A sentence for a person.
     pub message: String,
 }

@@ -6,6 +6,7 @@
 //! memory budget and capped, and the wait is given up (as a gap) when the cap is reached or no
 //! other connection could still bring the missing request.
 
+use crate::common::{DetectedBy, WarningCode};
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::transport::rtmpt::TunnelInfo;
@@ -118,7 +119,7 @@ impl Tunnels {
         &mut self,
         id: &str,
         mid_stream: bool,
-        detected_by: &'static str,
+        detected_by: DetectedBy,
         cx: &mut Context<'_, S>,
     ) -> TunnelKey {
         if let Some(key) = self.find(id) {
@@ -160,7 +161,7 @@ impl Tunnels {
         &mut self,
         asked: &PacketMeta,
         mid_stream: bool,
-        (code, message): (&'static str, String),
+        (code, message): (WarningCode, String),
         reason: CloseReason,
         cx: &mut Context<'_, S>,
     ) {
@@ -168,7 +169,8 @@ impl Tunnels {
             connections: 1,
             ..TunnelInfo::default()
         };
-        let mut session = self.start_session(info.clone(), (mid_stream, "rtmpt_open"), asked, cx);
+        let mut session =
+            self.start_session(info.clone(), (mid_stream, DetectedBy::RtmptOpen), asked, cx);
         session.warning(asked, None, code, message, cx.sink);
         session.end_tunnel(cx.meta, reason, info, cx.sink);
     }
@@ -176,7 +178,7 @@ impl Tunnels {
     fn start_session<S: EventSink>(
         &self,
         info: TunnelInfo,
-        (mid_stream, detected_by): (bool, &'static str),
+        (mid_stream, detected_by): (bool, DetectedBy),
         meta: &PacketMeta,
         cx: &mut Context<'_, S>,
     ) -> Session {
@@ -363,7 +365,7 @@ impl Tunnels {
         &mut self,
         key: TunnelKey,
         dir: Option<Direction>,
-        code: &'static str,
+        code: WarningCode,
         message: String,
         cx: &mut Context<'_, S>,
     ) {
@@ -451,7 +453,7 @@ impl Tunnel {
         self.session.warning(
             cx.meta,
             Some(dir),
-            "rtmpt_request_missing",
+            WarningCode::RtmptRequestMissing,
             format!("gave up waiting for {missing} RTMPT request(s) before number {first}; their bytes are missing"),
             cx.sink,
         );
@@ -495,7 +497,7 @@ mod tests {
             endpoints: &ends,
             next_session: &mut next,
         };
-        let key = tunnels.open("T", true, "rtmpt_request", &mut cx);
+        let key = tunnels.open("T", true, DetectedBy::RtmptRequest, &mut cx);
         for _ in 0..connections {
             tunnels.connection_opened(key);
         }

@@ -15,6 +15,7 @@
 //! as an /open answer when its body is a session id, else as the next bytes of the
 //! connection's tunnel.
 
+use crate::common::{DetectedBy, WarningCode};
 use std::collections::VecDeque;
 
 use super::tunnel::{Context, TunnelKey, Tunnels};
@@ -216,7 +217,7 @@ impl HttpFlow {
     pub fn warning<S: EventSink>(
         &mut self,
         dir: Option<Direction>,
-        code: &'static str,
+        code: WarningCode,
         message: &str,
         tunnels: &mut Tunnels,
         cx: &mut Context<'_, S>,
@@ -241,7 +242,7 @@ impl HttpFlow {
                 tunnels.failed_open(
                     &request.at,
                     connection.mid_stream,
-                    ("rtmpt_open_unanswered", message.into()),
+                    (WarningCode::RtmptOpenUnanswered, message.into()),
                     reason,
                     cx,
                 );
@@ -276,13 +277,13 @@ impl Connection {
             HttpEvent::Invalid(why) => {
                 *dir.of_mut(&mut self.reading) = None;
                 let message = format!("{why}; reading resumes at the next request or status line");
-                self.warn(dir, "rtmpt_http_invalid", message, tunnels, cx);
+                self.warn(dir, WarningCode::RtmptHttpInvalid, message, tunnels, cx);
             }
             HttpEvent::Resynced { skipped } => {
                 let message = format!(
                     "HTTP reading resumed at the next request or status line, {skipped} bytes on"
                 );
-                self.warn(dir, "rtmpt_http_resync", message, tunnels, cx);
+                self.warn(dir, WarningCode::RtmptHttpResync, message, tunnels, cx);
             }
         }
     }
@@ -290,7 +291,7 @@ impl Connection {
     fn warn<S: EventSink>(
         &self,
         dir: Direction,
-        code: &'static str,
+        code: WarningCode,
         message: String,
         tunnels: &mut Tunnels,
         cx: &mut Context<'_, S>,
@@ -353,7 +354,7 @@ impl Connection {
         let key = match tunnels.find(id) {
             Some(key) => key,
             None if tunnels.has_ended(id) || session_id(id.as_bytes()).is_none() => return None,
-            None => tunnels.open(id, true, "rtmpt_request", cx),
+            None => tunnels.open(id, true, DetectedBy::RtmptRequest, cx),
         };
         self.carry(key, tunnels);
         Some(key)
@@ -390,7 +391,7 @@ impl Connection {
                 tunnels.failed_open(
                     &request.at,
                     self.mid_stream,
-                    ("rtmpt_open_refused", message),
+                    (WarningCode::RtmptOpenRefused, message),
                     CloseReason::Fin,
                     cx,
                 );
@@ -487,9 +488,9 @@ impl Connection {
                 if let Some(id) = session_id(&body) {
                     if tunnels.find(id).is_none() && !tunnels.has_ended(id) {
                         let (mid_stream, detected_by) = if guessed {
-                            (true, "rtmpt_open_answer")
+                            (true, DetectedBy::RtmptOpenAnswer)
                         } else {
-                            (self.mid_stream, "rtmpt_open")
+                            (self.mid_stream, DetectedBy::RtmptOpen)
                         };
                         let key = tunnels.open(id, mid_stream, detected_by, cx);
                         self.carry(key, tunnels);

@@ -21,6 +21,7 @@
 //! their next format-0 header; a format-1 header on such a stream is also accepted as a
 //! boundary. A format-2/3 chunk on a stream never seen restarts the search.
 
+use crate::common::WarningCode;
 use std::collections::BTreeMap;
 
 use crate::common::budget::{Charge, MemoryBudget};
@@ -88,8 +89,8 @@ pub enum ChunkEvent<'a> {
     },
     /// Something looked wrong (implausible header, limit hit, abort of an unknown stream).
     Warning {
-        /// Stable code, e.g. `"chunk_resync"`, `"chunk_streams_limit"`.
-        code: &'static str,
+        /// Stable code, e.g. `WarningCode::ChunkResync`, `WarningCode::ChunkStreamsLimit`.
+        code: WarningCode,
         /// Detail for a person.
         message: String,
     },
@@ -221,7 +222,7 @@ impl ChunkDemuxer {
             .count();
         if dropped > 0 {
             on_event(ChunkEvent::Warning {
-                code: "chunk_gap_dropped_messages",
+                code: WarningCode::ChunkGapDroppedMessages,
                 message: format!(
                     "{dropped} partial message(s) dropped: {bytes} bytes of the stream were lost"
                 ),
@@ -278,7 +279,7 @@ impl ChunkDemuxer {
             match self.parse_header(input) {
                 Ok(header) if self.uncertain && !header_is_plausible(&header) => {
                     on_event(ChunkEvent::Warning {
-                        code: "chunk_header_implausible",
+                        code: WarningCode::ChunkHeaderImplausible,
                         message: format!("a chunk header on chunk stream {} (type {:?}, length {:?}) cannot be real: the boundary found after a gap was wrong; searching again", header.csid, header.type_id, header.length),
                     });
                     self.enter_resync(input.to_vec());
@@ -287,7 +288,7 @@ impl ChunkDemuxer {
                 }
                 Ok(header) if self.starts_stale_message(&header) => {
                     on_event(ChunkEvent::Warning {
-                        code: "chunk_stale_stream",
+                        code: WarningCode::ChunkStaleStream,
                         message: format!("a chunk starts a message on chunk stream {} without giving its length, which may have changed in the bytes lost; searching for the next full header", header.csid),
                     });
                     self.enter_resync(input.to_vec());
@@ -306,7 +307,7 @@ impl ChunkDemuxer {
                 }
                 Err(HeaderProblem::UnknownStream(csid)) => {
                     on_event(ChunkEvent::Warning {
-                        code: "chunk_unknown_stream",
+                        code: WarningCode::ChunkUnknownStream,
                         message: format!("a chunk continues chunk stream {csid}, whose header was never seen; searching for the next message boundary"),
                     });
                     self.enter_resync(input.to_vec());
@@ -389,7 +390,7 @@ impl ChunkDemuxer {
             self.buffers.shrink(stream.buffer.capacity());
             if stream.partial.is_some() {
                 on_event(ChunkEvent::Warning {
-                    code: "chunk_streams_limit",
+                    code: WarningCode::ChunkStreamsLimit,
                     message: format!("more than {} chunk streams at once; a partial message on chunk stream {} was dropped", self.config.max_chunk_streams, victim.unwrap_or(0)),
                 });
             }
@@ -430,7 +431,7 @@ impl ChunkDemuxer {
             self.buffers.shrink(stream.buffer.capacity());
             stream.buffer = Vec::new();
             on_event(ChunkEvent::Warning {
-                code: "chunk_partial_bytes_limit",
+                code: WarningCode::ChunkPartialBytesLimit,
                 message: format!("a {}-byte message on chunk stream {csid} does not fit the memory for partial messages ({} bytes a direction, and the decoders' shared budget); it is skipped", stream.header.length, self.config.max_partial_bytes),
             });
         }
@@ -476,7 +477,7 @@ impl ChunkDemuxer {
         if self.uncertain && !body_looks_right(header.type_id, payload) {
             // Its header fit, its body cannot: the boundary found after a gap was wrong.
             on_event(ChunkEvent::Warning {
-                code: "chunk_message_implausible",
+                code: WarningCode::ChunkMessageImplausible,
                 message: format!("a {} message of {} bytes on chunk stream {} does not start like one: the boundary found after a gap was wrong; it is dropped and the search goes on", header.type_id, header.length, header.csid),
             });
             self.search_again = true;
@@ -512,7 +513,7 @@ impl ChunkDemuxer {
         let size = raw & 0x7FFF_FFFF;
         if size == 0 {
             on_event(ChunkEvent::Warning {
-                code: "chunk_size_invalid",
+                code: WarningCode::ChunkSizeInvalid,
                 message: format!(
                     "Set Chunk Size 0 ignored; the chunk size stays {}",
                     self.chunk_size

@@ -3,6 +3,7 @@
 
 use super::header::{parse_header, ChunkHeader, HeaderProblem};
 use super::{ChunkDemuxer, ChunkEvent, MAX_PLAUSIBLE_MSID};
+use crate::common::WarningCode;
 use crate::rtmp::message::MessageTypeId;
 
 /// The outcome of searching for a chunk boundary.
@@ -176,7 +177,7 @@ impl ChunkDemuxer {
                 self.resync_skipped = 0;
                 if skipped > 0 {
                     on_event(ChunkEvent::Warning {
-                        code: "chunk_resync",
+                        code: WarningCode::ChunkResync,
                         message: format!(
                             "skipped {skipped} bytes to find the next message boundary"
                         ),

@@ -19,6 +19,7 @@
 //!   cleanly, and only then does the session start, replaying the held bytes. Flows that never
 //!   confirm are ignored silently, so ordinary traffic produces no output.
 
+use crate::common::DetectedBy;
 mod probe;
 
 use crate::common::budget::MemoryBudget;
@@ -159,7 +160,7 @@ impl<S: EventSink> Context<S> {
         meta: &PacketMeta,
         endpoints: &Endpoints,
         held: HeldBytes,
-        how: (Variant, StartMode, &'static str, bool),
+        how: (Variant, StartMode, DetectedBy, bool),
     ) -> FlowState {
         let (variant, mode, detected_by, mid_stream) = how;
         let start = SessionStart {
@@ -227,7 +228,7 @@ impl<S: EventSink> Context<S> {
         endpoints: &Endpoints,
         held: HeldBytes,
         info: TlsInfo,
-        detected_by: &'static str,
+        detected_by: DetectedBy,
     ) -> FlowState {
         let start = SessionStart {
             variant: Variant::Rtmps,
@@ -280,18 +281,28 @@ impl<S: EventSink> Context<S> {
                 meta,
                 endpoints,
                 held,
-                (Variant::Rtmp, StartMode::Handshake, "handshake", false),
+                (
+                    Variant::Rtmp,
+                    StartMode::Handshake,
+                    DetectedBy::Handshake,
+                    false,
+                ),
             ),
             FirstBytes::Rtmpe(_) => self.start_session(
                 meta,
                 endpoints,
                 held,
-                (Variant::Rtmpe, StartMode::Handshake, "handshake", false),
+                (
+                    Variant::Rtmpe,
+                    StartMode::Handshake,
+                    DetectedBy::Handshake,
+                    false,
+                ),
             ),
             FirstBytes::Tls => match parse_client_hello(&client_bytes) {
                 ClientHello::NeedMore => FlowState::Classifying { mid_stream, held },
                 ClientHello::Hello(info) if forced || is_rtmps(endpoints, &info) => {
-                    self.start_tls_session(meta, endpoints, held, info, "tls_client_hello")
+                    self.start_tls_session(meta, endpoints, held, info, DetectedBy::TlsClientHello)
                 }
                 ClientHello::Hello(info) => {
                     let probe = TlsProbe {
@@ -309,7 +320,12 @@ impl<S: EventSink> Context<S> {
                 meta,
                 endpoints,
                 held,
-                (Variant::Rtmp, StartMode::MidStream, "forced_port", false),
+                (
+                    Variant::Rtmp,
+                    StartMode::MidStream,
+                    DetectedBy::ForcedPort,
+                    false,
+                ),
             ),
             FirstBytes::Http => {
                 let http = HttpFlow::new(&self.budget, false);

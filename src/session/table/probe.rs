@@ -2,6 +2,7 @@
 //! proof (a mid-stream flow on an unusual port), TLS connections followed by their record
 //! tracker until their records show RTMP, and HTTP caught mid-way.
 
+use crate::common::DetectedBy;
 use crate::session::event::EventSink;
 
 use super::{Context, FlowState, RTMP_PORT};
@@ -148,7 +149,7 @@ impl<S: EventSink> Context<S> {
                     endpoints,
                     HeldBytes::new(&self.budget),
                     hello,
-                    "tls_record_sizes",
+                    DetectedBy::TlsRecordSizes,
                 );
                 if let FlowState::Decoding(mut session) = state {
                     session.resume_tls(tls, bytes, server_hello, meta, &mut self.sink);
@@ -171,7 +172,11 @@ impl<S: EventSink> Context<S> {
         forced: bool,
     ) -> FlowState {
         if forced || endpoints.server.port() == RTMP_PORT {
-            let detected_by = if forced { "forced_port" } else { "port" };
+            let detected_by = if forced {
+                DetectedBy::ForcedPort
+            } else {
+                DetectedBy::Port
+            };
             return self.start_session(
                 meta,
                 endpoints,
@@ -238,7 +243,12 @@ impl<S: EventSink> Context<S> {
                 meta,
                 endpoints,
                 probe.held,
-                (Variant::Rtmp, StartMode::MidStream, "chunk_stream", true),
+                (
+                    Variant::Rtmp,
+                    StartMode::MidStream,
+                    DetectedBy::ChunkStream,
+                    true,
+                ),
             )
         } else if probe.gave_up {
             FlowState::Ignored
