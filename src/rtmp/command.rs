@@ -8,6 +8,7 @@ use crate::amf::decoder::AmfDecoder;
 use crate::amf::error::AmfError;
 use crate::amf::{AmfEncoding, AmfLimits, AmfValue};
 use crate::common::reader::Reader;
+use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::message::{Command, Data, SharedObject, SharedObjectEvent};
 
 /// A decoder positioned after the AMF3 format byte, if there is one.
@@ -40,7 +41,7 @@ pub fn decode_command(
     payload: &[u8],
     encoding: AmfEncoding,
     limits: &AmfLimits,
-) -> (Command, Option<String>) {
+) -> (Command, Option<DecodeError>) {
     let mut command = Command {
         command: String::new(),
         transaction_id: 0.0,
@@ -54,33 +55,28 @@ pub fn decode_command(
     (command, error)
 }
 
-fn fill_command(decoder: &mut AmfDecoder<'_>, command: &mut Command) -> Result<(), String> {
+fn fill_command(decoder: &mut AmfDecoder<'_>, command: &mut Command) -> Result<(), DecodeError> {
     match next_value(decoder, "the command name")? {
         AmfValue::String(name) => command.command = name,
-        other => {
-            return Err(format!(
-                "the command name is not a string but {}",
-                kind(&other)
-            ))
-        }
+        other => return Err(DecodeError::NameNotString(kind(&other))),
     }
     let id = next_value(decoder, "the transaction id")?;
     command.transaction_id = id
         .as_f64()
-        .ok_or_else(|| format!("the transaction id is not a number but {}", kind(&id)))?;
+        .ok_or_else(|| DecodeError::TransactionIdNotNumber(kind(&id)))?;
     command.command_object = next_value(decoder, "the command object")?;
     match values_until_end(decoder, &mut command.args) {
-        Some(error) => Err(error.to_string()),
+        Some(error) => Err(error.into()),
         None => Ok(()),
     }
 }
 
 /// The next value, which must be there.
-fn next_value(decoder: &mut AmfDecoder<'_>, what: &str) -> Result<AmfValue, String> {
+fn next_value(decoder: &mut AmfDecoder<'_>, what: &'static str) -> Result<AmfValue, DecodeError> {
     if decoder.is_done() {
-        return Err(format!("the body ends before {what}"));
+        return Err(DecodeError::MissingValue(what));
     }
-    decoder.amf0_value(1).map_err(|e| e.to_string())
+    Ok(decoder.amf0_value(1)?)
 }
 
 /// A short name of a value's type, for error messages.
@@ -100,10 +96,10 @@ pub fn decode_data(
     payload: &[u8],
     encoding: AmfEncoding,
     limits: &AmfLimits,
-) -> (Data, Option<String>) {
+) -> (Data, Option<DecodeError>) {
     let mut decoder = body_decoder(payload, encoding, limits);
     let mut values = Vec::new();
-    let error = values_until_end(&mut decoder, &mut values).map(|e| e.to_string());
+    let error = values_until_end(&mut decoder, &mut values).map(DecodeError::Amf);
     let name = match values.first() {
         Some(AmfValue::String(name)) => Some(name.clone()),
         _ => None,
@@ -136,7 +132,7 @@ pub fn decode_shared_object(
     payload: &[u8],
     encoding: AmfEncoding,
     limits: &AmfLimits,
-) -> (SharedObject, Option<String>) {
+) -> (SharedObject, Option<DecodeError>) {
     let body = match encoding {
         AmfEncoding::Amf0 => payload,
         AmfEncoding::Amf3 => payload.get(1..).unwrap_or_default(),
@@ -155,9 +151,9 @@ fn fill_shared_object(
     body: &[u8],
     limits: &AmfLimits,
     object: &mut SharedObject,
-) -> Result<(), String> {
+) -> Result<(), DecodeError> {
     let mut reader = Reader::new(body);
-    let short = || "the shared object header is cut short".to_owned();
+    let short = || DecodeError::SharedObjectHeaderCutShort;
     let name_length = reader.be_u16().ok_or_else(short)?;
     let name = reader.take(usize::from(name_length)).ok_or_else(short)?;
     object.name = String::from_utf8_lossy(name).into_owned();
@@ -166,7 +162,7 @@ fn fill_shared_object(
     object.persistent = flags.iter().take(4).any(|&b| b != 0);
     while reader.remaining() > 0 {
         let offset = reader.position();
-        let cut = || format!("the shared object event at offset {offset} is cut short");
+        let cut = || DecodeError::SharedObjectEventCutShort(offset);
         let event_type = reader.u8().ok_or_else(cut)?;
         let length = reader.be_u32().ok_or_else(cut)?;
         let data = reader
@@ -183,7 +179,7 @@ fn shared_object_event(
     event_type: u8,
     data: &[u8],
     limits: &AmfLimits,
-) -> Result<SharedObjectEvent, String> {
+) -> Result<SharedObjectEvent, DecodeError> {
     let name = usize::from(event_type)
         .checked_sub(1)
         .and_then(|i| SO_EVENT_NAMES.get(i))
@@ -200,21 +196,21 @@ fn shared_object_event(
         // Change and request change: (name, value) pairs.
         3 | 4 => {
             while !decoder.is_done() {
-                let key = decoder.amf0_string().map_err(|e| e.to_string())?;
-                let value = decoder.amf0_value(1).map_err(|e| e.to_string())?;
+                let key = decoder.amf0_string()?;
+                let value = decoder.amf0_value(1)?;
                 event.values.push((key, value));
             }
             Ok(())
         }
         // Success, remove, request remove: a property name.
         5 | 9 | 10 if !data.is_empty() => {
-            let key = decoder.amf0_string().map_err(|e| e.to_string())?;
+            let key = decoder.amf0_string()?;
             event.values.push(("name".into(), AmfValue::String(key)));
             Ok(())
         }
         // Send message and status: AMF values.
         6 | 7 => match values_until_end(&mut decoder, &mut event.items) {
-            Some(error) => Err(error.to_string()),
+            Some(error) => Err(error.into()),
             None => Ok(()),
         },
         _ => Ok(()),

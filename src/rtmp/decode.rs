@@ -3,6 +3,7 @@
 use crate::amf::{AmfEncoding, AmfLimits};
 use crate::common::reader::Reader;
 use crate::rtmp::command::{decode_command, decode_data, decode_shared_object};
+use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::media::{audio_header, video_header};
 use crate::rtmp::message::{
     AggregatePart, Message, MessageBody, MessageHeader, MessageTypeId, UserControl,
@@ -24,7 +25,7 @@ pub fn decode_body(
     type_id: MessageTypeId,
     payload: &[u8],
     limits: &AmfLimits,
-) -> (MessageBody, Option<String>) {
+) -> (MessageBody, Option<DecodeError>) {
     match type_id {
         MessageTypeId::SET_CHUNK_SIZE => u32_body(payload, 4, |value| MessageBody::SetChunkSize {
             chunk_size: value & 0x7FFF_FFFF,
@@ -57,7 +58,10 @@ pub fn decode_body(
                         size_error(payload, 5),
                     )
                 }
-                _ => raw(payload, "set peer bandwidth needs 5 bytes"),
+                _ => raw(
+                    payload,
+                    Some(DecodeError::TooShort("set peer bandwidth needs 5 bytes")),
+                ),
             }
         }
         MessageTypeId::USER_CONTROL => user_control(payload),
@@ -76,7 +80,7 @@ pub fn decode_body(
             (MessageBody::SharedObject(object), error)
         }
         MessageTypeId::AGGREGATE => aggregate(payload, limits),
-        _ => raw(payload, ""),
+        _ => raw(payload, None),
     }
 }
 
@@ -94,23 +98,27 @@ fn u32_body(
     payload: &[u8],
     expected: usize,
     body: impl FnOnce(u32) -> MessageBody,
-) -> (MessageBody, Option<String>) {
+) -> (MessageBody, Option<DecodeError>) {
     match Reader::new(payload).be_u32() {
         Some(value) => (body(value), size_error(payload, expected)),
-        None => raw(payload, "the body is shorter than 4 bytes"),
+        None => raw(
+            payload,
+            Some(DecodeError::TooShort("the body is shorter than 4 bytes")),
+        ),
     }
 }
 
 /// An error when a fixed-size body has another size.
-fn size_error(payload: &[u8], expected: usize) -> Option<String> {
-    (payload.len() != expected)
-        .then(|| format!("the body has {} bytes, {expected} expected", payload.len()))
+fn size_error(payload: &[u8], expected: usize) -> Option<DecodeError> {
+    (payload.len() != expected).then_some(DecodeError::BodySize {
+        found: payload.len(),
+        expected,
+    })
 }
 
 /// The first bytes of a body that could not be decoded (or has an unknown type).
-fn raw(payload: &[u8], error: &str) -> (MessageBody, Option<String>) {
+fn raw(payload: &[u8], error: Option<DecodeError>) -> (MessageBody, Option<DecodeError>) {
     let preview = payload.get(..RAW_PREVIEW_BYTES).unwrap_or(payload).to_vec();
-    let error = (!error.is_empty()).then(|| error.to_owned());
     (
         MessageBody::Raw {
             payload_hex: preview,
@@ -119,12 +127,14 @@ fn raw(payload: &[u8], error: &str) -> (MessageBody, Option<String>) {
     )
 }
 
-fn user_control(payload: &[u8]) -> (MessageBody, Option<String>) {
+fn user_control(payload: &[u8]) -> (MessageBody, Option<DecodeError>) {
     let mut reader = Reader::new(payload);
     let Some(event_type) = reader.be_u16() else {
         return raw(
             payload,
-            "user control message shorter than its 2-byte event type",
+            Some(DecodeError::TooShort(
+                "user control message shorter than its 2-byte event type",
+            )),
         );
     };
     let mut control = UserControl {
@@ -170,15 +180,13 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<String>) {
 
 /// Splits an aggregate message: each part is an FLV tag (type, size, timestamp, stream id,
 /// body) followed by a 4-byte back pointer.
-fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<String>) {
+fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<DecodeError>) {
     let mut reader = Reader::new(payload);
     let mut messages = Vec::new();
     let mut error = None;
     while reader.remaining() > 0 {
         if messages.len() == MAX_AGGREGATE_PARTS {
-            error = Some(format!(
-                "more than {MAX_AGGREGATE_PARTS} sub-messages; the rest are not shown"
-            ));
+            error = Some(DecodeError::TooManyParts(MAX_AGGREGATE_PARTS));
             break;
         }
         let offset = reader.position();
@@ -193,11 +201,11 @@ fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<String>
             Some((type_id, length, (u32::from(high) << 24) | low, body))
         })();
         let Some((type_id, length, timestamp, body)) = part else {
-            error = Some(format!("the sub-message at offset {offset} is cut short"));
+            error = Some(DecodeError::PartCutShort(offset));
             break;
         };
         let decoded = if type_id == MessageTypeId::AGGREGATE {
-            raw(body, "")
+            raw(body, None)
         } else {
             decode_body(type_id, body, limits)
         };

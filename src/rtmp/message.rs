@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::amf::{AmfValue, HexJson};
+use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// An RTMP message type id. Open: unknown values are kept and shown, never rejected.
@@ -119,12 +120,16 @@ pub struct Message {
     pub body: MessageBody,
     /// What went wrong decoding the body, if anything (the fields above hold what did decode).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decode_error: Option<String>,
+    pub decode_error: Option<DecodeError>,
 }
 
 impl Message {
     /// Builds a message, filling the type name from the header.
-    pub fn new(header: MessageHeader, body: MessageBody, decode_error: Option<String>) -> Self {
+    pub fn new(
+        header: MessageHeader,
+        body: MessageBody,
+        decode_error: Option<DecodeError>,
+    ) -> Self {
         Message {
             header,
             type_name: header.type_id.name(),

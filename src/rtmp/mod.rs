@@ -13,6 +13,7 @@ pub mod chunk;
 pub mod codec;
 pub mod command;
 pub mod decode;
+pub mod decode_error;
 pub mod handshake;
 pub mod media;
 pub mod message;

@@ -121,7 +121,7 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
                 MessageTypeId::COMMAND_AMF0 | MessageTypeId::COMMAND_AMF3
             );
             out.extend(amf_fields(values, command));
-            if let Some(error) = error.or(message.decode_error) {
+            if let Some(error) = error.or(message.decode_error.map(|e| e.to_string())) {
                 out.push(leaf("decode_error", &error, "decode_error", None));
             }
         }
