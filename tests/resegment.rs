@@ -18,6 +18,7 @@ use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
 use rtmpscope::reassembly::Reassembler;
 use rtmpscope::session::event::{Event, EventKind, EventSink};
 use rtmpscope::session::table::{DecoderConfig, SessionTable};
+use rtmpscope::testkit::Dice;
 
 /// A TCP segment owning its payload.
 #[derive(Debug, Clone)]
@@ -97,28 +98,6 @@ fn decode(segments: &[Segment]) -> Vec<String> {
     let mut messages = table.into_sink().0;
     messages.sort_by_cached_key(|m| m.split(' ').take(2).collect::<Vec<_>>().join(" "));
     messages
-}
-
-/// A small deterministic generator (xorshift64*), seeded by proptest.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number below `bound`.
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound.max(1) as u64) as usize
-    }
-
-    /// True with probability `percent` in 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
 }
 
 /// Re-cuts every data segment into 1 to 4 pieces, moves pieces up to `window` places later
@@ -216,7 +195,7 @@ proptest! {
     fn any_resegmentation_reordering_and_duplication_decodes_the_same(seed in any::<u64>()) {
         let samples = originals();
         prop_assert!(!samples.is_empty());
-        let mut rng = Dice(seed | 1);
+        let mut rng = Dice::new(seed);
         for (name, segments, messages) in &samples {
             let shuffled = resegment(segments, &mut rng, 6);
             let decoded = decode(&shuffled);
