@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::pcap::{chunks, Connection, PcapWriter};
-use common::{have, json_events, rtmpscope, shared_captures};
+use common::{json_events, require, rtmpscope, shared_captures};
 use serde_json::Value;
 
 fn sample(name: &str) -> PathBuf {
@@ -111,8 +111,7 @@ fn a_real_tunnelled_publish_and_play_decode_like_plain_rtmp() {
 
 #[test]
 fn tshark_agrees_on_the_joined_tunnels() {
-    if !have("tshark") {
-        eprintln!("skipping: tshark is not installed (scripts/setup.sh installs it)");
+    if !require("tshark") || !require("python3") {
         return;
     }
     let capture = sample("rtmpt.pcap");
