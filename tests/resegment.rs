@@ -154,14 +154,16 @@ fn resegment(segments: &[Segment], rng: &mut Dice, window: usize) -> Vec<Segment
 
 /// Every sample that can be re-cut, with its segments and its messages decoded as captured.
 fn originals() -> Vec<(String, Vec<Segment>, Vec<String>)> {
-    common::samples()
+    let originals: Vec<_> = common::samples()
         .iter()
         .filter_map(|path| {
             let segments = segments(path)?;
             let messages = decode(&segments);
             Some((path.display().to_string(), segments, messages))
         })
-        .collect()
+        .collect();
+    assert!(!originals.is_empty(), "no sample can be re-cut");
+    originals
 }
 
 /// The message without its session and timestamp: what "was sent" means after a cut, where

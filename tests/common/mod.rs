@@ -5,24 +5,39 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The bundled sample captures.
+/// The bundled sample captures (samples/*.pcap and *.pcapng); fails when there are none.
 pub fn samples() -> Vec<PathBuf> {
-    captures_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"))
+    captures_in(&samples_dir())
 }
 
-/// The real-world captures in ../shared/captures, or none (with a message) when absent.
+/// The folder of the bundled sample captures.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+/// The folder of the real-world captures shared by the project, next to the repository.
+pub fn shared_captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures")
+}
+
+/// The real-world captures in ../shared/captures. When the folder is absent: a failure under
+/// `CI=true`, a visible `SKIPPED:` line and no captures otherwise (see [`available`]). When it
+/// is there, it must hold at least one capture, so an empty answer always means skipped.
 pub fn shared_captures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
-    if !dir.is_dir() {
-        eprintln!(
-            "skipping the shared captures: {} does not exist",
+    let dir = shared_captures_dir();
+    if !available(
+        dir.is_dir(),
+        &format!(
+            "the shared captures are not compared: {} does not exist",
             dir.display()
-        );
+        ),
+    ) {
         return Vec::new();
     }
     captures_in(&dir)
 }
 
+/// The .pcap and .pcapng files in `dir`, sorted; fails when there are none.
 fn captures_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
@@ -34,6 +49,11 @@ fn captures_in(dir: &Path) -> Vec<PathBuf> {
         )
     });
     files.sort();
+    assert!(
+        !files.is_empty(),
+        "no .pcap or .pcapng file in {}",
+        dir.display()
+    );
     files
 }
 
