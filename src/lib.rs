@@ -21,6 +21,7 @@ pub mod reassembly;
 pub mod redact;
 pub mod rtmp;
 pub mod session;
+pub mod testkit;
 pub mod transport;
 #[cfg(all(feature = "tui", feature = "capture"))]
 pub mod tui;

@@ -263,12 +263,7 @@ fn lists_interfaces_like_tcpdump() {
 
 #[test]
 fn capturing_without_privileges_says_what_is_needed() {
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    if !is_root || !common::have("setpriv") {
-        eprintln!("skipping: dropping privileges needs root and setpriv");
+    if !common::require_root() || !common::require("setpriv") {
         return;
     }
     let output = std::process::Command::new("setpriv")

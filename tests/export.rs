@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{flv, have, pcap_without, rtmpscope, samples};
+use common::{flv, pcap_without, require, require_for, rtmpscope, samples};
 use serde_json::Value;
 
 fn export(capture: &Path, dir: &Path) -> Vec<Value> {
@@ -130,6 +130,7 @@ fn every_stream_of_the_sample_is_exported_and_readable() {
         written_video, decoded_video,
         "every decoded video message is in a file"
     );
+    let ffprobe_checks = require_for("the ffprobe cross-check", "ffprobe");
     for export in &finished {
         let path = export["path"].as_str().unwrap();
         assert!(path.contains("-live-test-"), "{path}");
@@ -143,7 +144,7 @@ fn every_stream_of_the_sample_is_exported_and_readable() {
             .windows(2)
             .filter(|w| w[0].tag_type == w[1].tag_type)
             .all(|w| w[1].timestamp >= w[0].timestamp));
-        if have("ffprobe") {
+        if ffprobe_checks {
             let (mut codecs, size, packets) = ffprobe(path);
             codecs.sort();
             assert_eq!(codecs, ["aac", "h264"], "{path}");
@@ -215,7 +216,7 @@ fn a_lost_segment_leaves_a_readable_file_with_the_frames_after_it() {
         whole_last >= last && whole_last - last <= 134,
         "last video tag at {last} ms, {whole_last} ms without the loss"
     );
-    if have("ffprobe") {
+    if require_for("the ffprobe cross-check", "ffprobe") {
         let (codecs, _, packets) = ffprobe(path);
         assert!(codecs.contains(&"h264".to_owned()));
         assert_eq!(packets, nalus(&events, &Value::from(1), &Value::from(1)));
@@ -248,8 +249,7 @@ fn last_video_pts(file: &str) -> f64 {
 
 #[test]
 fn the_published_duration_survives_within_one_frame() {
-    if !have("ffprobe") {
-        eprintln!("skipping: ffprobe is not installed");
+    if !require("ffprobe") {
         return;
     }
     let sample = samples()

@@ -17,15 +17,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::tls::tshark_tls;
-use common::{have, json_events};
+use common::{json_events, require, require_root};
 use serde_json::Value;
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
 
 fn port_of(endpoint: &Value) -> u16 {
     endpoint
@@ -81,8 +74,10 @@ fn end_of(events: &[Value], session: u64) -> &Value {
 
 #[test]
 fn the_rtmp_family_live() {
-    if !is_root() || !have("nginx") || !have("ffmpeg") || !have("rtmpdump") || !have("tshark") {
-        eprintln!("skipping the RTMP family live test: it needs root, nginx with the RTMP and stream modules, ffmpeg, rtmpdump and tshark (scripts/setup.sh)");
+    let needed = [
+        "nginx", "ffmpeg", "rtmpdump", "tshark", "tcpdump", "python3", "openssl",
+    ];
+    if !require_root() || !needed.iter().all(|tool| require(tool)) {
         return;
     }
     let out = std::env::temp_dir().join(format!("rtmpscope-family-{}", std::process::id()));

@@ -8,12 +8,11 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{have, is_root};
+use common::{require, require_root};
 
 #[test]
 fn live_capture_sees_publish_and_play() {
-    if !is_root() || !have("nginx") || !have("ffmpeg") {
-        eprintln!("skipping the live capture test: it needs root, nginx with the RTMP module and ffmpeg (scripts/setup.sh)");
+    if !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
     let out = std::env::temp_dir().join(format!("rtmpscope-live-{}", std::process::id()));

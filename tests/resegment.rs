@@ -18,6 +18,7 @@ use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
 use rtmpscope::reassembly::Reassembler;
 use rtmpscope::session::event::{Event, EventKind, EventSink};
 use rtmpscope::session::table::{DecoderConfig, SessionTable};
+use rtmpscope::testkit::Dice;
 
 /// A TCP segment owning its payload.
 #[derive(Debug, Clone)]
@@ -99,28 +100,6 @@ fn decode(segments: &[Segment]) -> Vec<String> {
     messages
 }
 
-/// A small deterministic generator (xorshift64*), seeded by proptest.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number below `bound`.
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound.max(1) as u64) as usize
-    }
-
-    /// True with probability `percent` in 100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 /// Re-cuts every data segment into 1 to 4 pieces, moves pieces up to `window` places later
 /// among the data of the same flow (never past a SYN, FIN or RST), and duplicates some.
 /// Pieces carry no ACK, so the reassembler's acknowledged-gap rule stays out of it.
@@ -175,14 +154,16 @@ fn resegment(segments: &[Segment], rng: &mut Dice, window: usize) -> Vec<Segment
 
 /// Every sample that can be re-cut, with its segments and its messages decoded as captured.
 fn originals() -> Vec<(String, Vec<Segment>, Vec<String>)> {
-    common::samples()
+    let originals: Vec<_> = common::samples()
         .iter()
         .filter_map(|path| {
             let segments = segments(path)?;
             let messages = decode(&segments);
             Some((path.display().to_string(), segments, messages))
         })
-        .collect()
+        .collect();
+    assert!(!originals.is_empty(), "no sample can be re-cut");
+    originals
 }
 
 /// The message without its session and timestamp: what "was sent" means after a cut, where
@@ -216,7 +197,7 @@ proptest! {
     fn any_resegmentation_reordering_and_duplication_decodes_the_same(seed in any::<u64>()) {
         let samples = originals();
         prop_assert!(!samples.is_empty());
-        let mut rng = Dice(seed | 1);
+        let mut rng = Dice::new(seed);
         for (name, segments, messages) in &samples {
             let shuffled = resegment(segments, &mut rng, 6);
             let decoded = decode(&shuffled);

@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::tls::tshark_tls;
-use common::{have, json_events, rtmpscope};
+use common::{json_events, require, rtmpscope};
 use serde_json::Value;
 
 fn sample() -> std::path::PathBuf {
@@ -85,8 +85,7 @@ fn real_rtmps_sessions_are_named_with_their_tls_facts() {
 
 #[test]
 fn tls_facts_agree_with_tshark() {
-    if !have("tshark") {
-        eprintln!("skipping: tshark is not installed (scripts/setup.sh installs it)");
+    if !require("tshark") {
         return;
     }
     let events = json_events(&sample(), &[]);

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{have, json_events, rtmpscope};
+use common::{json_events, require, rtmpscope};
 use serde_json::Value;
 
 fn sample(name: &str) -> std::path::PathBuf {
@@ -149,18 +149,9 @@ fn assert_agrees_with_ffprobe(stream: &Value, flv: &Path, extent: Extent) -> Vec
     ]
 }
 
-fn require_ffprobe() -> bool {
-    if have("ffprobe") {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI installs ffprobe");
-    eprintln!("skipping: ffprobe is not installed");
-    false
-}
-
 #[test]
 fn player_summary_agrees_with_the_flv_ffmpeg_recorded() {
-    if !require_ffprobe() {
+    if !require("ffprobe") {
         return;
     }
     // Session 2 is the ffmpeg player; during sample generation it wrote what it received,
@@ -181,7 +172,7 @@ fn player_summary_agrees_with_the_flv_ffmpeg_recorded() {
 
 #[test]
 fn publisher_summary_agrees_with_its_flv_export() {
-    if !require_ffprobe() {
+    if !require("ffprobe") {
         return;
     }
     let dir = std::env::temp_dir().join(format!("rtmpscope-summary-{}", std::process::id()));

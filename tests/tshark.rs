@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{have, json_events, samples, shared_captures};
+use common::{json_events, require, samples, shared_captures};
 
 /// tshark's messages as TSV lines, via scripts/tshark_messages.py.
 fn tshark_lines(capture: &Path) -> Vec<String> {
@@ -56,8 +56,7 @@ fn our_lines(capture: &Path) -> Vec<String> {
 
 #[test]
 fn messages_agree_with_tshark() {
-    if !have("tshark") {
-        eprintln!("skipping: tshark is not installed (scripts/setup.sh installs it)");
+    if !require("tshark") || !require("python3") {
         return;
     }
     let captures: Vec<_> = samples().into_iter().chain(shared_captures()).collect();

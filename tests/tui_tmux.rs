@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::have;
+use common::{require, require_for, require_root};
 
 struct Tmux {
     name: String,
@@ -141,7 +141,7 @@ fn assert_quit_cleanly(tmux: &Tmux, dir: &Path) {
 
 /// The codecs ffprobe finds in a file (empty when ffprobe is missing).
 fn codecs(file: &Path) -> String {
-    if !have("ffprobe") {
+    if !require_for("the ffprobe check of the exported codecs", "ffprobe") {
         return "h264,aac (ffprobe missing)".into();
     }
     let probe = Command::new("ffprobe")
@@ -167,18 +167,9 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-fn tmux_or_skip() -> bool {
-    if have("tmux") {
-        return true;
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI installs tmux");
-    eprintln!("skipping: tmux is not installed");
-    false
-}
-
 #[test]
 fn drive_the_binary_in_tmux() {
-    if !tmux_or_skip() {
+    if !require("tmux") {
         return;
     }
     let dir = scratch("drive");
@@ -239,7 +230,7 @@ fn drive_the_binary_in_tmux() {
 
 #[test]
 fn export_flv_writes_every_stream_as_decoded() {
-    if !tmux_or_skip() {
+    if !require("tmux") {
         return;
     }
     let dir = scratch("export");
@@ -275,11 +266,7 @@ fn export_flv_writes_every_stream_as_decoded() {
 
 #[test]
 fn live_capture_in_the_tui() {
-    if !tmux_or_skip() {
-        return;
-    }
-    if !common::is_root() || !have("nginx") || !have("ffmpeg") {
-        eprintln!("skipping the live TUI test: it needs root, nginx with the RTMP module and ffmpeg (scripts/setup.sh)");
+    if !require("tmux") || !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
     let dir = scratch("live");

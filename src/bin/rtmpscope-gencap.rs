@@ -16,9 +16,12 @@ use std::net::SocketAddr;
 use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::Direction;
 use rtmpscope::net::{decode_frame, Decoded};
+use rtmpscope::testkit::{Dice, Endpoint, PcapWriter, ACK, FIN, PSH, SYN};
 
 /// Payload bytes per segment (an Ethernet MSS with timestamps).
 const MSS: usize = 1448;
+/// Time between two packets, in microseconds.
+const STEP_MICROS: u64 = 100;
 /// One segment in this many is sent after the next one.
 const REORDER_EVERY: u64 = 50;
 /// One segment in this many is sent twice.
@@ -29,18 +32,6 @@ struct Conversation {
     /// (direction, bytes), as the capture interleaved them.
     pieces: Vec<(Direction, Vec<u8>)>,
     server_port: u16,
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,34 +49,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if conversations.is_empty() {
         return Err("the source holds no TCP connection with data".into());
     }
-    let mut writer = PcapWriter::new(BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(out)?,
-    ))?;
-    let mut dice = Dice(seed | 1);
+    let mut writer = PcapWriter::new(
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?),
+        STEP_MICROS,
+    )?;
+    let mut dice = Dice::new(seed);
     let target = size_mb << 20;
     let mut next_connection = 0u64;
     // Each slot plays one conversation at a time; slots take turns, piece by piece.
     let mut slots: Vec<Replay> = Vec::new();
-    while writer.written < target {
+    while writer.written() < target {
         while slots.len() < concurrent {
             let conversation =
                 &conversations[(next_connection % conversations.len() as u64) as usize];
             slots.push(Replay::start(conversation, next_connection, &mut writer)?);
             next_connection += 1;
         }
-        let index = (dice.next() % slots.len() as u64) as usize;
+        let index = dice.below(slots.len());
         let conversation =
             &conversations[(slots[index].source_index % conversations.len() as u64) as usize];
         if !slots[index].step(conversation, &mut writer, &mut dice)? {
             slots.swap_remove(index);
         }
     }
-    writer.out.flush()?;
-    eprintln!(
-        "gencap: {} bytes, {} packets, {} connections",
-        writer.written, writer.packets, next_connection
-    );
+    let (written, packets) = (writer.written(), writer.packets());
+    writer.into_inner().flush()?;
+    eprintln!("gencap: {written} bytes, {packets} packets, {next_connection} connections");
     Ok(())
 }
 
@@ -133,8 +122,8 @@ fn read_conversations(path: &str) -> Result<Vec<Conversation>, Box<dyn std::erro
 /// One replayed connection.
 struct Replay {
     source_index: u64,
-    client: ([u8; 4], u16),
-    server: ([u8; 4], u16),
+    client: Endpoint,
+    server: Endpoint,
     seq: [u32; 2],
     piece: usize,
     offset: usize,
@@ -162,9 +151,9 @@ impl Replay {
             offset: 0,
             held: None,
         };
-        writer.segment(client, server, 999, 0, 0x02, &[])?;
-        writer.segment(server, client, 4999, 1000, 0x12, &[])?;
-        writer.segment(client, server, 1000, 5000, 0x10, &[])?;
+        writer.segment(client, server, 999, 0, SYN, &[])?;
+        writer.segment(server, client, 4999, 1000, SYN | ACK, &[])?;
+        writer.segment(client, server, 1000, 5000, ACK, &[])?;
         Ok(replay)
     }
 
@@ -184,7 +173,7 @@ impl Replay {
                 self.server,
                 self.seq[0],
                 self.seq[1],
-                0x11,
+                FIN | ACK,
                 &[],
             )?;
             writer.segment(
@@ -192,7 +181,7 @@ impl Replay {
                 self.client,
                 self.seq[1],
                 self.seq[0] + 1,
-                0x11,
+                FIN | ACK,
                 &[],
             )?;
             return Ok(false);
@@ -207,7 +196,7 @@ impl Replay {
             self.piece += 1;
             self.offset = 0;
         }
-        if self.held.is_none() && dice.next().is_multiple_of(REORDER_EVERY) {
+        if self.held.is_none() && dice.next_u64().is_multiple_of(REORDER_EVERY) {
             self.held = Some((*dir, data, seq));
             return Ok(true);
         }
@@ -215,7 +204,7 @@ impl Replay {
         if let Some((held_dir, held, held_seq)) = self.held.take() {
             self.send(held_dir, &held, held_seq, writer)?;
         }
-        if dice.next().is_multiple_of(RETRANSMIT_EVERY) {
+        if dice.next_u64().is_multiple_of(RETRANSMIT_EVERY) {
             self.send(*dir, &data, seq, writer)?;
         }
         Ok(true)
@@ -232,68 +221,6 @@ impl Replay {
             Direction::ClientToServer => (self.client, self.server, self.seq[1]),
             Direction::ServerToClient => (self.server, self.client, self.seq[0]),
         };
-        writer.segment(from, to, seq, ack, 0x18, data)
-    }
-}
-
-/// Writes classic pcap (Ethernet, IPv4, TCP), 100 µs between packets.
-struct PcapWriter<W: Write> {
-    out: W,
-    micros: u64,
-    written: u64,
-    packets: u64,
-}
-
-impl<W: Write> PcapWriter<W> {
-    fn new(mut out: W) -> std::io::Result<Self> {
-        out.write_all(&0xa1b2_c3d4u32.to_le_bytes())?;
-        out.write_all(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0])?;
-        out.write_all(&262_144u32.to_le_bytes())?;
-        out.write_all(&1u32.to_le_bytes())?;
-        Ok(PcapWriter {
-            out,
-            micros: 1_700_000_000_000_000,
-            written: 24,
-            packets: 0,
-        })
-    }
-
-    fn segment(
-        &mut self,
-        src: ([u8; 4], u16),
-        dst: ([u8; 4], u16),
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        payload: &[u8],
-    ) -> std::io::Result<()> {
-        self.micros += 100;
-        let ip_len = 40 + payload.len();
-        let frame_len = (14 + ip_len) as u32;
-        let mut header = Vec::with_capacity(16 + 54);
-        for field in [
-            (self.micros / 1_000_000) as u32,
-            (self.micros % 1_000_000) as u32,
-            frame_len,
-            frame_len,
-        ] {
-            header.extend_from_slice(&field.to_le_bytes());
-        }
-        header.extend_from_slice(&[0; 12]);
-        header.extend_from_slice(&[0x08, 0x00, 0x45, 0]);
-        header.extend_from_slice(&(ip_len as u16).to_be_bytes());
-        header.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-        header.extend_from_slice(&src.0);
-        header.extend_from_slice(&dst.0);
-        header.extend_from_slice(&src.1.to_be_bytes());
-        header.extend_from_slice(&dst.1.to_be_bytes());
-        header.extend_from_slice(&seq.to_be_bytes());
-        header.extend_from_slice(&ack.to_be_bytes());
-        header.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        self.out.write_all(&header)?;
-        self.out.write_all(payload)?;
-        self.written += header.len() as u64 + payload.len() as u64;
-        self.packets += 1;
-        Ok(())
+        writer.segment(from, to, seq, ack, PSH | ACK, data)
     }
 }

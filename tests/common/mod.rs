@@ -1,27 +1,43 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The bundled sample captures.
+/// The bundled sample captures (samples/*.pcap and *.pcapng); fails when there are none.
 pub fn samples() -> Vec<PathBuf> {
-    captures_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("samples"))
+    captures_in(&samples_dir())
 }
 
-/// The real-world captures in ../shared/captures, or none (with a message) when absent.
+/// The folder of the bundled sample captures.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+/// The folder of the real-world captures shared by the project, next to the repository.
+pub fn shared_captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures")
+}
+
+/// The real-world captures in ../shared/captures. When the folder is absent: a failure under
+/// `CI=true`, a visible `SKIPPED:` line and no captures otherwise (see [`available`]). When it
+/// is there, it must hold at least one capture, so an empty answer always means skipped.
 pub fn shared_captures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures");
-    if !dir.is_dir() {
-        eprintln!(
-            "skipping the shared captures: {} does not exist",
+    let dir = shared_captures_dir();
+    if !available(
+        dir.is_dir(),
+        &format!(
+            "the shared captures are not compared: {} does not exist",
             dir.display()
-        );
+        ),
+    ) {
         return Vec::new();
     }
     captures_in(&dir)
 }
 
+/// The .pcap and .pcapng files in `dir`, sorted; fails when there are none.
 fn captures_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
@@ -33,6 +49,11 @@ fn captures_in(dir: &Path) -> Vec<PathBuf> {
         )
     });
     files.sort();
+    assert!(
+        !files.is_empty(),
+        "no .pcap or .pcapng file in {}",
+        dir.display()
+    );
     files
 }
 
@@ -74,6 +95,59 @@ pub fn is_root() -> bool {
 /// True when `program` can be run.
 pub fn have(program: &str) -> bool {
     Command::new(program).arg("--version").output().is_ok()
+}
+
+/// True when the environment variable `CI` is `true`: there, whatever a test needs from the
+/// machine must be present, and a test never passes by skipping its checks.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+}
+
+/// Whether a test can go on, given whether what it needs is `present`. When it is not:
+/// under `CI=true` the test fails with `reason`; otherwise `SKIPPED: <test>: <reason>` goes to
+/// stderr and the answer is false, for the test to return early (or leave out the part that
+/// needs it).
+pub fn available(present: bool, reason: &str) -> bool {
+    if present {
+        return true;
+    }
+    // libtest runs each test on a thread named after it.
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    assert!(
+        !in_ci(),
+        "{test}: {reason} (CI=true: a missing requirement fails the test instead of skipping it)"
+    );
+    // Straight to stderr, in one write: eprintln! would be captured and shown only if the
+    // test failed.
+    let line = format!("SKIPPED: {test}: {reason}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    false
+}
+
+/// Whether the external program `tool` can be run (see [`available`] for what happens when
+/// it cannot).
+pub fn require(tool: &str) -> bool {
+    available(
+        have(tool),
+        &format!("{tool} is not installed (scripts/setup.sh installs it)"),
+    )
+}
+
+/// As [`require`], for one `part` of a test: the rest of the test runs either way.
+pub fn require_for(part: &str, tool: &str) -> bool {
+    available(
+        have(tool),
+        &format!("{part} left out: {tool} is not installed (scripts/setup.sh installs it)"),
+    )
+}
+
+/// Whether the tests run as root (see [`available`] for what happens when they do not).
+pub fn require_root() -> bool {
+    available(
+        is_root(),
+        "needs root (live capture, network namespaces; CI runs the tests as root)",
+    )
 }
 
 pub mod flv;

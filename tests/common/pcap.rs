@@ -1,38 +1,21 @@
-//! Builds classic pcap files of TCP connections (Ethernet, IPv4) for crafted-input tests.
+//! Builds classic pcap files of TCP connections (Ethernet, IPv4) for crafted-input tests, with
+//! the library's [`rtmpscope::testkit`] writer.
 
-/// A pcap file being written.
-pub struct PcapWriter {
-    bytes: Vec<u8>,
-    micros: u64,
-}
+use rtmpscope::testkit;
+pub use rtmpscope::testkit::{ACK, FIN, PSH, SYN};
 
-/// TCP flag bits.
-pub const SYN: u8 = 0x02;
-/// ACK.
-pub const ACK: u8 = 0x10;
-/// FIN.
-pub const FIN: u8 = 0x01;
-/// PSH.
-pub const PSH: u8 = 0x08;
+/// A pcap file being written in memory, 10 µs between packets.
+pub struct PcapWriter(testkit::PcapWriter<Vec<u8>>);
 
 impl PcapWriter {
     /// An empty Ethernet capture.
     pub fn new() -> Self {
-        let mut bytes = Vec::with_capacity(1 << 20);
-        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-        bytes.extend_from_slice(&2u16.to_le_bytes());
-        bytes.extend_from_slice(&4u16.to_le_bytes());
-        bytes.extend_from_slice(&[0; 8]);
-        bytes.extend_from_slice(&262_144u32.to_le_bytes());
-        bytes.extend_from_slice(&1u32.to_le_bytes());
-        PcapWriter {
-            bytes,
-            micros: 1_700_000_000_000_000,
-        }
+        PcapWriter(
+            testkit::PcapWriter::new(Vec::with_capacity(1 << 20), 10).expect("write to memory"),
+        )
     }
 
     /// One TCP segment from `src` to `dst` (IPv4 address, port), 10 µs after the last.
-    #[allow(clippy::too_many_arguments)]
     pub fn segment(
         &mut self,
         src: ([u8; 4], u16),
@@ -42,33 +25,14 @@ impl PcapWriter {
         flags: u8,
         payload: &[u8],
     ) {
-        self.micros += 10;
-        let ip_len = 20 + 20 + payload.len();
-        let frame_len = 14 + ip_len;
-        let secs = (self.micros / 1_000_000) as u32;
-        let usecs = (self.micros % 1_000_000) as u32;
-        for field in [secs, usecs, frame_len as u32, frame_len as u32] {
-            self.bytes.extend_from_slice(&field.to_le_bytes());
-        }
-        self.bytes.extend_from_slice(&[0; 12]);
-        self.bytes.extend_from_slice(&[0x08, 0x00]);
-        self.bytes.extend_from_slice(&[0x45, 0]);
-        self.bytes.extend_from_slice(&(ip_len as u16).to_be_bytes());
-        self.bytes.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-        self.bytes.extend_from_slice(&src.0);
-        self.bytes.extend_from_slice(&dst.0);
-        self.bytes.extend_from_slice(&src.1.to_be_bytes());
-        self.bytes.extend_from_slice(&dst.1.to_be_bytes());
-        self.bytes.extend_from_slice(&seq.to_be_bytes());
-        self.bytes.extend_from_slice(&ack.to_be_bytes());
-        self.bytes
-            .extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        self.bytes.extend_from_slice(payload);
+        self.0
+            .segment(src, dst, seq, ack, flags, payload)
+            .expect("a segment that fits in one IPv4 packet");
     }
 
     /// The file's bytes.
     pub fn finish(self) -> Vec<u8> {
-        self.bytes
+        self.0.into_inner()
     }
 }
 
