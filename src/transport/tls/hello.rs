@@ -1,7 +1,7 @@
 //! The hello messages: what a ClientHello and a ServerHello show in the clear (versions, the
 //! chosen cipher suite, the server name, application protocols, a HelloRetryRequest).
 
-use super::names::version_name;
+use super::names::TlsVersion;
 use super::{TlsInfo, HANDSHAKE, MAX_TLS_RECORD};
 use crate::common::reader::Reader;
 
@@ -77,7 +77,7 @@ pub(super) fn client_hello_facts(body: &[u8]) -> Option<TlsInfo> {
     let compression = reader.u8()?;
     reader.take(usize::from(compression))?;
     let mut info = TlsInfo {
-        client_version: version_name(version),
+        client_version: TlsVersion(version),
         cipher_suites_offered: usize::from(suites / 2),
         ..TlsInfo::default()
     };

@@ -13,7 +13,7 @@ mod names;
 mod records;
 
 pub use hello::{parse_client_hello, ClientHello};
-pub use names::cipher_suite_name;
+pub use names::{CipherSuite, CipherSuiteId, TlsVersion};
 pub use records::{TlsEvent, TlsTracker};
 
 /// Largest TLS record: 16 KiB of plaintext plus the 5-byte header and some expansion.
@@ -34,7 +34,7 @@ const HEARTBEAT: u8 = 24;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct TlsInfo {
     /// The version the ClientHello's legacy field names (`TLS 1.2` for every modern client).
-    pub client_version: String,
+    pub client_version: TlsVersion,
     /// Whether the client offers TLS 1.3 (supported_versions extension).
     pub offers_tls13: bool,
     /// The server name the client asked for (SNI), if it sent one.
@@ -48,13 +48,13 @@ pub struct TlsInfo {
     /// The version the server chose (its supported_versions extension for TLS 1.3, else the
     /// ServerHello's version field). Absent until the ServerHello is seen.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<TlsVersion>,
     /// The cipher suite the server chose, by its IANA name (`0x....` when not known here).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cipher_suite: Option<String>,
+    pub cipher_suite: Option<CipherSuite>,
     /// Its code point, as `0x....`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cipher_suite_id: Option<String>,
+    pub cipher_suite_id: Option<CipherSuiteId>,
     /// The application protocol the server chose, when the ServerHello says (TLS 1.2; TLS 1.3
     /// hides it in the encrypted extensions).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,14 +1,72 @@
-//! IANA names of TLS versions, cipher suites and alerts, for output.
+//! TLS versions and cipher suites as the wire has them, named (by IANA) only at output, and
+//! alert names.
 
-/// `TLS 1.2` and so on; unknown values as `0x....`.
-pub(super) fn version_name(version: u16) -> String {
-    match version {
-        0x0300 => "SSL 3.0".into(),
-        0x0301 => "TLS 1.0".into(),
-        0x0302 => "TLS 1.1".into(),
-        0x0303 => "TLS 1.2".into(),
-        0x0304 => "TLS 1.3".into(),
-        other => format!("0x{other:04x}"),
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// A protocol version code point; shown as `TLS 1.2` and so on, unknown values as `0x....`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TlsVersion(pub u16);
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0x0300 => f.write_str("SSL 3.0"),
+            0x0301 => f.write_str("TLS 1.0"),
+            0x0302 => f.write_str("TLS 1.1"),
+            0x0303 => f.write_str("TLS 1.2"),
+            0x0304 => f.write_str("TLS 1.3"),
+            other => write!(f, "0x{other:04x}"),
+        }
+    }
+}
+
+impl Serialize for TlsVersion {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A cipher suite code point; shown by its IANA name (`0x....` when not known here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CipherSuite(pub u16);
+
+impl CipherSuite {
+    /// The code point as `0x....`.
+    pub fn id(self) -> CipherSuiteId {
+        CipherSuiteId(self.0)
+    }
+}
+
+impl fmt::Display for CipherSuite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match CIPHER_SUITES.iter().find(|(code, _)| *code == self.0) {
+            Some((_, name)) => f.write_str(name),
+            None => write!(f, "0x{:04x}", self.0),
+        }
+    }
+}
+
+impl Serialize for CipherSuite {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A cipher suite's code point shown as `0x....`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CipherSuiteId(pub u16);
+
+impl fmt::Display for CipherSuiteId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0x{:04x}", self.0)
+    }
+}
+
+impl Serialize for CipherSuiteId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -55,14 +113,6 @@ pub(super) const CIPHER_SUITES: [(u16, &str); 40] = [
     (0x0004, "TLS_RSA_WITH_RC4_128_MD5"),
     (0x00FF, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
 ];
-
-/// The IANA name of a cipher suite, or its code point as `0x....`.
-pub fn cipher_suite_name(id: u16) -> String {
-    CIPHER_SUITES
-        .iter()
-        .find(|(code, _)| *code == id)
-        .map_or_else(|| format!("0x{id:04x}"), |(_, name)| (*name).to_owned())
-}
 
 /// Alert descriptions (RFC 8446, 6; RFC 5246, 7.2).
 pub(super) const ALERTS: [(u8, &str); 26] = [

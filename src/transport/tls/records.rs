@@ -3,7 +3,7 @@
 //! RTMP handshake inside.
 
 use super::hello::{server_hello_facts, SERVER_HELLO};
-use super::names::{alert_name, cipher_suite_name, version_name};
+use super::names::{alert_name, CipherSuite, TlsVersion};
 use super::{
     TlsCounts, TlsInfo, TlsSummary, ALERT, APPLICATION_DATA, CHANGE_CIPHER_SPEC, HANDSHAKE,
     HEARTBEAT, MAX_RECORD_BODY, MAX_TLS_RECORD, RECORD_HEADER,
@@ -254,9 +254,10 @@ impl TlsTracker {
                 self.end_server_hello_search();
                 return;
             };
-            self.info.version = Some(version_name(choice.version));
-            self.info.cipher_suite = Some(cipher_suite_name(choice.cipher_suite));
-            self.info.cipher_suite_id = Some(format!("0x{:04x}", choice.cipher_suite));
+            let suite = CipherSuite(choice.cipher_suite);
+            self.info.version = Some(TlsVersion(choice.version));
+            self.info.cipher_suite = Some(suite);
+            self.info.cipher_suite_id = Some(suite.id());
             self.info.server_alpn = choice.alpn;
             if choice.retry {
                 self.info.hello_retry_request = true;
