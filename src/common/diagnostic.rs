@@ -54,6 +54,10 @@ codes! {
         ChunkGapDroppedMessages => "chunk_gap_dropped_messages",
         /// Chunks: a header that does not look like RTMP while the position is uncertain.
         ChunkHeaderImplausible => "chunk_header_implausible",
+        /// Chunks: the header after a hole is not the continuation predicted for it.
+        ChunkHoleMismatch => "chunk_hole_mismatch",
+        /// Chunks: a stream caught mid-way was locked on to; what was skipped and assumed.
+        ChunkJoined => "chunk_joined",
         /// Chunks: a message body that does not look like its type while uncertain.
         ChunkMessageImplausible => "chunk_message_implausible",
         /// Chunks: too many bytes in partial messages; one was dropped.
@@ -103,6 +107,8 @@ codes! {
         FlowTableFull => "flow_table_full",
         /// A live capture stopped with an error.
         CaptureStopped => "capture_stopped",
+        /// The capture's snap length cut packets short: their tails were not captured.
+        SnapLengthTruncated => "snap_length_truncated",
         /// The capture file breaks off in the middle of a packet.
         CaptureFileTruncated => "capture_file_truncated",
         /// An FLV file could not be written.

@@ -476,12 +476,15 @@ impl<S: EventSink> MessageContext<'_, S> {
             ChunkEvent::Message {
                 header,
                 payload,
-                recovered,
+                flags,
             } => {
                 let mut message = decode_message(header, payload, self.amf);
                 self.link(&mut message);
                 self.counters.messages = self.counters.messages.saturating_add(1);
-                if let Some(error) = &message.decode_error {
+                // A body the capture cut short decodes as far as it goes; its `missing_bytes`
+                // says why, so that is no warning.
+                let cut_short = flags.missing_bytes > 0;
+                if let Some(error) = message.decode_error.as_ref().filter(|_| !cut_short) {
                     self.counters.warnings = self.counters.warnings.saturating_add(1);
                     let text = format!(
                         "{} message on csid {} did not decode fully: {error}",
@@ -500,7 +503,7 @@ impl<S: EventSink> MessageContext<'_, S> {
                     dir: self.dir,
                     message,
                     payload,
-                    recovered,
+                    flags,
                 };
                 self.identity
                     .emit(self.sink, self.meta, EventKind::Message(event));

@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 use super::variant::Variant;
 use crate::common::{Direction, Endpoints, Notice, Timestamp};
 use crate::reassembly::{CloseReason, GapReason};
+use crate::rtmp::chunk::MessageFlags;
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
 use crate::transport::rtmpt::TunnelInfo;
@@ -149,10 +150,11 @@ pub struct MessageEvent<'a> {
     /// [`crate::rtmp::chunk::ChunkConfig::keep_media_payloads`]). Not part of the JSON.
     #[serde(skip)]
     pub payload: &'a [u8],
-    /// True when this message follows a gap on its direction and before the decoder found its
-    /// footing again (the first messages after a resynchronisation).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub recovered: bool,
+    /// What is assumed or missing: `recovered` (follows a gap, before the decoder found its
+    /// footing again), `joined`, `timestamp_relative` and `msid_assumed` (decoded from state
+    /// adopted mid-stream), `missing_bytes` (body bytes the capture lacks). Each only when set.
+    #[serde(flatten)]
+    pub flags: MessageFlags,
 }
 
 /// Bytes that were never seen on one direction of a session.

@@ -33,10 +33,13 @@ pub(super) enum HeaderProblem {
 }
 
 /// Reads a chunk header at the start of `bytes`. `known(csid)` tells, for a known chunk
-/// stream, its stored extended timestamp and whether a message is in progress.
+/// stream, its stored extended timestamp and whether a message is in progress. With `adopt`, a
+/// format-1 header on a stream never seen is read too (it gives length and type; the caller
+/// marks what it leaves unknown).
 pub(super) fn parse_header(
     bytes: &[u8],
     known: &dyn Fn(u32) -> Option<(Option<u32>, bool)>,
+    adopt: bool,
 ) -> Result<ChunkHeader, HeaderProblem> {
     let mut reader = Reader::new(bytes);
     let first = reader.u8().ok_or(HeaderProblem::Incomplete)?;
@@ -61,7 +64,7 @@ pub(super) fn parse_header(
         extended: false,
     };
     let stored = known(csid);
-    if fmt != 0 && stored.is_none() {
+    if fmt != 0 && stored.is_none() && !(adopt && fmt == 1) {
         return Err(HeaderProblem::UnknownStream(csid));
     }
     if fmt <= 2 {
@@ -108,6 +111,7 @@ pub(super) fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, start
             stream.header.timestamp = timestamp;
             stream.delta = 0;
             stream.recovered = false;
+            stream.joined = false;
         }
         (_, Some(delta)) => {
             stream.header.timestamp = stream.header.timestamp.wrapping_add(delta);
