@@ -6,6 +6,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::amf::AmfValue;
+use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
 use crate::session::event::{Event, EventKind};
@@ -69,8 +70,10 @@ impl Display for MessageSummary<'_> {
                 message.header.type_id.0, message.header.length
             )?,
         }
-        if let Some(error) = &message.decode_error {
-            write!(f, " [decode error: {error}]")?;
+        match &message.decode_error {
+            Some(error @ DecodeError::NotCaptured { .. }) => write!(f, " [incomplete: {error}]")?,
+            Some(error) => write!(f, " [decode error: {error}]")?,
+            None => {}
         }
         Ok(())
     }

@@ -35,8 +35,13 @@ const KEY_SUFFIX: [u8; 32] = [
 /// What a completed (or cut-short) handshake showed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HandshakeSummary {
-    /// Both directions' handshakes were seen whole.
+    /// Both directions' handshakes went by whole (captured, or counted across holes of known
+    /// length: see `missing_bytes`).
     pub complete: bool,
+    /// Handshake bytes the capture lacks (lost segments, or packets cut by the snap length).
+    /// Fields that need them are absent: unknown, not wrong.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing_bytes: u64,
     /// C0: the protocol version the client asked for (3 plain; 6 and 8 are RTMPE).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub c0_version: Option<u8>,
@@ -87,10 +92,19 @@ pub struct HandshakeSummary {
     pub duration_ms: Option<f64>,
 }
 
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
 /// One direction's handshake bytes.
 #[derive(Debug, Default)]
 struct Side {
+    /// The bytes captured, up to the first hole (bytes after a hole are counted, not kept).
     bytes: Vec<u8>,
+    /// Bytes gone by: captured or in holes.
+    consumed: usize,
+    /// Bytes in holes.
+    missing: usize,
     /// When the version byte and first block were complete.
     first_block_done: Option<Timestamp>,
     /// When its first byte arrived.
@@ -100,8 +114,25 @@ struct Side {
 }
 
 impl Side {
+    /// `count` more bytes went by in packet `meta`.
+    fn advance(&mut self, count: usize, meta: &PacketMeta) {
+        self.first_byte.get_or_insert(meta.time);
+        self.consumed = self.consumed.saturating_add(count).min(HANDSHAKE_LEN);
+        if self.consumed > HANDSHAKE_BLOCK && self.first_block_done.is_none() {
+            self.first_block_done = Some(meta.time);
+        }
+        if self.consumed == HANDSHAKE_LEN {
+            self.done_at = Some(meta.time);
+        }
+    }
+
     fn version(&self) -> Option<u8> {
         self.bytes.first().copied()
+    }
+
+    /// The time and version fields of C1/S1, when captured (the rest of the block may not be).
+    fn head(&self) -> Option<&[u8]> {
+        self.bytes.get(1..9)
     }
 
     fn block(&self, index: usize) -> Option<&[u8]> {
@@ -127,27 +158,35 @@ impl HandshakeTracker {
     /// belong to the handshake (the rest start that direction's chunk stream).
     pub fn feed(&mut self, dir: Direction, bytes: &[u8], meta: &PacketMeta) -> usize {
         let side = dir.of_mut(&mut self.sides);
-        let wanted = HANDSHAKE_LEN
-            .saturating_sub(side.bytes.len())
-            .min(bytes.len());
+        let wanted = HANDSHAKE_LEN.saturating_sub(side.consumed).min(bytes.len());
         if wanted == 0 {
             return 0;
         }
-        side.first_byte.get_or_insert(meta.time);
-        side.bytes
-            .extend_from_slice(bytes.get(..wanted).unwrap_or_default());
-        if side.bytes.len() > HANDSHAKE_BLOCK && side.first_block_done.is_none() {
-            side.first_block_done = Some(meta.time);
+        if side.missing == 0 {
+            side.bytes
+                .extend_from_slice(bytes.get(..wanted).unwrap_or_default());
         }
-        if side.bytes.len() == HANDSHAKE_LEN {
-            side.done_at = Some(meta.time);
-        }
+        side.advance(wanted, meta);
         wanted
     }
 
-    /// True once the direction's whole handshake (3073 bytes) has been consumed.
+    /// `bytes` of one direction were not captured (their length is known): those that belong
+    /// to the handshake are counted as gone by, so the chunk stream still starts where it
+    /// does; returns how many that was (the rest belong to the chunk stream).
+    pub fn gap(&mut self, dir: Direction, bytes: u64, meta: &PacketMeta) -> u64 {
+        let side = dir.of_mut(&mut self.sides);
+        let room = HANDSHAKE_LEN.saturating_sub(side.consumed);
+        let taken = usize::try_from(bytes).unwrap_or(usize::MAX).min(room);
+        if taken > 0 {
+            side.missing = side.missing.saturating_add(taken);
+            side.advance(taken, meta);
+        }
+        taken as u64
+    }
+
+    /// True once the direction's whole handshake (3073 bytes) has gone by.
     pub fn is_done(&self, dir: Direction) -> bool {
-        dir.of(&self.sides).bytes.len() == HANDSHAKE_LEN
+        dir.of(&self.sides).consumed == HANDSHAKE_LEN
     }
 
     /// What the handshake showed so far.
@@ -172,12 +211,13 @@ impl HandshakeTracker {
         HandshakeSummary {
             complete: self.is_done(Direction::ClientToServer)
                 && self.is_done(Direction::ServerToClient),
+            missing_bytes: (client.missing as u64).saturating_add(server.missing as u64),
             c0_version: client.version(),
             s0_version: server.version(),
-            c1_time: c1.and_then(time_field),
-            c1_version: c1.map(version_field),
-            s1_time: s1.and_then(time_field),
-            s1_version: s1.map(version_field),
+            c1_time: client.head().and_then(time_field),
+            c1_version: client.head().map(version_field),
+            s1_time: server.head().and_then(time_field),
+            s1_version: server.head().map(version_field),
             client_scheme: c1.map(|_| scheme_name(&client_digest)),
             server_scheme: s1.map(|_| scheme_name(&server_digest)),
             c2_check: response(response_check(
@@ -345,6 +385,13 @@ impl std::fmt::Display for HandshakeSummary {
         }
         if self.encrypted {
             f.write_str(" ENCRYPTED (RTMPE)")?;
+        }
+        if self.missing_bytes > 0 {
+            write!(
+                f,
+                " ({} bytes not captured: what needs them is unknown)",
+                self.missing_bytes
+            )?;
         }
         if !self.complete {
             f.write_str(" INCOMPLETE")?;

@@ -195,6 +195,10 @@ pub struct SessionEnd {
     pub gaps: u64,
     /// Bytes lost in gaps, both directions.
     pub gap_bytes: u64,
+    /// Of `gap_bytes`, those the capture's snap length cut from packets (the capture, not the
+    /// network, lost them). Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub truncated_bytes: u64,
     /// Warning events.
     pub warnings: u64,
     /// Seconds from the session's first to its last packet.
@@ -234,6 +238,10 @@ pub struct ExportEvent {
     pub gaps: u64,
     /// Timestamp of the last tag, ms from the first.
     pub duration_ms: u32,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Anything that consumes events: JSON writer, text printer, summary, TUI model, FLV exporter.

@@ -281,6 +281,9 @@ pub(super) struct Proof {
     /// A continuation header was found exactly one chunk size on: the chunk size is proven.
     /// Otherwise every message walked fit in one chunk, so only `floor` is known.
     pub(super) pinned: bool,
+    /// Continuation headers found where predicted. One alone pins only a common chunk size:
+    /// a size read off the spacing of one header may be a chance byte of the body.
+    pub(super) continuations: u32,
     /// The longest message walked that fit in one chunk: the chunk size is at least this.
     pub(super) floor: u32,
     /// Headers found where predicted.
@@ -625,6 +628,7 @@ pub(super) fn walk(
     let mut headers = hypothesis.credit;
     let mut last: Option<u32> = None;
     let mut pinned = false;
+    let mut continuations = 0u32;
     let mut floor = 0u32;
     let mut longest = 0u32;
     let done = |verdict: Verdict, longest: u32| Walk { verdict, longest };
@@ -633,6 +637,7 @@ pub(super) fn walk(
             let proof = Proof {
                 chunk_size,
                 pinned,
+                continuations,
                 floor,
                 headers,
             };
@@ -681,6 +686,7 @@ pub(super) fn walk(
             }
             if state.length > chunk_size {
                 pinned = true;
+                continuations = continuations.saturating_add(1);
             }
         } else {
             if !header_is_plausible(&header) {
@@ -790,6 +796,28 @@ pub(super) fn spaced_chunk_sizes(
         offset = offset.saturating_add(step as u64);
     }
     Ok(found)
+}
+
+impl Proof {
+    /// Can the chunk size be taken from this walk? Either no message needed it (every one fit
+    /// in a chunk), or continuation headers prove it: two, or one for a common size.
+    pub(super) fn trusted(&self) -> bool {
+        !self.pinned || self.continuations >= 2 || COMMON_CHUNK_SIZES.contains(&self.chunk_size)
+    }
+
+    /// Orders proofs of one candidate: more continuations found, then a common size, then a
+    /// smaller one.
+    pub(super) fn better_than(&self, other: &Proof) -> bool {
+        let rank = |p: &Proof| {
+            (
+                p.pinned,
+                p.continuations,
+                COMMON_CHUNK_SIZES.contains(&p.chunk_size),
+                std::cmp::Reverse(p.chunk_size),
+            )
+        };
+        rank(self) > rank(other)
+    }
 }
 
 /// The chunk sizes to try for a candidate: those inferred from spacing and the common ones,

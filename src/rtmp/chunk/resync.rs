@@ -267,11 +267,12 @@ impl ChunkDemuxer {
             let result = walk(layout, hypothesis, &known);
             match result.verdict {
                 Verdict::NeedMore => return Verdict::NeedMore,
-                Verdict::Confirmed(proof) => {
-                    if best.is_none_or(|b| proof.pinned && !b.pinned) {
+                Verdict::Confirmed(proof) if proof.trusted() => {
+                    if best.is_none_or(|b| proof.better_than(&b)) {
                         best = Some(proof);
                     }
                 }
+                Verdict::Confirmed(_) => {}
                 Verdict::Rejected => {}
             }
             // Every message walked fit in one chunk: a larger size walks the same.

@@ -35,7 +35,7 @@ use crate::session::variant::Variant;
 use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
 
 pub use probe::MAX_PROBE_BYTES;
-use probe::{http_start, is_rtmps, HeldBytes, Probe, TlsProbe};
+use probe::{http_start, is_rtmps, shows_rtmpt, HeldBytes, Probe, TlsProbe};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -381,6 +381,14 @@ impl<S: EventSink> Context<S> {
                 self.classify(meta, endpoints, mid_stream, held, first_is_client)
             }
             FlowState::TlsProbe(probe) => self.tls_probe_data(meta, endpoints, probe, dir, bytes),
+            FlowState::Probing(mut probe) if shows_rtmpt(bytes) => {
+                // HTTP after all: an RTMPT tunnel caught inside a body.
+                if !probe.held.hold(meta, dir, bytes) {
+                    return FlowState::Ignored;
+                }
+                let http = HttpFlow::new(&self.budget, true);
+                self.replay(endpoints, FlowState::Tunnel(Box::new(http)), probe.held)
+            }
             FlowState::Probing(mut probe) => {
                 let confirmed = self.probe_data(&mut probe, meta, dir, bytes);
                 self.probe_outcome(meta, endpoints, *probe, confirmed)

@@ -13,6 +13,7 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
 use crate::session::classify::{http_request_start, http_response_start, FirstBytes};
 use crate::session::decoder::StartMode;
+use crate::session::tunnel_flow::HttpFlow;
 use crate::session::variant::Variant;
 use crate::transport::tls::{TlsEvent, TlsInfo, TlsTracker};
 
@@ -102,6 +103,16 @@ pub(super) fn http_start(held: &HeldBytes) -> FirstBytes {
     }
 }
 
+/// Does a piece of a flow caught mid-way show an RTMPT tunnel (its requests, or the content
+/// type of its bodies)? The flow may have been caught inside an HTTP body, where an RTMP chunk
+/// stream travels too: the tunnel, not a chunk stream probe, must read it.
+pub(super) fn shows_rtmpt(bytes: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 3] = [b"application/x-fcs", b"POST /send/", b"POST /idle/"];
+    MARKERS
+        .iter()
+        .any(|marker| bytes.windows(marker.len()).any(|window| window == *marker))
+}
+
 /// Is a TLS connection RTMPS? On the RTMP port, or when its SNI or ALPN names RTMP (plain
 /// HTTPS on 443 is not reported).
 pub(super) fn is_rtmps(endpoints: &Endpoints, info: &TlsInfo) -> bool {
@@ -183,6 +194,10 @@ impl<S: EventSink> Context<S> {
                 held,
                 (Variant::Rtmp, StartMode::MidStream, detected_by, true),
             );
+        }
+        if held.pieces.iter().any(|(_, _, bytes)| shows_rtmpt(bytes)) {
+            let http = HttpFlow::new(&self.budget, true);
+            return self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held);
         }
         let chunk = self.config.session.chunk;
         let mut probe = Probe {
