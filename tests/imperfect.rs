@@ -59,8 +59,8 @@ fn packets(capture: &Path) -> Vec<Packet> {
 /// A decoded message: what must match between decodes, and what is only reported.
 #[derive(Debug, Clone)]
 struct Decoded2 {
-    /// Direction, type id, length, body (whole: media payloads are kept).
-    key: (String, u8, u32, Vec<u8>),
+    /// Direction, chunk stream, type id, length, body (whole: media payloads are kept).
+    key: (String, u32, u8, u32, Vec<u8>),
     /// The capture time of the packet that completed it.
     time: Timestamp,
     csid: u32,
@@ -85,6 +85,7 @@ impl EventSink for Collect {
                 self.messages.push(Decoded2 {
                     key: (
                         message.dir.as_str().to_owned(),
+                        header.csid,
                         header.type_id.0,
                         header.length,
                         message.payload.to_vec(),
@@ -148,7 +149,7 @@ struct CutScore {
 }
 
 fn compare(uncut: &[Decoded2], cut: &[Decoded2], cut_time: Timestamp) -> CutScore {
-    let mut available: HashMap<&(String, u8, u32, Vec<u8>), usize> = HashMap::new();
+    let mut available: HashMap<&(String, u32, u8, u32, Vec<u8>), usize> = HashMap::new();
     for message in uncut {
         *available.entry(&message.key).or_default() += 1;
     }
@@ -156,7 +157,7 @@ fn compare(uncut: &[Decoded2], cut: &[Decoded2], cut_time: Timestamp) -> CutScor
         decoded: cut.len(),
         ..CutScore::default()
     };
-    let mut seen: HashMap<&(String, u8, u32, Vec<u8>), usize> = HashMap::new();
+    let mut seen: HashMap<&(String, u32, u8, u32, Vec<u8>), usize> = HashMap::new();
     for message in cut {
         match available.get_mut(&message.key) {
             Some(count) if *count > 0 => {
@@ -165,7 +166,7 @@ fn compare(uncut: &[Decoded2], cut: &[Decoded2], cut_time: Timestamp) -> CutScor
             }
             _ => {
                 score.invented += 1;
-                let (dir, type_id, length, body) = &message.key;
+                let (dir, _, type_id, length, body) = &message.key;
                 eprintln!(
                     "invented: {dir} type {type_id} length {length} csid {} flags {:?} body {:02x?}",
                     message.csid,

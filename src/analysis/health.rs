@@ -44,31 +44,45 @@ pub fn findings(report: &SessionReport) -> Vec<Finding> {
             message,
         })
     };
-    if report.gaps > 0 {
+    let lost = report.gap_bytes.saturating_sub(report.truncated_bytes);
+    if lost > 0 {
         warn(format!(
             "{} gap(s) in the capture: {} bytes never seen",
             report.gaps, report.gap_bytes
         ));
     }
+    if report.truncated_bytes > 0 {
+        let mut message = format!(
+            "the capture's snap length cut packets short: {} bytes sent were not captured (messages in them are counted from their headers; bodies are incomplete)",
+            report.truncated_bytes
+        );
+        if !report.not_seen.is_empty() {
+            message.push_str(&format!("; not seen: {}", report.not_seen.join(", ")));
+        }
+        warn(message);
+    }
     // Servers and clients often reset a connection once they are done; a reset is worth a
-    // word only when it came before the connection was accepted.
+    // word only when it came before the connection was accepted, and only a capture that saw
+    // the whole connection can tell.
     let connected = report
         .status
         .iter()
         .any(|status| status.code == "NetConnection.Connect.Success");
+    let saw_everything = !report.mid_stream && report.gaps == 0;
     // Inside RTMPS and RTMPE the answer to connect cannot be seen.
     let visible = matches!(report.variant, Variant::Rtmp | Variant::Rtmpt);
-    if visible && report.end_reason == Some(CloseReason::Rst) && !connected {
+    if visible && saw_everything && report.end_reason == Some(CloseReason::Rst) && !connected {
         warn("the connection was reset (RST) before connect succeeded".into());
     }
     for stream in &report.streams {
-        stream_findings(stream, &mut warn);
+        stream_findings(stream, report.gaps > 0, &mut warn);
     }
     found
 }
 
-/// Warnings about one stream's media.
-fn stream_findings(stream: &StreamReport, warn: &mut impl FnMut(String)) {
+/// Warnings about one stream's media; `gaps` when the capture lost bytes of the session (a
+/// frame missing from it may have been in them).
+fn stream_findings(stream: &StreamReport, gaps: bool, warn: &mut impl FnMut(String)) {
     let label = match &stream.name {
         Some(name) => format!("stream {name}"),
         None => format!("message stream {}", stream.msid),
@@ -92,7 +106,7 @@ fn stream_findings(stream: &StreamReport, warn: &mut impl FnMut(String)) {
         }
     }
     if let (Some(gop), Some(video)) = (&stream.gop, &stream.video) {
-        if gop.keyframes == 0 && video.frames > 0 {
+        if gop.keyframes == 0 && video.frames > 0 && !gaps {
             warn(format!(
                 "{label}: no keyframe in {} video frames",
                 video.frames

@@ -3,9 +3,10 @@
 
 use super::metadata::compare;
 use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
-use super::track::{MediaKind, Track};
+use super::track::{MediaKind, Timing, Track};
 use crate::amf::AmfValue;
 use crate::common::Direction;
+use crate::rtmp::codec::VideoConfig;
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// What is known of one message stream.
@@ -27,6 +28,13 @@ pub struct StreamAnalysis {
     drift: Drift,
     /// onMetaData as declared (the last one sent).
     metadata: Option<AmfValue>,
+    /// Whether the latest video and audio timestamps were trusted (see [`Timing::trusted`]):
+    /// audio and video are compared only then.
+    trusted: [bool; 2],
+    /// Some media timestamps were relative to a joined stream's first message.
+    pub relative_timestamps: bool,
+    /// The message stream id was assumed (no full header gave it).
+    pub msid_assumed: bool,
 }
 
 /// Keyframe intervals.
@@ -52,30 +60,73 @@ struct Drift {
 
 impl StreamAnalysis {
     /// Counts a video message.
-    pub fn video(&mut self, dir: Direction, timestamp_ms: u64, length: u32, header: &VideoHeader) {
+    pub fn video(
+        &mut self,
+        dir: Direction,
+        timestamp_ms: u64,
+        length: u32,
+        header: &VideoHeader,
+        timing: Timing,
+    ) {
         self.media_dir.get_or_insert(dir);
         let kind = video_kind(header);
-        self.video.message(timestamp_ms, u64::from(length), kind);
+        self.video
+            .message(timestamp_ms, u64::from(length), kind, timing);
+        self.trusted[0] = timing.trusted;
         let codec = self.video_codec.get_or_insert(VideoCodec {
             codec: header.codec,
             config: None,
+            config_source: None,
         });
         if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.codec = header.codec;
             codec.config = header.config.as_deref().cloned();
+            codec.config_source = None;
         }
         if kind == MediaKind::Frame && header.frame_kind == "keyframe" {
             self.gop.keyframe(self.video.frames, timestamp_ms);
         }
-        self.drift
-            .update(self.video.last_ms(), self.audio.last_ms());
+        self.update_drift();
+    }
+
+    /// Takes a decoder configuration found in the stream's frames (an encoder that repeats its
+    /// parameter sets in keyframes), when no sequence header has given one.
+    pub fn in_band_video_config(&mut self, config: VideoConfig) {
+        if let Some(codec) = self.video_codec.as_mut().filter(|c| c.config.is_none()) {
+            codec.config = Some(config);
+            codec.config_source = Some("in_band");
+        }
+    }
+
+    /// True when the video codec has no configuration yet (none seen).
+    pub fn lacks_video_config(&self) -> bool {
+        self.video_codec
+            .as_ref()
+            .is_some_and(|c| c.config.is_none())
+    }
+
+    /// Video minus audio, when both latest timestamps are trusted.
+    fn update_drift(&mut self) {
+        if self.trusted == [true, true] {
+            self.drift
+                .update(self.video.last_ms(), self.audio.last_ms());
+        }
     }
 
     /// Counts an audio message.
-    pub fn audio(&mut self, dir: Direction, timestamp_ms: u64, length: u32, header: &AudioHeader) {
+    pub fn audio(
+        &mut self,
+        dir: Direction,
+        timestamp_ms: u64,
+        length: u32,
+        header: &AudioHeader,
+        timing: Timing,
+    ) {
         self.media_dir.get_or_insert(dir);
         let kind = audio_kind(header);
-        self.audio.message(timestamp_ms, u64::from(length), kind);
+        self.audio
+            .message(timestamp_ms, u64::from(length), kind, timing);
+        self.trusted[1] = timing.trusted;
         let codec = self.audio_codec.get_or_insert(AudioCodec {
             codec: header.codec,
             header_rate: header.sound_rate,
@@ -87,8 +138,7 @@ impl StreamAnalysis {
         if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.config = header.config.as_deref().cloned();
         }
-        self.drift
-            .update(self.video.last_ms(), self.audio.last_ms());
+        self.update_drift();
     }
 
     /// Records onMetaData as declared.
@@ -101,8 +151,44 @@ impl StreamAnalysis {
         (self.video.per_second(), self.audio.per_second())
     }
 
-    /// The stream's report.
-    pub fn report(&self, msid: u32) -> StreamReport {
+    /// What the capture did not show of this stream (for a session it saw only in part).
+    fn not_seen(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.role.is_none() {
+            missing.push("publish_or_play");
+        }
+        let needs_config = |codec: &str| {
+            matches!(
+                codec,
+                "avc" | "hevc" | "av1" | "vp9" | "aac" | "opus" | "flac"
+            )
+        };
+        if self
+            .video_codec
+            .as_ref()
+            .is_some_and(|c| c.config.is_none() && needs_config(c.codec))
+        {
+            missing.push("video_config");
+        }
+        if self
+            .audio_codec
+            .as_ref()
+            .is_some_and(|c| c.config.is_none() && needs_config(c.codec))
+        {
+            missing.push("audio_config");
+        }
+        if self.relative_timestamps {
+            missing.push("absolute_timestamps");
+        }
+        if self.msid_assumed {
+            missing.push("message_stream_id");
+        }
+        missing
+    }
+
+    /// The stream's report; `partial` when the capture saw the session only in part (it
+    /// started mid-connection, or lost bytes), so what it did not show is listed.
+    pub fn report(&self, msid: u32, partial: bool) -> StreamReport {
         let video = (self.video.messages > 0).then(|| self.video.report());
         let audio = (self.audio.messages > 0).then(|| self.audio.report());
         let metadata = self
@@ -136,6 +222,12 @@ impl StreamAnalysis {
                 .filter(|_| both)
                 .map(|_| self.drift.largest_ms),
             metadata,
+            inferred_role: match (partial, self.role, self.media_dir) {
+                (true, None, Some(Direction::ClientToServer)) => Some("publish"),
+                (true, None, Some(Direction::ServerToClient)) => Some("play"),
+                _ => None,
+            },
+            not_seen: if partial { self.not_seen() } else { Vec::new() },
         }
     }
 }
@@ -220,12 +312,16 @@ mod tests {
         let inter = video_header(&[0x27, 1, 0, 0, 0]);
         let aac = audio_header(&[0xAF, 1]);
         let dir = Direction::ClientToServer;
+        let timing = Timing {
+            epoch: 0,
+            trusted: true,
+        };
         for frame in 0..100u64 {
             let header = if frame % 50 == 0 { &key } else { &inter };
-            stream.video(dir, frame * 40, 500, header);
-            stream.audio(dir, frame * 40 + 20, 100, &aac);
+            stream.video(dir, frame * 40, 500, header, timing);
+            stream.audio(dir, frame * 40 + 20, 100, &aac, timing);
         }
-        let report = stream.report(1);
+        let report = stream.report(1, false);
         let gop = report.gop.expect("video");
         assert_eq!(
             (gop.keyframes, gop.frames, gop.seconds),

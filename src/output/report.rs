@@ -102,6 +102,31 @@ impl Display for ReportText<'_> {
             report.gap_bytes,
             report.warnings
         )?;
+        if report.truncated_bytes > 0 {
+            writeln!(
+                f,
+                "  capture   cut short by its snap length: {} B sent were not captured",
+                report.truncated_bytes
+            )?;
+        }
+        if report.joined {
+            writeln!(
+                f,
+                "  joined    chunk streams picked up without their full header (mid-stream, or after a hole): their timestamps are relative, their message stream ids assumed"
+            )?;
+        }
+        if !report.not_seen.is_empty() {
+            let facts: Vec<&str> = report
+                .not_seen
+                .iter()
+                .map(|what| match *what {
+                    "handshake_checks" => "handshake digests and echoes",
+                    "connect" => "connect's properties",
+                    other => other,
+                })
+                .collect();
+            writeln!(f, "  not seen  {}", facts.join(", "))?;
+        }
         let mut label = "status";
         for status in &report.status {
             let arrow = match status.dir {
@@ -139,12 +164,15 @@ struct StreamText<'a>(&'a StreamReport);
 impl Display for StreamText<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let stream = self.0;
-        write!(
-            f,
-            "  stream {:<2} {}",
-            stream.msid,
-            stream.role.unwrap_or("media")
-        )?;
+        match (stream.role, stream.inferred_role) {
+            (Some(role), _) => write!(f, "  stream {:<2} {role}", stream.msid)?,
+            (None, Some(role)) => write!(
+                f,
+                "  stream {:<2} {role} (inferred from the media's direction)",
+                stream.msid
+            )?,
+            (None, None) => write!(f, "  stream {:<2} media", stream.msid)?,
+        }
         if let Some(name) = &stream.name {
             write!(f, " \"{name}\"")?;
         }
@@ -152,9 +180,15 @@ impl Display for StreamText<'_> {
             write!(f, " ({kind})")?;
         }
         writeln!(f)?;
+        let not_seen = |what: &str| stream.not_seen.contains(&what);
         if let (Some(codec), Some(track)) = (&stream.video_codec, &stream.video) {
             write!(f, "    video   ")?;
             video_codec(f, codec)?;
+            if codec.config_source == Some("in_band") {
+                f.write_str(" (from an SPS repeated in a keyframe)")?;
+            } else if not_seen("video_config") {
+                f.write_str(" (configuration not seen)")?;
+            }
             track_numbers(f, track)?;
             if let Some(gop) = stream.gop.as_ref().and_then(|g| g.frames.zip(g.seconds)) {
                 write!(f, "; GOP {:.1} frames ({:.2} s)", gop.0, gop.1)?;
@@ -164,6 +198,9 @@ impl Display for StreamText<'_> {
         if let (Some(codec), Some(track)) = (&stream.audio_codec, &stream.audio) {
             write!(f, "    audio   ")?;
             audio_codec(f, codec)?;
+            if not_seen("audio_config") {
+                f.write_str(" (configuration not seen)")?;
+            }
             track_numbers(f, track)?;
             writeln!(f)?;
         }
@@ -172,6 +209,19 @@ impl Display for StreamText<'_> {
                 f,
                 "    sync    video - audio {drift} ms at the end, {max} ms at most"
             )?;
+        }
+        let unknown: Vec<&str> = stream
+            .not_seen
+            .iter()
+            .filter_map(|what| match *what {
+                "absolute_timestamps" => Some("absolute timestamps (relative ones measured)"),
+                "message_stream_id" => Some("message stream id (assumed)"),
+                "publish_or_play" => Some("publish or play"),
+                _ => None,
+            })
+            .collect();
+        if !unknown.is_empty() {
+            writeln!(f, "    not seen {}", unknown.join(", "))?;
         }
         for comparison in &stream.metadata {
             write!(f, "    {:<7} {} declared ", "meta", comparison.field)?;

@@ -105,6 +105,8 @@ struct Side {
     consumed: usize,
     /// Bytes in holes.
     missing: usize,
+    /// A hole of unknown length: where the handshake ended is unknown.
+    abandoned: bool,
     /// When the version byte and first block were complete.
     first_block_done: Option<Timestamp>,
     /// When its first byte arrived.
@@ -173,9 +175,17 @@ impl HandshakeTracker {
     /// `bytes` of one direction were not captured (their length is known): those that belong
     /// to the handshake are counted as gone by, so the chunk stream still starts where it
     /// does; returns how many that was (the rest belong to the chunk stream).
+    /// `0` stands for an unknown number: the rest of the handshake is given up on (the
+    /// chunk stream's start is then searched for), and it does not count as complete.
     pub fn gap(&mut self, dir: Direction, bytes: u64, meta: &PacketMeta) -> u64 {
         let side = dir.of_mut(&mut self.sides);
         let room = HANDSHAKE_LEN.saturating_sub(side.consumed);
+        if bytes == 0 && room > 0 {
+            side.abandoned = true;
+            side.missing = side.missing.saturating_add(room);
+            side.advance(room, meta);
+            return 0;
+        }
         let taken = usize::try_from(bytes).unwrap_or(usize::MAX).min(room);
         if taken > 0 {
             side.missing = side.missing.saturating_add(taken);
@@ -210,7 +220,9 @@ impl HandshakeTracker {
         };
         HandshakeSummary {
             complete: self.is_done(Direction::ClientToServer)
-                && self.is_done(Direction::ServerToClient),
+                && self.is_done(Direction::ServerToClient)
+                && !client.abandoned
+                && !server.abandoned,
             missing_bytes: (client.missing as u64).saturating_add(server.missing as u64),
             c0_version: client.version(),
             s0_version: server.version(),
@@ -549,7 +561,9 @@ mod tests {
         let summary = tracker.summary();
         assert!(summary.encrypted && !summary.complete);
         assert_eq!(summary.c0_version, Some(6));
-        assert_eq!(summary.c1_time, None, "C1 is not whole yet");
+        // C1 is not whole, its time field is captured; the digest scheme needs all of it.
+        assert_eq!(summary.c1_time, Some(0x0606_0606));
+        assert_eq!(summary.client_scheme, None);
         assert!(summary.to_string().contains("ENCRYPTED"));
     }
 

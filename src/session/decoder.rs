@@ -88,8 +88,10 @@ impl Side {
 enum ChunkInput<'b> {
     /// Captured bytes.
     Bytes(&'b [u8]),
-    /// A hole of this many bytes.
+    /// A hole of this many bytes (0: unknown).
     Hole(u64),
+    /// The input ended.
+    End,
 }
 
 /// Counters reported at the end of a session.
@@ -320,10 +322,11 @@ impl Session {
         match input {
             ChunkInput::Bytes(bytes) => this.demux.feed(bytes, on_event),
             ChunkInput::Hole(length) => this.demux.gap(length, on_event),
+            ChunkInput::End => this.demux.finish(on_event),
         }
     }
 
-    /// Bytes of one direction were lost.
+    /// Bytes of one direction were lost (`bytes` 0: an unknown number).
     pub fn gap(
         &mut self,
         meta: &PacketMeta,
@@ -332,6 +335,32 @@ impl Session {
         reason: GapReason,
         sink: &mut impl EventSink,
     ) {
+        self.lost(meta, dir, (bytes, bytes), reason, sink);
+    }
+
+    /// `bytes` of a connection carrying this session inside HTTP (RTMPT) were lost: how many
+    /// of them belonged to the RTMP stream, among HTTP heads and bodies, is unknown.
+    pub fn gap_in_tunnel(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: u64,
+        reason: GapReason,
+        sink: &mut impl EventSink,
+    ) {
+        self.lost(meta, dir, (bytes, 0), reason, sink);
+    }
+
+    /// Reports `reported` bytes lost; `placed` of them are the RTMP stream's (0: unknown).
+    fn lost(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        (reported, placed): (u64, u64),
+        reason: GapReason,
+        sink: &mut impl EventSink,
+    ) {
+        let bytes = reported;
         self.last_time = meta.time;
         self.counters.gaps = self.counters.gaps.saturating_add(1);
         self.counters.gap_bytes = self.counters.gap_bytes.saturating_add(bytes);
@@ -346,15 +375,17 @@ impl Session {
         }
         // A hole in the handshake: its length is known, so where the chunk stream starts still
         // is; what the handshake's missing bytes would have shown stays unknown.
+        let bytes = placed;
         let in_handshake = self
             .handshake
             .as_mut()
             .map_or(0, |handshake| handshake.gap(dir, bytes, meta));
-        if in_handshake > 0 {
+        let unknown = bytes == 0;
+        if in_handshake > 0 || unknown {
             self.report_handshake_when_settled(meta, sink);
         }
         let bytes = bytes.saturating_sub(in_handshake);
-        if bytes == 0 || self.variant == Variant::Rtmpe {
+        if (bytes == 0 && !unknown) || self.variant == Variant::Rtmpe {
             return;
         }
         // The chunk layer skips what it can place exactly (a message then reports the bytes it
@@ -399,6 +430,11 @@ impl Session {
         sink: &mut impl EventSink,
     ) {
         self.finish_handshake(meta, sink);
+        if self.tls.is_none() && self.variant != Variant::Rtmpe {
+            for dir in Direction::BOTH {
+                self.chunk_data(meta, dir, ChunkInput::End, sink);
+            }
+        }
         let end = SessionEnd {
             reason,
             bytes_c2s: self.sides[0].bytes,

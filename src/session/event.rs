@@ -234,6 +234,9 @@ pub struct ExportEvent {
     /// Audio and video frames skipped at the start because no decoder configuration (or, for
     /// codecs without one, keyframe) had been seen yet: a capture that starts mid-stream.
     pub skipped_frames: u64,
+    /// Messages left out because the capture lacks some of their bytes (`missing_bytes`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub incomplete_frames: u64,
     /// Gaps the stream went through (their frames are missing from the file).
     pub gaps: u64,
     /// Timestamp of the last tag, ms from the first.

@@ -3,7 +3,7 @@
 //!
 //! Parsed peek-then-commit from the bytes at hand: nothing is consumed until a header is whole.
 
-use super::ChunkStream;
+use super::{ChunkStream, MAX_PLAUSIBLE_MSID};
 use crate::common::reader::Reader;
 use crate::rtmp::message::MessageTypeId;
 
@@ -91,6 +91,32 @@ pub(super) fn parse_header(
     }
     header.len = reader.position();
     Ok(header)
+}
+
+/// Could a real sender have written this header? Format 0 and 1 headers must name a known
+/// message type with a length that fits it (and format 0 a small message stream id); format 2
+/// and 3 headers carry nothing to judge.
+pub(super) fn header_is_plausible(header: &ChunkHeader) -> bool {
+    let Some(type_id) = header.type_id else {
+        return true;
+    };
+    let length = header.length.unwrap_or(0);
+    header.csid >= 2
+        && header.msid.is_none_or(|msid| msid <= MAX_PLAUSIBLE_MSID)
+        && fits_type(MessageTypeId(type_id), length)
+}
+
+/// Does a message of this type plausibly have this length?
+pub(super) fn fits_type(type_id: MessageTypeId, length: u32) -> bool {
+    match type_id.0 {
+        1 | 2 | 3 | 5 => length == 4,
+        6 => length == 5,
+        4 => (6..=10).contains(&length),
+        8 | 9 => length >= 1,
+        15..=20 => length >= 3,
+        22 => length >= 11,
+        _ => false,
+    }
 }
 
 /// Updates a chunk stream's header state from a chunk header.

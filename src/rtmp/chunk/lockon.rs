@@ -17,14 +17,16 @@
 //! and the bytes held are limited by the demultiplexer's window and memory budget. Every
 //! decision depends only on the bytes and holes, never on how they were split into pieces.
 
-use super::header::{parse_header, HeaderProblem, MAX_HEADER_LEN};
-use super::resync::header_is_plausible;
+use super::header::{header_is_plausible, parse_header, HeaderProblem, MAX_HEADER_LEN};
 
 /// Headers a walk must find where predicted before a hypothesis is confirmed, when nothing is
 /// known of the stream (a capture that starts mid-stream).
 pub(super) const CONFIRM_JOIN: u32 = 6;
 /// Likewise after a hole, when the chunk size and the chunk streams' state are known.
 pub(super) const CONFIRM_RESUME: u32 = 3;
+/// Likewise at the end of the input, for a walk that explains every byte up to exactly the
+/// last one (a short connection, or one whose last messages came too few to confirm).
+pub(super) const CONFIRM_FINISH: u32 = 4;
 /// Furthest a walk looks ahead of its candidate.
 pub const MAX_WALK_BYTES: u64 = 128 << 10;
 /// Most chunks one walk steps through (holes can make chunks cheap to step over).
@@ -197,6 +199,11 @@ pub(super) struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
+    /// Offset just past the tape's last byte or hole.
+    pub(super) fn end(&self) -> u64 {
+        self.end
+    }
+
     /// Up to `want` captured bytes from `offset`.
     pub(super) fn read(&self, offset: u64, want: usize) -> Read<'a> {
         if offset >= self.end {
@@ -604,6 +611,9 @@ pub(super) struct Hypothesis {
     /// Proof granted before the walk: the candidate is the first byte after a hole, where a
     /// segment (and so, usually, a chunk header) starts, on a stream whose state is known.
     pub(super) credit: u32,
+    /// The input has ended: no more bytes will come, so "more needed" is a rejection, and a
+    /// walk that ends exactly at the last byte with [`CONFIRM_FINISH`] headers is confirmed.
+    pub(super) finishing: bool,
 }
 
 /// A walk's result, with the longest message it met (a larger chunk size would walk the same).
@@ -631,7 +641,13 @@ pub(super) fn walk(
     let mut continuations = 0u32;
     let mut floor = 0u32;
     let mut longest = 0u32;
-    let done = |verdict: Verdict, longest: u32| Walk { verdict, longest };
+    let done = |verdict: Verdict, longest: u32| Walk {
+        verdict: match verdict {
+            Verdict::NeedMore if hypothesis.finishing => Verdict::Rejected,
+            other => other,
+        },
+        longest,
+    };
     for _ in 0..MAX_WALK_STEPS {
         if headers >= hypothesis.confirm {
             let proof = Proof {
@@ -647,6 +663,23 @@ pub(super) fn walk(
             return done(Verdict::Rejected, longest);
         }
         let slice = match tape.read(at, MAX_HEADER_LEN) {
+            Read::End if hypothesis.finishing => {
+                // Every byte explained, to exactly the last one.
+                let exact = at == tape.end() && headers >= CONFIRM_FINISH;
+                let proof = Proof {
+                    chunk_size,
+                    pinned,
+                    continuations,
+                    floor,
+                    headers,
+                };
+                let verdict = if exact {
+                    Verdict::Confirmed(proof)
+                } else {
+                    Verdict::Rejected
+                };
+                return done(verdict, longest);
+            }
             Read::End => return done(Verdict::NeedMore, longest),
             Read::Hole => {
                 // A header in a hole: only a continuation of the message in progress can be
@@ -850,8 +883,8 @@ mod tests {
         assert_eq!(layout.read(4, 1), Read::Hole);
         assert_eq!(layout.read(8, 2), Read::Bytes(b"de", Cut::No));
         assert_eq!(layout.read(9, 9), Read::Bytes(b"efg", Cut::Hole));
-        assert_eq!(layout.read(12, 1), Read::Hole);
-        assert_eq!(layout.read(13, 1), Read::End);
+        assert_eq!(layout.read(13, 1), Read::Hole);
+        assert_eq!(layout.read(14, 1), Read::End);
         assert!(layout.after_hole(8));
         assert!(!layout.after_hole(0));
         tape.drop_front(3, true);

@@ -44,16 +44,18 @@ mod lockon;
 mod resync;
 
 pub use header::MAX_HEADER_LEN;
-use header::{apply_header, parse_header, ChunkHeader, HeaderProblem};
+use header::{apply_header, header_is_plausible, parse_header, ChunkHeader, HeaderProblem};
 pub use lockon::MAX_WALK_BYTES;
 use lockon::{basic_header_len, Tape};
+use resync::body_looks_right;
 pub use resync::RESYNC_WINDOW;
-use resync::{body_looks_right, header_is_plausible};
 
 /// The largest message an RTMP header can announce; a larger chunk size changes nothing.
 const MAX_MESSAGE_LEN: u32 = 0xFF_FFFF;
 /// Message stream ids a resynchronisation accepts: servers number streams from 1 upwards.
 const MAX_PLAUSIBLE_MSID: u32 = 0xFFFF;
+/// The length a hole of unknown length stands for in a search: no walk crosses it.
+const UNKNOWN_HOLE: u64 = 1 << 48;
 /// Partial-message buffers larger than this are released after use, not kept for reuse.
 const MAX_REUSED_BUFFER: usize = 1 << 20;
 /// Most bytes of a sequence header (decoder configuration) kept when media bodies are only
@@ -110,6 +112,11 @@ pub struct MessageFlags {
     /// stops at the first of them.
     #[serde(skip_serializing_if = "is_zero")]
     pub missing_bytes: u32,
+    /// Which run of continuous timestamps of its chunk stream the message belongs to: a new
+    /// run starts where the timestamps' basis was lost (a gap, an adoption) or became known (a
+    /// format-0 header after that). Timestamps compare only within a run. Not in JSON.
+    #[serde(skip)]
+    pub epoch: u32,
 }
 
 fn is_zero(value: &u32) -> bool {
@@ -174,6 +181,8 @@ struct ChunkStream {
     /// The first body byte of the last audio or video message: its codec, which a search
     /// after a hole checks the next message against.
     tag: Option<u8>,
+    /// The run of continuous timestamps (see [`MessageFlags::epoch`]).
+    epoch: u32,
 }
 
 /// What a search may conclude.
@@ -217,6 +226,8 @@ pub struct ChunkDemuxer {
     joining: bool,
     /// A hole was crossed by predicting continuation headers: the next header must confirm it.
     verify: bool,
+    /// The input has ended: a search takes what explains the held bytes to their end.
+    finishing: bool,
     /// A search just locked on and its first header has not been taken yet: if the decoder
     /// rejects it, the next search must start past it.
     fresh_lock: bool,
@@ -226,6 +237,8 @@ pub struct ChunkDemuxer {
     resync_skipped: u64,
     /// The message stream id of media this direction has shown in a format-0 header.
     media_msid: Option<u32>,
+    /// The latest run of continuous timestamps started (see [`MessageFlags::epoch`]).
+    epoch: u32,
     /// The capacity of every chunk stream's buffer (a partial message, or kept for reuse),
     /// charged to the decoders' shared memory budget.
     buffers: Charge,
@@ -257,10 +270,12 @@ impl ChunkDemuxer {
             adopt: false,
             joining: false,
             verify: false,
+            finishing: false,
             fresh_lock: false,
             search_again: false,
             resync_skipped: 0,
             media_msid: None,
+            epoch: 0,
             buffers: MemoryBudget::unlimited().charge(),
             resync_memory: MemoryBudget::unlimited().charge(),
         }
@@ -306,12 +321,25 @@ impl ChunkDemuxer {
     /// `bytes` of this direction were never captured (a lost segment, a packet cut by the
     /// snap length): skipped exactly where their place in the chunk stream is known, else the
     /// position is searched for again. Never emits a message built across a lost header.
+    /// `0` stands for an unknown number of bytes: the position is lost.
     pub fn gap(&mut self, bytes: u64, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
-        match self.resync.as_mut() {
-            Some(tape) => tape.hole(bytes),
-            None => self.gap_synced(bytes, on_event),
+        match (self.resync.as_mut(), bytes) {
+            (Some(tape), 0) => tape.hole(UNKNOWN_HOLE),
+            (Some(tape), _) => tape.hole(bytes),
+            (None, 0) => self.lose_position(0, on_event),
+            (None, _) => self.gap_synced(bytes, on_event),
         }
         self.settle(on_event);
+    }
+
+    /// The direction's input has ended: bytes still held by a search are decoded from a lock
+    /// that explains them up to their last byte, if there is one.
+    pub fn finish(&mut self, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        if self.resync.is_some() {
+            self.finishing = true;
+            self.settle(on_event);
+            self.finishing = false;
+        }
     }
 
     /// Searches as long as searches lock on (a lock's replay may lose the position again).
@@ -402,7 +430,9 @@ impl ChunkDemuxer {
     }
 
     fn drop_partials(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
         for stream in self.streams.values_mut() {
+            stream.epoch = self.epoch;
             stream.partial = None;
             stream.buffer.clear();
             stream.recovered = true;
@@ -592,10 +622,17 @@ impl ChunkDemuxer {
                 if adopted {
                     stream.joined = true;
                     stream.header.msid = assumed.unwrap_or(1);
+                    self.epoch = self.epoch.wrapping_add(1);
+                    stream.epoch = self.epoch;
                 }
                 (stream, adopted)
             }
         };
+        if header.fmt == 0 && (stream.recovered || stream.joined) {
+            // Absolute again: a new run of timestamps.
+            self.epoch = self.epoch.wrapping_add(1);
+            stream.epoch = self.epoch;
+        }
         let starts_message = stream.partial.is_none();
         apply_header(stream, &header, starts_message);
         if adopted {
@@ -840,6 +877,7 @@ impl ChunkStream {
             timestamp_relative: self.joined,
             msid_assumed: self.joined,
             missing_bytes: missing,
+            epoch: self.epoch,
         }
     }
 }

@@ -3,42 +3,15 @@
 //! Candidates are tested in order as hypotheses ([`super::lockon`]); the first confirmed one
 //! wins and decoding replays the held bytes and holes from it.
 
-use super::header::{parse_header, ChunkHeader, HeaderProblem};
+use super::header::{header_is_plausible, parse_header, HeaderProblem};
 use super::lockon::{
     body_evidence, chunk_size_hypotheses, spaced_chunk_sizes, walk, Cut, Evidence, Hypothesis,
-    Known, Layout, Piece, Proof, Read, Tape, Verdict, COMMON_CHUNK_SIZES, CONFIRM_JOIN,
-    CONFIRM_RESUME,
+    Known, Layout, Piece, Proof, Read, Tape, Verdict, COMMON_CHUNK_SIZES, CONFIRM_FINISH,
+    CONFIRM_JOIN, CONFIRM_RESUME,
 };
-use super::MAX_PLAUSIBLE_MSID;
 use super::{ChunkDemuxer, ChunkEvent, SearchMode, MAX_HEADER_LEN, MAX_MESSAGE_LEN};
 use crate::common::WarningCode;
 use crate::rtmp::message::MessageTypeId;
-
-/// Could a real sender have written this header? Format 0 and 1 headers must name a known
-/// message type with a length that fits it (and format 0 a small message stream id); format 2
-/// and 3 headers carry nothing to judge.
-pub(super) fn header_is_plausible(header: &ChunkHeader) -> bool {
-    let Some(type_id) = header.type_id else {
-        return true;
-    };
-    let length = header.length.unwrap_or(0);
-    header.csid >= 2
-        && header.msid.is_none_or(|msid| msid <= MAX_PLAUSIBLE_MSID)
-        && fits_type(MessageTypeId(type_id), length)
-}
-
-/// Does a message of this type plausibly have this length?
-pub(super) fn fits_type(type_id: MessageTypeId, length: u32) -> bool {
-    match type_id.0 {
-        1 | 2 | 3 | 5 => length == 4,
-        6 => length == 5,
-        4 => (6..=10).contains(&length),
-        8 | 9 => length >= 1,
-        15..=20 => length >= 3,
-        22 => length >= 11,
-        _ => false,
-    }
-}
 
 /// Do the first body bytes look like this type's body? (AMF bodies start with a string.)
 pub(super) fn body_looks_right(type_id: MessageTypeId, body: &[u8]) -> bool {
@@ -189,20 +162,31 @@ impl ChunkDemuxer {
     /// Is there a lock-on at `offset`: a plausible header whose body starts like its type, and
     /// a chunk size with which the walk from it is confirmed?
     fn judge_candidate(&self, layout: &Layout<'_>, offset: u64) -> Verdict {
+        match self.judge_candidate_now(layout, offset) {
+            Verdict::NeedMore if self.finishing => Verdict::Rejected,
+            verdict => verdict,
+        }
+    }
+
+    fn judge_candidate_now(&self, layout: &Layout<'_>, offset: u64) -> Verdict {
         let known = |csid: u32| self.known(csid);
         let (head, cut) = match layout.read(offset, MAX_HEADER_LEN) {
             Read::Bytes(bytes, cut) => (bytes, cut),
             Read::End => return Verdict::NeedMore,
             Read::Hole => return Verdict::Rejected,
         };
-        // "00 0c …" reads as a format-0 header on chunk stream 64 + 0x0c, and "0c …" one byte
-        // on as the same header on chunk stream 0x0c: identical fields, one byte apart.
-        // Senders use the one-byte form for low chunk streams, so it wins unless only the long
-        // one is known.
-        if let [0x00, low @ 2..=63, ..] = head {
-            let short = u32::from(*low);
-            if known(64 + short).is_none() || known(short).is_some() {
-                return Verdict::Rejected;
+        // "40 44 …" reads as a format-1 header on chunk stream 64 + 0x44, and "44 …" one byte
+        // on as the same header on chunk stream 4: identical fields, one byte apart (the first
+        // byte being the last of the message before). Senders use the one-byte form for low
+        // chunk streams, so it wins unless only the long one is known.
+        if let [first, second, ..] = head {
+            let fmt = first >> 6;
+            let short = u32::from(second & 0x3F);
+            if first & 0x3F == 0 && second >> 6 == fmt && short >= 2 {
+                let long = 64 + u32::from(*second);
+                if known(long).is_none() || known(short).is_some() {
+                    return Verdict::Rejected;
+                }
             }
         }
         let lookup = |csid: u32| known(csid).map(|s| (s.extended, s.remaining > 0));
@@ -235,7 +219,8 @@ impl ChunkDemuxer {
             let inferred = if length > COMMON_CHUNK_SIZES[0] {
                 match spaced_chunk_sizes(layout, body_at, header.csid, length) {
                     Ok(sizes) => sizes,
-                    Err(()) => return Verdict::NeedMore,
+                    Err(()) if !self.finishing => return Verdict::NeedMore,
+                    Err(()) => Vec::new(),
                 }
             } else {
                 Vec::new()
@@ -254,6 +239,11 @@ impl ChunkDemuxer {
         } else {
             CONFIRM_RESUME
         };
+        let confirm = if self.finishing {
+            confirm.max(CONFIRM_FINISH)
+        } else {
+            confirm
+        };
         let credit = u32::from(layout.after_hole(offset) && stream.is_some());
         let mut best: Option<Proof> = None;
         for chunk_size in sizes {
@@ -263,6 +253,7 @@ impl ChunkDemuxer {
                 confirm,
                 adopt: true,
                 credit,
+                finishing: self.finishing,
             };
             let result = walk(layout, hypothesis, &known);
             match result.verdict {

@@ -38,6 +38,36 @@ pub fn parse_avc_config(record: &[u8]) -> VideoConfig {
     })
 }
 
+/// Most NAL units of a frame looked through for a repeated SPS.
+const MAX_IN_BAND_NALS: usize = 8;
+
+/// The configuration an SPS repeated in a frame gives (encoders that repeat their parameter
+/// sets in keyframes): `nals` is the frame's AVCC-framed NAL units (4-byte lengths), or their
+/// first bytes. `None` when no whole, readable SPS is there.
+pub fn in_band_avc_sps(nals: &[u8]) -> Option<VideoConfig> {
+    const NAL_TYPE_SPS: u8 = 7;
+    let mut reader = Reader::new(nals);
+    for _ in 0..MAX_IN_BAND_NALS {
+        let length = usize::try_from(reader.be_u32()?).ok()?;
+        let nal = reader.take(length)?;
+        if nal
+            .first()
+            .is_some_and(|&header| header & 0x1F == NAL_TYPE_SPS)
+        {
+            let sps = nal.get(1..)?;
+            let (profile, constraints, level) = (*sps.first()?, *sps.get(1)?, *sps.get(2)?);
+            let mut config = VideoConfig {
+                profile: Some(profile_name(profile, constraints)),
+                level: Some(level_name(level, constraints)),
+                ..VideoConfig::default()
+            };
+            read_sps(&unescape_rbsp(sps, MAX_PARAMETER_SET_BYTES), &mut config)?;
+            return Some(config);
+        }
+    }
+    None
+}
+
 /// Reads the SPS fields up to the frame size and VUI timing.
 fn read_sps(rbsp: &[u8], config: &mut VideoConfig) -> Option<()> {
     let mut bits = BitReader::new(rbsp);

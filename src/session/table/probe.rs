@@ -2,6 +2,7 @@
 //! proof (a mid-stream flow on an unusual port), TLS connections followed by their record
 //! tracker until their records show RTMP, and HTTP caught mid-way.
 
+use crate::amf::AmfLimits;
 use crate::common::DetectedBy;
 use crate::session::event::EventSink;
 
@@ -111,6 +112,23 @@ pub(super) fn shows_rtmpt(bytes: &[u8]) -> bool {
     MARKERS
         .iter()
         .any(|marker| bytes.windows(marker.len()).any(|window| window == *marker))
+}
+
+/// Does this chunk event prove a flow is RTMP: a command or data message that decodes cleanly?
+fn proves_rtmp(event: &ChunkEvent<'_>, amf: &AmfLimits) -> bool {
+    let ChunkEvent::Message {
+        header, payload, ..
+    } = event
+    else {
+        return false;
+    };
+    let message = decode_message(*header, payload, amf);
+    let proves = match &message.body {
+        MessageBody::Command(command) => !command.command.is_empty(),
+        MessageBody::Data(data) => data.name.is_some(),
+        _ => false,
+    };
+    proves && message.decode_error.is_none()
 }
 
 /// Is a TLS connection RTMPS? On the RTMP port, or when its SNI or ALPN names RTMP (plain
@@ -230,19 +248,19 @@ impl<S: EventSink> Context<S> {
         let amf = self.config.session.amf;
         let mut confirmed = false;
         dir.of_mut(&mut probe.demux).feed(bytes, &mut |event| {
-            if let ChunkEvent::Message {
-                header, payload, ..
-            } = event
-            {
-                let message = decode_message(header, payload, &amf);
-                let proves = match &message.body {
-                    MessageBody::Command(command) => !command.command.is_empty(),
-                    MessageBody::Data(data) => data.name.is_some(),
-                    _ => false,
-                };
-                confirmed |= proves && message.decode_error.is_none();
-            }
+            confirmed |= proves_rtmp(&event, &amf);
         });
+        confirmed
+    }
+
+    /// The flow ended while probing: true if what its demultiplexers held, decoded to its
+    /// end, proves RTMP.
+    pub(super) fn probe_finish(&self, probe: &mut Probe) -> bool {
+        let amf = self.config.session.amf;
+        let mut confirmed = false;
+        for demux in &mut probe.demux {
+            demux.finish(&mut |event| confirmed |= proves_rtmp(&event, &amf));
+        }
         confirmed
     }
 
