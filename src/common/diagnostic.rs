@@ -121,7 +121,8 @@ codes! {
     DetectedBy {
         /// It started with an RTMP (or RTMPE) handshake.
         Handshake => "handshake",
-        /// Caught mid-way, a command or data message decoded cleanly.
+        /// Caught mid-way, a command or data message decoded cleanly (or, where only media
+        /// flows, enough audio and video messages after a confirmed lock-on).
         ChunkStream => "chunk_stream",
         /// Caught mid-way on the RTMP port.
         Port => "port",

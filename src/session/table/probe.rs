@@ -33,6 +33,8 @@ pub(super) struct Probe {
     pub(super) demux: [ChunkDemuxer; 2],
     /// The held bytes passed their cap: the flow will be ignored.
     pub(super) gave_up: bool,
+    /// Audio and video messages with well-formed tag headers decoded after a lock-on.
+    pub(super) media: u32,
 }
 
 /// A TLS connection on a port RTMP does not use and without an RTMP server name or
@@ -50,6 +52,11 @@ pub(super) struct TlsProbe {
     /// Bytes seen each way.
     pub(super) bytes: [u64; 2],
 }
+
+/// Audio and video messages that prove a flow caught mid-way is RTMP when no command or data
+/// message comes (a monitor started on a busy server sees only media): each was found by a
+/// confirmed lock-on and has a well-formed tag header of a known codec.
+pub(super) const MEDIA_PROOF_MESSAGES: u32 = 24;
 
 /// Most bytes held while probing a mid-stream flow on an unusual port.
 pub const MAX_PROBE_BYTES: usize = 256 << 10;
@@ -114,8 +121,10 @@ pub(super) fn shows_rtmpt(bytes: &[u8]) -> bool {
         .any(|marker| bytes.windows(marker.len()).any(|window| window == *marker))
 }
 
-/// Does this chunk event prove a flow is RTMP: a command or data message that decodes cleanly?
-fn proves_rtmp(event: &ChunkEvent<'_>, amf: &AmfLimits) -> bool {
+/// Does this chunk event prove a flow is RTMP: a command or data message that decodes cleanly,
+/// or the last of [`MEDIA_PROOF_MESSAGES`] well-formed audio and video messages (`media`
+/// counts them)?
+fn proves_rtmp(event: &ChunkEvent<'_>, amf: &AmfLimits, media: &mut u32) -> bool {
     let ChunkEvent::Message {
         header, payload, ..
     } = event
@@ -123,6 +132,21 @@ fn proves_rtmp(event: &ChunkEvent<'_>, amf: &AmfLimits) -> bool {
         return false;
     };
     let message = decode_message(*header, payload, amf);
+    let well_formed_media = match &message.body {
+        MessageBody::Video(video) => {
+            video.codec != "unknown"
+                && matches!(
+                    video.frame_kind,
+                    "keyframe" | "inter" | "disposable_inter" | "generated_keyframe"
+                )
+        }
+        MessageBody::Audio(audio) => !matches!(audio.codec, "reserved" | "none" | "unknown"),
+        _ => false,
+    };
+    if well_formed_media && message.decode_error.is_none() {
+        *media = media.saturating_add(1);
+        return *media >= MEDIA_PROOF_MESSAGES;
+    }
     let proves = match &message.body {
         MessageBody::Command(command) => !command.command.is_empty(),
         MessageBody::Data(data) => data.name.is_some(),
@@ -225,6 +249,7 @@ impl<S: EventSink> Context<S> {
                 ChunkDemuxer::mid_stream(chunk).with_budget(&self.budget),
             ],
             gave_up: false,
+            media: 0,
         };
         let mut confirmed = false;
         for (piece_meta, dir, bytes) in held.pieces {
@@ -246,9 +271,10 @@ impl<S: EventSink> Context<S> {
             return false;
         }
         let amf = self.config.session.amf;
+        let Probe { demux, media, .. } = probe;
         let mut confirmed = false;
-        dir.of_mut(&mut probe.demux).feed(bytes, &mut |event| {
-            confirmed |= proves_rtmp(&event, &amf);
+        dir.of_mut(demux).feed(bytes, &mut |event| {
+            confirmed |= proves_rtmp(&event, &amf, media);
         });
         confirmed
     }
@@ -257,9 +283,10 @@ impl<S: EventSink> Context<S> {
     /// end, proves RTMP.
     pub(super) fn probe_finish(&self, probe: &mut Probe) -> bool {
         let amf = self.config.session.amf;
+        let Probe { demux, media, .. } = probe;
         let mut confirmed = false;
-        for demux in &mut probe.demux {
-            demux.finish(&mut |event| confirmed |= proves_rtmp(&event, &amf));
+        for demux in demux {
+            demux.finish(&mut |event| confirmed |= proves_rtmp(&event, &amf, media));
         }
         confirmed
     }
