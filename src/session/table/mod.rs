@@ -422,14 +422,8 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                     let (tunnels, mut cx) = self.context.tunnels(meta, endpoints);
                     http.close(reason, tunnels, &mut cx);
                 }
-                Some(FlowState::Probing(mut probe)) => {
-                    // The flow ends undecided: what it held may still prove to be RTMP.
-                    if self.context.probe_finish(&mut probe) {
-                        let state = self.context.probe_outcome(meta, endpoints, *probe, true);
-                        if let FlowState::Decoding(mut session) = state {
-                            session.end(meta, reason, &mut self.context.sink);
-                        }
-                    }
+                Some(FlowState::Probing(probe)) => {
+                    self.context.close_probe(meta, endpoints, *probe, reason);
                 }
                 _ => {}
             },

@@ -9,6 +9,7 @@ use crate::session::event::EventSink;
 use super::{Context, FlowState, RTMP_PORT};
 use crate::common::budget::Charge;
 use crate::common::{Direction, Endpoints, PacketMeta};
+use crate::reassembly::CloseReason;
 use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::MessageBody;
@@ -279,16 +280,28 @@ impl<S: EventSink> Context<S> {
         confirmed
     }
 
-    /// The flow ended while probing: true if what its demultiplexers held, decoded to its
-    /// end, proves RTMP.
-    pub(super) fn probe_finish(&self, probe: &mut Probe) -> bool {
+    /// The flow ended while probing: if what its demultiplexers held, decoded to its end,
+    /// proves RTMP, the session is decoded from the held bytes and ended.
+    pub(super) fn close_probe(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        mut probe: Probe,
+        reason: CloseReason,
+    ) {
         let amf = self.config.session.amf;
-        let Probe { demux, media, .. } = probe;
+        let Probe { demux, media, .. } = &mut probe;
         let mut confirmed = false;
         for demux in demux {
             demux.finish(&mut |event| confirmed |= proves_rtmp(&event, &amf, media));
         }
-        confirmed
+        if !confirmed {
+            return;
+        }
+        if let FlowState::Decoding(mut session) = self.probe_outcome(meta, endpoints, probe, true)
+        {
+            session.end(meta, reason, &mut self.sink);
+        }
     }
 
     pub(super) fn probe_outcome(
