@@ -13,6 +13,7 @@ use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, ME
 use crate::amf::AmfValue;
 use crate::analysis::SessionAnalysis;
 use crate::capture::Source;
+use crate::common::Direction;
 use crate::common::Notice;
 use crate::output::describe::EventSummary;
 use crate::output::flv::FlvExporter;
@@ -215,6 +216,13 @@ pub fn kind_of(body: &MessageBody) -> RowKind {
 
 /// What a message says about its session (app, stream, role, errors).
 fn facts(message: &MessageEvent<'_>) -> Vec<Fact> {
+    if message.flags.joined && message.message.header.type_id.is_media() {
+        // Picked up mid-stream: the role from the media's direction, marked as such.
+        return vec![Fact::Joined(match message.dir {
+            Direction::ClientToServer => "joined publisher",
+            Direction::ServerToClient => "joined player",
+        })];
+    }
     let MessageBody::Command(command) = &message.message.body else {
         return Vec::new();
     };

@@ -298,8 +298,7 @@ impl<S: EventSink> Context<S> {
         if !confirmed {
             return;
         }
-        if let FlowState::Decoding(mut session) = self.probe_outcome(meta, endpoints, probe, true)
-        {
+        if let FlowState::Decoding(mut session) = self.probe_outcome(meta, endpoints, probe, true) {
             session.end(meta, reason, &mut self.sink);
         }
     }
