@@ -360,17 +360,7 @@ fn partial_bytes_budget_skips_oversized_messages() {
 
 #[test]
 fn a_hole_inside_a_body_is_skipped_exactly_and_decoding_stays_in_sync() {
-    let command = |timestamp: u32, len: usize| {
-        let mut payload = command_body(timestamp);
-        payload.resize(len, 0x05); // AMF0 nulls as further arguments
-        Msg {
-            csid: 3,
-            msid: 1,
-            timestamp,
-            type_id: 20,
-            payload,
-        }
-    };
+    let command = padded_command;
     let messages = vec![
         command(0, 100),
         msg(6, 0, 9, 1000),
@@ -414,17 +404,7 @@ fn a_hole_inside_a_body_is_skipped_exactly_and_decoding_stays_in_sync() {
 
 #[test]
 fn a_hole_over_a_message_start_loses_the_position_and_finds_it_again() {
-    let command = |timestamp: u32, len: usize| {
-        let mut payload = command_body(timestamp);
-        payload.resize(len, 0x05);
-        Msg {
-            csid: 3,
-            msid: 1,
-            timestamp,
-            type_id: 20,
-            payload,
-        }
-    };
+    let command = padded_command;
     let mut messages = vec![command(0, 100), msg(6, 0, 9, 1000)];
     for i in 0..8 {
         messages.push(command(10 + i, 90 - i as usize));
@@ -517,6 +497,20 @@ fn avc_frame(csid: u32, timestamp: u32, len: usize) -> Msg {
         msid: 1,
         timestamp,
         type_id: 9,
+        payload,
+    }
+}
+
+/// A command on chunk stream 3 whose "ping" body is padded with AMF0 nulls (further
+/// arguments) to `len` bytes.
+fn padded_command(timestamp: u32, len: usize) -> Msg {
+    let mut payload = command_body(timestamp);
+    payload.resize(len, 0x05);
+    Msg {
+        csid: 3,
+        msid: 1,
+        timestamp,
+        type_id: 20,
         payload,
     }
 }

@@ -12,9 +12,8 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::{PacketMeta, Timestamp};
-use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
+use rtmpscope::net::TcpSegment;
 use rtmpscope::reassembly::Reassembler;
 use rtmpscope::rtmp::chunk::{ChunkConfig, MessageFlags};
 use rtmpscope::session::decoder::SessionConfig;
@@ -22,38 +21,22 @@ use rtmpscope::session::event::{Event, EventKind, EventSink};
 use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 /// One captured TCP segment, owning its payload.
-#[derive(Debug, Clone)]
-struct Packet {
-    time: Timestamp,
-    src: std::net::SocketAddr,
-    dst: std::net::SocketAddr,
-    seq: u32,
-    ack: u32,
-    flags: TcpFlags,
-    payload: Vec<u8>,
-    missing: u32,
-}
+type Packet = common::pcap::Segment;
 
 /// The TCP segments of a capture, with their capture times.
 fn packets(capture: &Path) -> Vec<Packet> {
-    let mut source = Source::open_file(capture, None).expect("open the capture");
-    let link = source.link_type();
-    let mut out = Vec::new();
-    while let Next::Packet(packet) = source.next_packet() {
-        if let Decoded::Tcp(s) = decode_frame(link, packet.data) {
-            out.push(Packet {
-                time: packet.time,
-                src: s.src,
-                dst: s.dst,
-                seq: s.seq,
-                ack: s.ack,
-                flags: s.flags,
-                payload: s.payload.to_vec(),
-                missing: s.missing,
-            });
-        }
-    }
-    out
+    common::pcap::tcp_segments(capture)
+}
+
+/// The samples named, with their names.
+fn samples_named(names: &[&str]) -> Vec<(String, std::path::PathBuf)> {
+    common::samples()
+        .into_iter()
+        .filter_map(|path| {
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            names.contains(&name.as_str()).then_some((name, path))
+        })
+        .collect()
 }
 
 /// A decoded message: what must match between decodes, and what is only reported.
@@ -406,18 +389,13 @@ fn directions(packets: &[Packet]) -> Vec<(std::net::SocketAddr, u32, Vec<u8>)> {
 fn holes_inside_bodies_keep_sync_and_count_the_missing_bytes() {
     let mut cases = 0;
     let mut missing_total = 0u64;
-    for path in common::samples() {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if ![
-            "publish_play.pcap",
-            "ipv6.pcap",
-            "stream_key.pcap",
-            "erpt_hevc_opus.pcap",
-        ]
-        .contains(&name.as_str())
-        {
-            continue;
-        }
+    let names = [
+        "publish_play.pcap",
+        "ipv6.pcap",
+        "stream_key.pcap",
+        "erpt_hevc_opus.pcap",
+    ];
+    for (name, path) in samples_named(&names) {
         let packets = packets(&path);
         let uncut = decode(&packets).messages;
         for (src, base, stream) in directions(&packets) {
@@ -511,16 +489,8 @@ fn holes_inside_bodies_keep_sync_and_count_the_missing_bytes() {
 /// tshark's messages as (frame, source, destination, csid, type id, length) via
 /// scripts/tshark_messages.py (see tests/tshark.rs).
 fn tshark_messages(capture: &Path) -> Vec<(u64, String, String, String, String, String)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tshark_messages.py");
-    let output = std::process::Command::new("python3")
-        .arg(script)
-        .arg(capture)
-        .args(["--port", "6002"])
-        .output()
-        .expect("run the tshark script");
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
+    common::tshark_message_lines(capture)
+        .iter()
         .filter_map(|line| {
             let f: Vec<&str> = line.split('\t').collect();
             Some((
@@ -558,20 +528,15 @@ fn snap_length_truncation_decodes_every_header_the_capture_kept() {
     let dir = std::env::temp_dir().join(format!("rtmpscope-snaplen-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut totals = (0usize, 0usize, 0usize, 0usize);
-    for path in common::samples() {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if ![
-            "publish_play.pcap",
-            "ipv6.pcap",
-            "stream_key.pcap",
-            "any_sll2.pcapng",
-            "erpt_hevc_opus.pcap",
-            "erpt_av1_vp9.pcap",
-        ]
-        .contains(&name.as_str())
-        {
-            continue;
-        }
+    let names = [
+        "publish_play.pcap",
+        "ipv6.pcap",
+        "stream_key.pcap",
+        "any_sll2.pcapng",
+        "erpt_hevc_opus.pcap",
+        "erpt_av1_vp9.pcap",
+    ];
+    for (name, path) in samples_named(&names) {
         let uncut: Vec<serde_json::Value> = common::json_events(&path, &["--port", "6002"])
             .into_iter()
             .filter(|e| e["event"] == "message")

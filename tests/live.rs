@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::{require, require_root};
 
 #[test]
@@ -15,16 +12,7 @@ fn live_capture_sees_publish_and_play() {
     if !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
-    let out = std::env::temp_dir().join(format!("rtmpscope-live-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_capture.sh");
-    let status = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success(), "the lab script failed");
+    let out = common::run_lab("live_capture.sh", "live");
 
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
     assert_eq!(

@@ -8,8 +8,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Command;
 
 use common::{require, require_root};
 
@@ -38,16 +36,7 @@ fn attaching_to_running_streams_decodes_their_media() {
     if !require_root() || !require("nginx") || !require("ffmpeg") || !require("tcpdump") {
         return;
     }
-    let out = std::env::temp_dir().join(format!("rtmpscope-attach-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_attach.sh");
-    let status = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success(), "the lab script failed");
+    let out = common::run_lab("live_attach.sh", "attach");
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
     assert_eq!(read("attach.status").trim(), "0", "{}", read("attach.err"));
     assert_eq!(

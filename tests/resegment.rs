@@ -8,51 +8,27 @@
 mod common;
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::Path;
 
 use proptest::prelude::*;
-use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::{PacketMeta, Timestamp};
-use rtmpscope::net::{decode_frame, Decoded, TcpFlags, TcpSegment};
+use rtmpscope::net::TcpSegment;
 use rtmpscope::reassembly::Reassembler;
 use rtmpscope::session::event::{Event, EventKind, EventSink};
 use rtmpscope::session::table::{DecoderConfig, SessionTable};
 use rtmpscope::testkit::Dice;
 
 /// A TCP segment owning its payload.
-#[derive(Debug, Clone)]
-struct Segment {
-    src: SocketAddr,
-    dst: SocketAddr,
-    seq: u32,
-    ack: u32,
-    flags: TcpFlags,
-    payload: Vec<u8>,
-}
+type Segment = common::pcap::Segment;
 
 /// The TCP segments of a sample, or None if any was cut by the snap length (those cannot be
 /// re-cut faithfully).
 fn segments(capture: &Path) -> Option<Vec<Segment>> {
-    let mut source = Source::open_file(capture, None).expect("open the sample");
-    let link = source.link_type();
-    let mut out = Vec::new();
-    while let Next::Packet(packet) = source.next_packet() {
-        if let Decoded::Tcp(s) = decode_frame(link, packet.data) {
-            if s.missing > 0 {
-                return None;
-            }
-            out.push(Segment {
-                src: s.src,
-                dst: s.dst,
-                seq: s.seq,
-                ack: s.ack,
-                flags: s.flags,
-                payload: s.payload.to_vec(),
-            });
-        }
-    }
-    Some(out)
+    let segments = common::pcap::tcp_segments(capture);
+    segments
+        .iter()
+        .all(|segment| segment.missing == 0)
+        .then_some(segments)
 }
 
 /// Collects each message as direction + the message's JSON, without what depends on packet

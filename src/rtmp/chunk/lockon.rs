@@ -635,11 +635,15 @@ pub(super) fn walk(
         known,
     };
     let mut at = hypothesis.start;
-    let mut headers = hypothesis.credit;
+    // What the walk has shown so far.
+    let mut proof = Proof {
+        chunk_size,
+        pinned: false,
+        continuations: 0,
+        floor: 0,
+        headers: hypothesis.credit,
+    };
     let mut last: Option<u32> = None;
-    let mut pinned = false;
-    let mut continuations = 0u32;
-    let mut floor = 0u32;
     let mut longest = 0u32;
     let done = |verdict: Verdict, longest: u32| Walk {
         verdict: match verdict {
@@ -649,14 +653,7 @@ pub(super) fn walk(
         longest,
     };
     for _ in 0..MAX_WALK_STEPS {
-        if headers >= hypothesis.confirm {
-            let proof = Proof {
-                chunk_size,
-                pinned,
-                continuations,
-                floor,
-                headers,
-            };
+        if proof.headers >= hypothesis.confirm {
             return done(Verdict::Confirmed(proof), longest);
         }
         if at.saturating_sub(hypothesis.start) > MAX_WALK_BYTES {
@@ -665,14 +662,7 @@ pub(super) fn walk(
         let slice = match tape.read(at, MAX_HEADER_LEN) {
             Read::End if hypothesis.finishing => {
                 // Every byte explained, to exactly the last one.
-                let exact = at == tape.end() && headers >= CONFIRM_FINISH;
-                let proof = Proof {
-                    chunk_size,
-                    pinned,
-                    continuations,
-                    floor,
-                    headers,
-                };
+                let exact = at == tape.end() && proof.headers >= CONFIRM_FINISH;
                 let verdict = if exact {
                     Verdict::Confirmed(proof)
                 } else {
@@ -718,8 +708,8 @@ pub(super) fn walk(
                 return done(Verdict::Rejected, longest);
             }
             if state.length > chunk_size {
-                pinned = true;
-                continuations = continuations.saturating_add(1);
+                proof.pinned = true;
+                proof.continuations = proof.continuations.saturating_add(1);
             }
         } else {
             if !header_is_plausible(&header) {
@@ -766,7 +756,7 @@ pub(super) fn walk(
             match evidence {
                 Evidence::Bad => return done(Verdict::Rejected, longest),
                 Evidence::NeedMore => return done(Verdict::NeedMore, longest),
-                Evidence::Strong => headers = headers.saturating_add(1),
+                Evidence::Strong => proof.headers = proof.headers.saturating_add(1),
                 Evidence::Weak => {}
             }
             if matches!(state.type_id, 8 | 9) {
@@ -777,10 +767,10 @@ pub(super) fn walk(
             state.remaining = state.length;
             longest = longest.max(state.length);
             if state.length <= chunk_size {
-                floor = floor.max(state.length);
+                proof.floor = proof.floor.max(state.length);
             }
         }
-        headers = headers.saturating_add(1);
+        proof.headers = proof.headers.saturating_add(1);
         let payload = state.remaining.min(chunk_size);
         state.remaining -= payload;
         streams.set(header.csid, state);
