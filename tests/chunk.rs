@@ -606,3 +606,73 @@ proptest! {
         demuxer.feed(&bytes, &mut |_| {});
     }
 }
+
+/// Every event of a mid-stream demultiplexer fed `bytes` from `start` in pieces of `piece`
+/// bytes, with a hole of `hole` bytes (not fed, reported as a gap) at `hole_at`.
+fn mid_stream_events(
+    bytes: &[u8],
+    start: usize,
+    piece: usize,
+    hole: (usize, usize),
+) -> Vec<String> {
+    let (hole_at, hole_len) = hole;
+    let mut demuxer = ChunkDemuxer::mid_stream(keep_all());
+    let mut events = Vec::new();
+    let mut on_event = |event: ChunkEvent<'_>| {
+        events.push(match event {
+            ChunkEvent::Message {
+                header,
+                payload,
+                flags,
+            } => format!("{header:?} {payload:?} {flags:?}"),
+            ChunkEvent::Warning { code, message } => format!("{code} {message}"),
+        })
+    };
+    let mut at = start;
+    while at < bytes.len() {
+        if at == hole_at {
+            demuxer.gap(hole_len as u64, &mut on_event);
+            at += hole_len;
+            continue;
+        }
+        let end = at.saturating_add(piece).min(bytes.len());
+        let end = if at < hole_at && end > hole_at {
+            hole_at
+        } else {
+            end
+        };
+        demuxer.feed(&bytes[at..end], &mut on_event);
+        at = end;
+    }
+    demuxer.finish(&mut on_event);
+    events
+}
+
+#[test]
+fn lock_on_and_holes_do_not_depend_on_how_the_bytes_arrive() {
+    let mut messages = Vec::new();
+    for i in 0..40u32 {
+        messages.push(avc_frame(6, i * 66, 300 + (i as usize * 97) % 5000));
+        messages.push(Msg {
+            csid: 4,
+            msid: 1,
+            timestamp: i * 23,
+            type_id: 8,
+            payload: [&[0xAF, 0x01][..], &vec![0x21; 100 + i as usize % 50]].concat(),
+        });
+    }
+    let bytes = encode(&messages, 4096, false, true);
+    for start in [0, 5, 1000, 7777] {
+        for hole in [(start + 20_000, 300), (start + 31_000, 5)] {
+            let whole = mid_stream_events(&bytes, start, usize::MAX, hole);
+            assert!(whole.len() > 40, "start {start}: {} events", whole.len());
+            for piece in [1, 7, 1448] {
+                assert_eq!(
+                    mid_stream_events(&bytes, start, piece, hole),
+                    whole,
+                    "start {start}, pieces of {piece}"
+                );
+            }
+        }
+    }
+}
