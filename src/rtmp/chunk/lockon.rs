@@ -17,7 +17,9 @@
 //! and the bytes held are limited by the demultiplexer's window and memory budget. Every
 //! decision depends only on the bytes and holes, never on how they were split into pieces.
 
-use super::header::{header_is_plausible, parse_header, HeaderProblem, MAX_HEADER_LEN};
+use super::header::{
+    header_is_plausible, parse_header, ChunkHeader, HeaderProblem, MAX_HEADER_LEN,
+};
 
 /// Headers a walk must find where predicted before a hypothesis is confirmed, when nothing is
 /// known of the stream (a capture that starts mid-stream).
@@ -557,6 +559,15 @@ fn is_name_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'@' | b'|' | b'.' | b'$' | b'-' | b':')
 }
 
+/// Is this the delta of an audio or video message that no sender writes? A media message's
+/// delta is a frame interval: tens of milliseconds, not minutes.
+pub(super) fn implausible_delta(header: &ChunkHeader, type_id: u8) -> bool {
+    let delta = header
+        .timestamp
+        .filter(|_| (1..=2).contains(&header.fmt) && !header.extended);
+    matches!(type_id, 8 | 9) && delta.is_some_and(|delta| delta > MAX_MEDIA_DELTA)
+}
+
 /// The length of a basic header for `csid`.
 pub(super) fn basic_header_len(csid: u32) -> u32 {
     match csid {
@@ -730,14 +741,9 @@ pub(super) fn walk(
             }
             if header.fmt <= 2 {
                 state.extended = header.extended.then_some(header.timestamp.unwrap_or(0));
-                // A media message's delta is a frame interval: tens of ms, not minutes.
-                let media = matches!(state.type_id, 8 | 9);
-                let delta = header
-                    .timestamp
-                    .filter(|_| header.fmt >= 1 && !header.extended);
-                if media && delta.is_some_and(|delta| delta > MAX_MEDIA_DELTA) {
-                    return done(Verdict::Rejected, longest);
-                }
+            }
+            if implausible_delta(&header, state.type_id) {
+                return done(Verdict::Rejected, longest);
             }
             let body_at = at.saturating_add(header.len as u64);
             let want = EVIDENCE_BYTES.min(state.length as usize);

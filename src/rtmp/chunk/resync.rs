@@ -5,9 +5,9 @@
 
 use super::header::{header_is_plausible, parse_header, HeaderProblem};
 use super::lockon::{
-    body_evidence, chunk_size_hypotheses, spaced_chunk_sizes, walk, Cut, Evidence, Hypothesis,
-    Known, Layout, Piece, Proof, Read, Tape, Verdict, COMMON_CHUNK_SIZES, CONFIRM_FINISH,
-    CONFIRM_JOIN, CONFIRM_RESUME,
+    body_evidence, chunk_size_hypotheses, implausible_delta, spaced_chunk_sizes, walk, Cut,
+    Evidence, Hypothesis, Known, Layout, Piece, Proof, Read, Tape, Verdict, COMMON_CHUNK_SIZES,
+    CONFIRM_FINISH, CONFIRM_JOIN, CONFIRM_RESUME,
 };
 use super::{ChunkDemuxer, ChunkEvent, SearchMode, MAX_HEADER_LEN, MAX_MESSAGE_LEN};
 use crate::common::WarningCode;
@@ -203,6 +203,9 @@ impl ChunkDemuxer {
         }
         let length = header.length.unwrap_or(state.length);
         let type_id = header.type_id.unwrap_or(state.type_id);
+        if implausible_delta(&header, type_id) {
+            return Verdict::Rejected;
+        }
         let body_at = offset.saturating_add(header.len as u64);
         let (body, body_cut) = match layout.read(body_at, 96.min(length as usize)) {
             Read::Bytes(bytes, cut) => (bytes, cut),
