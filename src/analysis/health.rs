@@ -52,14 +52,10 @@ pub fn findings(report: &SessionReport) -> Vec<Finding> {
         ));
     }
     if report.truncated_bytes > 0 {
-        let mut message = format!(
+        warn(format!(
             "the capture's snap length cut packets short: {} bytes sent were not captured (messages in them are counted from their headers; bodies are incomplete)",
             report.truncated_bytes
-        );
-        if !report.not_seen.is_empty() {
-            message.push_str(&format!("; not seen: {}", report.not_seen.join(", ")));
-        }
-        warn(message);
+        ));
     }
     // Servers and clients often reset a connection once they are done; a reset is worth a
     // word only when it came before the connection was accepted, and only a capture that saw
