@@ -555,6 +555,37 @@ mod tests {
     }
 
     #[test]
+    fn holes_of_known_length_keep_the_handshake_in_place() {
+        // A snap length of 96 keeps 30 bytes of each handshake packet: C0 and C1's first 29.
+        let mut tracker = HandshakeTracker::new();
+        let client = Direction::ClientToServer;
+        let server = Direction::ServerToClient;
+        let mut c0c1 = vec![3, 0, 0, 1, 0, 9, 0, 124, 2];
+        c0c1.resize(30, 0xAA);
+        assert_eq!(tracker.feed(client, &c0c1, &meta(0)), 30);
+        assert_eq!(tracker.gap(client, 1507, &meta(0)), 1507);
+        assert_eq!(tracker.feed(server, &[3; 30], &meta(10)), 30);
+        // S1's rest, S2 and 100 bytes of the chunk stream in one hole: 100 are not the handshake's.
+        assert_eq!(tracker.gap(server, 3043 + 100, &meta(10)), 3043);
+        assert!(!tracker.is_done(client));
+        assert_eq!(tracker.gap(client, 1536, &meta(20)), 1536);
+        assert!(tracker.is_done(client) && tracker.is_done(server));
+        let summary = tracker.summary();
+        assert!(summary.complete);
+        assert_eq!(summary.missing_bytes, 1507 + 1536 + 3043);
+        assert_eq!(summary.c1_time, Some(256));
+        assert_eq!(summary.c1_version.as_deref(), Some("9.0.124.2"));
+        // What needs the missing bytes is unknown, not failed.
+        assert_eq!((summary.client_scheme, summary.c2_check), (None, None));
+        // A hole of unknown length: the rest is given up on and the handshake is not complete.
+        let mut tracker = HandshakeTracker::new();
+        tracker.feed(client, &c0c1, &meta(0));
+        assert_eq!(tracker.gap(client, 0, &meta(0)), 0);
+        assert!(tracker.is_done(client));
+        assert!(!tracker.summary().complete);
+    }
+
+    #[test]
     fn rtmpe_and_cut_short_handshakes() {
         let mut tracker = HandshakeTracker::new();
         tracker.feed(Direction::ClientToServer, &[6; 100], &meta(0));

@@ -255,6 +255,26 @@ mod tests {
     }
 
     #[test]
+    fn an_sps_repeated_in_a_keyframe_gives_the_configuration() {
+        // The record's SPS (length at bytes 6..8, the NAL unit after it) framed as a keyframe's
+        // first NAL units would be: an access unit delimiter, the SPS, then a slice cut short.
+        let record = hex(X264_240P_BASELINE);
+        let sps_len = usize::from(u16::from_be_bytes([record[6], record[7]]));
+        let sps = &record[8..8 + sps_len];
+        let mut nals = vec![0, 0, 0, 2, 0x09, 0xF0];
+        nals.extend_from_slice(&(sps_len as u32).to_be_bytes());
+        nals.extend_from_slice(sps);
+        nals.extend_from_slice(&[0, 0, 0x10, 0, 0x65, 0x88]);
+        let config = in_band_avc_sps(&nals).expect("the SPS is found");
+        assert_eq!((config.width, config.height), (Some(320), Some(240)));
+        assert_eq!(config.profile.as_deref(), Some("Constrained Baseline"));
+        assert_eq!(config.level.as_deref(), Some("1.3"));
+        // No SPS, or one cut short: nothing.
+        assert_eq!(in_band_avc_sps(&nals[..6]), None);
+        assert_eq!(in_band_avc_sps(&nals[..14]), None);
+    }
+
+    #[test]
     fn frame_rate_from_vui_timing() {
         // libx264 writes timing info: 30 fps (units 1, scale 60).
         let config = parse_avc_config(&hex(X264_1080P_HIGH));
