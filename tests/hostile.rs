@@ -7,7 +7,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::pcap::{chunks, Connection, PcapWriter, ACK, SYN};
+use common::pcap::{amf0_command, chunks, Connection, PcapWriter, ACK, SYN};
 use serde_json::Value;
 
 /// What a run produced.
@@ -89,20 +89,6 @@ fn one_session(c2s: &[u8]) -> Vec<u8> {
 
 fn set_chunk_size(size: u32) -> Vec<u8> {
     chunks(2, 1, 0, 4, &size.to_be_bytes(), 128)
-}
-
-fn amf0_string(text: &str) -> Vec<u8> {
-    let mut out = vec![2];
-    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
-    out
-}
-
-fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
-    let mut body = amf0_string(name);
-    body.extend_from_slice(&[0; 9]); // number 0.0 (transaction id)
-    body.extend_from_slice(rest);
-    body
 }
 
 #[test]

@@ -107,6 +107,11 @@ codes! {
         CaptureFileTruncated => "capture_file_truncated",
         /// An FLV file could not be written.
         ExportFailed => "export_failed",
+        /// A packet's time is far from its neighbours' (ignored for timeouts), or the capture
+        /// clock jumped forward (followed).
+        ClockJump => "clock_jump",
+        /// Bytes of a connection that had already closed (FIN, RST) arrived; they were dropped.
+        LateData => "late_data",
     }
 }
 

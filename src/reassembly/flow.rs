@@ -49,6 +49,8 @@ pub(super) struct Flow {
     pub(super) last_seen: Timestamp,
     /// Seen since it last passed the clock's front (second-chance eviction).
     pub(super) referenced: bool,
+    /// Quiet for longer than the idle timeout: holes reported, waiting to resume or close.
+    pub(super) dormant: bool,
     pub(super) packets: u32,
     pub(super) mismatch_warnings: u32,
 }
@@ -64,6 +66,7 @@ impl Flow {
             dirs: [DirectionState::default(), DirectionState::default()],
             last_seen: now,
             referenced: false,
+            dormant: false,
             packets: 0,
             mismatch_warnings: 0,
         }
@@ -71,6 +74,20 @@ impl Flow {
 
     pub(super) fn held_bytes(&self) -> usize {
         self.dirs[0].stream.held_bytes() + self.dirs[1].stream.held_bytes()
+    }
+
+    /// Does `segment` continue this (dormant) connection? Not a SYN, and its sequence number
+    /// lies within [`RESUME_WINDOW_BYTES`] of where its direction stopped (a direction that
+    /// never carried data continues whatever it carries).
+    pub(super) fn resumes_with(&self, segment: &TcpSegment<'_>) -> bool {
+        if segment.flags.syn {
+            return false;
+        }
+        let side = self.direction_of(segment).of(&self.dirs);
+        let Some(offset) = side.offset_of(segment.seq) else {
+            return side.base.is_none();
+        };
+        offset.abs_diff(side.stream.next_offset()) <= RESUME_WINDOW_BYTES
     }
 
     fn direction_of(&self, segment: &TcpSegment<'_>) -> Direction {
@@ -84,12 +101,13 @@ impl Flow {
     pub(super) fn segment(
         &mut self,
         meta: &PacketMeta,
+        now: Timestamp,
         segment: &TcpSegment<'_>,
         config: &ReassemblyConfig,
         stats: &mut ReassemblyStats,
         sink: &mut impl StreamSink,
     ) -> SegmentOutcome {
-        self.last_seen = meta.time;
+        self.last_seen = now.max(meta.time);
         self.referenced = true;
         self.packets = self.packets.saturating_add(1);
         let dir = self.direction_of(segment);
@@ -272,6 +290,10 @@ impl Flow {
 /// Packets of a flow to wait, after the peer acknowledged past a hole, before declaring the
 /// hole lost: fast loopback captures record some ACKs before the data they acknowledge.
 pub(super) const ACKED_HOLE_GRACE_PACKETS: u32 = 16;
+
+/// How far from where a dormant connection stopped its next segment may start and still
+/// continue it (a retransmission from before the pause, or data the capture missed).
+const RESUME_WINDOW_BYTES: u64 = 1 << 20;
 
 /// Segments further ahead than this are junk, not a hole to wait for.
 pub(super) const MAX_AHEAD_BYTES: u64 = 1 << 30;

@@ -156,3 +156,19 @@ fn basic_header(fmt: u8, csid: u32) -> Vec<u8> {
         }
     }
 }
+
+/// An AMF0 string value.
+pub fn amf0_string(text: &str) -> Vec<u8> {
+    let mut out = vec![2];
+    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+/// An AMF0 command body: the name, transaction id 0.0, then `rest` (the object and arguments).
+pub fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
+    let mut body = amf0_string(name);
+    body.extend_from_slice(&[0; 9]); // number 0.0 (transaction id)
+    body.extend_from_slice(rest);
+    body
+}
