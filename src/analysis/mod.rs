@@ -29,6 +29,7 @@ pub use series::Bitrates;
 pub use session::SessionAnalysis;
 pub use track::TrackReport;
 
+use crate::common::budget::MemoryBudget;
 use crate::common::Notice;
 use crate::session::event::{Event, EventKind, EventSink};
 
@@ -43,16 +44,24 @@ pub struct Analyzer<S> {
     inner: S,
     sessions: FastHashMap<u64, SessionAnalysis>,
     forward_all: bool,
+    budget: MemoryBudget,
 }
 
 impl<S: ReportSink> Analyzer<S> {
     /// An analyzer in front of `inner`. With `forward_all` false, `inner` sees only the
     /// reports and capture notices (`--summary`).
     pub fn new(inner: S, forward_all: bool) -> Self {
+        Analyzer::with_budget(inner, forward_all, MemoryBudget::unlimited())
+    }
+
+    /// An analyzer whose per-stream state is charged to `budget` (shared with the decoders,
+    /// so `--memory-cap` covers both).
+    pub fn with_budget(inner: S, forward_all: bool, budget: MemoryBudget) -> Self {
         Analyzer {
             inner,
             sessions: FastHashMap::default(),
             forward_all,
+            budget,
         }
     }
 
@@ -70,8 +79,10 @@ impl<S: ReportSink> Analyzer<S> {
 impl<S: ReportSink> EventSink for Analyzer<S> {
     fn event(&mut self, event: &Event<'_>) {
         if let EventKind::SessionStart(start) = &event.kind {
-            self.sessions
-                .insert(event.session, SessionAnalysis::new(event.time, start));
+            self.sessions.insert(
+                event.session,
+                SessionAnalysis::with_budget(event.time, start, &self.budget),
+            );
         }
         if let Some(analysis) = self.sessions.get_mut(&event.session) {
             analysis.event(event);

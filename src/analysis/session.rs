@@ -7,6 +7,7 @@ use super::health::findings;
 use super::report::{ConnectFacts, RttReport, SessionReport, StatusEntry, StreamReport};
 use super::stream::StreamAnalysis;
 use crate::amf::AmfValue;
+use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Timestamp};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::{Command, MessageBody};
@@ -17,9 +18,13 @@ use crate::session::variant::Variant;
 const MAX_STREAMS: usize = 64;
 /// Most status entries kept per session; more are counted.
 const MAX_STATUS_ENTRIES: usize = 64;
+/// What one message stream's analysis may come to, charged to the memory budget when it is
+/// created: two rate series at their bound (buckets and peak window), codecs, metadata and
+/// counters, measured with a margin.
+pub const STREAM_ANALYSIS_BYTES: usize = 24 << 10;
 
 /// What is known of one session so far.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SessionAnalysis {
     start: Timestamp,
     last: Timestamp,
@@ -34,6 +39,8 @@ pub struct SessionAnalysis {
     streams: BTreeMap<u32, StreamAnalysis>,
     streams_dropped: u64,
     end: Option<SessionEnd>,
+    /// The streams' share of the memory budget.
+    memory: Charge,
 }
 
 /// Round-trip times from ping request/response pairs.
@@ -48,6 +55,12 @@ struct RttStats {
 impl SessionAnalysis {
     /// A session that started at `time`.
     pub fn new(time: Timestamp, start: &SessionStart) -> Self {
+        SessionAnalysis::with_budget(time, start, &MemoryBudget::unlimited())
+    }
+
+    /// The analysis of a session, its streams charged to `budget`: a stream the budget has no
+    /// room for is counted in `streams_dropped`, not analysed.
+    pub fn with_budget(time: Timestamp, start: &SessionStart, budget: &MemoryBudget) -> Self {
         SessionAnalysis {
             start: time,
             last: time,
@@ -62,6 +75,7 @@ impl SessionAnalysis {
             streams: BTreeMap::new(),
             streams_dropped: 0,
             end: None,
+            memory: budget.charge(),
         }
     }
 
@@ -165,7 +179,9 @@ impl SessionAnalysis {
 
     /// The analysis of message stream `msid`, created on first use (within the cap).
     fn stream(&mut self, msid: u32) -> Option<&mut StreamAnalysis> {
-        if !self.streams.contains_key(&msid) && self.streams.len() >= MAX_STREAMS {
+        if !self.streams.contains_key(&msid)
+            && (self.streams.len() >= MAX_STREAMS || !self.memory.try_grow(STREAM_ANALYSIS_BYTES))
+        {
             self.streams_dropped += 1;
             return None;
         }
@@ -173,7 +189,7 @@ impl SessionAnalysis {
     }
 
     /// Bytes per second of video and audio of a stream, for charts.
-    pub fn per_second(&self, msid: u32) -> Option<(&[u64], &[u64])> {
+    pub fn per_second(&self, msid: u32) -> Option<(Vec<u64>, Vec<u64>)> {
         self.streams.get(&msid).map(StreamAnalysis::per_second)
     }
 

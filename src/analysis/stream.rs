@@ -1,7 +1,7 @@
 //! One message stream of a session (a published or played stream): its tracks, codecs,
 //! keyframe interval, audio/video drift and declared metadata.
 
-use super::metadata::compare;
+use super::metadata::{compare, Declared};
 use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
 use super::track::{MediaKind, Track};
 use crate::amf::AmfValue;
@@ -25,8 +25,8 @@ pub struct StreamAnalysis {
     audio_codec: Option<AudioCodec>,
     gop: Gop,
     drift: Drift,
-    /// onMetaData as declared (the last one sent).
-    metadata: Option<AmfValue>,
+    /// onMetaData as declared (the last one sent), the fields a report shows.
+    metadata: Option<Declared>,
 }
 
 /// Keyframe intervals.
@@ -93,11 +93,11 @@ impl StreamAnalysis {
 
     /// Records onMetaData as declared.
     pub fn metadata(&mut self, values: &AmfValue) {
-        self.metadata = Some(values.clone());
+        self.metadata = Some(Declared::from_metadata(values));
     }
 
     /// Bytes per second of video and of audio, for charts.
-    pub fn per_second(&self) -> (&[u64], &[u64]) {
+    pub fn per_second(&self) -> (Vec<u64>, Vec<u64>) {
         (self.video.per_second(), self.audio.per_second())
     }
 

@@ -86,7 +86,6 @@ fn report_update(id: u64, analysis: &SessionAnalysis) -> Update {
         .streams
         .first()
         .and_then(|stream| analysis.per_second(stream.msid))
-        .map(|(video, audio)| (video.to_vec(), audio.to_vec()))
         .unwrap_or_default();
     Update::Report(id, Box::new(report), rates)
 }

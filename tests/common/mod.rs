@@ -151,6 +151,7 @@ pub fn require_root() -> bool {
 }
 
 pub mod flv;
+pub mod measure;
 pub mod pcap;
 pub mod tls;
 

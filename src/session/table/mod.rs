@@ -64,27 +64,6 @@ impl Default for DecoderConfig {
     }
 }
 
-impl HeldBytes {
-    fn new(budget: &MemoryBudget) -> Self {
-        HeldBytes {
-            pieces: Vec::new(),
-            charge: budget.charge(),
-        }
-    }
-
-    /// Holds a copy; false if that would pass [`MAX_PROBE_BYTES`] or the shared budget
-    /// (nothing is held then).
-    fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8]) -> bool {
-        if self.charge.bytes().saturating_add(bytes.len()) > MAX_PROBE_BYTES
-            || !self.charge.try_grow(bytes.len())
-        {
-            return false;
-        }
-        self.pieces.push((*meta, dir, bytes.to_vec()));
-        true
-    }
-}
-
 /// What is known about one flow.
 #[derive(Debug)]
 enum FlowState {
@@ -123,9 +102,15 @@ struct Context<S> {
 }
 
 impl<S: EventSink> SessionTable<S> {
-    /// An empty table sending events to `sink`.
+    /// An empty table sending events to `sink`, with a budget of `config.memory_budget`.
     pub fn new(config: DecoderConfig, sink: S) -> Self {
         let budget = MemoryBudget::new(config.memory_budget);
+        SessionTable::with_budget(config, budget, sink)
+    }
+
+    /// An empty table charging its buffers to `budget`, which the sinks behind it (the
+    /// analysis) may share, so one `--memory-cap` share covers both.
+    pub fn with_budget(config: DecoderConfig, budget: MemoryBudget, sink: S) -> Self {
         SessionTable {
             flows: FastHashMap::default(),
             context: Context {

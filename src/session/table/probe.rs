@@ -6,7 +6,7 @@ use crate::common::DetectedBy;
 use crate::session::event::EventSink;
 
 use super::{Context, FlowState, RTMP_PORT};
-use crate::common::budget::Charge;
+use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Endpoints, PacketMeta};
 use crate::rtmp::chunk::{ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
@@ -23,6 +23,32 @@ pub(super) struct HeldBytes {
     /// Their bytes, charged to the decoders' memory budget.
     pub(super) charge: Charge,
 }
+
+impl HeldBytes {
+    pub(super) fn new(budget: &MemoryBudget) -> Self {
+        HeldBytes {
+            pieces: Vec::new(),
+            charge: budget.charge(),
+        }
+    }
+
+    /// Holds a copy; false if that would pass [`MAX_PROBE_BYTES`] or the shared budget
+    /// (nothing is held then). Each piece is charged with its bookkeeping
+    /// ([`HELD_PIECE_OVERHEAD`]), so many tiny pieces cannot outgrow the charge.
+    pub(super) fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8]) -> bool {
+        let cost = bytes.len().saturating_add(HELD_PIECE_OVERHEAD);
+        if self.charge.bytes().saturating_add(cost) > MAX_PROBE_BYTES || !self.charge.try_grow(cost)
+        {
+            return false;
+        }
+        self.pieces.push((*meta, dir, bytes.to_vec()));
+        true
+    }
+}
+
+/// What holding one piece costs beyond its bytes: its entry in the list (meta, direction,
+/// vector) and the allocator's header of its copy.
+const HELD_PIECE_OVERHEAD: usize = std::mem::size_of::<(PacketMeta, Direction, Vec<u8>)>() + 16;
 
 /// A trial decode of a mid-stream flow: both directions' demultiplexers, looking for proof.
 #[derive(Debug)]
