@@ -7,12 +7,12 @@ use crate::analysis::{Analyzer, ReportSink, SessionReport};
 use crate::common::budget::MemoryBudget;
 use std::net::SocketAddr;
 
-use crate::amf::AmfLimits;
 use crate::amf::{amf0, amf3};
+use crate::amf::{AmfLimits, AmfValue};
 use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::net::{decode_frame, Decoded, LinkType};
 use crate::reassembly::{CloseReason, FlowId, GapReason, Reassembler, StreamEvent, StreamSink};
-use crate::redact::Redactor;
+use crate::redact::{self, Redactor};
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::codec;
 use crate::rtmp::decode::decode_message;
@@ -27,9 +27,11 @@ use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 9] = [
+pub const TARGETS: [Target; 11] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
+    ("amf3_refs", amf3_references),
+    ("redact", redaction),
     ("handshake", handshake),
     ("chunk", chunk_stream),
     ("media", media),
@@ -49,6 +51,107 @@ pub fn amf0_values(data: &[u8]) {
 pub fn amf3_values(data: &[u8]) {
     let (values, _error) = amf3::decode_values(data, &AmfLimits::default());
     let _ = serde_json::to_string(&values);
+}
+
+/// AMF3 with references, under a reference budget of 64 times the first byte: what the
+/// values hold (strings, names, byte arrays) never passes three times the input (invalid
+/// UTF-8 becomes U+FFFD) plus that budget, however references repeat earlier strings and
+/// traits.
+pub fn amf3_references(data: &[u8]) {
+    let Some((&budget, rest)) = data.split_first() else {
+        return;
+    };
+    let limits = AmfLimits {
+        max_reference_bytes: usize::from(budget) * 64,
+        ..AmfLimits::default()
+    };
+    let (values, _error) = amf3::decode_values(rest, &limits);
+    let held: usize = values.iter().map(held_bytes).sum();
+    let most = rest.len() * 3 + limits.max_reference_bytes;
+    assert!(
+        held <= most,
+        "{held} bytes decoded from {} > {most}",
+        rest.len()
+    );
+    let _ = serde_json::to_string(&values);
+}
+
+/// The bytes of text and data a value holds, names included.
+fn held_bytes(value: &AmfValue) -> usize {
+    let properties = |list: &[(String, AmfValue)]| -> usize {
+        list.iter()
+            .map(|(name, value)| name.len() + held_bytes(value))
+            .sum()
+    };
+    let items = |list: &[AmfValue]| -> usize { list.iter().map(held_bytes).sum() };
+    match value {
+        AmfValue::String(text) | AmfValue::XmlDocument(text) | AmfValue::Xml(text) => text.len(),
+        AmfValue::Externalizable { class } => class.len(),
+        AmfValue::ByteArray(bytes) => bytes.len(),
+        AmfValue::Object(list) | AmfValue::EcmaArray(list) => properties(list),
+        AmfValue::TypedObject {
+            class,
+            properties: list,
+        } => class.len() + properties(list),
+        AmfValue::StrictArray(list) => items(list),
+        AmfValue::MixedArray { dense, assoc } => items(dense) + properties(assoc),
+        AmfValue::Vector {
+            class, items: list, ..
+        } => class.as_ref().map_or(0, String::len) + items(list),
+        AmfValue::Dictionary { entries, .. } => entries
+            .iter()
+            .map(|(key, value)| held_bytes(key) + held_bytes(value))
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// `--redact`'s masking: up to 8 secrets (a count byte, then each as a length byte of up to
+/// 16 and its bytes), then a body. Bytes and text are masked exactly as the byte-by-byte
+/// search did, and no secret searches any byte of the body twice.
+pub fn redaction(data: &[u8]) {
+    let Some((&count, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut learned = Vec::new();
+    for _ in 0..=count % 8 {
+        let Some((&length, tail)) = rest.split_first() else {
+            return;
+        };
+        let (secret, tail) = tail.split_at(usize::from(length % 16 + 1).min(tail.len()));
+        learned.push(String::from_utf8_lossy(secret).into_owned());
+        rest = tail;
+    }
+    let mut secrets = Vec::new();
+    redact::add_secrets(&mut secrets, learned.iter().cloned());
+    // The oracle's secrets in the order the redactor applies them.
+    let mut oracle: Vec<String> = Vec::new();
+    for secret in learned {
+        if !oracle.contains(&secret) {
+            oracle.push(secret);
+        }
+    }
+    oracle.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    let bound = secrets.len() * rest.len();
+    let mut bytes = rest.to_vec();
+    let work = redact::mask_bytes(&mut bytes, &secrets);
+    assert!(work.bytes <= bound, "{work:?} for {} bytes", rest.len());
+    let mut expected = rest.to_vec();
+    redact::reference::mask_bytes(&mut expected, &oracle);
+    assert_eq!(
+        bytes, expected,
+        "masked bytes differ from the byte-by-byte search"
+    );
+    let mut text = String::from_utf8_lossy(rest).into_owned();
+    let mut expected = text.clone();
+    let bound = secrets.len() * text.len();
+    let work = redact::redact_text(&mut text, &secrets);
+    assert!(work.bytes <= bound, "{work:?} for {} bytes", expected.len());
+    redact::reference::redact_text(&mut expected, &oracle);
+    assert_eq!(
+        text, expected,
+        "masked text differs from the byte-by-byte search"
+    );
 }
 
 /// The first byte splits the rest into a client part and a server part, given to `feed`
