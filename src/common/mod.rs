@@ -10,6 +10,7 @@
 
 pub mod budget;
 mod direction;
+pub mod escape;
 pub mod fasthash;
 pub mod hex;
 mod notice;
