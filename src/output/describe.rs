@@ -251,6 +251,11 @@ impl Display for EventSummary<'_, '_> {
                 }
                 Ok(())
             }
+            EventKind::Export(export) if export.path.is_empty() => write!(
+                f,
+                "Export {} {}: message stream {} not written",
+                export.state, export.role, export.msid
+            ),
             EventKind::Export(export) => write!(
                 f,
                 "Export {} {}: {} ({} video, {} audio, {} script tags, {} ms)",
