@@ -5,6 +5,8 @@
 
 use crate::analysis::{Analyzer, ReportSink, SessionReport};
 use crate::common::budget::MemoryBudget;
+use crate::common::escape::{is_escaped, unescape, Escaped, EscapedDisplay};
+use std::fmt;
 use std::net::SocketAddr;
 
 use crate::amf::{amf0, amf3};
@@ -27,7 +29,7 @@ use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 11] = [
+pub const TARGETS: [Target; 12] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
     ("amf3_refs", amf3_references),
@@ -39,6 +41,7 @@ pub const TARGETS: [Target; 11] = [
     ("stream", stream),
     ("http", http),
     ("pipeline", pipeline),
+    ("escape", escape),
 ];
 
 /// AMF0: any bytes decode to values (or an error) within the limits, and map to JSON.
@@ -346,4 +349,49 @@ pub fn pipeline(data: &[u8]) {
         }
     }
     reassembler.finish(&meta, &mut table);
+}
+
+/// Text written a few characters at a time, so the escaping writer sees it in pieces.
+struct Pieces<'a>(&'a str, usize);
+
+impl fmt::Display for Pieces<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let at = rest
+                .char_indices()
+                .nth(self.1)
+                .map_or(rest.len(), |(at, _)| at);
+            let (piece, next) = rest.split_at(at);
+            f.write_str(piece)?;
+            rest = next;
+        }
+        Ok(())
+    }
+}
+
+/// The terminal escaping: the bytes read as text (invalid UTF-8 replaced, as the decoders
+/// do), the first byte also choosing the pieces the escaping writer gets. The escaped text
+/// holds no character that drives a terminal, reads back exactly (so no two texts look the
+/// same), is the text itself when nothing needed escaping, and is the same written whole or
+/// in pieces.
+pub fn escape(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let shown = Escaped(&text).to_string();
+    assert!(
+        !shown.chars().any(is_escaped),
+        "raw control in {shown:?} from {text:?}"
+    );
+    assert_eq!(
+        unescape(&shown).as_deref(),
+        Some(&*text),
+        "{shown:?} does not read back"
+    );
+    assert_eq!(Escaped(&text).is_clean(), shown == text, "{text:?}");
+    let piece = usize::from(data.first().copied().unwrap_or(0) % 8) + 1;
+    assert_eq!(
+        EscapedDisplay(Pieces(&text, piece)).to_string(),
+        shown,
+        "{text:?} in pieces of {piece}"
+    );
 }

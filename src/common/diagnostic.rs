@@ -86,6 +86,8 @@ codes! {
         RtmptOpenUnanswered => "rtmpt_open_unanswered",
         /// RTMPT: a request in the tunnel's sequence never arrived.
         RtmptRequestMissing => "rtmpt_request_missing",
+        /// FLV export: a stream is not exported, the cap on files a run was reached.
+        ExportFileCap => "export_file_cap",
     }
 }
 
@@ -107,6 +109,10 @@ codes! {
         CaptureFileTruncated => "capture_file_truncated",
         /// An FLV file could not be written.
         ExportFailed => "export_failed",
+        /// FLV export: streams were not exported, the cap on files a run was reached.
+        ExportFileCap => "export_file_cap",
+        /// FLV export: more files were open at once than the cap; idle ones were reopened.
+        ExportOpenFilesCap => "export_open_files_cap",
         /// A packet's time is far from its neighbours' (ignored for timeouts), or the capture
         /// clock jumped forward (followed).
         ClockJump => "clock_jump",
@@ -145,15 +151,17 @@ mod tests {
 
     #[test]
     fn codes_are_distinct_snake_case_and_serialise_as_spelled() {
-        let mut seen = std::collections::BTreeSet::new();
-        let all = WarningCode::ALL
-            .iter()
-            .map(|c| c.as_str())
-            .chain(NoticeCode::ALL.iter().map(|c| c.as_str()))
-            .chain(DetectedBy::ALL.iter().map(|c| c.as_str()));
-        for text in all {
-            assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
-            assert!(seen.insert(text), "{text} twice");
+        let lists: [Vec<&str>; 3] = [
+            WarningCode::ALL.iter().map(|c| c.as_str()).collect(),
+            NoticeCode::ALL.iter().map(|c| c.as_str()).collect(),
+            DetectedBy::ALL.iter().map(|c| c.as_str()).collect(),
+        ];
+        for list in lists {
+            let mut seen = std::collections::BTreeSet::new();
+            for text in list {
+                assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+                assert!(seen.insert(text), "{text} twice");
+            }
         }
         assert_eq!(
             serde_json::to_string(&WarningCode::ChunkResync).unwrap(),

@@ -11,6 +11,7 @@
 pub mod budget;
 mod diagnostic;
 mod direction;
+pub mod escape;
 pub mod fasthash;
 pub mod hex;
 mod notice;

@@ -6,6 +6,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::amf::AmfValue;
+use crate::common::escape::{Escaped, EscapedDisplay};
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
 use crate::session::event::{Event, EventKind};
@@ -38,13 +39,13 @@ impl Display for MessageSummary<'_> {
             MessageBody::Audio(header) => write!(
                 f,
                 "Audio {} {} B",
-                AudioSummary(header),
+                EscapedDisplay(AudioSummary(header)),
                 message.header.length
             )?,
             MessageBody::Video(header) => write!(
                 f,
                 "Video {} {} B",
-                VideoSummary(header),
+                EscapedDisplay(VideoSummary(header)),
                 message.header.length
             )?,
             MessageBody::Command(command) => CommandSummary(command).fmt(f)?,
@@ -70,7 +71,7 @@ impl Display for MessageSummary<'_> {
             )?,
         }
         if let Some(error) = &message.decode_error {
-            write!(f, " [decode error: {error}]")?;
+            write!(f, " [decode error: {}]", EscapedDisplay(error))?;
         }
         Ok(())
     }
@@ -181,21 +182,14 @@ impl Display for DataSummary<'_> {
     }
 }
 
-/// A string cut to [`MAX_SHOWN_STRING`] characters, with control characters escaped so one
-/// message stays on one line.
+/// A string cut to [`MAX_SHOWN_STRING`] characters, escaped as [`Escaped`] does (so one
+/// message stays on one line and cannot drive the terminal).
 pub struct Elided<'a>(pub &'a str);
 
 impl Display for Elided<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for (count, c) in self.0.chars().enumerate() {
-            if count == MAX_SHOWN_STRING {
-                return f.write_str("…");
-            }
-            if c.is_control() {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                write!(f, "{c}")?;
-            }
+        if Escaped(self.0).write_cut(f, MAX_SHOWN_STRING)? {
+            f.write_str("…")?;
         }
         Ok(())
     }
@@ -236,7 +230,7 @@ impl Display for EventSummary<'_, '_> {
             EventKind::Message(message) => MessageSummary(&message.message).fmt(f),
             EventKind::Gap(gap) => write!(f, "GAP: {} bytes lost ({:?})", gap.bytes, gap.reason),
             EventKind::Warning(warning) => {
-                write!(f, "WARNING {}: {}", warning.code, warning.message)
+                write!(f, "WARNING {}: {}", warning.code, Escaped(&warning.message))
             }
             EventKind::SessionEnd(end) => {
                 write!(
@@ -257,12 +251,17 @@ impl Display for EventSummary<'_, '_> {
                 }
                 Ok(())
             }
+            EventKind::Export(export) if export.path.is_empty() => write!(
+                f,
+                "Export {} {}: message stream {} not written",
+                export.state, export.role, export.msid
+            ),
             EventKind::Export(export) => write!(
                 f,
                 "Export {} {}: {} ({} video, {} audio, {} script tags, {} ms)",
                 export.state,
                 export.role,
-                export.path,
+                Escaped(&export.path),
                 export.video_tags,
                 export.audio_tags,
                 export.script_tags,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use crate::common::escape::Escaped;
 use crate::common::{Endpoints, Notice, PacketMeta, Timestamp};
 use crate::reassembly::{CloseReason, FlowId, StreamEvent, StreamSink};
 
@@ -61,7 +62,12 @@ impl FlowLister {
             )?;
         }
         for notice in &self.notices {
-            writeln!(out, "warning: {} ({})", notice.message, notice.code)?;
+            writeln!(
+                out,
+                "warning: {} ({})",
+                Escaped(&notice.message),
+                notice.code
+            )?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use crate::analysis::{ReportSink, SessionReport};
+use crate::common::escape::Escaped;
 use crate::common::{Notice, Timestamp};
 use crate::output::describe::EventSummary;
 use crate::output::line::LineOut;
@@ -65,9 +66,15 @@ impl<W: Write> EventSink for TextWriter<W> {
             Some(frame) => writeln!(
                 out,
                 "warning: frame {frame}: {} ({})",
-                notice.message, notice.code
+                Escaped(&notice.message),
+                notice.code
             ),
-            None => writeln!(out, "warning: {} ({})", notice.message, notice.code),
+            None => writeln!(
+                out,
+                "warning: {} ({})",
+                Escaped(&notice.message),
+                notice.code
+            ),
         });
     }
 }
