@@ -4,8 +4,8 @@
 
 mod common;
 
+use common::crafted;
 use common::pcap::{amf0_command, amf0_string, chunks, Connection, PcapWriter};
-use common::rtmpscope;
 use serde_json::Value;
 
 /// Video messages the publisher sends.
@@ -64,25 +64,10 @@ fn shift(pcap: &mut [u8], which: impl Fn(usize) -> bool, seconds: u32) {
 }
 
 fn run(name: &str, pcap: &[u8], args: &[&str]) -> Vec<Value> {
-    let path = std::env::temp_dir().join(format!(
-        "rtmpscope-clock-{}-{name}.pcap",
-        std::process::id()
-    ));
-    std::fs::write(&path, pcap).unwrap();
-    let output = rtmpscope()
-        .arg("-r")
-        .arg(&path)
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    std::fs::remove_file(&path).ok();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
+    let mut args = args.to_vec();
+    args.push("--json");
+    let (stdout, _) = crafted::run(name, pcap, &args);
+    String::from_utf8(stdout)
         .unwrap()
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())

@@ -5,10 +5,9 @@
 //! export's lines and file names; the JSON keeps the exact strings.
 
 mod common;
-mod crafted;
 
+use common::crafted::{amf_message, command, message, temp_path, Amf};
 use common::pcap::{Connection, PcapWriter};
-use crafted::{amf_message, command, message, temp_path, Amf};
 use rtmpscope::common::escape::Escaped;
 use serde_json::Value;
 
@@ -99,7 +98,7 @@ fn hostile_capture() -> Vec<u8> {
 
 /// Runs rtmpscope on the hostile capture with `args`: (stdout, stderr).
 fn run(name: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
-    crafted::run(name, &hostile_capture(), args)
+    common::crafted::run(name, &hostile_capture(), args)
 }
 
 /// Is `c` a character that must never reach a terminal raw?

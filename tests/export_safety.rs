@@ -3,12 +3,11 @@
 //! streams stay within the caps on open and written files, with what was held back reported.
 
 mod common;
-mod crafted;
 
 use std::path::{Path, PathBuf};
 
+use common::crafted::{connect, message, publish, temp_path};
 use common::pcap::{Connection, PcapWriter};
-use crafted::{connect, message, publish, temp_path};
 use rtmpscope::output::flv::MAX_FILES;
 use serde_json::Value;
 
@@ -48,7 +47,7 @@ fn publishers(names: &[Vec<u8>]) -> Vec<u8> {
 /// Runs `rtmpscope -r CAPTURE --json --export-flv DIR` and returns its events.
 fn export(name: &str, capture: Vec<u8>, dir: &Path) -> Vec<Value> {
     let dir = dir.to_str().unwrap();
-    let (stdout, _) = crafted::run(name, &capture, &["--json", "--export-flv", dir]);
+    let (stdout, _) = common::crafted::run(name, &capture, &["--json", "--export-flv", dir]);
     String::from_utf8(stdout)
         .unwrap()
         .lines()

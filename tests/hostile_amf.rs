@@ -8,33 +8,19 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
+use common::measure::{run_args as run, Run};
 use common::pcap::{chunks, Connection, PcapWriter};
 use rtmpscope::amf::decoder::MAX_REFERENCE_EXPANSION_BYTES;
-use serde_json::Value;
 
 /// The process's own footprint with nothing buffered (binary, libpcap, stdio), rounded up:
 /// `rtmpscope -r samples/publish_play.pcap --json --memory-cap 16` peaks at 7.1 MiB.
 const PROCESS_FOOTPRINT_MIB: f64 = 8.0;
-
-/// Address space the child may map: a safety net so that a regression fails the test with an
-/// allocation failure instead of taking the machine's memory (20 000 copies of a 1 MiB class
-/// name are 20 GiB). In bytes: prlimit 2.38 crashes on a suffix such as `4G`.
-const ADDRESS_SPACE_LIMIT: u64 = 4 << 30;
 
 /// The runs the issue asks for.
 const ARGS: &[&str] = &["--json", "--memory-cap", "16"];
 
 /// References to the traits after their declaration.
 const REFERENCES: u32 = 20_000;
-
-/// What a run produced.
-struct Run {
-    events: Vec<Value>,
-    peak_rss_mib: f64,
-}
 
 /// `value` as an AMF3 U29 (at most 2^29 - 1).
 fn u29(value: u32) -> Vec<u8> {
@@ -111,60 +97,6 @@ fn capture(bomb: &[u8]) -> Vec<u8> {
     connection.send(&mut pcap, true, &stream);
     connection.close(&mut pcap);
     pcap.finish()
-}
-
-fn temp_file(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "rtmpscope-hostile-amf-{name}-{}.pcap",
-        std::process::id()
-    ))
-}
-
-/// Runs `rtmpscope -r CAPTURE ARGS` under /usr/bin/time and an address-space limit; asserts
-/// it exits 0 and, with `--json`, that every line is JSON.
-fn run(name: &str, capture: &[u8], args: &[&str]) -> Run {
-    let path = temp_file(name);
-    std::fs::write(&path, capture).expect("write the capture");
-    let output = Command::new("prlimit")
-        .arg(format!("--as={ADDRESS_SPACE_LIMIT}"))
-        .args(["--", "/usr/bin/time", "-f", "peak_rss_kib=%M"])
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg("-r")
-        .arg(&path)
-        .args(args)
-        .output()
-        .expect("run prlimit (util-linux) and /usr/bin/time (package time)");
-    let _ = std::fs::remove_file(&path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{name}: {}\n{stderr}",
-        output.status
-    );
-    let peak_kib: f64 = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("peak_rss_kib="))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("peak RSS from /usr/bin/time");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let events = if args.contains(&"--json") {
-        stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("JSON line"))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let run = Run {
-        events,
-        peak_rss_mib: peak_kib / 1024.0,
-    };
-    eprintln!(
-        "{name}: peak RSS {:.1} MiB, {} bytes of output",
-        run.peak_rss_mib,
-        stdout.len()
-    );
-    run
 }
 
 /// Asserts the run stayed within what `--memory-cap 16` allows with one message's reference

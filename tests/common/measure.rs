@@ -40,39 +40,61 @@ fn temp_file(name: &str) -> PathBuf {
     ))
 }
 
+/// Address space the child may map: a safety net, so that a regression fails the test with an
+/// allocation failure instead of taking the machine's memory. In bytes: prlimit 2.38 crashes on
+/// a suffix such as `4G`.
+const ADDRESS_SPACE_LIMIT: u64 = 4 << 30;
+
 /// Runs `rtmpscope -r CAPTURE --json ARGS` under /usr/bin/time.
 pub fn run(name: &str, capture: Vec<u8>, args: &[&str]) -> Run {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    run_args(name, &capture, &all)
+}
+
+/// Runs `rtmpscope -r CAPTURE ARGS` under /usr/bin/time and an address-space limit; asserts it
+/// exits 0 and, with `--json`, that every line is JSON (the events are empty otherwise).
+pub fn run_args(name: &str, capture: &[u8], args: &[&str]) -> Run {
     let path = temp_file(name);
     std::fs::write(&path, capture).expect("write the capture");
-    let output = Command::new("/usr/bin/time")
-        .args(["-f", "peak_rss_kib=%M"])
+    let output = Command::new("prlimit")
+        .arg(format!("--as={ADDRESS_SPACE_LIMIT}"))
+        .args(["--", "/usr/bin/time", "-f", "peak_rss_kib=%M"])
         .arg(env!("CARGO_BIN_EXE_rtmpscope"))
         .arg("-r")
         .arg(&path)
-        .arg("--json")
         .args(args)
         .output()
-        .expect("run /usr/bin/time (Debian package time)");
+        .expect("run prlimit (util-linux) and /usr/bin/time (package time)");
     let _ = std::fs::remove_file(&path);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{name}: {stderr}");
+    assert!(
+        output.status.success(),
+        "{name}: {}\n{stderr}",
+        output.status
+    );
     let peak_kib: f64 = stderr
         .lines()
         .find_map(|l| l.strip_prefix("peak_rss_kib="))
         .and_then(|v| v.trim().parse().ok())
         .expect("peak RSS from /usr/bin/time");
-    let events = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let events = if args.contains(&"--json") {
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let run = Run {
         events,
         peak_rss_mib: peak_kib / 1024.0,
     };
     eprintln!(
-        "{name}: peak RSS {:.1} MiB, {} events",
+        "{name}: peak RSS {:.1} MiB, {} bytes of output",
         run.peak_rss_mib,
-        run.events.len()
+        stdout.len()
     );
     run
 }

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::common::pcap::chunks;
-use crate::common::rtmpscope;
+use super::pcap::chunks;
+use super::rtmpscope;
 
 /// An AMF0 value to encode.
 pub enum Amf<'a> {
