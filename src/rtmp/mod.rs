@@ -14,5 +14,6 @@ pub mod codec;
 pub mod command;
 pub mod decode;
 pub mod handshake;
+pub mod layout;
 pub mod media;
 pub mod message;
