@@ -29,10 +29,9 @@ use std::time::Duration;
 use ratatui::crossterm::event;
 
 use self::app::{App, ExportMode};
-use self::feed::Decoding;
 use self::model::Update;
 use crate::capture::Source;
-use crate::pipeline::{PacketCounters, RunOptions};
+use crate::pipeline::{Decoding, PacketCounters, RunOptions};
 
 /// How long the UI waits for a key before it redraws.
 const FRAME: Duration = Duration::from_millis(50);
@@ -142,8 +141,7 @@ fn drain(app: &mut App, updates: &Receiver<Vec<Update>>) {
 fn start_export(session: u64, options: &TuiOptions, status: Sender<Vec<Update>>) -> JoinHandle<()> {
     let file = options.file.clone();
     let dir = export::directory();
-    let mut decoding = options.decoding.clone();
-    decoding.export = None;
+    let decoding = options.decoding.clone();
     let stop = Arc::clone(&options.stop);
     std::thread::spawn(move || {
         let say = |line: String| {
