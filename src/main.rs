@@ -6,25 +6,16 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use std::path::Path;
-
-use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use rtmpscope::analysis::{Analyzer, ReportSink};
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
-use rtmpscope::common::budget::MemoryBudget;
 use rtmpscope::output::flows::FlowLister;
-use rtmpscope::output::flv::FlvExporter;
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
 use rtmpscope::output::text::TextWriter;
-use rtmpscope::pipeline::{run, RunOptions, RunSummary};
-use rtmpscope::reassembly::{Reassembler, ReassemblyConfig};
-use rtmpscope::redact::Redactor;
-use rtmpscope::session::event::EventSink;
-use rtmpscope::session::table::{DecoderConfig, SessionTable};
+use rtmpscope::pipeline::{run, Decoding, RunOptions, RunSummary};
+use rtmpscope::reassembly::Reassembler;
 
 /// Output buffer size for files; live output is flushed per line instead.
 const OUTPUT_BUFFER: usize = 1 << 16;
@@ -79,35 +70,23 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         progress: io::stderr().is_terminal(),
         counters: None,
     };
-    let mut reassembler = Reassembler::new(reassembly_config(cli));
+    let decoding = decoding(cli);
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
-    let config = decoder_config(cli);
-    let mut decode = Decode {
-        source: &mut source,
-        reassembler: &mut reassembler,
-        options: &options,
-        budget: MemoryBudget::new(config.memory_budget),
-        config,
-        export: cli.export_flv.as_deref(),
-        redact: cli.redact,
-    };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
-        let summary = run(
-            decode.source,
-            decode.reassembler,
-            &mut lister,
-            decode.options,
-        );
+        let mut reassembler = Reassembler::new(decoding.reassembly);
+        let summary = run(&mut source, &mut reassembler, &mut lister, &options);
         let mut out = io::stdout().lock();
         lister.write(&mut out)?;
         summary
     } else if cli.json {
-        let (summary, writer) = decode.run_reporting(JsonWriter::new(out), cli.summary)?;
+        let writer = JsonWriter::new(out);
+        let (summary, writer) = decoding.run_reports(&mut source, &options, writer, cli.summary)?;
         writer.finish()?;
         summary
     } else {
-        let (summary, writer) = decode.run_reporting(TextWriter::new(out), cli.summary)?;
+        let writer = TextWriter::new(out);
+        let (summary, writer) = decoding.run_reports(&mut source, &options, writer, cli.summary)?;
         writer.finish()?;
         summary
     };
@@ -119,106 +98,15 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     }
 }
 
-/// How `--memory-cap` is shared: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
-/// buffers and the analysis's streams (one budget), 1/4 for what every open connection costs
-/// whatever it carries (see [`BYTES_PER_FLOW`]).
-struct MemorySplit {
-    reassembly: usize,
-    decoders: usize,
-    flows: usize,
-}
-
-/// Memory one open connection costs: its reassembly flow, its session (decoder state, chunk
-/// stream table, handshake) and, with `--summary`, its session analysis, hash-table slack
-/// included. Measured at 5.4 KiB a session (2000 and 8000 open RTMP sessions with --summary:
-/// 20.4 and 53.0 MiB peak RSS), 2.8 KiB without the analysis; rounded up.
-const BYTES_PER_FLOW: usize = 6 << 10;
-
-impl MemorySplit {
-    fn of(cap_mib: u64) -> Self {
-        let cap = usize::try_from(cap_mib << 20).unwrap_or(usize::MAX);
-        MemorySplit {
-            reassembly: cap / 8 * 3,
-            decoders: cap / 8 * 3,
-            flows: cap / 4 / BYTES_PER_FLOW,
-        }
-    }
-}
-
-/// One RTMP decoding run: the source, the pipeline's parts, and where output goes.
-struct Decode<'a> {
-    source: &'a mut Source,
-    reassembler: &'a mut Reassembler,
-    options: &'a RunOptions,
-    config: DecoderConfig,
-    /// The decoders' memory budget, shared by the session table and the analysis.
-    budget: MemoryBudget,
-    export: Option<&'a Path>,
-    redact: bool,
-}
-
-impl Decode<'_> {
-    /// Decodes into `sink`, or with `summary` only the per-session reports into it.
-    fn run_reporting<S: ReportSink>(
-        &mut self,
-        sink: S,
-        summary: bool,
-    ) -> anyhow::Result<(RunSummary, S)> {
-        if summary {
-            let analyzer = Analyzer::with_budget(sink, false, self.budget.clone());
-            let (run_summary, analyzer) = self.run(analyzer)?;
-            Ok((run_summary, analyzer.into_inner()))
-        } else {
-            self.run(sink)
-        }
-    }
-
-    /// Decodes into `sink` (through the FLV exporter when asked), returning the sink.
-    fn run<S: EventSink>(&mut self, sink: S) -> anyhow::Result<(RunSummary, S)> {
-        match self.export {
-            Some(dir) => {
-                let exporter = FlvExporter::new(dir, sink)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-                let redactor = Redactor::new(exporter, self.redact);
-                let mut table =
-                    SessionTable::with_budget(self.config.clone(), self.budget.clone(), redactor);
-                let summary = run(self.source, self.reassembler, &mut table, self.options);
-                Ok((summary, table.into_sink().into_inner().finish()))
-            }
-            None => {
-                let mut table = SessionTable::with_budget(
-                    self.config.clone(),
-                    self.budget.clone(),
-                    Redactor::new(sink, self.redact),
-                );
-                let summary = run(self.source, self.reassembler, &mut table, self.options);
-                Ok((summary, table.into_sink().into_inner()))
-            }
-        }
-    }
-}
-
-/// The reassembler's bounds, from `--memory-cap`.
-fn reassembly_config(cli: &Cli) -> ReassemblyConfig {
-    let memory = MemorySplit::of(cli.memory_cap);
-    ReassemblyConfig {
-        memcap: memory.reassembly,
-        max_flows: memory.flows,
-        ..ReassemblyConfig::default()
-    }
-}
-
-/// The decoders' settings, from the command line.
-fn decoder_config(cli: &Cli) -> DecoderConfig {
-    let mut config = DecoderConfig {
-        forced_ports: cli.ports.clone(),
-        memory_budget: MemorySplit::of(cli.memory_cap).decoders,
-        ..DecoderConfig::default()
+/// How the capture is decoded, from the command line.
+fn decoding(cli: &Cli) -> Decoding {
+    let mut decoding = Decoding {
+        redact: cli.redact,
+        export: cli.export_flv.clone(),
+        ..Decoding::within_memory(cli.memory_cap)
     };
-    // FLV export needs whole audio/video bodies, not just their headers (the TUI decides
-    // for itself, as its `e` key may export without --export-flv).
-    config.session.chunk.keep_media_payloads = cli.export_flv.is_some();
-    config
+    decoding.decoder.forced_ports = cli.ports.clone();
+    decoding
 }
 
 /// The interactive UI, when it was built in.
@@ -237,12 +125,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         rtmpscope::tui::TuiOptions {
             file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
             source_name,
-            decoding: rtmpscope::tui::feed::Decoding {
-                reassembly: reassembly_config(cli),
-                decoder: decoder_config(cli),
-                redact: cli.redact,
-                export: cli.export_flv.clone(),
-            },
+            decoding: decoding(cli),
             count: cli.count,
             stop,
         },

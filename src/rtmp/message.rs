@@ -296,6 +296,9 @@ pub struct SharedObjectEvent {
 /// One sub-message of an aggregate message.
 #[derive(Debug, Clone, Serialize)]
 pub struct AggregatePart {
+    /// Where its tag header starts in the aggregate's body (not part of the JSON).
+    #[serde(skip)]
+    pub offset: usize,
     /// Sub-message type id.
     #[serde(serialize_with = "serialize_type_id")]
     pub type_id: MessageTypeId,

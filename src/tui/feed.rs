@@ -2,8 +2,6 @@
 //! batches, to the UI thread; and the thread that runs the pipeline into it.
 
 use std::collections::{HashMap, HashSet};
-use std::io;
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -15,14 +13,12 @@ use crate::analysis::SessionAnalysis;
 use crate::capture::Source;
 use crate::common::Notice;
 use crate::output::describe::EventSummary;
-use crate::output::flv::FlvExporter;
-use crate::pipeline::{run, RunOptions};
-use crate::reassembly::{Reassembler, ReassemblyConfig};
-use crate::redact::Redactor;
+/// How the capture is decoded for the UI (the pipeline's settings).
+pub use crate::pipeline::Decoding;
+use crate::pipeline::RunOptions;
 use crate::rtmp::media::is_sequence_header;
 use crate::rtmp::message::{MessageBody, MessageTypeId};
 use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
-use crate::session::table::{DecoderConfig, SessionTable};
 
 /// Updates are sent at least this often, so a live view stays current.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(30);
@@ -250,19 +246,6 @@ fn facts(message: &MessageEvent<'_>) -> Vec<Fact> {
     }
 }
 
-/// How the capture is decoded for the UI.
-#[derive(Debug, Clone, Default)]
-pub struct Decoding {
-    /// Reassembly bounds.
-    pub reassembly: ReassemblyConfig,
-    /// Decoder settings.
-    pub decoder: DecoderConfig,
-    /// Mask keys and tokens (`--redact`).
-    pub redact: bool,
-    /// Write every media stream as FLV here as it is decoded (`--export-flv`).
-    pub export: Option<PathBuf>,
-}
-
 /// The decoding thread: its updates, and its handle (join it so files being written are
 /// finished before the process exits).
 pub struct Decoder {
@@ -275,32 +258,30 @@ pub struct Decoder {
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
 /// [`Update::Done`] when the input ends or `options.stop` is raised. Fails only when the
 /// export directory cannot be created.
-pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io::Result<Decoder> {
+pub fn spawn(
+    mut source: Source,
+    decoding: Decoding,
+    options: RunOptions,
+) -> anyhow::Result<Decoder> {
     let (tx, updates) = std::sync::mpsc::channel();
-    let feed = Feed::new(tx);
-    let mut decoder = decoding.decoder;
-    let sink = match &decoding.export {
-        Some(dir) => {
-            // FLV export needs whole audio/video bodies; the feed still keeps only headers.
-            decoder.session.chunk.keep_media_payloads = true;
-            let exporter = FlvExporter::new(dir, feed).map_err(|error| {
-                io::Error::new(
-                    error.kind(),
-                    format!("cannot create {}: {error}", dir.display()),
-                )
-            })?;
-            FeedSink::Export(exporter.silent())
-        }
-        None => FeedSink::Plain(feed),
-    };
+    // The chain is built on the thread that runs it; whether it could be is told back.
+    let (built_tx, built) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::spawn(move || {
-        let mut reassembler = Reassembler::new(decoding.reassembly);
-        let mut table = SessionTable::new(decoder, Redactor::new(sink, decoding.redact));
-        let summary = run(&mut source, &mut reassembler, &mut table, &options);
-        let mut feed = match table.into_sink().into_inner() {
-            FeedSink::Plain(feed) => feed,
-            FeedSink::Export(exporter) => exporter.finish(),
+        // With FLV export the decoder keeps whole media bodies; the feed only their headers.
+        let decoding = Decoding {
+            quiet: true,
+            ..decoding
         };
+        let mut chain = match decoding.chain(Feed::new(tx)) {
+            Ok(chain) => chain,
+            Err(error) => {
+                let _ = built_tx.send(Err(error));
+                return;
+            }
+        };
+        let _ = built_tx.send(Ok(()));
+        let summary = chain.run(&mut source, &options);
+        let mut feed = chain.finish();
         let counters = options.counters.as_ref().map_or(Arc::default(), Arc::clone);
         feed.push(Update::Counters {
             packets: summary.packets,
@@ -313,27 +294,15 @@ pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io:
         feed.push(Update::Done);
         feed.flush();
     });
-    Ok(Decoder { updates, thread })
-}
-
-/// The feed, behind the FLV exporter when asked.
-enum FeedSink {
-    Plain(Feed),
-    Export(FlvExporter<Feed>),
-}
-
-impl EventSink for FeedSink {
-    fn event(&mut self, event: &Event<'_>) {
-        match self {
-            FeedSink::Plain(feed) => feed.event(event),
-            FeedSink::Export(exporter) => exporter.event(event),
+    match built.recv() {
+        Ok(Ok(())) => Ok(Decoder { updates, thread }),
+        Ok(Err(error)) => {
+            let _ = thread.join();
+            Err(error)
         }
-    }
-
-    fn notice(&mut self, notice: &Notice) {
-        match self {
-            FeedSink::Plain(feed) => feed.notice(notice),
-            FeedSink::Export(exporter) => exporter.notice(notice),
+        Err(_) => {
+            let _ = thread.join();
+            anyhow::bail!("the decoding thread stopped before it started")
         }
     }
 }
