@@ -15,6 +15,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+use crate::common::escape::Escaped;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -162,7 +163,7 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
 /// A leaf `key: text`.
 fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field {
     Field {
-        label: format!("{key}: {text}"),
+        label: format!("{}: {}", Escaped(key), Escaped(text)),
         path: path.to_owned(),
         bytes,
         children: Vec::new(),
@@ -172,7 +173,7 @@ fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field
 /// A container `key {n}` over `children`.
 fn group(key: &str, path: &str, children: Vec<Field>, bytes: Option<Range<usize>>) -> Field {
     Field {
-        label: format!("{key} {{{}}}", children.len()),
+        label: format!("{} {{{}}}", Escaped(key), children.len()),
         path: path.to_owned(),
         bytes,
         children,
@@ -248,7 +249,12 @@ fn amf_field(key: &str, node: &AmfNode, path: &str) -> Field {
                 .collect();
             let mut field = group(key, path, children, bytes);
             if let Some(class) = class {
-                field.label = format!("{key}: {class} {{{}}}", field.children.len());
+                field.label = format!(
+                    "{}: {} {{{}}}",
+                    Escaped(key),
+                    Escaped(class),
+                    field.children.len()
+                );
             }
             field
         }
@@ -409,6 +415,14 @@ mod tests {
     use super::*;
     use crate::common::Timestamp;
     use crate::tui::model::{Content, RowKind};
+
+    #[test]
+    fn wire_text_in_the_tree_is_escaped() {
+        let field = leaf("k\u{1b}[2J", "\"a\u{9b}b\u{202e}\"", "k", None);
+        assert_eq!(field.label, "k\\x1b[2J: \"a\\u{9b}b\\u{202e}\"");
+        let field = group("\u{7}", "g", Vec::new(), None);
+        assert!(!field.label.chars().any(|c| c.is_control()));
+    }
 
     fn row(type_id: u8, kind: RowKind, body: Vec<u8>) -> MessageRow {
         MessageRow {

@@ -1,6 +1,7 @@
 //! The decoding side of the TUI: a sink that turns events into [`Update`]s and sends them, in
 //! batches, to the UI thread; and the thread that runs the pipeline into it.
 
+use crate::common::escape::Escaped;
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
@@ -126,7 +127,10 @@ impl EventSink for Feed {
             }
             EventKind::Export(export) => {
                 if export.state == "finished" {
-                    self.push(Update::Status(format!("exported {}", export.path)));
+                    self.push(Update::Status(format!(
+                        "exported {}",
+                        Escaped(&export.path)
+                    )));
                 }
                 self.push(Update::Export(event.session, Box::new(export.clone())));
             }
@@ -137,7 +141,8 @@ impl EventSink for Feed {
     fn notice(&mut self, notice: &Notice) {
         self.push(Update::Status(format!(
             "{}: {}",
-            notice.code, notice.message
+            notice.code,
+            Escaped(&notice.message)
         )));
     }
 }

@@ -1,5 +1,6 @@
 //! The exports overlay (`e`): the FLV files written for the selected session.
 
+use crate::common::escape::Escaped;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -27,15 +28,22 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
                     export.script_tags,
                     f64::from(export.duration_ms) / 1000.0
                 )
+            } else if export.state == "skipped" {
+                "not written (the cap on files a run was reached)".to_owned()
             } else {
                 "writing…".to_owned()
             };
             [
                 Line::styled(
-                    format!("{} {stream} (stream {}): {state}", export.role, export.msid),
+                    format!(
+                        "{} {} (stream {}): {state}",
+                        export.role,
+                        Escaped(stream),
+                        export.msid
+                    ),
                     app.theme.emphasis(),
                 ),
-                Line::raw(format!("  {}", export.path)),
+                Line::raw(format!("  {}", Escaped(&export.path))),
             ]
         })
         .collect();

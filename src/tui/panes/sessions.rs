@@ -1,5 +1,6 @@
 //! The sessions table (top): one row per RTMP connection, and a first row for all of them.
 
+use crate::common::escape::Escaped;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
@@ -115,8 +116,8 @@ fn session_row(session: &SessionRow, theme: Theme) -> Row<'static> {
         Cell::from(session.client.to_string()),
         Cell::from(session.server.to_string()),
         Cell::from(session.variant.as_str().to_uppercase()),
-        Cell::from(session.app.clone().unwrap_or_default()),
-        Cell::from(session.stream.clone().unwrap_or_default()),
+        Cell::from(Escaped(session.app.as_deref().unwrap_or_default()).to_string()),
+        Cell::from(Escaped(session.stream.as_deref().unwrap_or_default()).to_string()),
         Cell::from(session.role),
         Cell::from(state),
         Cell::from(format!("{}/{}", session.bytes[0], session.bytes[1])),

@@ -1,6 +1,7 @@
 //! The status bar (bottom line): the source, how far reading has got, counters, the filter,
 //! the latest note.
 
+use crate::common::escape::Escaped;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -51,7 +52,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .unwrap_or_default();
     let text = format!(
         " {} | {mode} | {} packets, {} bytes | {} sessions{drops}{history}{filter}{follow}{note} | ? help  q quit",
-        app.source,
+        Escaped(&app.source),
         app.model.packets,
         app.model.bytes,
         app.model.sessions.len(),
