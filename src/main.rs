@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use rtmpscope::analysis::{Analyzer, ReportSink};
+use rtmpscope::analysis::{Analyzer, HealthOptions, ReportSink};
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
 use rtmpscope::common::budget::MemoryBudget;
@@ -79,7 +79,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         progress: io::stderr().is_terminal(),
         counters: None,
     };
-    let mut reassembler = Reassembler::new(reassembly_config(cli));
+    let stats_interval = cli.stats_interval(live);
+    let mut reassembler = Reassembler::new(ReassemblyConfig {
+        network_updates: stats_interval > 0,
+        ..reassembly_config(cli)
+    });
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
     let config = decoder_config(cli);
     let mut decode = Decode {
@@ -90,6 +94,10 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         config,
         export: cli.export_flv.as_deref(),
         redact: cli.redact,
+        health: HealthOptions {
+            ingest: cli.ingest.map(Into::into),
+        },
+        stats_interval,
     };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
@@ -155,6 +163,10 @@ struct Decode<'a> {
     budget: MemoryBudget,
     export: Option<&'a Path>,
     redact: bool,
+    /// How sessions are judged (`--ingest`).
+    health: HealthOptions,
+    /// Live statistics every this many seconds (0: off).
+    stats_interval: u64,
 }
 
 impl Decode<'_> {
@@ -164,8 +176,11 @@ impl Decode<'_> {
         sink: S,
         summary: bool,
     ) -> anyhow::Result<(RunSummary, S)> {
-        if summary {
-            let analyzer = Analyzer::with_budget(sink, false, self.budget.clone());
+        if summary || self.stats_interval > 0 {
+            let analyzer = Analyzer::with_budget(sink, !summary, self.budget.clone())
+                .with_health(self.health)
+                .with_live_stats(self.stats_interval)
+                .with_reports(summary);
             let (run_summary, analyzer) = self.run(analyzer)?;
             Ok((run_summary, analyzer.into_inner()))
         } else {

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::capture::readahead::{self, ReadAhead};
 use crate::capture::{Frame, LiveStats, Next, Source};
-use crate::common::{Notice, PacketMeta};
+use crate::common::{Notice, PacketMeta, Timestamp};
 use crate::net::{Decoded, LinkType};
 use crate::reassembly::{Reassembler, StreamSink};
 
@@ -27,6 +27,9 @@ const MAX_MALFORMED_NOTICES: u64 = 20;
 const DROPS_REFRESH: Duration = Duration::from_secs(1);
 /// How long the loop sleeps when a live source has nothing ready.
 const IDLE_SLEEP: Duration = Duration::from_millis(1);
+/// While a live source is quiet, the sink is told how far capture time has moved this often
+/// (live statistics and stalls need a clock when no packet comes).
+const TICK: Duration = Duration::from_millis(100);
 
 /// Counters another thread can watch while the loop runs (the TUI's status bar).
 #[derive(Debug, Default)]
@@ -155,6 +158,9 @@ fn run_loop(
     }
     let mut last = PacketMeta::default();
     let mut last_drops_check = Instant::now();
+    // Live only: when the latest packet was read and when the sink was last ticked.
+    let mut last_packet_read = Instant::now();
+    let mut last_tick = Instant::now();
     loop {
         if options.stop.load(Ordering::Relaxed) {
             summary.interrupted = true;
@@ -169,6 +175,12 @@ fn run_loop(
         let frame = match input.next_frame() {
             Next::Packet(frame) => frame,
             Next::Idle => {
+                if live && summary.packets > 0 && last_tick.elapsed() >= TICK {
+                    last_tick = Instant::now();
+                    let quiet = i64::try_from(last_packet_read.elapsed().as_micros());
+                    let now = Timestamp(last.time.0.saturating_add(quiet.unwrap_or(i64::MAX)));
+                    sink.tick(now);
+                }
                 std::thread::sleep(IDLE_SLEEP);
                 continue;
             }
@@ -191,6 +203,9 @@ fn run_loop(
         };
         summary.packets += 1;
         summary.bytes += frame.captured as u64;
+        if live {
+            last_packet_read = Instant::now();
+        }
         last = PacketMeta {
             frame: summary.packets,
             time: frame.time,
