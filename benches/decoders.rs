@@ -193,7 +193,6 @@ fn benches(c: &mut Criterion) {
                     payload,
                     missing: 0,
                     window: 65535,
-                    window: 65535,
                 };
                 reassembler.process(&meta, &segment, &mut table);
             }

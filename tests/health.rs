@@ -86,7 +86,10 @@ fn within_10_percent(measured: f64, truth: f64, what: &str) {
 /// tshark's output for a display filter, one line of fields a packet.
 fn tshark(path: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
     let mut command = Command::new("tshark");
-    command.arg("-r").arg(path).args(["-Y", filter, "-T", "fields"]);
+    command
+        .arg("-r")
+        .arg(path)
+        .args(["-Y", filter, "-T", "fields"]);
     for field in fields {
         command.args(["-e", field]);
     }
@@ -98,7 +101,13 @@ fn tshark(path: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
 }
 
 fn port(address: &Value) -> String {
-    address.as_str().unwrap().rsplit(':').next().unwrap().to_owned()
+    address
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
@@ -117,10 +126,14 @@ fn a_rate_limited_publisher_retransmits_and_falls_behind() {
     assert!(found.contains(&"behind_realtime"), "{found:?}");
     // tshark's count on the same connection.
     let client = port(&publisher["client"]);
-    let truth = tshark(&path, "tcp.analysis.retransmission", &["tcp.srcport", "tcp.dstport"])
-        .iter()
-        .filter(|ports| ports.contains(&client))
-        .count() as f64;
+    let truth = tshark(
+        &path,
+        "tcp.analysis.retransmission",
+        &["tcp.srcport", "tcp.dstport"],
+    )
+    .iter()
+    .filter(|ports| ports.contains(&client))
+    .count() as f64;
     let measured = publisher["network"]["retransmissions"].as_f64().unwrap();
     eprintln!("retransmissions: rtmpscope {measured}, tshark {truth}");
     assert!(truth > 50.0, "the link lost too little to judge: {truth}");
@@ -145,8 +158,14 @@ fn a_frozen_publisher_stalls_its_stream_and_its_player() {
     let summaries = summaries(&path, &[]);
     for role in ["publisher", "player"] {
         let summary = by_role(&summaries, role);
-        assert!(codes(summary).contains(&"stall"), "{role}: {:?}", codes(summary));
-        let stalls = summary["streams"][0]["realtime"]["stalls"].as_array().unwrap();
+        assert!(
+            codes(summary).contains(&"stall"),
+            "{role}: {:?}",
+            codes(summary)
+        );
+        let stalls = summary["streams"][0]["realtime"]["stalls"]
+            .as_array()
+            .unwrap();
         assert_eq!(stalls.len(), 1, "{role}: {stalls:?}");
         let seconds = stalls[0]["seconds"].as_f64().unwrap();
         eprintln!("{role}: stall {seconds} s, pause {truth} s");
@@ -186,7 +205,10 @@ fn a_long_gop_makes_players_wait_for_their_first_picture() {
         "tcp.dstport == {player_port} and rtmpt.video.type == 1"
     ));
     let measured = player["streams"][0]["first_frame_s"].as_f64().unwrap();
-    eprintln!("first frame: rtmpscope {measured} s, tshark {} s", keyframe - play);
+    eprintln!(
+        "first frame: rtmpscope {measured} s, tshark {} s",
+        keyframe - play
+    );
     within_10_percent(measured, keyframe - play, "first frame");
     // With a YouTube profile, the publish also misses the ingest's keyframe interval.
     let youtube = summaries_with_ingest(&path, "youtube");

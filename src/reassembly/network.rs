@@ -136,7 +136,7 @@ impl RttStore {
         }
         self.min = self.min.min(micros);
         self.max = self.max.max(micros);
-        let take = self.count % self.stride == 0;
+        let take = self.count.is_multiple_of(self.stride);
         self.count = self.count.saturating_add(1);
         if !take {
             return;
