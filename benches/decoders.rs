@@ -88,6 +88,7 @@ fn reassemble(segments: &[OwnedSegment]) -> Collect {
             flags: *flags,
             payload,
             missing: 0,
+            window: 65535,
         };
         reassembler.process(&meta, &segment, &mut sink);
     }
@@ -191,6 +192,7 @@ fn benches(c: &mut Criterion) {
                     flags: *flags,
                     payload,
                     missing: 0,
+                    window: 65535,
                 };
                 reassembler.process(&meta, &segment, &mut table);
             }

@@ -91,6 +91,16 @@ pub struct Cli {
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,
 
+    /// Live (-i): a stream_stats line per active stream every SECS seconds, and stalls as they
+    /// happen (default 5 with --summary or --json, else 0 = off).
+    #[arg(long = "stats-interval", value_name = "SECS")]
+    pub stats_interval: Option<u64>,
+
+    /// Check publishes against an ingest service's published recommendations (keyframe
+    /// interval, codecs, sample rates, bitrate ceilings).
+    #[arg(long, value_name = "SERVICE")]
+    pub ingest: Option<IngestService>,
+
     /// Print a shell completion script and exit.
     #[arg(long, value_name = "SHELL")]
     pub completions: Option<Shell>,
@@ -98,6 +108,39 @@ pub struct Cli {
     /// Print the man page (roff) and exit.
     #[arg(long)]
     pub man: bool,
+}
+
+/// Ingest services whose recommendations `--ingest` checks.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IngestService {
+    /// YouTube Live.
+    Youtube,
+    /// Twitch.
+    Twitch,
+    /// Facebook Live.
+    Facebook,
+}
+
+impl From<IngestService> for crate::analysis::Ingest {
+    fn from(service: IngestService) -> Self {
+        match service {
+            IngestService::Youtube => crate::analysis::Ingest::Youtube,
+            IngestService::Twitch => crate::analysis::Ingest::Twitch,
+            IngestService::Facebook => crate::analysis::Ingest::Facebook,
+        }
+    }
+}
+
+impl Cli {
+    /// Seconds between live statistics: `--stats-interval`, or 5 for a live capture with
+    /// `--summary` or `--json`; 0 (off) on files.
+    pub fn stats_interval(&self, live: bool) -> u64 {
+        if !live {
+            return 0;
+        }
+        self.stats_interval
+            .unwrap_or(if self.summary || self.json { 5 } else { 0 })
+    }
 }
 
 /// Shells a completion script can be generated for.

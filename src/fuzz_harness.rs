@@ -254,7 +254,15 @@ pub fn stream(data: &[u8]) {
         table.stream_event(&meta, flow, &endpoints, event);
     }
     let reason = CloseReason::Fin;
-    table.stream_event(&meta, flow, &endpoints, StreamEvent::Close { reason });
+    table.stream_event(
+        &meta,
+        flow,
+        &endpoints,
+        StreamEvent::Close {
+            reason,
+            network: Default::default(),
+        },
+    );
     table.finish(&meta);
 }
 

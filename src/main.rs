@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, Parser};
 
+use rtmpscope::analysis::HealthOptions;
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
 use rtmpscope::output::flows::FlowLister;
@@ -70,7 +71,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         progress: io::stderr().is_terminal(),
         counters: None,
     };
-    let decoding = decoding(cli);
+    let decoding = decoding(cli, live);
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
@@ -99,13 +100,19 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
 }
 
 /// How the capture is decoded, from the command line.
-fn decoding(cli: &Cli) -> Decoding {
+fn decoding(cli: &Cli, live: bool) -> Decoding {
+    let stats_interval = cli.stats_interval(live);
     let mut decoding = Decoding {
         redact: cli.redact,
         export: cli.export_flv.clone(),
+        health: HealthOptions {
+            ingest: cli.ingest.map(Into::into),
+        },
+        stats_interval,
         ..Decoding::within_memory(cli.memory_cap)
     };
     decoding.decoder.forced_ports = cli.ports.clone();
+    decoding.reassembly.network_updates = stats_interval > 0;
     decoding
 }
 
@@ -125,7 +132,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         rtmpscope::tui::TuiOptions {
             file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
             source_name,
-            decoding: decoding(cli),
+            decoding: decoding(cli, cli.interface.is_some()),
             count: cli.count,
             stop,
         },

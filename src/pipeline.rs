@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::analysis::{Analyzer, ReportSink};
+use crate::analysis::{Analyzer, HealthOptions, ReportSink};
 use crate::capture::readahead::{self, ReadAhead};
 use crate::capture::{Frame, LiveStats, Next, Source};
 use crate::common::budget::MemoryBudget;
-use crate::common::{Notice, NoticeCode, PacketMeta};
+use crate::common::{Notice, NoticeCode, PacketMeta, Timestamp};
 use crate::net::{Decoded, LinkType};
 use crate::output::flv::FlvExporter;
 use crate::reassembly::{Reassembler, ReassemblyConfig, StreamSink};
@@ -37,6 +37,9 @@ const MAX_MALFORMED_NOTICES: u64 = 20;
 const DROPS_REFRESH: Duration = Duration::from_secs(1);
 /// How long the loop sleeps when a live source has nothing ready.
 const IDLE_SLEEP: Duration = Duration::from_millis(1);
+/// While a live source is quiet, the sink is told how far capture time has moved this often
+/// (live statistics and stalls need a clock when no packet comes).
+const TICK: Duration = Duration::from_millis(100);
 
 /// How `--memory-cap` is shared: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
 /// buffers and the analysis's streams (one budget), 1/4 for what every open connection costs
@@ -86,6 +89,10 @@ pub struct Decoding {
     pub quiet: bool,
     /// Only this session's events reach the FLV export and the sink.
     pub session: Option<u64>,
+    /// How sessions are judged (`--ingest`).
+    pub health: HealthOptions,
+    /// Live statistics every this many seconds (`--stats-interval`; 0: off).
+    pub stats_interval: u64,
 }
 
 impl Decoding {
@@ -153,7 +160,8 @@ impl Decoding {
     }
 
     /// Runs `source` into a writer of session reports: with `summary` only the reports (and
-    /// capture notices) reach it, through an [`Analyzer`] (`--summary`); else every event.
+    /// capture notices) reach it, through an [`Analyzer`] (`--summary`); else every event (and,
+    /// with live statistics, the analyzer's `stream_stats` and finding lines).
     pub fn run_reports<W: ReportSink>(
         self,
         source: &mut Source,
@@ -161,10 +169,13 @@ impl Decoding {
         writer: W,
         summary: bool,
     ) -> anyhow::Result<(RunSummary, W)> {
-        if summary {
+        if summary || self.stats_interval > 0 {
             // The analysis draws on the decoders' budget, so --memory-cap covers both.
             let budget = MemoryBudget::new(self.decoder.memory_budget);
-            let analyzer = Analyzer::with_budget(writer, false, budget.clone());
+            let analyzer = Analyzer::with_budget(writer, !summary, budget.clone())
+                .with_health(self.health)
+                .with_live_stats(self.stats_interval)
+                .with_reports(summary);
             let mut chain = self.chain_within(analyzer, budget)?;
             let run = chain.run(source, options);
             Ok((run, chain.finish().into_inner()))
@@ -356,6 +367,9 @@ fn run_loop(
     }
     let mut last = PacketMeta::default();
     let mut last_drops_check = Instant::now();
+    // Live only: when the latest packet was read and when the sink was last ticked.
+    let mut last_packet_read = Instant::now();
+    let mut last_tick = Instant::now();
     loop {
         if options.stop.load(Ordering::Relaxed) {
             summary.interrupted = true;
@@ -370,6 +384,12 @@ fn run_loop(
         let frame = match input.next_frame() {
             Next::Packet(frame) => frame,
             Next::Idle => {
+                if live && summary.packets > 0 && last_tick.elapsed() >= TICK {
+                    last_tick = Instant::now();
+                    let quiet = i64::try_from(last_packet_read.elapsed().as_micros());
+                    let now = Timestamp(last.time.0.saturating_add(quiet.unwrap_or(i64::MAX)));
+                    sink.tick(now);
+                }
                 std::thread::sleep(IDLE_SLEEP);
                 continue;
             }
@@ -392,6 +412,9 @@ fn run_loop(
         };
         summary.packets += 1;
         summary.bytes += frame.captured as u64;
+        if live {
+            last_packet_read = Instant::now();
+        }
         last = PacketMeta {
             frame: summary.packets,
             time: frame.time,

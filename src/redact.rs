@@ -167,6 +167,10 @@ impl<S: EventSink> EventSink for Redactor<S> {
     fn notice(&mut self, notice: &Notice) {
         self.inner.notice(notice);
     }
+
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        self.inner.tick(now);
+    }
 }
 
 /// Whether a message body holds strings (commands, data, shared objects, aggregates of data).

@@ -42,7 +42,8 @@ impl StreamSink for Recorder {
                 format!("gap {dir} {bytes} {reason:?}")
             }
             StreamEvent::Warning { code, .. } => format!("warning {code}"),
-            StreamEvent::Close { reason } => format!("close {reason:?}"),
+            StreamEvent::Network(_) => return,
+            StreamEvent::Close { reason, .. } => format!("close {reason:?}"),
         };
         self.events.push((flow, label));
     }

@@ -43,8 +43,8 @@ impl StreamSink for Recorder {
             StreamEvent::Open { mid_stream } => Recorded::Open(mid_stream),
             StreamEvent::Data { dir, bytes } => Recorded::Data(dir, bytes.to_vec()),
             StreamEvent::Gap { dir, bytes, reason } => Recorded::Gap(dir, bytes, reason),
-            StreamEvent::Warning { .. } => return,
-            StreamEvent::Close { reason } => Recorded::Close(reason),
+            StreamEvent::Warning { .. } | StreamEvent::Network(_) => return,
+            StreamEvent::Close { reason, .. } => Recorded::Close(reason),
         };
         self.0.push((*meta, flow, *endpoints, recorded));
     }
@@ -125,7 +125,10 @@ fn replay(recorded: &[(PacketMeta, FlowId, Endpoints, Recorded)], pieces: &[usiz
                 meta,
                 *flow,
                 endpoints,
-                StreamEvent::Close { reason: *reason },
+                StreamEvent::Close {
+                    reason: *reason,
+                    network: Default::default(),
+                },
             ),
         }
     }

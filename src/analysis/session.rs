@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::health::findings;
+use super::health::{findings, HealthOptions};
 use super::report::{ConnectFacts, RttReport, SessionReport, StatusEntry, StreamReport};
 use super::stream::StreamAnalysis;
 use crate::amf::AmfValue;
 use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Timestamp};
+use crate::reassembly::NetworkFacts;
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::{Command, MessageBody};
 use crate::session::event::{Event, EventKind, MessageEvent, SessionEnd, SessionStart};
@@ -39,6 +40,8 @@ pub struct SessionAnalysis {
     streams: BTreeMap<u32, StreamAnalysis>,
     streams_dropped: u64,
     end: Option<SessionEnd>,
+    /// The latest network facts of the connection (live updates, then its end).
+    pub(super) network: Option<NetworkFacts>,
     /// The streams' share of the memory budget.
     memory: Charge,
 }
@@ -75,6 +78,7 @@ impl SessionAnalysis {
             streams: BTreeMap::new(),
             streams_dropped: 0,
             end: None,
+            network: None,
             memory: budget.charge(),
         }
     }
@@ -85,7 +89,11 @@ impl SessionAnalysis {
         match &event.kind {
             EventKind::Handshake(summary) => self.handshake = Some(summary.clone()),
             EventKind::Message(message) => self.message(event.time, message),
-            EventKind::SessionEnd(end) => self.end = Some(end.clone()),
+            EventKind::SessionEnd(end) => {
+                self.network = end.network.or(self.network);
+                self.end = Some(end.clone());
+            }
+            EventKind::Network(facts) => self.network = Some(*facts),
             _ => {}
         }
     }
@@ -96,12 +104,12 @@ impl SessionAnalysis {
         match &event.message.body {
             MessageBody::Video(video) => {
                 if let Some(stream) = self.stream(header.msid) {
-                    stream.video(event.dir, timestamp, header.length, video);
+                    stream.video(time, event.dir, timestamp, header.length, video);
                 }
             }
             MessageBody::Audio(audio) => {
                 if let Some(stream) = self.stream(header.msid) {
-                    stream.audio(event.dir, timestamp, header.length, audio);
+                    stream.audio(time, event.dir, timestamp, header.length, audio);
                 }
             }
             MessageBody::Aggregate { messages } => {
@@ -112,10 +120,10 @@ impl SessionAnalysis {
                     let timestamp = u64::from(part.timestamp);
                     match &part.body {
                         MessageBody::Video(video) => {
-                            stream.video(event.dir, timestamp, part.length, video)
+                            stream.video(time, event.dir, timestamp, part.length, video)
                         }
                         MessageBody::Audio(audio) => {
-                            stream.audio(event.dir, timestamp, part.length, audio)
+                            stream.audio(time, event.dir, timestamp, part.length, audio)
                         }
                         _ => {}
                     }
@@ -154,6 +162,9 @@ impl SessionAnalysis {
                     .flatten()
                     .map(str::to_owned);
                 if let Some(stream) = self.stream(msid) {
+                    if role == "play" {
+                        stream.play(time);
+                    }
                     stream.name = name;
                     stream.role = Some(role);
                     stream.publish_type = publish_type;
@@ -195,6 +206,23 @@ impl SessionAnalysis {
 
     /// The session's report as it stands.
     pub fn report(&self) -> SessionReport {
+        self.report_with(&HealthOptions::default())
+    }
+
+    /// When the session started.
+    pub fn start_time(&self) -> Timestamp {
+        self.start
+    }
+
+    /// The analysed streams, for live checks.
+    pub(super) fn streams_mut(&mut self) -> impl Iterator<Item = (u32, &mut StreamAnalysis)> {
+        self.streams
+            .iter_mut()
+            .map(|(&msid, stream)| (msid, stream))
+    }
+
+    /// The session's report as it stands, judged with `options`.
+    pub fn report_with(&self, options: &HealthOptions) -> SessionReport {
         let streams: Vec<StreamReport> = self
             .streams
             .iter()
@@ -218,6 +246,7 @@ impl SessionAnalysis {
             handshake_rtt_ms: self.handshake.as_ref().and_then(|h| h.rtt_ms),
             handshake_complete: self.handshake.as_ref().is_some_and(|h| h.complete),
             ping_rtt: self.ping.report(),
+            network: self.network,
             bytes_c2s: end.map_or(0, |end| end.bytes_c2s),
             bytes_s2c: end.map_or(0, |end| end.bytes_s2c),
             messages: end.map_or(0, |end| end.messages),
@@ -232,7 +261,7 @@ impl SessionAnalysis {
             health: "ok",
             findings: Vec::new(),
         };
-        report.findings = findings(&report);
+        report.findings = findings(&report, options);
         report.health = super::health::verdict(&report.findings);
         report
     }

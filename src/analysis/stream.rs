@@ -1,11 +1,13 @@
 //! One message stream of a session (a published or played stream): its tracks, codecs,
-//! keyframe interval, audio/video drift and declared metadata.
+//! keyframe interval, audio/video drift, declared metadata, media time against capture time
+//! and, for a player, how long it waited for its first picture.
 
 use super::metadata::{compare, Declared};
+use super::realtime::{round3, Realtime, Stall};
 use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
 use super::track::{MediaKind, Track};
 use crate::amf::AmfValue;
-use crate::common::Direction;
+use crate::common::{Direction, Timestamp};
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// What is known of one message stream.
@@ -27,6 +29,27 @@ pub struct StreamAnalysis {
     drift: Drift,
     /// onMetaData as declared (the last one sent), the fields a report shows.
     metadata: Option<Declared>,
+    /// Arrival against media time.
+    pub(super) realtime: Realtime,
+    /// When `play` was sent, and when the first keyframe and audio frame arrived after it.
+    play_at: Option<Timestamp>,
+    first_keyframe_at: Option<Timestamp>,
+    first_audio_at: Option<Timestamp>,
+    /// Live statistics since the last `stream_stats` event.
+    pub(super) interval: Interval,
+    /// A stall that ended and has not been announced live yet.
+    pub(super) ended_stall: Option<Stall>,
+}
+
+/// What a stream carried since the last `stream_stats` event.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Interval {
+    pub(super) video_bytes: u64,
+    pub(super) audio_bytes: u64,
+    pub(super) video_frames: u64,
+    pub(super) keyframes: u64,
+    /// Media milliseconds counted when the interval began.
+    pub(super) media_ms_at_start: u64,
 }
 
 /// Keyframe intervals.
@@ -51,11 +74,41 @@ struct Drift {
 }
 
 impl StreamAnalysis {
-    /// Counts a video message.
-    pub fn video(&mut self, dir: Direction, timestamp_ms: u64, length: u32, header: &VideoHeader) {
+    /// `play` was sent at `time`.
+    pub fn play(&mut self, time: Timestamp) {
+        self.play_at.get_or_insert(time);
+    }
+
+    /// A media message with timestamp `timestamp_ms` arrived at `time`.
+    fn arrival(&mut self, time: Timestamp, timestamp_ms: u64) {
+        if let Some(stall) = self.realtime.media(time, timestamp_ms) {
+            self.ended_stall = Some(stall);
+        }
+    }
+
+    /// Counts a video message that arrived at `time`.
+    pub fn video(
+        &mut self,
+        time: Timestamp,
+        dir: Direction,
+        timestamp_ms: u64,
+        length: u32,
+        header: &VideoHeader,
+    ) {
         self.media_dir.get_or_insert(dir);
         let kind = video_kind(header);
         self.video.message(timestamp_ms, u64::from(length), kind);
+        self.interval.video_bytes = self.interval.video_bytes.saturating_add(u64::from(length));
+        if kind == MediaKind::Frame {
+            self.arrival(time, timestamp_ms);
+            self.interval.video_frames = self.interval.video_frames.saturating_add(1);
+            if header.frame_kind == "keyframe" {
+                self.interval.keyframes = self.interval.keyframes.saturating_add(1);
+                if self.play_at.is_some() {
+                    self.first_keyframe_at.get_or_insert(time);
+                }
+            }
+        }
         let codec = self.video_codec.get_or_insert(VideoCodec {
             codec: header.codec,
             config: None,
@@ -71,11 +124,25 @@ impl StreamAnalysis {
             .update(self.video.last_ms(), self.audio.last_ms());
     }
 
-    /// Counts an audio message.
-    pub fn audio(&mut self, dir: Direction, timestamp_ms: u64, length: u32, header: &AudioHeader) {
+    /// Counts an audio message that arrived at `time`.
+    pub fn audio(
+        &mut self,
+        time: Timestamp,
+        dir: Direction,
+        timestamp_ms: u64,
+        length: u32,
+        header: &AudioHeader,
+    ) {
         self.media_dir.get_or_insert(dir);
         let kind = audio_kind(header);
         self.audio.message(timestamp_ms, u64::from(length), kind);
+        self.interval.audio_bytes = self.interval.audio_bytes.saturating_add(u64::from(length));
+        if kind == MediaKind::Frame {
+            self.arrival(time, timestamp_ms);
+            if self.play_at.is_some() {
+                self.first_audio_at.get_or_insert(time);
+            }
+        }
         let codec = self.audio_codec.get_or_insert(AudioCodec {
             codec: header.codec,
             header_rate: header.sound_rate,
@@ -119,6 +186,17 @@ impl StreamAnalysis {
             })
             .unwrap_or_default();
         let both = video.is_some() && audio.is_some();
+        // A player's first picture: the first keyframe, or the first audio without video.
+        let first_frame_at = if self.video.frames > 0 {
+            self.first_keyframe_at
+        } else {
+            self.first_audio_at
+        };
+        let first_frame_s = self
+            .play_at
+            .zip(first_frame_at)
+            .filter(|_| self.role == Some("play"))
+            .map(|(play, first)| round3(first.micros_since(play) as f64 / 1e6));
         StreamReport {
             msid,
             name: self.name.clone(),
@@ -136,6 +214,8 @@ impl StreamAnalysis {
                 .filter(|_| both)
                 .map(|_| self.drift.largest_ms),
             metadata,
+            realtime: self.realtime.report(),
+            first_frame_s,
         }
     }
 }
@@ -222,8 +302,20 @@ mod tests {
         let dir = Direction::ClientToServer;
         for frame in 0..100u64 {
             let header = if frame % 50 == 0 { &key } else { &inter };
-            stream.video(dir, frame * 40, 500, header);
-            stream.audio(dir, frame * 40 + 20, 100, &aac);
+            stream.video(
+                Timestamp(frame as i64 * 40_000),
+                dir,
+                frame * 40,
+                500,
+                header,
+            );
+            stream.audio(
+                Timestamp(frame as i64 * 40_000 + 20_000),
+                dir,
+                frame * 40 + 20,
+                100,
+                &aac,
+            );
         }
         let report = stream.report(1);
         let gop = report.gop.expect("video");

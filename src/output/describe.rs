@@ -251,6 +251,14 @@ impl Display for EventSummary<'_, '_> {
                 }
                 Ok(())
             }
+            EventKind::Network(net) => write!(
+                f,
+                "TCP: {} retransmissions ({} B), {} zero windows, round trip {:.1} ms median",
+                net.retransmissions,
+                net.retransmitted_bytes,
+                net.zero_windows,
+                net.rtt_median_us as f64 / 1000.0
+            ),
             EventKind::Export(export) if export.path.is_empty() => write!(
                 f,
                 "Export {} {}: message stream {} not written",

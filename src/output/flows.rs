@@ -103,7 +103,8 @@ impl StreamSink for FlowLister {
                 *gaps = (gaps.0 + 1, gaps.1 + bytes);
             }
             StreamEvent::Warning { .. } => record.warnings += 1,
-            StreamEvent::Close { reason } => record.close = Some(reason),
+            StreamEvent::Network(_) => {}
+            StreamEvent::Close { reason, .. } => record.close = Some(reason),
         }
     }
 

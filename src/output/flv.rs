@@ -635,6 +635,10 @@ impl<S: EventSink> EventSink for FlvExporter<S> {
     fn notice(&mut self, notice: &Notice) {
         self.inner.notice(notice);
     }
+
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        self.inner.tick(now);
+    }
 }
 
 /// The body of a script tag: a data message without its `@setDataFrame` handler name.

@@ -1,6 +1,7 @@
 //! One TCP connection's state: per direction, the sequence-number mapping, the assembler, the
 //! FIN, and a hole the peer acknowledged past; and how its pieces reach the sink.
 
+use super::network::NetworkState;
 use super::{
     CloseReason, FlowId, GapReason, Piece, ReassemblyConfig, ReassemblyStats, StreamAssembler,
     StreamEvent, StreamSink,
@@ -53,6 +54,8 @@ pub(super) struct Flow {
     pub(super) dormant: bool,
     pub(super) packets: u32,
     pub(super) mismatch_warnings: u32,
+    /// Retransmissions, windows, round trips and throughput.
+    pub(super) net: NetworkState,
 }
 
 /// Most overlap-mismatch warnings per flow (the count goes on in the stats).
@@ -69,6 +72,7 @@ impl Flow {
             dormant: false,
             packets: 0,
             mismatch_warnings: 0,
+            net: NetworkState::default(),
         }
     }
 
@@ -111,6 +115,7 @@ impl Flow {
         self.referenced = true;
         self.packets = self.packets.saturating_add(1);
         let dir = self.direction_of(segment);
+        self.net.flags(dir, segment, meta.time);
         if segment.flags.rst {
             return SegmentOutcome {
                 close: Some(CloseReason::Rst),
@@ -118,7 +123,12 @@ impl Flow {
         }
         self.data(meta, dir, segment, config, stats, sink);
         if segment.flags.ack {
-            self.acknowledgement(dir.reverse(), segment.ack);
+            self.acknowledgement(dir.reverse(), segment.ack, meta.time);
+        }
+        if config.network_updates {
+            if let Some(facts) = self.net.update(meta.time) {
+                sink.stream_event(meta, self.id, &self.endpoints, StreamEvent::Network(facts));
+            }
         }
         self.check_acked_hole(meta, dir.reverse(), stats, sink);
         let close = self
@@ -159,6 +169,9 @@ impl Flow {
             );
             self.warn(meta, dir, WarningCode::TcpOutOfWindow, &message, sink);
             return;
+        }
+        if end > offset {
+            self.net.data(dir, offset, end, meta.time);
         }
         if segment.flags.fin {
             side.fin.get_or_insert(end);
@@ -225,13 +238,15 @@ impl Flow {
         }
     }
 
-    /// The peer acknowledges `ack` of direction `dir`: remember a hole it acknowledged past.
-    fn acknowledgement(&mut self, dir: Direction, ack: u32) {
+    /// The peer acknowledges `ack` of direction `dir` at `time`: time the segment waiting for
+    /// it, and remember a hole it acknowledged past.
+    fn acknowledgement(&mut self, dir: Direction, ack: u32, time: Timestamp) {
         let packets = self.packets;
         let side = dir.of_mut(&mut self.dirs);
         let Some(acked) = side.offset_of(ack) else {
             return;
         };
+        self.net.ack(dir, acked, time);
         if acked > side.stream.next_offset() && !side.stream.is_idle() && side.acked_hole.is_none()
         {
             side.acked_hole = Some((acked, packets));

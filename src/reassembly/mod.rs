@@ -32,6 +32,7 @@
 
 pub mod clock;
 mod flow;
+mod network;
 mod stream;
 mod table;
 
@@ -39,6 +40,7 @@ use serde::Serialize;
 
 use crate::common::{Direction, Endpoints, Notice, PacketMeta, WarningCode};
 
+pub use network::{NetworkFacts, RTT_SAMPLES};
 pub use stream::{Piece, StreamAssembler};
 pub use table::Reassembler;
 
@@ -127,10 +129,16 @@ pub enum StreamEvent<'a> {
         /// Detail for a person (no allocation on the common path: only built for anomalies).
         message: &'a str,
     },
+    /// The connection's network facts so far, when retransmissions or zero windows were
+    /// counted since the last such event (at most one a second; only with
+    /// [`ReassemblyConfig::network_updates`]).
+    Network(NetworkFacts),
     /// The flow ended. Always the flow's last event.
     Close {
         /// Why.
         reason: CloseReason,
+        /// What its packets said about the network.
+        network: NetworkFacts,
     },
 }
 
@@ -155,6 +163,12 @@ pub trait StreamSink {
     fn finish(&mut self, meta: &PacketMeta) {
         let _ = meta;
     }
+
+    /// A live capture is quiet and capture time has reached `now` (see
+    /// [`crate::session::event::EventSink::tick`]); never called on a file.
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        let _ = now;
+    }
 }
 
 /// Bounds and timeouts of the reassembler. Every bound is named; hitting one is reported.
@@ -169,6 +183,8 @@ pub struct ReassemblyConfig {
     /// A flow with no packet for this long (capture time, microseconds) goes dormant; it is
     /// closed after [`DORMANT_TIMEOUTS`] times as long.
     pub idle_timeout_micros: i64,
+    /// Send [`StreamEvent::Network`] updates while a connection is open (live statistics).
+    pub network_updates: bool,
 }
 
 impl Default for ReassemblyConfig {
@@ -178,6 +194,7 @@ impl Default for ReassemblyConfig {
             memcap: 128 << 20,
             max_flows: 1 << 18,
             idle_timeout_micros: 600_000_000,
+            network_updates: false,
         }
     }
 }

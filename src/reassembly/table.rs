@@ -262,7 +262,10 @@ impl Reassembler {
             meta,
             flow.id,
             &flow.endpoints,
-            StreamEvent::Close { reason },
+            StreamEvent::Close {
+                reason,
+                network: flow.net.facts(),
+            },
         );
         if reason != CloseReason::Evicted {
             self.closed.insert(*key, self.clock.now());

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use crate::amf::AmfLimits;
 use crate::common::budget::MemoryBudget;
 use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
-use crate::reassembly::{CloseReason, GapReason};
+use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
@@ -129,6 +129,8 @@ pub struct Session {
     counters: Counters,
     first_time: Timestamp,
     last_time: Timestamp,
+    /// What the connection's TCP packets said about the network, once it closed.
+    network: Option<NetworkFacts>,
 }
 
 impl Session {
@@ -180,6 +182,7 @@ impl Session {
             },
             first_time: meta.time,
             last_time: meta.time,
+            network: None,
         }
     }
 
@@ -365,6 +368,16 @@ impl Session {
         emit_warning(&self.identity, sink, meta, dir, code, message);
     }
 
+    /// The connection's network facts, for its `session_end` (before [`Session::end`]).
+    pub fn set_network(&mut self, network: NetworkFacts) {
+        self.network = Some(network);
+    }
+
+    /// A live update of the connection's network facts: a `tcp_stats` event.
+    pub fn network(&self, meta: &PacketMeta, facts: NetworkFacts, sink: &mut impl EventSink) {
+        self.identity.emit(sink, meta, EventKind::Network(facts));
+    }
+
     /// The connection ended: report an unfinished handshake, then `session_end`.
     pub fn end(&mut self, meta: &PacketMeta, reason: CloseReason, sink: &mut impl EventSink) {
         self.end_with(meta, reason, None, sink);
@@ -400,6 +413,7 @@ impl Session {
             duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
             tunnel,
             tls: self.tls.as_ref().map(|tls| tls.summary()),
+            network: self.network,
         };
         self.identity.emit(sink, meta, EventKind::SessionEnd(end));
     }

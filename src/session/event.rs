@@ -15,7 +15,7 @@ use serde::{Serialize, Serializer};
 
 use super::variant::Variant;
 use crate::common::{Direction, Endpoints, Notice, Timestamp};
-use crate::reassembly::{CloseReason, GapReason};
+use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
 use crate::transport::rtmpt::TunnelInfo;
@@ -58,6 +58,9 @@ pub enum EventKind<'a> {
     SessionEnd(SessionEnd),
     /// A media stream was exported to an FLV file (`--export-flv`).
     Export(ExportEvent),
+    /// Live only: the connection's retransmissions, zero windows and round trips so far,
+    /// sent when they change (at most once a second).
+    Network(NetworkFacts),
 }
 
 impl EventKind<'_> {
@@ -72,6 +75,7 @@ impl EventKind<'_> {
             EventKind::Warning(_) => "warning",
             EventKind::SessionEnd(_) => "session_end",
             EventKind::Export(_) => "export",
+            EventKind::Network(_) => "tcp_stats",
         }
     }
 }
@@ -89,6 +93,30 @@ impl Event<'_> {
             client: self.endpoints.client,
             server: self.endpoints.server,
             variant: self.variant,
+            body,
+        }
+    }
+}
+
+impl<'e, B: Serialize> Flat<'e, B> {
+    /// An event named `name` of session `session` with `body`, for lines a sink derives
+    /// without an event at hand (live statistics).
+    pub fn new(
+        name: &'static str,
+        (frame, time): (u64, Timestamp),
+        session: u64,
+        endpoints: Endpoints,
+        variant: Variant,
+        body: &'e B,
+    ) -> Self {
+        Flat {
+            event: name,
+            frame,
+            time,
+            session,
+            client: endpoints.client,
+            server: endpoints.server,
+            variant,
             body,
         }
     }
@@ -203,6 +231,10 @@ pub struct SessionEnd {
     /// For RTMPS: the hellos' facts and the TLS records counted each way.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSummary>,
+    /// What the connection's TCP packets said about the network (absent for RTMPT, whose
+    /// session spans several connections).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkFacts>,
 }
 
 /// An FLV file written for one message stream of a session.
@@ -242,5 +274,11 @@ pub trait EventSink {
     /// Called for problems with the capture itself (not tied to a session).
     fn notice(&mut self, notice: &Notice) {
         let _ = notice;
+    }
+
+    /// Capture time has reached `now` with no packet: a live capture is quiet. Sinks that
+    /// act on time (live statistics) use it; the pipeline never ticks on a file.
+    fn tick(&mut self, now: Timestamp) {
+        let _ = now;
     }
 }

@@ -391,8 +391,9 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                 };
                 self.flows.insert(flow, state);
             }
-            StreamEvent::Close { reason } => match self.flows.remove(&flow) {
+            StreamEvent::Close { reason, network } => match self.flows.remove(&flow) {
                 Some(FlowState::Decoding(mut session)) => {
+                    session.set_network(network);
                     session.end(meta, reason, &mut self.context.sink);
                 }
                 Some(FlowState::Tunnel(mut http)) => {
@@ -417,6 +418,10 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
     fn finish(&mut self, meta: &PacketMeta) {
         let context = &mut self.context;
         context.tunnels.end_all(meta, &mut context.sink);
+    }
+
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        self.context.sink.tick(now);
     }
 }
 
@@ -462,6 +467,12 @@ impl<S: EventSink> Context<S> {
                 }
                 other => other,
             },
+            StreamEvent::Network(facts) => {
+                if let FlowState::Decoding(session) = &state {
+                    session.network(meta, facts, &mut self.sink);
+                }
+                state
+            }
             // Open and Close are handled by the table itself.
             StreamEvent::Open { .. } | StreamEvent::Close { .. } => state,
         }
