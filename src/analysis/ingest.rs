@@ -125,33 +125,28 @@ pub fn ingest_findings(
             ),
         );
     }
-    if let Some(codec) = stream
-        .video_codec
-        .as_ref()
-        .filter(|codec| !profile.video_codecs.contains(&codec.codec))
-    {
-        warn(
-            "ingest_codec",
-            format!(
-                "{label}: video codec {}; {service} takes {}",
-                codec.codec,
-                profile.video_codecs.join(", ")
-            ),
-        );
-    }
-    if let Some(codec) = stream
-        .audio_codec
-        .as_ref()
-        .filter(|codec| !profile.audio_codecs.contains(&codec.codec))
-    {
-        warn(
-            "ingest_codec",
-            format!(
-                "{label}: audio codec {}; {service} takes {}",
-                codec.codec,
-                profile.audio_codecs.join(", ")
-            ),
-        );
+    let codecs = [
+        (
+            "video",
+            stream.video_codec.as_ref().map(|c| c.codec),
+            profile.video_codecs,
+        ),
+        (
+            "audio",
+            stream.audio_codec.as_ref().map(|c| c.codec),
+            profile.audio_codecs,
+        ),
+    ];
+    for (kind, codec, accepted) in codecs {
+        if let Some(codec) = codec.filter(|codec| !accepted.contains(codec)) {
+            warn(
+                "ingest_codec",
+                format!(
+                    "{label}: {kind} codec {codec}; {service} takes {}",
+                    accepted.join(", ")
+                ),
+            );
+        }
     }
     let sample_rate = stream.audio_codec.as_ref().and_then(|codec| {
         codec
