@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use serde::{Serialize, Serializer};
 
 use super::variant::Variant;
-use crate::common::{Direction, Endpoints, Notice, Timestamp};
+use crate::common::{CommunityId, Direction, Endpoints, Notice, Timestamp};
 use crate::reassembly::{CloseReason, GapReason};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
@@ -89,6 +89,7 @@ impl Event<'_> {
             client: self.endpoints.client,
             server: self.endpoints.server,
             variant: self.variant,
+            community_id: CommunityId::of(&self.endpoints),
             body,
         }
     }
@@ -104,6 +105,8 @@ pub struct Flat<'e, B> {
     client: SocketAddr,
     server: SocketAddr,
     variant: Variant,
+    /// The connection's Community ID v1, to join with Zeek's and Suricata's records.
+    community_id: CommunityId,
     #[serde(flatten)]
     body: &'e B,
 }
