@@ -14,10 +14,12 @@ use clap::{CommandFactory, Parser};
 use rtmpscope::analysis::{Analyzer, ReportSink};
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
+use rtmpscope::output::clickhouse::{self, ClickHouseSink};
 use rtmpscope::output::flows::FlowLister;
 use rtmpscope::output::flv::FlvExporter;
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
+use rtmpscope::output::tee::Tee;
 use rtmpscope::output::text::TextWriter;
 use rtmpscope::pipeline::{run, RunOptions, RunSummary};
 use rtmpscope::reassembly::{Reassembler, ReassemblyConfig};
@@ -88,6 +90,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         config,
         export: cli.export_flv.as_deref(),
         redact: cli.redact,
+        fleet: start_fleet(cli)?,
     };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
@@ -110,6 +113,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         summary
     };
     report_live(&summary);
+    finish_fleet(decode.fleet.take())?;
     match (live, summary.broken) {
         // Like tcpdump: everything decoded is written, then the failure is the exit status.
         (true, Some(detail)) => Err(anyhow::anyhow!("live capture stopped: {detail}")),
@@ -148,6 +152,8 @@ struct Decode<'a> {
     config: DecoderConfig,
     export: Option<&'a Path>,
     redact: bool,
+    /// The ClickHouse sink (`--clickhouse`), fed beside the chosen output.
+    fleet: Option<ClickHouseSink>,
 }
 
 impl Decode<'_> {
@@ -157,6 +163,13 @@ impl Decode<'_> {
         sink: S,
         summary: bool,
     ) -> anyhow::Result<(RunSummary, S)> {
+        if let Some(fleet) = self.fleet.take() {
+            let tee = Analyzer::new(Tee::new(sink, fleet, summary), true);
+            let (run_summary, analyzer) = self.run(tee)?;
+            let (sink, fleet) = analyzer.into_inner().into_parts();
+            self.fleet = Some(fleet);
+            return Ok((run_summary, sink));
+        }
         if summary {
             let (run_summary, analyzer) = self.run(Analyzer::new(sink, false))?;
             Ok((run_summary, analyzer.into_inner()))
@@ -184,6 +197,43 @@ impl Decode<'_> {
             }
         }
     }
+}
+
+/// The ClickHouse sink, when `--clickhouse` asks for one.
+fn start_fleet(cli: &Cli) -> anyhow::Result<Option<ClickHouseSink>> {
+    let Some(url) = &cli.clickhouse else {
+        return Ok(None);
+    };
+    let env = |name| std::env::var(name).ok();
+    let url =
+        clickhouse::http::ServerUrl::parse(url, env("CLICKHOUSE_USER"), env("CLICKHOUSE_PASSWORD"))
+            .map_err(|e| anyhow::anyhow!(e))?;
+    let sensor = cli.sensor.clone().unwrap_or_else(clickhouse::host_name);
+    let spool = cli
+        .spool
+        .clone()
+        .unwrap_or_else(clickhouse::default_spool_dir);
+    let mut settings = clickhouse::Settings::new(url, sensor, spool);
+    settings.spool_cap = cli.spool_cap.saturating_mul(1 << 20);
+    let sink = ClickHouseSink::start(settings.clone())
+        .with_context(|| format!("cannot use the spool {}", settings.spool_dir.display()))?;
+    Ok(Some(sink))
+}
+
+/// Sends or spools the ClickHouse rows; an error when some were lost.
+fn finish_fleet(fleet: Option<ClickHouseSink>) -> anyhow::Result<()> {
+    let Some(fleet) = fleet else {
+        return Ok(());
+    };
+    let outcome = fleet.finish();
+    eprintln!("rtmpscope: {outcome}");
+    if outcome.dropped_rows > 0 {
+        anyhow::bail!(
+            "clickhouse: {} rows could be neither stored nor spooled",
+            outcome.dropped_rows
+        );
+    }
+    Ok(())
 }
 
 /// The reassembler's bounds, from `--memory-cap`.
