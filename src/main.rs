@@ -90,7 +90,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         config,
         export: cli.export_flv.as_deref(),
         redact: cli.redact,
-        fleet: start_fleet(cli)?,
+        fleet: start_fleet(cli, false)?,
     };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
@@ -200,7 +200,7 @@ impl Decode<'_> {
 }
 
 /// The ClickHouse sink, when `--clickhouse` asks for one.
-fn start_fleet(cli: &Cli) -> anyhow::Result<Option<ClickHouseSink>> {
+fn start_fleet(cli: &Cli, quiet: bool) -> anyhow::Result<Option<ClickHouseSink>> {
     let Some(url) = &cli.clickhouse else {
         return Ok(None);
     };
@@ -215,6 +215,7 @@ fn start_fleet(cli: &Cli) -> anyhow::Result<Option<ClickHouseSink>> {
         .unwrap_or_else(clickhouse::default_spool_dir);
     let mut settings = clickhouse::Settings::new(url, sensor, spool);
     settings.spool_cap = cli.spool_cap.saturating_mul(1 << 20);
+    settings.quiet = quiet;
     let sink = ClickHouseSink::start(settings.clone())
         .with_context(|| format!("cannot use the spool {}", settings.spool_dir.display()))?;
     Ok(Some(sink))
@@ -225,7 +226,11 @@ fn finish_fleet(fleet: Option<ClickHouseSink>) -> anyhow::Result<()> {
     let Some(fleet) = fleet else {
         return Ok(());
     };
-    let outcome = fleet.finish();
+    report_fleet(&fleet.finish())
+}
+
+/// Says what became of the ClickHouse rows; an error when some were lost.
+fn report_fleet(outcome: &clickhouse::Outcome) -> anyhow::Result<()> {
     eprintln!("rtmpscope: {outcome}");
     if outcome.dropped_rows > 0 {
         anyhow::bail!(
@@ -270,6 +275,8 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         (None, Some(interface)) => format!("live on {interface}"),
         (None, None) => String::new(),
     };
+    let fleet = start_fleet(cli, true)?;
+    let status = fleet.as_ref().map(ClickHouseSink::status);
     rtmpscope::tui::run(
         source,
         rtmpscope::tui::TuiOptions {
@@ -283,8 +290,11 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
             },
             count: cli.count,
             stop,
+            also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),
         },
-    )
+    )?;
+    // The UI is gone: the sink's outcome can be said now.
+    status.map_or(Ok(()), |status| report_fleet(&status.outcome()))
 }
 
 /// Without the `tui` feature, `--tui` explains itself.

@@ -766,3 +766,67 @@ fn spool_full_drops_oldest_and_says_so() {
         0
     );
 }
+
+#[test]
+fn tui_feeds_clickhouse_beside_the_ui() {
+    if !require("clickhouse-server") || !require("tmux") {
+        return;
+    }
+    let mut server = Server::new("tui");
+    server.start();
+    let capture = samples_named("publish_play.pcap");
+    let done = server.dir.join("done");
+    let session = format!("rtmpscope-ch-tui-{}", std::process::id());
+    let command = format!(
+        "{} -r {} --tui --clickhouse {} --sensor tui --spool {} 2>{}; echo $? > {}",
+        env!("CARGO_BIN_EXE_rtmpscope"),
+        capture.display(),
+        server.url("fleet"),
+        spool(&server, "tui").display(),
+        server.dir.join("stderr").display(),
+        done.display()
+    );
+    let tmux = |args: &[&str]| Command::new("tmux").args(args).output().expect("tmux");
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    let wait = |what: &dyn Fn() -> bool| {
+        for _ in 0..100 {
+            if what() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    };
+    let shown = wait(&|| {
+        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+            .contains("Sessions (3)")
+    });
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let finished = wait(&|| done.exists());
+    tmux(&["kill-session", "-t", &session]);
+    assert!(shown && finished, "the UI showed the sessions and quit");
+    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+    let stderr = std::fs::read_to_string(server.dir.join("stderr")).unwrap();
+    assert!(stderr.contains("rows stored, 0 rows spooled"), "{stderr}");
+    assert_eq!(
+        stored(&server, "fleet", "events", "tui"),
+        sorted(json_lines(&capture, false))
+    );
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM session_summaries WHERE sensor = 'tui'"
+        ),
+        3
+    );
+}

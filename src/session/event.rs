@@ -247,3 +247,13 @@ pub trait EventSink {
         let _ = notice;
     }
 }
+
+impl<S: EventSink + ?Sized> EventSink for Box<S> {
+    fn event(&mut self, event: &Event<'_>) {
+        (**self).event(event);
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        (**self).notice(notice);
+    }
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
 use crate::amf::AmfValue;
-use crate::analysis::SessionAnalysis;
+use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
 use crate::common::Notice;
 use crate::output::describe::EventSummary;
@@ -276,7 +276,18 @@ pub struct Decoder {
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
 /// [`Update::Done`] when the input ends or `options.stop` is raised. Fails only when the
 /// export directory cannot be created.
-pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io::Result<Decoder> {
+pub fn spawn(source: Source, decoding: Decoding, options: RunOptions) -> io::Result<Decoder> {
+    spawn_with(source, decoding, options, None)
+}
+
+/// As [`spawn`], also feeding `also` every event and every session report (the ClickHouse
+/// sink beside the UI); it is dropped, and so finishes, when decoding ends.
+pub fn spawn_with(
+    mut source: Source,
+    decoding: Decoding,
+    options: RunOptions,
+    also: Option<Box<dyn ReportSink + Send>>,
+) -> io::Result<Decoder> {
     let (tx, updates) = std::sync::mpsc::channel();
     let feed = Feed::new(tx);
     let mut decoder = decoding.decoder;
@@ -296,9 +307,16 @@ pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io:
     };
     let thread = std::thread::spawn(move || {
         let mut reassembler = Reassembler::new(decoding.reassembly);
-        let mut table = SessionTable::new(decoder, Redactor::new(sink, decoding.redact));
+        let sinks = Sinks {
+            feed: sink,
+            also: also.map(|also| Analyzer::new(also, true)),
+        };
+        let mut table = SessionTable::new(decoder, Redactor::new(sinks, decoding.redact));
         let summary = run(&mut source, &mut reassembler, &mut table, &options);
-        let mut feed = match table.into_sink().into_inner() {
+        let Sinks { feed, also } = table.into_sink().into_inner();
+        // Sends or spools what the other sink still holds before the UI is told it is done.
+        drop(also);
+        let mut feed = match feed {
             FeedSink::Plain(feed) => feed,
             FeedSink::Export(exporter) => exporter.finish(),
         };
@@ -315,6 +333,28 @@ pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io:
         feed.flush();
     });
     Ok(Decoder { updates, thread })
+}
+
+/// The UI's sink, and another fed beside it.
+struct Sinks {
+    feed: FeedSink,
+    also: Option<Analyzer<Box<dyn ReportSink + Send>>>,
+}
+
+impl EventSink for Sinks {
+    fn event(&mut self, event: &Event<'_>) {
+        self.feed.event(event);
+        if let Some(also) = &mut self.also {
+            also.event(event);
+        }
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.feed.notice(notice);
+        if let Some(also) = &mut self.also {
+            also.notice(notice);
+        }
+    }
 }
 
 /// The feed, behind the FLV exporter when asked.

@@ -97,6 +97,8 @@ pub struct Settings {
     /// How long, at exit, the sender goes on trying to send the spool before leaving it for the
     /// next run.
     pub exit_wait: Duration,
+    /// Say nothing on stderr while running (under the TUI); the outcome still tells.
+    pub quiet: bool,
 }
 
 impl Settings {
@@ -113,6 +115,7 @@ impl Settings {
             queue_batches: 4,
             timeout: Duration::from_secs(30),
             exit_wait: Duration::from_secs(5),
+            quiet: false,
         }
     }
 }
@@ -226,6 +229,7 @@ struct Shared {
     pending: Mutex<Pending>,
     spool: Mutex<Spool>,
     sent_rows: AtomicU64,
+    quiet: bool,
 }
 
 impl Shared {
@@ -241,12 +245,43 @@ impl Shared {
     fn spool_batch(&self, batch: &Batch) {
         let mut spool = self.spool();
         if let Err(error) = spool.put(batch) {
-            eprintln!(
-                "rtmpscope: clickhouse: cannot spool {} rows in {}: {error}",
-                batch.rows,
-                spool.dir().display()
-            );
+            let dir = spool.dir().display().to_string();
+            drop(spool);
+            self.say(&format!(
+                "cannot spool {} rows in {dir}: {error}",
+                batch.rows
+            ));
         }
+    }
+
+    /// A line on stderr, unless quiet.
+    fn say(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("rtmpscope: clickhouse: {text}");
+        }
+    }
+
+    /// What became of the rows so far.
+    fn outcome(&self) -> Outcome {
+        let spool = self.spool();
+        Outcome {
+            sent_rows: self.sent_rows.load(Ordering::Relaxed),
+            spooled_rows: spool.rows(),
+            dropped_rows: spool.dropped_rows,
+            spool_dir: spool.dir().to_path_buf(),
+        }
+    }
+}
+
+/// A view of a sink's counts that outlives it (the TUI owns the sink and drops it when
+/// decoding ends).
+#[derive(Clone)]
+pub struct Status(Arc<Shared>);
+
+impl Status {
+    /// What became of the rows so far (final once the sink is dropped).
+    pub fn outcome(&self) -> Outcome {
+        self.0.outcome()
     }
 }
 
@@ -265,9 +300,9 @@ impl ClickHouseSink {
     /// Opens the spool and starts the sender thread (which creates the schema when it first
     /// reaches the server). Fails only if the spool folder cannot be used.
     pub fn start(settings: Settings) -> std::io::Result<Self> {
-        let spool = Spool::open(&settings.spool_dir, settings.spool_cap)?;
+        let spool = Spool::open(&settings.spool_dir, settings.spool_cap, settings.quiet)?;
         let waiting = spool.rows();
-        if waiting > 0 {
+        if waiting > 0 && !settings.quiet {
             eprintln!(
                 "rtmpscope: clickhouse: {waiting} rows from an earlier run wait in {}; sending them first",
                 settings.spool_dir.display()
@@ -283,6 +318,7 @@ impl ClickHouseSink {
             pending: Mutex::new(pending),
             spool: Mutex::new(spool),
             sent_rows: AtomicU64::new(0),
+            quiet: settings.quiet,
         });
         let (queue, receiver) = mpsc::sync_channel(settings.queue_batches.max(1));
         let sender = Sender {
@@ -356,13 +392,12 @@ impl ClickHouseSink {
     /// Sends or spools everything, waits for the sender, and says what became of the rows.
     pub fn finish(mut self) -> Outcome {
         self.close();
-        let spool = self.shared.spool();
-        Outcome {
-            sent_rows: self.shared.sent_rows.load(Ordering::Relaxed),
-            spooled_rows: spool.rows(),
-            dropped_rows: spool.dropped_rows,
-            spool_dir: spool.dir().to_path_buf(),
-        }
+        self.shared.outcome()
+    }
+
+    /// A view of the counts that stays valid after the sink is handed away.
+    pub fn status(&self) -> Status {
+        Status(Arc::clone(&self.shared))
     }
 
     /// Hands the last batches over and waits for the sender (once).
@@ -381,7 +416,7 @@ impl ClickHouseSink {
         self.queue = None;
         if let Some(sender) = self.sender.take() {
             if sender.join().is_err() {
-                eprintln!("rtmpscope: clickhouse: the sender thread failed");
+                self.shared.say("the sender thread failed");
             }
         }
     }
@@ -555,10 +590,9 @@ impl Sender {
 
     fn up(&mut self) {
         if self.down {
-            eprintln!(
-                "rtmpscope: clickhouse {}: answering again; sending the spool",
-                self.client.url()
-            );
+            let url = self.client.url().to_string();
+            self.shared
+                .say(&format!("{url} answers again; sending the spool"));
         }
         self.down = false;
         self.backoff = BACKOFF_MIN;
@@ -566,11 +600,11 @@ impl Sender {
 
     fn failed(&mut self, error: &HttpError) {
         if !self.down {
-            eprintln!(
-                "rtmpscope: clickhouse {}: {error}; spooling to {} and trying again",
-                self.client.url(),
-                self.shared.spool().dir().display()
-            );
+            let dir = self.shared.spool().dir().display().to_string();
+            let url = self.client.url().to_string();
+            self.shared.say(&format!(
+                "{url}: {error}; spooling to {dir} and trying again"
+            ));
         }
         self.down = true;
         self.retry_at = Instant::now() + self.backoff;

@@ -40,12 +40,14 @@ pub struct Spool {
     pub dropped_rows: u64,
     /// Batches dropped.
     pub dropped_batches: u64,
+    /// Say nothing on stderr (the counts still tell).
+    quiet: bool,
 }
 
 impl Spool {
     /// Opens (creating it if needed) the spool in `dir`, holding at most `cap` bytes; takes
-    /// over the batches an earlier run left there.
-    pub fn open(dir: &Path, cap: u64) -> io::Result<Spool> {
+    /// over the batches an earlier run left there; `quiet` keeps its warnings off stderr.
+    pub fn open(dir: &Path, cap: u64, quiet: bool) -> io::Result<Spool> {
         fs::create_dir_all(dir)?;
         let mut spool = Spool {
             dir: dir.to_path_buf(),
@@ -55,6 +57,7 @@ impl Spool {
             seq: 0,
             dropped_rows: 0,
             dropped_batches: 0,
+            quiet,
         };
         for entry in fs::read_dir(dir)? {
             let entry = entry?;
@@ -107,6 +110,9 @@ impl Spool {
             self.dropped_rows = self.dropped_rows.saturating_add(u64::from(oldest.rows));
             self.dropped_batches = self.dropped_batches.saturating_add(1);
             let _ = fs::remove_file(self.dir.join(&oldest.name));
+            if self.quiet {
+                continue;
+            }
             eprintln!(
                 "rtmpscope: clickhouse spool {} full ({} MiB): dropped its oldest batch, {} rows ({} rows dropped so far)",
                 self.dir.display(),
@@ -230,7 +236,7 @@ mod tests {
     fn keeps_order_and_cap_and_survives_a_restart() {
         let dir = std::env::temp_dir().join(format!("rtmpscope-spool-test-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let mut spool = Spool::open(&dir, 250).unwrap();
+        let mut spool = Spool::open(&dir, 250, true).unwrap();
         spool.put(&batch("a", 1, 100)).unwrap();
         spool.put(&batch("b", 2, 100)).unwrap();
         assert_eq!(
@@ -250,7 +256,7 @@ mod tests {
         assert!(spool.put(&batch("d", 8, 300)).is_err());
         fs::write(dir.join("junk.tmp"), b"half").unwrap();
         drop(spool);
-        let mut spool = Spool::open(&dir, 250).unwrap();
+        let mut spool = Spool::open(&dir, 250, true).unwrap();
         assert_eq!(
             spool.entries.len(),
             2,
