@@ -604,6 +604,10 @@ fn server_down_at_start_then_up() {
     );
     let emitted = sorted(lines(&output.stdout));
     assert_eq!(stored(&server, "fleet", "events", "during"), emitted);
+    eprintln!(
+        "up during the run: {} events emitted and stored",
+        emitted.len()
+    );
     // Down for a whole run: rtmpscope exits 0 with everything spooled, and the next run sends it.
     server.kill();
     let dir = spool(&server, "b");
@@ -632,6 +636,10 @@ fn server_down_at_start_then_up() {
     ]);
     let mut twice = lines(&first.stdout);
     twice.extend(lines(&second.stdout));
+    eprintln!(
+        "down for a whole run, sent by the next: {} events stored",
+        twice.len()
+    );
     assert_eq!(stored(&server, "fleet", "events", "later"), sorted(twice));
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "spool emptied");
 }
@@ -707,6 +715,11 @@ fn server_answering_errors() {
     assert!(proxy.inserts.load(std::sync::atomic::Ordering::SeqCst) > 5);
     let emitted = sorted(lines(&output.stdout));
     assert_eq!(stored(&server, "fleet", "events", "errors"), emitted);
+    eprintln!(
+        "errors: {} inserts (5 spoiled), {} events emitted and stored once",
+        proxy.inserts.load(std::sync::atomic::Ordering::SeqCst),
+        emitted.len()
+    );
 }
 
 #[test]

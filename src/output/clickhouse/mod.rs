@@ -4,7 +4,8 @@
 //! How nothing is lost:
 //! - Rows are collected per table into a batch, sealed at [`Settings::batch_rows`] rows,
 //!   [`Settings::batch_bytes`] bytes or [`Settings::batch_interval`] after its first row, and
-//!   handed to the sender thread through a bounded queue. When the queue is full (the server
+//!   handed to the sender threads ([`Settings::senders`], each with its own connection, as a
+//!   server parses one insert on one core) through a bounded queue. When the queue is full (the server
 //!   is slow), the pipeline writes the batch to the disk spool instead of waiting.
 //! - The sender sends each batch as one `INSERT … FORMAT JSONEachRow`. A batch that fails goes
 //!   to the spool, and the server is tried again after a backoff (0.5 s doubling to 30 s);
@@ -16,7 +17,9 @@
 //!   id as its query id, so a copy still running on the server blocks a second one.
 //! - The spool is bounded ([`Settings::spool_cap`]); only past it are the oldest batches
 //!   dropped, each with a counted warning. Memory is bounded by the batch size times the queue.
-//! - [`ClickHouseSink::finish`] sends or spools everything and says what could not be.
+//! - [`ClickHouseSink::finish`] sends or spools everything and says what could not be: at
+//!   exit the spool is sent for as long as the server keeps taking batches, and left for the
+//!   next run once it has taken none for [`Settings::exit_wait`].
 
 mod batch;
 pub mod http;
@@ -90,12 +93,14 @@ pub struct Settings {
     pub batch_bytes: usize,
     /// ...or this long after its first row.
     pub batch_interval: Duration,
-    /// Batches waiting in memory for the sender; more go to the spool.
+    /// Batches waiting in memory for the senders; more go to the spool.
     pub queue_batches: usize,
+    /// Sender threads, each with its own connection: a server parses each insert on one core.
+    pub senders: usize,
     /// Timeout of each connect, read and write.
     pub timeout: Duration,
-    /// How long, at exit, the sender goes on trying to send the spool before leaving it for the
-    /// next run.
+    /// At exit, the spool is sent while the server takes it; after this long without a batch
+    /// taken, the rest is left for the next run.
     pub exit_wait: Duration,
     /// Say nothing on stderr while running (under the TUI); the outcome still tells.
     pub quiet: bool,
@@ -113,6 +118,7 @@ impl Settings {
             batch_bytes: 8 << 20,
             batch_interval: Duration::from_secs(1),
             queue_batches: 4,
+            senders: 2,
             timeout: Duration::from_secs(30),
             exit_wait: Duration::from_secs(5),
             quiet: false,
@@ -285,11 +291,11 @@ impl Status {
     }
 }
 
-/// The sink: rows in, batches out to the sender thread.
+/// The sink: rows in, batches out to the sender threads.
 pub struct ClickHouseSink {
     shared: Arc<Shared>,
     queue: Option<SyncSender<Batch>>,
-    sender: Option<JoinHandle<()>>,
+    senders: Vec<JoinHandle<()>>,
     sensor: String,
     settings: Settings,
     /// The JSON of the current event (reused).
@@ -297,7 +303,7 @@ pub struct ClickHouseSink {
 }
 
 impl ClickHouseSink {
-    /// Opens the spool and starts the sender thread (which creates the schema when it first
+    /// Opens the spool and starts the sender threads (which create the schema when they first
     /// reaches the server). Fails only if the spool folder cannot be used.
     pub fn start(settings: Settings) -> std::io::Result<Self> {
         let spool = Spool::open(&settings.spool_dir, settings.spool_cap, settings.quiet)?;
@@ -321,24 +327,30 @@ impl ClickHouseSink {
             quiet: settings.quiet,
         });
         let (queue, receiver) = mpsc::sync_channel(settings.queue_batches.max(1));
-        let sender = Sender {
-            shared: Arc::clone(&shared),
-            client: Client::new(settings.url.clone(), settings.timeout),
-            receiver,
-            interval: settings.batch_interval,
-            exit_wait: settings.exit_wait,
-            schema_ready: false,
-            down: false,
-            backoff: BACKOFF_MIN,
-            retry_at: Instant::now(),
-        };
-        let sender = std::thread::Builder::new()
-            .name("clickhouse".into())
-            .spawn(move || sender.run())?;
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut senders = Vec::new();
+        for n in 0..settings.senders.max(1) {
+            let sender = Sender {
+                shared: Arc::clone(&shared),
+                client: Client::new(settings.url.clone(), settings.timeout),
+                receiver: Arc::clone(&receiver),
+                interval: settings.batch_interval,
+                exit_wait: settings.exit_wait,
+                schema_ready: false,
+                down: false,
+                backoff: BACKOFF_MIN,
+                retry_at: Instant::now(),
+            };
+            senders.push(
+                std::thread::Builder::new()
+                    .name(format!("clickhouse-{n}"))
+                    .spawn(move || sender.run())?,
+            );
+        }
         Ok(ClickHouseSink {
             shared,
             queue: Some(queue),
-            sender: Some(sender),
+            senders,
             sensor: settings.sensor.clone(),
             settings,
             raw: Vec::new(),
@@ -414,9 +426,9 @@ impl ClickHouseSink {
             None => batches.iter().for_each(|b| self.shared.spool_batch(b)),
         }
         self.queue = None;
-        if let Some(sender) = self.sender.take() {
+        for sender in self.senders.drain(..) {
             if sender.join().is_err() {
-                self.shared.say("the sender thread failed");
+                self.shared.say("a sender thread failed");
             }
         }
     }
@@ -499,11 +511,11 @@ impl ReportSink for ClickHouseSink {
     }
 }
 
-/// The sender thread's state.
+/// One sender thread's state.
 struct Sender {
     shared: Arc<Shared>,
     client: Client,
-    receiver: Receiver<Batch>,
+    receiver: Arc<Mutex<Receiver<Batch>>>,
     interval: Duration,
     exit_wait: Duration,
     schema_ready: bool,
@@ -517,12 +529,17 @@ impl Sender {
     fn run(mut self) {
         loop {
             // While the spool has batches and the server may take them, do not sleep.
-            let wait = if self.may_try() && !self.shared.spool().is_empty() {
+            let wait = if self.may_try() && self.shared.spool().has_unclaimed() {
                 Duration::ZERO
             } else {
                 TICK
             };
-            match self.receiver.recv_timeout(wait) {
+            let received = self
+                .receiver
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .recv_timeout(wait);
+            match received {
                 Ok(batch) => self.deliver(batch),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -536,11 +553,11 @@ impl Sender {
             }
         }
         // The pipeline is done and everything it made has been delivered or spooled: send the
-        // spool while the server takes it, for at most `exit_wait` (trying once at once, even
-        // in the middle of a backoff).
-        let deadline = Instant::now() + self.exit_wait;
+        // spool while the server takes it, giving up only when it has not taken a batch for
+        // `exit_wait` (trying once at once, even in the middle of a backoff).
+        let mut deadline = Instant::now() + self.exit_wait;
         self.retry_at = Instant::now();
-        while !self.shared.spool().is_empty() {
+        while self.shared.spool().has_unclaimed() {
             let now = Instant::now();
             if self.down && self.retry_at > now {
                 if self.retry_at > deadline {
@@ -551,7 +568,9 @@ impl Sender {
             if Instant::now() > deadline {
                 break;
             }
-            self.send_oldest_spooled();
+            if self.send_oldest_spooled() {
+                deadline = Instant::now() + self.exit_wait;
+            }
         }
     }
 
@@ -574,17 +593,23 @@ impl Sender {
         }
     }
 
-    /// Sends the spool's oldest batch (only the rows the server does not have yet).
-    fn send_oldest_spooled(&mut self) {
-        let Some((entry, batch)) = self.shared.spool().oldest() else {
-            return;
+    /// Sends the spool's oldest batch (only the rows the server does not have yet); true when
+    /// the server took it.
+    fn send_oldest_spooled(&mut self) -> bool {
+        let Some((entry, batch)) = self.shared.spool().claim_oldest() else {
+            return false;
         };
         match self.send(&batch, true) {
             Ok(()) => {
                 self.shared.spool().remove(&entry);
                 self.up();
+                true
             }
-            Err(error) => self.failed(&error),
+            Err(error) => {
+                self.shared.spool().release(&entry);
+                self.failed(&error);
+                false
+            }
         }
     }
 

@@ -6,7 +6,7 @@
 //! rows are ever lost). Names sort oldest first:
 //! `{created_ns:020}-{seq:08}.{table}.{batch_id}.{rows}.{min_us}.{max_us}.jsonl`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -35,6 +35,8 @@ pub struct Spool {
     cap: u64,
     used: u64,
     entries: BTreeMap<String, Entry>,
+    /// Entries a sender is sending now: no other takes them, and they are not evicted.
+    claimed: BTreeSet<String>,
     seq: u64,
     /// Rows dropped because the spool was full (or could not be written).
     pub dropped_rows: u64,
@@ -54,6 +56,7 @@ impl Spool {
             cap,
             used: 0,
             entries: BTreeMap::new(),
+            claimed: BTreeSet::new(),
             seq: 0,
             dropped_rows: 0,
             dropped_batches: 0,
@@ -84,9 +87,9 @@ impl Spool {
         &self.dir
     }
 
-    /// True when nothing waits.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// True when a batch waits that no sender has taken.
+    pub fn has_unclaimed(&self) -> bool {
+        self.entries.len() > self.claimed.len()
     }
 
     /// Rows waiting.
@@ -103,9 +106,17 @@ impl Spool {
             return Err(io::Error::other("batch larger than the spool's cap"));
         }
         while self.used.saturating_add(size) > self.cap {
-            let Some((_, oldest)) = self.entries.pop_first() else {
-                break;
+            // The oldest batch no sender is sending (one being sent may be stored already).
+            let Some(oldest) = self
+                .entries
+                .values()
+                .find(|e| !self.claimed.contains(&e.name))
+                .cloned()
+            else {
+                self.count_lost(batch.rows);
+                return Err(io::Error::other("the spool is full of batches being sent"));
             };
+            self.entries.remove(&oldest.name);
             self.used = self.used.saturating_sub(oldest.size);
             self.dropped_rows = self.dropped_rows.saturating_add(u64::from(oldest.rows));
             self.dropped_batches = self.dropped_batches.saturating_add(1);
@@ -163,15 +174,21 @@ impl Spool {
         self.dropped_batches = self.dropped_batches.saturating_add(1);
     }
 
-    /// The oldest batch waiting, read back; a file that cannot be read or named is removed
-    /// (and counted as dropped).
-    pub fn oldest(&mut self) -> Option<(Entry, Batch)> {
+    /// The oldest batch waiting that no sender has taken, read back and taken (give it back
+    /// with [`Spool::release`], or [`Spool::remove`] it once sent); a file that cannot be read
+    /// or named is removed (and counted as dropped).
+    pub fn claim_oldest(&mut self) -> Option<(Entry, Batch)> {
         loop {
-            let entry = self.entries.values().next()?.clone();
+            let entry = self
+                .entries
+                .values()
+                .find(|e| !self.claimed.contains(&e.name))?
+                .clone();
             let path = self.dir.join(&entry.name);
             match (parse_name(&entry.name), fs::read(&path)) {
                 (Some((mut batch, _)), Ok(body)) => {
                     batch.body = body;
+                    self.claimed.insert(entry.name.clone());
                     return Some((entry, batch));
                 }
                 _ => {
@@ -182,8 +199,14 @@ impl Spool {
         }
     }
 
-    /// Forgets a batch that was sent (or replaced).
+    /// Gives back a batch that could not be sent, for a later try.
+    pub fn release(&mut self, entry: &Entry) {
+        self.claimed.remove(&entry.name);
+    }
+
+    /// Forgets a batch that was sent.
     pub fn remove(&mut self, entry: &Entry) {
+        self.claimed.remove(&entry.name);
         if self.entries.remove(&entry.name).is_some() {
             self.used = self.used.saturating_sub(entry.size);
             let _ = fs::remove_file(self.dir.join(&entry.name));
@@ -263,13 +286,23 @@ mod tests {
             "a batch larger than the cap drops nothing else"
         );
         assert_eq!(spool.dropped_rows, 1 + 8);
-        let (entry, read) = spool.oldest().unwrap();
+        let (b, read) = spool.claim_oldest().unwrap();
         assert_eq!(read, batch("b", 2, 100));
-        spool.remove(&entry);
-        let (entry, read) = spool.oldest().unwrap();
+        // Taken by one sender, b is neither given to another nor evicted.
+        let (c, read) = spool.claim_oldest().unwrap();
         assert_eq!(read, batch("c", 4, 100));
-        spool.remove(&entry);
-        assert!(spool.is_empty());
+        assert!(spool.claim_oldest().is_none() && !spool.has_unclaimed());
+        spool.release(&c);
+        assert!(
+            spool.put(&batch("e", 16, 100)).is_ok(),
+            "c goes to make room, b stays"
+        );
+        assert_eq!(spool.dropped_rows, 1 + 8 + 4);
+        assert!(spool.put(&batch("f", 32, 200)).is_err(), "b is being sent");
+        spool.remove(&b);
+        let (e, _) = spool.claim_oldest().unwrap();
+        spool.remove(&e);
+        assert!(spool.entries.is_empty());
         assert!(!dir.join("junk.tmp").exists());
         let _ = fs::remove_dir_all(&dir);
     }
