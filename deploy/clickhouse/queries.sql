@@ -5,9 +5,9 @@
 --
 -- Stream names are stream keys for most services: the queries show them masked the way
 -- `--redact` masks them, <redacted:first 6 hex digits of their SHA-256>, so two streams stay
--- distinguishable and a mask found here matches one in a redacted capture. The _unredacted
--- variant shows the names (ask for it on purpose). Rows already written with --redact hold
--- masks, which are shown as they are.
+-- distinguishable and a mask found here matches one in a redacted capture; to see the names,
+-- select them instead of the mask (on purpose). Rows already written with --redact hold masks,
+-- which are shown as they are.
 
 -- name: sessions_with_errors_by_server
 -- Sessions that ended in the last hour with an error status (_error, or onStatus level
@@ -53,24 +53,11 @@ ORDER BY video_kbps DESC, keyframe_interval_s DESC, sensor, session, stream;
 
 -- name: stream_keys_on_many_servers
 -- Stream keys seen on more than one server in the last day (masked): a key that leaked, or
--- a publisher pushing to several ingests.
+-- a publisher pushing to several ingests. To see the keys themselves, select `name AS stream`
+-- instead of the mask.
 SELECT
     if(startsWith(name, '<redacted:'), name,
        concat('<redacted:', lower(substring(hex(SHA256(name)), 1, 6)), '>')) AS stream,
-    uniqExact(server) AS servers,
-    arraySort(groupUniqArray(server)) AS server_list,
-    count() AS sessions
-FROM session_summaries
-ARRAY JOIN stream_names AS name
-WHERE time >= now() - 86400 AND name != ''
-GROUP BY name
-HAVING servers > 1
-ORDER BY servers DESC, stream;
-
--- name: stream_keys_on_many_servers_unredacted
--- The same with the keys in clear: only when you mean to see them.
-SELECT
-    name AS stream,
     uniqExact(server) AS servers,
     arraySort(groupUniqArray(server)) AS server_list,
     count() AS sessions

@@ -8,20 +8,9 @@ use serde::Serialize;
 
 use crate::analysis::SessionReport;
 use crate::common::Notice;
+use crate::redact::STREAM_NAME_COMMANDS;
 use crate::rtmp::message::MessageBody;
 use crate::session::event::{Event, EventKind};
-
-/// Commands whose first string argument is a stream name.
-const STREAM_COMMANDS: [&str; 8] = [
-    "publish",
-    "play",
-    "play2",
-    "releaseStream",
-    "FCPublish",
-    "FCUnpublish",
-    "FCSubscribe",
-    "deleteStream",
-];
 
 /// A row of `events`. Field order is column order; `batch_id` and `batch_row` come first so a
 /// spooled line's place in its batch can be read without parsing the rest.
@@ -98,7 +87,7 @@ pub fn event_row<'a>(
             row.length = header.length;
             if let MessageBody::Command(command) = &message.message.body {
                 row.command = &command.command;
-                if STREAM_COMMANDS.contains(&command.command.as_str()) {
+                if STREAM_NAME_COMMANDS.contains(&command.command.as_str()) {
                     row.stream = command.first_string_arg().unwrap_or("");
                 }
                 if command.command == "connect" {
