@@ -14,7 +14,8 @@ Examples:
   tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
   rtmpscope -r capture.pcap --export-flv out/    also write each media stream as FLV
-  rtmpscope -r capture.pcap --flows              list the TCP connections only";
+  rtmpscope -r capture.pcap --flows              list the TCP connections only
+  sudo rtmpscope -i eth0 --clickhouse http://db:8123/ --summary   a fleet's sensor";
 
 /// Watches RTMP traffic and explains it.
 #[derive(Debug, Parser)]
@@ -100,6 +101,31 @@ pub struct Cli {
     /// interval, codecs, sample rates, bitrate ceilings).
     #[arg(long, value_name = "SERVICE")]
     pub ingest: Option<IngestService>,
+
+    /// Also store every event and session report in ClickHouse, through its HTTP interface:
+    /// http://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE] (user and password otherwise from
+    /// CLICKHOUSE_USER and CLICKHOUSE_PASSWORD; database rtmpscope unless named). Creates the
+    /// database and tables when missing; batches wait in a disk spool while the server is away.
+    #[arg(long, value_name = "URL", conflicts_with = "flows")]
+    pub clickhouse: Option<String>,
+
+    /// This capture point's name on every ClickHouse row (default: the host name).
+    #[arg(long, value_name = "NAME", requires = "clickhouse")]
+    pub sensor: Option<String>,
+
+    /// Where ClickHouse batches wait while the server cannot take them (default:
+    /// ~/.local/state/rtmpscope/spool); sent when it answers again, also by a later run.
+    #[arg(long, value_name = "DIR", requires = "clickhouse")]
+    pub spool: Option<PathBuf>,
+
+    /// Most MiB the spool holds; past it the oldest batches are dropped, with a warning.
+    #[arg(
+        long = "spool-cap",
+        value_name = "MIB",
+        default_value_t = 1024,
+        requires = "clickhouse"
+    )]
+    pub spool_cap: u64,
 
     /// Print a shell completion script and exit.
     #[arg(long, value_name = "SHELL")]

@@ -8,12 +8,15 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, Parser};
 
-use rtmpscope::analysis::HealthOptions;
+use anyhow::Context;
+use rtmpscope::analysis::{HealthOptions, ReportSink};
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
+use rtmpscope::output::clickhouse::{self, ClickHouseSink};
 use rtmpscope::output::flows::FlowLister;
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
+use rtmpscope::output::tee::Tee;
 use rtmpscope::output::text::TextWriter;
 use rtmpscope::pipeline::{run, Decoding, RunOptions, RunSummary};
 use rtmpscope::reassembly::Reassembler;
@@ -72,6 +75,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         counters: None,
     };
     let decoding = decoding(cli, live);
+    let mut fleet = start_fleet(cli, false)?;
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
@@ -82,16 +86,19 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         summary
     } else if cli.json {
         let writer = JsonWriter::new(out);
-        let (summary, writer) = decoding.run_reports(&mut source, &options, writer, cli.summary)?;
+        let (summary, writer) =
+            run_reports(decoding, &mut source, &options, writer, &mut fleet, cli)?;
         writer.finish()?;
         summary
     } else {
         let writer = TextWriter::new(out);
-        let (summary, writer) = decoding.run_reports(&mut source, &options, writer, cli.summary)?;
+        let (summary, writer) =
+            run_reports(decoding, &mut source, &options, writer, &mut fleet, cli)?;
         writer.finish()?;
         summary
     };
     report_live(&summary);
+    finish_fleet(fleet)?;
     match (live, summary.broken) {
         // Like tcpdump: everything decoded is written, then the failure is the exit status.
         (true, Some(detail)) => Err(anyhow::anyhow!("live capture stopped: {detail}")),
@@ -116,6 +123,68 @@ fn decoding(cli: &Cli, live: bool) -> Decoding {
     decoding
 }
 
+/// Decodes into `writer` (only the session reports with `--summary`), and into the ClickHouse
+/// sink beside it when there is one.
+fn run_reports<W: ReportSink>(
+    decoding: Decoding,
+    source: &mut Source,
+    options: &RunOptions,
+    writer: W,
+    fleet: &mut Option<ClickHouseSink>,
+    cli: &Cli,
+) -> anyhow::Result<(RunSummary, W)> {
+    let Some(sink) = fleet.take() else {
+        return decoding.run_reports(source, options, writer, cli.summary);
+    };
+    let (summary, tee) =
+        decoding.run_analysed(source, options, Tee::new(writer, sink, cli.summary))?;
+    let (writer, sink) = tee.into_parts();
+    *fleet = Some(sink);
+    Ok((summary, writer))
+}
+
+/// The ClickHouse sink, when `--clickhouse` asks for one.
+fn start_fleet(cli: &Cli, quiet: bool) -> anyhow::Result<Option<ClickHouseSink>> {
+    let Some(url) = &cli.clickhouse else {
+        return Ok(None);
+    };
+    let env = |name| std::env::var(name).ok();
+    let url =
+        clickhouse::http::ServerUrl::parse(url, env("CLICKHOUSE_USER"), env("CLICKHOUSE_PASSWORD"))
+            .map_err(|e| anyhow::anyhow!(e))?;
+    let sensor = cli.sensor.clone().unwrap_or_else(clickhouse::host_name);
+    let spool = cli
+        .spool
+        .clone()
+        .unwrap_or_else(clickhouse::default_spool_dir);
+    let mut settings = clickhouse::Settings::new(url, sensor, spool);
+    settings.spool_cap = cli.spool_cap.saturating_mul(1 << 20);
+    settings.quiet = quiet;
+    let sink = ClickHouseSink::start(settings.clone())
+        .with_context(|| format!("cannot use the spool {}", settings.spool_dir.display()))?;
+    Ok(Some(sink))
+}
+
+/// Sends or spools the ClickHouse rows; an error when some were lost.
+fn finish_fleet(fleet: Option<ClickHouseSink>) -> anyhow::Result<()> {
+    let Some(fleet) = fleet else {
+        return Ok(());
+    };
+    report_fleet(&fleet.finish())
+}
+
+/// Says what became of the ClickHouse rows; an error when some were lost.
+fn report_fleet(outcome: &clickhouse::Outcome) -> anyhow::Result<()> {
+    eprintln!("rtmpscope: {outcome}");
+    if outcome.dropped_rows > 0 {
+        anyhow::bail!(
+            "clickhouse: {} rows could be neither stored nor spooled",
+            outcome.dropped_rows
+        );
+    }
+    Ok(())
+}
+
 /// The interactive UI, when it was built in.
 #[cfg(feature = "tui")]
 fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
@@ -127,6 +196,8 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         (None, Some(interface)) => format!("live on {interface}"),
         (None, None) => String::new(),
     };
+    let fleet = start_fleet(cli, true)?;
+    let status = fleet.as_ref().map(ClickHouseSink::status);
     rtmpscope::tui::run(
         source,
         rtmpscope::tui::TuiOptions {
@@ -135,8 +206,11 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
             decoding: decoding(cli, cli.interface.is_some()),
             count: cli.count,
             stop,
+            also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),
         },
-    )
+    )?;
+    // The UI is gone: the sink's outcome can be said now.
+    status.map_or(Ok(()), |status| report_fleet(&status.outcome()))
 }
 
 /// Without the `tui` feature, `--tui` explains itself.

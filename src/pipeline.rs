@@ -170,18 +170,42 @@ impl Decoding {
         summary: bool,
     ) -> anyhow::Result<(RunSummary, W)> {
         if summary || self.stats_interval > 0 {
-            // The analysis draws on the decoders' budget, so --memory-cap covers both.
-            let budget = MemoryBudget::new(self.decoder.memory_budget);
-            let analyzer = Analyzer::with_budget(writer, !summary, budget.clone())
-                .with_health(self.health)
-                .with_live_stats(self.stats_interval)
-                .with_reports(summary);
-            let mut chain = self.chain_within(analyzer, budget)?;
-            let run = chain.run(source, options);
-            Ok((run, chain.finish().into_inner()))
+            self.run_through_analyzer(source, options, writer, !summary, summary)
         } else {
             self.run(source, options, writer)
         }
+    }
+
+    /// Runs `source` into `writer` through an [`Analyzer`] that passes every event on and
+    /// every session report too (a sink that stores both, such as the ClickHouse one).
+    pub fn run_analysed<W: ReportSink>(
+        self,
+        source: &mut Source,
+        options: &RunOptions,
+        writer: W,
+    ) -> anyhow::Result<(RunSummary, W)> {
+        self.run_through_analyzer(source, options, writer, true, true)
+    }
+
+    /// Runs `source` into `writer` through an [`Analyzer`] forwarding events (`forward_all`)
+    /// and session reports (`reports`), its streams charged to the decoders' budget so
+    /// `--memory-cap` covers both.
+    fn run_through_analyzer<W: ReportSink>(
+        self,
+        source: &mut Source,
+        options: &RunOptions,
+        writer: W,
+        forward_all: bool,
+        reports: bool,
+    ) -> anyhow::Result<(RunSummary, W)> {
+        let budget = MemoryBudget::new(self.decoder.memory_budget);
+        let analyzer = Analyzer::with_budget(writer, forward_all, budget.clone())
+            .with_health(self.health)
+            .with_live_stats(self.stats_interval)
+            .with_reports(reports);
+        let mut chain = self.chain_within(analyzer, budget)?;
+        let run = chain.run(source, options);
+        Ok((run, chain.finish().into_inner()))
     }
 }
 

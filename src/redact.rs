@@ -30,7 +30,7 @@ use crate::rtmp::message::{Message, MessageBody};
 use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
 
 /// Commands whose first string argument is a stream name.
-const STREAM_NAME_COMMANDS: [&str; 9] = [
+pub const STREAM_NAME_COMMANDS: [&str; 9] = [
     "publish",
     "play",
     "play2",

@@ -5,7 +5,7 @@
 mod common;
 
 use common::crafted;
-use common::pcap::{amf0_command, amf0_string, chunks, Connection, PcapWriter};
+use common::pcap::{chunks, connect_and_publish, Connection, PcapWriter};
 use serde_json::Value;
 
 /// Video messages the publisher sends.
@@ -17,16 +17,7 @@ fn publisher() -> Vec<u8> {
     let mut pcap = PcapWriter::new();
     let mut connection = Connection::open(&mut pcap, ([127, 0, 0, 1], 40000));
     connection.rtmp_handshake(&mut pcap);
-    let mut connect = amf0_command("connect", &[3]);
-    connect.extend_from_slice(&[0, 3, b'a', b'p', b'p']);
-    connect.extend_from_slice(&amf0_string("live"));
-    connect.extend_from_slice(&[0, 0, 9]);
-    let mut publish = amf0_command("publish", &[5]);
-    publish.extend_from_slice(&amf0_string("key"));
-    publish.extend_from_slice(&amf0_string("live"));
-    let mut c2s = chunks(3, 20, 0, connect.len() as u32, &connect, 128);
-    c2s.extend(chunks(8, 20, 1, publish.len() as u32, &publish, 128));
-    connection.send(&mut pcap, true, &c2s);
+    connection.send(&mut pcap, true, &connect_and_publish("key"));
     for frame in 0..VIDEO_MESSAGES {
         // AVC NALU: frame type/codec, packet type 1, composition time 0, then 40 bytes.
         let mut body = vec![if frame % 30 == 0 { 0x17 } else { 0x27 }, 1, 0, 0, 0];

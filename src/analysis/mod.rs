@@ -53,6 +53,12 @@ pub trait ReportSink: EventSink {
     }
 }
 
+impl<S: ReportSink + ?Sized> ReportSink for Box<S> {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        (**self).report(ended, report);
+    }
+}
+
 /// Builds session reports from events and passes events on to `inner`.
 pub struct Analyzer<S> {
     inner: S,

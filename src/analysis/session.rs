@@ -147,7 +147,7 @@ impl SessionAnalysis {
     }
 
     fn command(&mut self, time: Timestamp, dir: Direction, msid: u32, command: &Command) {
-        let first_string = || command.args.iter().find_map(AmfValue::as_str);
+        let first_string = || command.first_string_arg();
         match command.command.as_str() {
             "connect" => self.connect = connect_facts(&command.command_object),
             "publish" | "play" => {
@@ -336,14 +336,7 @@ fn connect_facts(object: &AmfValue) -> ConnectFacts {
 
 /// A status entry from onStatus, `_result` or `_error`, when its info object has a code.
 fn status_entry(time: Timestamp, dir: Direction, command: &Command) -> Option<StatusEntry> {
-    if !matches!(command.command.as_str(), "onStatus" | "_result" | "_error") {
-        return None;
-    }
-    let info = command
-        .args
-        .iter()
-        .chain(std::iter::once(&command.command_object))
-        .find(|value| value.get("code").is_some())?;
+    let info = command.status_info()?;
     let text = |key: &str| info.get(key).and_then(AmfValue::as_str).map(str::to_owned);
     let level = text("level");
     Some(StatusEntry {

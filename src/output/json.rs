@@ -14,14 +14,6 @@ pub struct JsonWriter<W: Write> {
     out: LineOut<W>,
 }
 
-/// A capture-level warning as a JSON line.
-#[derive(Serialize)]
-struct NoticeLine<'a> {
-    event: &'static str,
-    #[serde(flatten)]
-    notice: &'a Notice,
-}
-
 impl<W: Write> JsonWriter<W> {
     /// A writer to `out`.
     pub fn new(out: LineOut<W>) -> Self {
@@ -47,10 +39,7 @@ impl<W: Write> EventSink for JsonWriter<W> {
     }
 
     fn notice(&mut self, notice: &Notice) {
-        self.write_line(&NoticeLine {
-            event: "capture_warning",
-            notice,
-        });
+        self.write_line(&notice.as_event());
     }
 }
 

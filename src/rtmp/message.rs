@@ -252,6 +252,25 @@ pub struct Command {
     pub reply_to_frame: Option<u64>,
 }
 
+impl Command {
+    /// The first string among the arguments: the stream name of publish, play and their kin.
+    pub fn first_string_arg(&self) -> Option<&str> {
+        self.args.iter().find_map(AmfValue::as_str)
+    }
+
+    /// The info object of onStatus, `_result` or `_error`: the first argument (or the command
+    /// object) that has a `code` property.
+    pub fn status_info(&self) -> Option<&AmfValue> {
+        if !matches!(self.command.as_str(), "onStatus" | "_result" | "_error") {
+            return None;
+        }
+        self.args
+            .iter()
+            .chain(std::iter::once(&self.command_object))
+            .find(|value| value.get("code").is_some())
+    }
+}
+
 /// A data message (types 15 and 18).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Data {

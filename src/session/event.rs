@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use serde::{Serialize, Serializer};
 
 use super::variant::Variant;
-use crate::common::{Direction, Endpoints, Notice, Timestamp};
+use crate::common::{CommunityId, Direction, Endpoints, Notice, Timestamp};
 use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
@@ -93,6 +93,7 @@ impl Event<'_> {
             client: self.endpoints.client,
             server: self.endpoints.server,
             variant: self.variant,
+            community_id: CommunityId::of(&self.endpoints),
             body,
         }
     }
@@ -117,6 +118,7 @@ impl<'e, B: Serialize> Flat<'e, B> {
             client: endpoints.client,
             server: endpoints.server,
             variant,
+            community_id: CommunityId::of(&endpoints),
             body,
         }
     }
@@ -132,6 +134,8 @@ pub struct Flat<'e, B> {
     client: SocketAddr,
     server: SocketAddr,
     variant: Variant,
+    /// The connection's Community ID v1, to join with Zeek's and Suricata's records.
+    community_id: CommunityId,
     #[serde(flatten)]
     body: &'e B,
 }
@@ -280,5 +284,15 @@ pub trait EventSink {
     /// act on time (live statistics) use it; the pipeline never ticks on a file.
     fn tick(&mut self, now: Timestamp) {
         let _ = now;
+    }
+}
+
+impl<S: EventSink + ?Sized> EventSink for Box<S> {
+    fn event(&mut self, event: &Event<'_>) {
+        (**self).event(event);
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        (**self).notice(notice);
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
 use crate::amf::AmfValue;
-use crate::analysis::SessionAnalysis;
+use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
 use crate::common::Notice;
 use crate::output::describe::EventSummary;
@@ -263,10 +263,17 @@ pub struct Decoder {
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
 /// [`Update::Done`] when the input ends or `options.stop` is raised. Fails only when the
 /// export directory cannot be created.
-pub fn spawn(
+pub fn spawn(source: Source, decoding: Decoding, options: RunOptions) -> anyhow::Result<Decoder> {
+    spawn_with(source, decoding, options, None)
+}
+
+/// As [`spawn`], also feeding `also` every event and every session report (the ClickHouse
+/// sink beside the UI); it is dropped, and so finishes, when decoding ends.
+pub fn spawn_with(
     mut source: Source,
     decoding: Decoding,
     options: RunOptions,
+    also: Option<Box<dyn ReportSink + Send>>,
 ) -> anyhow::Result<Decoder> {
     let (tx, updates) = std::sync::mpsc::channel();
     // The chain is built on the thread that runs it; whether it could be is told back.
@@ -277,7 +284,11 @@ pub fn spawn(
             quiet: true,
             ..decoding
         };
-        let mut chain = match decoding.chain(Feed::new(tx)) {
+        let sinks = Sinks {
+            feed: Feed::new(tx),
+            also: also.map(|also| Analyzer::new(also, true)),
+        };
+        let mut chain = match decoding.chain(sinks) {
             Ok(chain) => chain,
             Err(error) => {
                 let _ = built_tx.send(Err(error));
@@ -286,7 +297,9 @@ pub fn spawn(
         };
         let _ = built_tx.send(Ok(()));
         let summary = chain.run(&mut source, &options);
-        let mut feed = chain.finish();
+        let Sinks { mut feed, also } = chain.finish();
+        // Sends or spools what the other sink still holds before the UI is told it is done.
+        drop(also);
         let counters = options.counters.as_ref().map_or(Arc::default(), Arc::clone);
         feed.push(Update::Counters {
             packets: summary.packets,
@@ -308,6 +321,28 @@ pub fn spawn(
         Err(_) => {
             let _ = thread.join();
             anyhow::bail!("the decoding thread stopped before it started")
+        }
+    }
+}
+
+/// The UI's feed, and another sink fed beside it.
+struct Sinks {
+    feed: Feed,
+    also: Option<Analyzer<Box<dyn ReportSink + Send>>>,
+}
+
+impl EventSink for Sinks {
+    fn event(&mut self, event: &Event<'_>) {
+        self.feed.event(event);
+        if let Some(also) = &mut self.also {
+            also.event(event);
+        }
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        self.feed.notice(notice);
+        if let Some(also) = &mut self.also {
+            also.notice(notice);
         }
     }
 }

@@ -48,11 +48,13 @@ pub struct TuiOptions {
     pub count: Option<u64>,
     /// Raised by Ctrl-C outside raw mode (and by the UI when it quits).
     pub stop: Arc<AtomicBool>,
+    /// Another sink fed every event and session report beside the UI (`--clickhouse`).
+    pub also: Option<Box<dyn crate::analysis::ReportSink + Send>>,
 }
 
 /// Runs the UI until the user quits. The capture is decoded on its own thread; FLV files being
 /// written are finished before this returns.
-pub fn run(source: Source, options: TuiOptions) -> anyhow::Result<()> {
+pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
     let live = source.is_live();
     let file_size = source.file_size();
     let counters = Arc::new(PacketCounters::default());
@@ -71,7 +73,12 @@ pub fn run(source: Source, options: TuiOptions) -> anyhow::Result<()> {
     app.file_size = file_size;
     app.theme = theme::Theme::from_env();
     let mut screen = terminal::Screen::enter()?;
-    let decoder = feed::spawn(source, options.decoding.clone(), run_options)?;
+    let decoder = feed::spawn_with(
+        source,
+        options.decoding.clone(),
+        run_options,
+        options.also.take(),
+    )?;
     let mut exports = Vec::new();
     let outcome = ui_loop(
         &mut screen,

@@ -150,6 +150,7 @@ pub fn require_root() -> bool {
     )
 }
 
+pub mod clickhouse;
 pub mod crafted;
 pub mod flv;
 pub mod measure;

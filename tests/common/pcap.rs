@@ -172,3 +172,18 @@ pub fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
     body.extend_from_slice(rest);
     body
 }
+
+/// A client's connect to app `live` and publish of `key` (live), as chunks: what a publisher
+/// sends after the handshake.
+pub fn connect_and_publish(key: &str) -> Vec<u8> {
+    let mut connect = amf0_command("connect", &[3]);
+    connect.extend_from_slice(&[0, 3, b'a', b'p', b'p']);
+    connect.extend_from_slice(&amf0_string("live"));
+    connect.extend_from_slice(&[0, 0, 9]);
+    let mut publish = amf0_command("publish", &[5]);
+    publish.extend_from_slice(&amf0_string(key));
+    publish.extend_from_slice(&amf0_string("live"));
+    let mut c2s = chunks(3, 20, 0, connect.len() as u32, &connect, 128);
+    c2s.extend(chunks(8, 20, 1, publish.len() as u32, &publish, 128));
+    c2s
+}

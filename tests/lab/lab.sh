@@ -8,9 +8,20 @@
 LAB_PIDS=()
 LAB_DIR=""
 
-# Installs the build dependency (libpcap) and the lab's peers. Idempotent.
+# Installs the build dependency (libpcap), the lab's peers, and the ClickHouse server the
+# --clickhouse tests start (Debian's 18.16) with chdb (a current engine, from PyPI). Idempotent.
 lab_install() {
-    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream openssl rtmpdump iproute2 util-linux python3 time tmux"
+    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream openssl rtmpdump iproute2 util-linux python3 python3-pip time tmux clickhouse-server clickhouse-client"
+    lab_install_packages "$packages"
+    if ! python3 -c "import chdb" >/dev/null 2>&1; then
+        python3 -m pip install -q chdb >/dev/null 2>&1 ||
+            python3 -m pip install -q --break-system-packages chdb >/dev/null
+    fi
+}
+
+# Installs the Debian packages named in $1 that are missing.
+lab_install_packages() {
+    local packages=$1
     # shellcheck disable=SC2086
     if dpkg -s $packages >/dev/null 2>&1; then
         return 0
