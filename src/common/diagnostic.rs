@@ -76,6 +76,14 @@ codes! {
         TlsAlert => "tls_alert",
         /// TLS: a record that cannot be one.
         TlsRecordInvalid => "tls_record_invalid",
+        /// TLS: a record did not authenticate with the logged key (wrong key, damaged bytes);
+        /// that direction is no longer decrypted.
+        TlsDecryptFailed => "tls_decrypt_failed",
+        /// TLS: a key log has the connection's secrets, but it cannot be decrypted (a CBC or
+        /// other suite not decrypted here, a secret missing).
+        TlsDecryptUnavailable => "tls_decrypt_unavailable",
+        /// TLS: records found again after lost bytes while decrypting.
+        TlsRecordResync => "tls_record_resync",
         /// RTMPT: bytes that are not HTTP where HTTP was expected.
         RtmptHttpInvalid => "rtmpt_http_invalid",
         /// RTMPT: HTTP found again after bytes that were not.

@@ -328,7 +328,7 @@ impl Session {
         self.identity
             .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
         if let Some(tls) = self.tls.as_mut() {
-            tls.gap(dir);
+            tls.gap(dir, bytes);
             return;
         }
         if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
@@ -410,36 +410,17 @@ fn tls_event(
     identity: &Identity,
     counters: &mut Counters,
     meta: &PacketMeta,
-    event: TlsEvent,
+    event: TlsEvent<'_>,
     sink: &mut impl EventSink,
 ) {
-    let (dir, code, message) = match event {
-        TlsEvent::ServerHello(info) => {
-            identity.emit(sink, meta, EventKind::TlsHandshake(info));
-            return;
-        }
-        TlsEvent::Alert {
-            description, dir, ..
-        } if description == "close_notify" => {
-            let _ = dir;
-            return;
-        }
-        TlsEvent::Alert {
-            dir,
-            level,
-            description,
-        } => {
-            let who = match dir {
-                Direction::ClientToServer => "client",
-                Direction::ServerToClient => "server",
-            };
-            let message = format!("the {who} sent a {level} TLS alert in the clear: {description}");
-            (dir, WarningCode::TlsAlert, message)
-        }
-        TlsEvent::Invalid { dir, reason } => (dir, WarningCode::TlsRecordInvalid, reason),
-    };
-    counters.warnings = counters.warnings.saturating_add(1);
-    emit_warning(identity, sink, meta, Some(dir), code, message);
+    if let TlsEvent::ServerHello(info) = event {
+        identity.emit(sink, meta, EventKind::TlsHandshake(info));
+        return;
+    }
+    if let Some((dir, code, message)) = event.warning() {
+        counters.warnings = counters.warnings.saturating_add(1);
+        emit_warning(identity, sink, meta, dir, code, message);
+    }
 }
 
 fn emit_warning(
