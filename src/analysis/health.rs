@@ -56,8 +56,12 @@ pub fn findings(report: &SessionReport) -> Vec<Finding> {
         .status
         .iter()
         .any(|status| status.code == "NetConnection.Connect.Success");
-    // Inside RTMPS and RTMPE the answer to connect cannot be seen.
-    let visible = matches!(report.variant, Variant::Rtmp | Variant::Rtmpt);
+    // Inside RTMPS (without keys) and RTMPE the answer to connect cannot be seen.
+    let visible = match (report.variant, report.inner) {
+        (_, Some(Variant::Rtmpe)) | (Variant::Rtmpe, _) => false,
+        (Variant::Rtmps, _) => report.decrypted,
+        (Variant::Rtmp | Variant::Rtmpt, _) => true,
+    };
     if visible && report.end_reason == Some(CloseReason::Rst) && !connected {
         warn("the connection was reset (RST) before connect succeeded".into());
     }

@@ -120,6 +120,9 @@ codes! {
         ClockJump => "clock_jump",
         /// Bytes of a connection that had already closed (FIN, RST) arrived; they were dropped.
         LateData => "late_data",
+        /// Lines of a TLS key log (`--tls-keylog`, or a pcapng Decryption Secrets Block) that
+        /// could not be used; reported once.
+        TlsKeylogUnusable => "tls_keylog_unusable",
     }
 }
 
@@ -144,6 +147,11 @@ codes! {
         RtmptOpenAnswer => "rtmpt_open_answer",
         /// An RTMPT request naming a tunnel whose /open was not captured.
         RtmptRequest => "rtmpt_request",
+        /// TLS decrypted with a key log: the plaintext starts with RTMP or RTMPT.
+        TlsDecrypted => "tls_decrypted",
+        /// TLS whose first records have the sizes of an RTMP handshake carried in HTTP
+        /// requests: RTMPT inside TLS (RTMPTS), or HTTPS that looks like it.
+        TlsRecordSizesHttp => "tls_record_sizes_http",
     }
 }
 
