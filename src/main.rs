@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 use rtmpscope::analysis::{Analyzer, ReportSink};
+use rtmpscope::capture::secrets::load_tls_keys;
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
 use rtmpscope::output::flows::FlowLister;
@@ -80,7 +81,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     };
     let mut reassembler = Reassembler::new(reassembly_config(cli));
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
-    let config = decoder_config(cli);
+    let config = decoder_config(cli)?;
     let mut decode = Decode {
         source: &mut source,
         reassembler: &mut reassembler,
@@ -196,17 +197,19 @@ fn reassembly_config(cli: &Cli) -> ReassemblyConfig {
     }
 }
 
-/// The decoders' settings, from the command line.
-fn decoder_config(cli: &Cli) -> DecoderConfig {
+/// The decoders' settings, from the command line (a TLS key log that cannot be read is an
+/// error).
+fn decoder_config(cli: &Cli) -> anyhow::Result<DecoderConfig> {
     let mut config = DecoderConfig {
         forced_ports: cli.ports.clone(),
         memory_budget: MemorySplit::of(cli.memory_cap).decoders,
+        tls_keys: Arc::new(load_tls_keys(&cli.tls_keylogs, cli.read.as_deref())?),
         ..DecoderConfig::default()
     };
     // FLV export needs whole audio/video bodies, not just their headers (the TUI decides
     // for itself, as its `e` key may export without --export-flv).
     config.session.chunk.keep_media_payloads = cli.export_flv.is_some();
-    config
+    Ok(config)
 }
 
 /// The interactive UI, when it was built in.
@@ -227,7 +230,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
             source_name,
             decoding: rtmpscope::tui::feed::Decoding {
                 reassembly: reassembly_config(cli),
-                decoder: decoder_config(cli),
+                decoder: decoder_config(cli)?,
                 redact: cli.redact,
                 export: cli.export_flv.clone(),
             },
