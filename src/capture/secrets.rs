@@ -73,12 +73,13 @@ pub fn load_tls_keys(keylogs: &[PathBuf], capture: Option<&Path>) -> Result<KeyL
     if let Some(path) = capture.filter(|path| path.as_os_str() != "-") {
         if let Ok(file) = File::open(path) {
             let mut reader = BufReader::with_capacity(1 << 16, file);
+            // Named by the file's name: the capture is named on the command line already.
+            let name = path
+                .file_name()
+                .unwrap_or(path.as_os_str())
+                .to_string_lossy();
             for (index, text) in pcapng_tls_secrets(&mut reader).iter().enumerate() {
-                let source = format!(
-                    "{} (decryption secrets block {})",
-                    path.display(),
-                    index + 1
-                );
+                let source = format!("{name} (decryption secrets block {})", index + 1);
                 keys.add(text, &source);
             }
         }

@@ -227,6 +227,7 @@ impl<S: EventSink> Context<S> {
         mut probe: TlsProbe,
     ) -> FlowState {
         probe.plain = None;
+        probe.tls.stop_decrypting();
         if probe.rtmps {
             return self.opaque_session(meta, endpoints, probe, DetectedBy::TlsClientHello);
         }

@@ -58,7 +58,8 @@ impl fmt::Debug for Secret {
 /// Decryption Secrets Block) and the line numbers that matched, in the order read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyOrigin {
-    /// The key log: a file name as given, or `NAME (decryption secrets block N)`.
+    /// The key log: a file name as given, or `CAPTURE (decryption secrets block N)` with the
+    /// capture file's name.
     #[serde(serialize_with = "shared_str")]
     pub source: Arc<str>,
     /// The 1-based lines that gave this connection's secrets.
