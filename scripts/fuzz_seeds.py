@@ -188,6 +188,17 @@ def http_seeds():
           b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\x01\x03")
 
 
+def tls_decrypt_seeds():
+    """Operation scripts for the tls_decrypt target (its harness seals the records itself):
+    for each of its six suites, application records both ways (op 0/1 with a size byte),
+    a gap (op 2 << 1), a flipped byte (3), raw junk (4), a KeyUpdate (5) and an alert (6)."""
+    for suite in range(6):
+        ops = bytes([0x10, 200, 0x11, 50, 0x30, 7, 4 << 1 | 0x20, 0x16, 3, 0x00, 1,
+                     5 << 1, 0x00, 20, 2 << 1 | 0x30, 0x00, 90, 0x21, 0, 6 << 1, 3 << 1, 0x00, 5])
+        write("tls_decrypt", f"suite{suite}", bytes([suite]) + ops)
+        write("tls_decrypt", f"suite{suite}-bytes", bytes([suite + 6 * 8]) + ops[:6])
+
+
 def family_seeds(path, stem):
     """Seeds for the tls and stream targets from the RTMPS and RTMPT samples: each connection's
     two sides, split by the first byte (tls), or as records of up to 126 bytes in the order
@@ -219,6 +230,7 @@ def main():
     spec_seeds()
     reference_seeds()
     http_seeds()
+    tls_decrypt_seeds()
     samples = os.path.join(ROOT, "samples")
     for sample in sorted(os.listdir(samples)):
         path = os.path.join(samples, sample)

@@ -14,6 +14,7 @@ Examples:
   tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
   rtmpscope -r capture.pcap --export-flv out/    also write each media stream as FLV
+  rtmpscope -r rtmps.pcap --tls-keylog keys.txt  decrypt RTMPS with the client's SSLKEYLOGFILE
   rtmpscope -r capture.pcap --flows              list the TCP connections only
   sudo rtmpscope -i eth0 --clickhouse http://db:8123/ --summary   a fleet's sensor";
 
@@ -126,6 +127,12 @@ pub struct Cli {
         requires = "clickhouse"
     )]
     pub spool_cap: u64,
+
+    /// Decrypt RTMPS and RTMPTS with the TLS secrets in this key log (NSS format, as
+    /// SSLKEYLOGFILE makes clients write it; repeatable). A pcapng capture's own Decryption
+    /// Secrets Blocks (editcap --inject-secrets) are read without it.
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    pub tls_keylogs: Vec<PathBuf>,
 
     /// Print a shell completion script and exit.
     #[arg(long, value_name = "SHELL")]

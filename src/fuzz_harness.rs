@@ -23,13 +23,18 @@ use crate::rtmp::media::{audio_header, video_header};
 use crate::session::event::{Event, EventSink};
 use crate::session::table::{DecoderConfig, SessionTable};
 use crate::transport::http::HttpParser;
-use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker};
+use crate::transport::tls::keylog::Secret;
+use crate::transport::tls::keys::{next_traffic_secret, suite_params, RecordKey, SuiteParams};
+use crate::transport::tls::TlsCounts;
+use crate::transport::tls::{
+    client_random, parse_client_hello, ClientHello, KeyLog, TlsEvent, TlsInfo, TlsTracker,
+};
 
 /// A fuzz target: its name and its body.
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 12] = [
+pub const TARGETS: [Target; 13] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
     ("amf3_refs", amf3_references),
@@ -38,6 +43,7 @@ pub const TARGETS: [Target; 12] = [
     ("chunk", chunk_stream),
     ("media", media),
     ("tls", tls),
+    ("tls_decrypt", tls_decrypt),
     ("stream", stream),
     ("http", http),
     ("pipeline", pipeline),
@@ -210,6 +216,232 @@ pub fn tls(data: &[u8]) {
         let _ = tracker.carries_rtmp();
         let _ = serde_json::to_string(&tracker.summary());
     }
+}
+
+/// The suites the decryption target builds records with: (version, suite).
+const DECRYPT_SUITES: [(u16, u16); 6] = [
+    (0x0303, 0xC02F),
+    (0x0303, 0xC030),
+    (0x0303, 0xCCA8),
+    (0x0304, 0x1301),
+    (0x0304, 0x1302),
+    (0x0304, 0x1303),
+];
+
+/// One direction of a connection the decryption target builds: its sealing keys, the
+/// sequence number, and the bytes and gaps to feed.
+struct Sealer {
+    key: Option<RecordKey>,
+    seq: u64,
+    secret: Option<Secret>,
+    feed: Vec<(Vec<u8>, u64)>,
+}
+
+impl Sealer {
+    fn record(&mut self, content_type: u8, plaintext: &[u8]) {
+        if let Some(record) = self
+            .key
+            .as_ref()
+            .and_then(|key| key.seal(self.seq, content_type, plaintext))
+        {
+            self.seq = self.seq.saturating_add(1);
+            self.push(&record);
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        match self.feed.last_mut() {
+            Some((pending, 0)) => pending.extend_from_slice(bytes),
+            _ => self.feed.push((bytes.to_vec(), 0)),
+        }
+    }
+}
+
+/// TLS decryption: a real exchange for one of the six suites (the first byte chooses), whose
+/// records the harness seals itself with a key log's secrets, driven by the rest of the input
+/// as operations: application records of any size either way, gaps of any size (the bytes
+/// dropped and reported), flipped bytes, raw junk, TLS 1.3 KeyUpdates, alerts; the whole fed
+/// through a keyed [`TlsTracker`] in pieces. Whatever the input, it must not panic, and
+/// plaintext only ever comes out of records that authenticate.
+pub fn tls_decrypt(data: &[u8]) {
+    let _ = decrypt_run(data);
+}
+
+/// The decryption target's run; the tracker's counts at the end.
+fn decrypt_run(data: &[u8]) -> Option<TlsCounts> {
+    let (&choice, mut ops) = data.split_first()?;
+    let &(version, suite) = DECRYPT_SUITES.get(usize::from(choice) % DECRYPT_SUITES.len())?;
+    let params = suite_params(version, suite, false).ok()?;
+    let hello = fuzz_client_hello();
+    let random = client_random(&hello)?;
+    let ClientHello::Hello(info) = parse_client_hello(&hello) else {
+        return None;
+    };
+    let server_random = [0x5A; 32];
+    let secret = |byte: u8| Secret::new([byte; 48].get(..params.hash.output_len())?);
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let mut log = format!("CLIENT_RANDOM {} {}\n", hex(&random), hex(&[0x33; 48]));
+    for (label, byte) in [
+        ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", 1),
+        ("SERVER_HANDSHAKE_TRAFFIC_SECRET", 2),
+        ("CLIENT_TRAFFIC_SECRET_0", 3),
+        ("SERVER_TRAFFIC_SECRET_0", 4),
+    ] {
+        let bytes = secret(byte).map(|s| hex(s.bytes())).unwrap_or_default();
+        log.push_str(&format!("{label} {} {bytes}\n", hex(&random)));
+    }
+    let mut keys = KeyLog::new();
+    keys.add(log.as_bytes(), "fuzz");
+    let secrets = keys.find(&random).cloned()?;
+    let mut sides = fuzz_handshake((params, suite), &hello, server_random, &random, &secret);
+    while let Some((&op, rest)) = ops.split_first() {
+        ops = rest;
+        let dir = usize::from(op & 1);
+        let arg = usize::from(op >> 4);
+        let Some(side) = sides.get_mut(dir) else {
+            break;
+        };
+        match (op >> 1) & 7 {
+            0 | 1 => {
+                let size = arg * 300 + usize::from(ops.first().copied().unwrap_or(0));
+                ops = ops.get(1..).unwrap_or_default();
+                let plaintext: Vec<u8> = (0..size.min(1 << 14)).map(|i| i as u8).collect();
+                side.record(23, &plaintext);
+            }
+            2 => {
+                // A gap: the next bytes are sealed, then lost.
+                let before = side.feed.last().map_or(0, |(bytes, _)| bytes.len());
+                side.record(23, &vec![7u8; arg * 97 + 1]);
+                if let Some((bytes, gap)) = side.feed.last_mut() {
+                    let lost = bytes.len().saturating_sub(before).min(arg * 53 + 3);
+                    let keep = bytes.len().saturating_sub(lost);
+                    bytes.truncate(keep);
+                    *gap = lost as u64;
+                }
+            }
+            3 => {
+                if let Some(byte) = side.feed.last_mut().and_then(|(b, _)| b.last_mut()) {
+                    *byte ^= 1 << (arg % 8);
+                }
+            }
+            4 => {
+                let take = arg.min(ops.len());
+                let (raw, rest) = ops.split_at(take);
+                side.push(raw);
+                ops = rest;
+            }
+            5 if params.tls13 => {
+                side.record(22, &[24, 0, 0, 1, (arg & 1) as u8]);
+                side.secret = side
+                    .secret
+                    .and_then(|secret| next_traffic_secret(params.hash, &secret));
+                side.key = side
+                    .secret
+                    .and_then(|secret| RecordKey::tls13(params, &secret));
+                side.seq = 0;
+            }
+            _ => side.record(21, &[1, 0]),
+        }
+    }
+    let mut tracker = TlsTracker::new(info).with_keys(random, secrets);
+    let piece = usize::from(choice / 8) + 1;
+    let [client, server] = sides;
+    // The server first: its hello makes the keys the client's protected records need.
+    let mut feeds = [
+        (Direction::ServerToClient, server.feed.into_iter()),
+        (Direction::ClientToServer, client.feed.into_iter()),
+    ];
+    let mut fed = true;
+    while fed {
+        fed = false;
+        for (dir, feed) in feeds.iter_mut() {
+            let dir = *dir;
+            let Some((bytes, gap)) = feed.next() else {
+                continue;
+            };
+            fed = true;
+            for chunk in bytes.chunks(piece) {
+                tracker.feed(dir, chunk, &mut |event| {
+                    if let TlsEvent::Plaintext { bytes, .. } = event {
+                        assert!(!bytes.is_empty());
+                    }
+                    let _ = event.warning();
+                });
+            }
+            if gap > 0 {
+                tracker.gap(dir, gap);
+            }
+        }
+    }
+    let _ = serde_json::to_string(&tracker.summary());
+    Some(*tracker.counts())
+}
+
+/// A ClientHello for the decryption target.
+fn fuzz_client_hello() -> Vec<u8> {
+    let mut hello = vec![3, 3];
+    hello.extend_from_slice(&[0x11; 32]);
+    hello.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 0]);
+    let mut message = vec![1, 0, 0, hello.len() as u8];
+    message.extend_from_slice(&hello);
+    let mut record = vec![22, 3, 1, 0, message.len() as u8];
+    record.extend_from_slice(&message);
+    record
+}
+
+/// The hellos and the handshake's protected end each way, sealed; the application keys in
+/// place for what follows.
+fn fuzz_handshake(
+    (params, suite): (SuiteParams, u16),
+    hello: &[u8],
+    server_random: [u8; 32],
+    client_random: &[u8; 32],
+    secret: &impl Fn(u8) -> Option<Secret>,
+) -> [Sealer; 2] {
+    let suite_bytes = suite.to_be_bytes();
+    let mut server_hello = vec![3, 3];
+    server_hello.extend_from_slice(&server_random);
+    server_hello.push(0);
+    server_hello.extend_from_slice(&suite_bytes);
+    server_hello.push(0);
+    let extensions: &[u8] = if params.tls13 {
+        &[0, 6, 0, 43, 0, 2, 3, 4]
+    } else {
+        &[0, 0]
+    };
+    server_hello.extend_from_slice(extensions);
+    let mut message = vec![2, 0, 0, server_hello.len() as u8];
+    message.extend_from_slice(&server_hello);
+    let mut server_record = vec![22, 3, 3, 0, message.len() as u8];
+    server_record.extend_from_slice(&message);
+    let finished = [20, 0, 0, 4, 1, 2, 3, 4];
+    let sealer = |key: Option<RecordKey>, secret: Option<Secret>| Sealer {
+        key,
+        seq: 0,
+        secret,
+        feed: Vec::new(),
+    };
+    let (mut client, mut server) = if params.tls13 {
+        let key = |byte| secret(byte).and_then(|s| RecordKey::tls13(params, &s));
+        (sealer(key(1), None), sealer(key(2), None))
+    } else {
+        let master = Secret::new(&[0x33; 48]);
+        let keys = master.and_then(|m| RecordKey::tls12(params, &m, client_random, &server_random));
+        let (c, s) = keys.map_or((None, None), |(c, s)| (Some(c), Some(s)));
+        (sealer(c, None), sealer(s, None))
+    };
+    client.push(hello);
+    server.push(&server_record);
+    for (side, app) in [(&mut server, 4u8), (&mut client, 3u8)] {
+        side.push(&[20, 3, 3, 0, 1, 1]); // ChangeCipherSpec
+        side.record(22, &finished);
+        if params.tls13 {
+            side.secret = secret(app);
+            side.key = side.secret.and_then(|s| RecordKey::tls13(params, &s));
+            side.seq = 0;
+        }
+    }
+    [client, server]
 }
 
 /// One connection to port 80 as the session table sees it after reassembly (RTMPT, TLS
@@ -402,4 +634,25 @@ pub fn escape(data: &[u8]) {
         shown,
         "{text:?} in pieces of {piece}"
     );
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_decryption_target_reaches_decryption_for_every_suite() {
+        for suite in 0..6u8 {
+            // Two records each way, a KeyUpdate, one more record.
+            let script = [suite, 0x10, 9, 0x11, 9, 5 << 1, 0x00, 30];
+            let counts = decrypt_run(&script).expect("a run");
+            // Finished each way, two records, the KeyUpdate (TLS 1.3; an alert in TLS 1.2), and
+            // the record after it, under the next secret.
+            assert_eq!(counts.records_decrypted, 6, "suite {suite}");
+            // A gap: the records after it are found again.
+            let script = [suite, 0x10, 9, 2 << 1 | 0x30, 0x00, 30, 0x00, 1];
+            let counts = decrypt_run(&script).expect("a run");
+            assert!(counts.records_lost >= 1, "suite {suite}: {counts:?}");
+            assert_eq!(counts.records_decrypted, 5, "suite {suite}: {counts:?}");
+        }
+    }
 }

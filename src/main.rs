@@ -10,6 +10,7 @@ use clap::{CommandFactory, Parser};
 
 use anyhow::Context;
 use rtmpscope::analysis::{HealthOptions, ReportSink};
+use rtmpscope::capture::secrets::load_tls_keys;
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
 use rtmpscope::output::clickhouse::{self, ClickHouseSink};
@@ -74,7 +75,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         progress: io::stderr().is_terminal(),
         counters: None,
     };
-    let decoding = decoding(cli, live);
+    let decoding = decoding(cli, live)?;
     let mut fleet = start_fleet(cli, false)?;
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
     let summary = if cli.flows {
@@ -106,8 +107,9 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     }
 }
 
-/// How the capture is decoded, from the command line.
-fn decoding(cli: &Cli, live: bool) -> Decoding {
+/// How the capture is decoded, from the command line (a TLS key log that cannot be read is
+/// an error).
+fn decoding(cli: &Cli, live: bool) -> anyhow::Result<Decoding> {
     let stats_interval = cli.stats_interval(live);
     let mut decoding = Decoding {
         redact: cli.redact,
@@ -119,8 +121,9 @@ fn decoding(cli: &Cli, live: bool) -> Decoding {
         ..Decoding::within_memory(cli.memory_cap)
     };
     decoding.decoder.forced_ports = cli.ports.clone();
+    decoding.decoder.tls_keys = Arc::new(load_tls_keys(&cli.tls_keylogs, cli.read.as_deref())?);
     decoding.reassembly.network_updates = stats_interval > 0;
-    decoding
+    Ok(decoding)
 }
 
 /// Decodes into `writer` (only the session reports with `--summary`), and into the ClickHouse
@@ -203,7 +206,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         rtmpscope::tui::TuiOptions {
             file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
             source_name,
-            decoding: decoding(cli, cli.interface.is_some()),
+            decoding: decoding(cli, cli.interface.is_some())?,
             count: cli.count,
             stop,
             also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),

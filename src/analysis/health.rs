@@ -112,8 +112,12 @@ pub fn findings(report: &SessionReport, options: &HealthOptions) -> Vec<Finding>
         .status
         .iter()
         .any(|status| status.code == "NetConnection.Connect.Success");
-    // Inside RTMPS and RTMPE the answer to connect cannot be seen.
-    let visible = matches!(report.variant, Variant::Rtmp | Variant::Rtmpt);
+    // Inside RTMPS (without keys) and RTMPE the answer to connect cannot be seen.
+    let visible = match (report.variant, report.inner) {
+        (_, Some(Variant::Rtmpe)) | (Variant::Rtmpe, _) => false,
+        (Variant::Rtmps, _) => report.decrypted,
+        (Variant::Rtmp | Variant::Rtmpt, _) => true,
+    };
     if visible && report.end_reason == Some(CloseReason::Rst) && !connected {
         warn(
             "reset_before_connect",

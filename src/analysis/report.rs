@@ -86,6 +86,12 @@ pub struct SessionReport {
     /// Which member of the RTMP family (in JSON, the event's common `variant`).
     #[serde(skip)]
     pub variant: Variant,
+    /// The member nested inside it (in JSON, the event's common `inner`).
+    #[serde(skip)]
+    pub inner: Option<Variant>,
+    /// RTMPS decrypted with a key log: the messages inside were read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
     /// The capture started after the connection did.
     pub mid_stream: bool,
     /// `publisher`, `player`, `publisher+player` or `unknown`.

@@ -30,6 +30,9 @@ pub struct SessionAnalysis {
     start: Timestamp,
     last: Timestamp,
     variant: Variant,
+    inner: Option<Variant>,
+    /// RTMPS decrypted with a key log.
+    decrypted: bool,
     mid_stream: bool,
     connect: ConnectFacts,
     server_version: Option<String>,
@@ -68,6 +71,8 @@ impl SessionAnalysis {
             start: time,
             last: time,
             variant: start.variant,
+            inner: start.inner,
+            decrypted: start.decrypted,
             mid_stream: start.mid_stream,
             connect: ConnectFacts::default(),
             server_version: None,
@@ -86,6 +91,7 @@ impl SessionAnalysis {
     /// Takes in one event of this session.
     pub fn event(&mut self, event: &Event<'_>) {
         self.last = self.last.max(event.time);
+        self.inner = event.inner.or(self.inner);
         match &event.kind {
             EventKind::Handshake(summary) => self.handshake = Some(summary.clone()),
             EventKind::Message(message) => self.message(event.time, message),
@@ -233,6 +239,8 @@ impl SessionAnalysis {
         let errors = self.status.iter().filter(|entry| entry.error).count() as u64;
         let mut report = SessionReport {
             variant: self.variant,
+            inner: self.inner,
+            decrypted: self.decrypted,
             mid_stream: self.mid_stream,
             role: role(&self.streams),
             start: self.start,

@@ -76,6 +76,14 @@ codes! {
         TlsAlert => "tls_alert",
         /// TLS: a record that cannot be one.
         TlsRecordInvalid => "tls_record_invalid",
+        /// TLS: a record did not authenticate with the logged key (wrong key, damaged bytes);
+        /// that direction is no longer decrypted.
+        TlsDecryptFailed => "tls_decrypt_failed",
+        /// TLS: a key log has the connection's secrets, but it cannot be decrypted (a CBC or
+        /// other suite not decrypted here, a secret missing).
+        TlsDecryptUnavailable => "tls_decrypt_unavailable",
+        /// TLS: records found again after lost bytes while decrypting.
+        TlsRecordResync => "tls_record_resync",
         /// RTMPT: bytes that are not HTTP where HTTP was expected.
         RtmptHttpInvalid => "rtmpt_http_invalid",
         /// RTMPT: HTTP found again after bytes that were not.
@@ -118,6 +126,9 @@ codes! {
         ClockJump => "clock_jump",
         /// Bytes of a connection that had already closed (FIN, RST) arrived; they were dropped.
         LateData => "late_data",
+        /// Lines of a TLS key log (`--tls-keylog`, or a pcapng Decryption Secrets Block) that
+        /// could not be used; reported once.
+        TlsKeylogUnusable => "tls_keylog_unusable",
     }
 }
 
@@ -142,6 +153,11 @@ codes! {
         RtmptOpenAnswer => "rtmpt_open_answer",
         /// An RTMPT request naming a tunnel whose /open was not captured.
         RtmptRequest => "rtmpt_request",
+        /// TLS decrypted with a key log: the plaintext starts with RTMP or RTMPT.
+        TlsDecrypted => "tls_decrypted",
+        /// TLS whose first records have the sizes of an RTMP handshake carried in HTTP
+        /// requests: RTMPT inside TLS (RTMPTS), or HTTPS that looks like it.
+        TlsRecordSizesHttp => "tls_record_sizes_http",
     }
 }
 

@@ -7,12 +7,13 @@ use std::fmt::{self, Display, Formatter};
 
 use crate::amf::AmfValue;
 use crate::common::escape::{Escaped, EscapedDisplay};
+use crate::common::DetectedBy;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
 use crate::session::event::{Event, EventKind};
 use crate::session::variant::Variant;
 use crate::transport::rtmpt::TunnelInfo;
-use crate::transport::tls::{TlsCounts, TlsInfo};
+use crate::transport::tls::{KeyOrigin, TlsCounts, TlsInfo};
 
 /// How many characters of a string argument a summary shows before eliding.
 const MAX_SHOWN_STRING: usize = 120;
@@ -202,16 +203,27 @@ impl Display for EventSummary<'_, '_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match &self.0.kind {
             EventKind::SessionStart(start) => {
-                write!(
-                    f,
-                    "Session start: {}",
-                    start.variant.as_str().to_uppercase()
-                )?;
-                match start.variant {
-                    Variant::Rtmp => {}
-                    Variant::Rtmpt => f.write_str(" (RTMP tunnelled in HTTP)")?,
-                    Variant::Rtmps => f.write_str(" (RTMP inside TLS: encrypted)")?,
-                    Variant::Rtmpe => f.write_str(" (Adobe-encrypted RTMP)")?,
+                f.write_str("Session start: ")?;
+                match (start.variant, &start.tls_keys) {
+                    (Variant::Rtmps, _) if start.detected_by == DetectedBy::TlsRecordSizesHttp => {
+                        f.write_str("TLS (HTTPS or RTMPTS: encrypted)")?
+                    }
+                    (Variant::Rtmps, Some(keys)) if start.decrypted => write!(
+                        f,
+                        "{} ({} inside TLS: decrypted with {})",
+                        start.variant.label(start.inner),
+                        start.inner.unwrap_or(Variant::Rtmp).as_str().to_uppercase(),
+                        KeyLines(keys)
+                    )?,
+                    (variant, _) => {
+                        f.write_str(variant.label(start.inner))?;
+                        match variant {
+                            Variant::Rtmp => {}
+                            Variant::Rtmpt => f.write_str(" (RTMP tunnelled in HTTP)")?,
+                            Variant::Rtmps => f.write_str(" (RTMP inside TLS: encrypted)")?,
+                            Variant::Rtmpe => f.write_str(" (Adobe-encrypted RTMP)")?,
+                        }
+                    }
                 }
                 if start.mid_stream {
                     f.write_str(" (capture started mid-connection)")?;
@@ -276,6 +288,24 @@ impl Display for EventSummary<'_, '_> {
                 export.duration_ms
             ),
         }
+    }
+}
+
+/// Which key log lines decrypted a connection: `keys.txt line 3` or `keys.txt lines 3, 4, 5`.
+pub struct KeyLines<'a>(pub &'a KeyOrigin);
+
+impl Display for KeyLines<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let lines = &self.0.lines;
+        write!(f, "{} line", self.0.source)?;
+        if lines.len() > 1 {
+            f.write_str("s")?;
+        }
+        for (index, line) in lines.iter().enumerate() {
+            let separator = if index == 0 { " " } else { ", " };
+            write!(f, "{separator}{line}")?;
+        }
+        Ok(())
     }
 }
 
@@ -362,8 +392,16 @@ impl Display for RecordCounts<'_> {
             counts.application_bytes_s2c,
             counts.alerts
         )?;
-        if counts.incomplete {
+        if counts.records_decrypted > 0 {
+            write!(f, ", {} decrypted", counts.records_decrypted)?;
+        }
+        if counts.records_lost > 0 {
+            write!(f, ", {} lost in gaps", counts.records_lost)?;
+        }
+        if counts.incomplete && counts.records_decrypted == 0 {
             f.write_str(" (counting stopped: record boundaries lost)")?;
+        } else if counts.incomplete {
+            f.write_str(" (records lost in gaps are not counted)")?;
         }
         Ok(())
     }

@@ -26,7 +26,7 @@ impl Display for ReportText<'_> {
             self.session,
             self.endpoints.client,
             self.endpoints.server,
-            report.variant.as_str().to_uppercase(),
+            report.variant.label(report.inner),
             report.role,
             report.health
         )?;

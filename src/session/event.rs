@@ -19,7 +19,7 @@ use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
 use crate::transport::rtmpt::TunnelInfo;
-use crate::transport::tls::{TlsInfo, TlsSummary};
+use crate::transport::tls::{KeyOrigin, TlsInfo, TlsSummary};
 
 /// One thing that happened on one session. `'a` borrows raw message bytes from the decoder.
 #[derive(Debug, Clone)]
@@ -32,8 +32,13 @@ pub struct Event<'a> {
     pub session: u64,
     /// Client and server of the session.
     pub endpoints: Endpoints,
-    /// Which member of the RTMP family the session is (on every event of the session).
+    /// Which member of the RTMP family the session is (on every event of the session): the
+    /// outermost one when they nest.
     pub variant: Variant,
+    /// The member carried inside `variant`, when they nest: RTMPT inside TLS (`rtmps` with
+    /// `rtmpt`), RTMPE inside RTMPT (`rtmpt` with `rtmpe`). On every event from the moment it
+    /// is known (RTMPE in a tunnel shows with its first handshake byte).
+    pub inner: Option<Variant>,
     /// What happened.
     pub kind: EventKind<'a>,
 }
@@ -94,6 +99,7 @@ impl Event<'_> {
             server: self.endpoints.server,
             variant: self.variant,
             community_id: CommunityId::of(&self.endpoints),
+            inner: self.inner,
             body,
         }
     }
@@ -119,6 +125,7 @@ impl<'e, B: Serialize> Flat<'e, B> {
             server: endpoints.server,
             variant,
             community_id: CommunityId::of(&endpoints),
+            inner: None,
             body,
         }
     }
@@ -134,6 +141,8 @@ pub struct Flat<'e, B> {
     client: SocketAddr,
     server: SocketAddr,
     variant: Variant,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inner: Option<Variant>,
     /// The connection's Community ID v1, to join with Zeek's and Suricata's records.
     community_id: CommunityId,
     #[serde(flatten)]
@@ -153,13 +162,22 @@ pub struct SessionStart {
     /// Which member of the RTMP family carries it (in JSON, the event's common `variant`).
     #[serde(skip)]
     pub variant: Variant,
+    /// The member nested inside it, when known at the start (in JSON, the common `inner`).
+    #[serde(skip)]
+    pub inner: Option<Variant>,
     /// True when the capture holds no TCP SYN for the connection (it started mid-connection).
     pub mid_stream: bool,
     /// How the session was recognised (e.g. `"handshake"`, `DetectedBy::ChunkStream`, `DetectedBy::ForcedPort`).
     pub detected_by: DetectedBy,
-    /// The RTMP inside is encrypted (RTMPS, RTMPE): messages cannot be decoded.
+    /// The RTMP inside is encrypted (RTMPS, RTMPE): without keys, messages cannot be decoded.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
+    /// RTMPS decrypted with a key log's secrets: the messages inside are decoded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
+    /// Which key log and which of its lines decrypted it (the secrets themselves never show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_keys: Option<KeyOrigin>,
     /// TLS facts from the hello messages, for RTMPS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsInfo>,

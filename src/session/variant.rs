@@ -27,4 +27,19 @@ impl Variant {
             Variant::Rtmpe => "rtmpe",
         }
     }
+
+    /// The name shown to a person for this member carrying `inner`: the URL scheme clients
+    /// use for the pair (`RTMPTS` for RTMPT inside TLS, `RTMPTE` for RTMPE inside RTMPT),
+    /// else the member's own name in capitals.
+    pub fn label(self, inner: Option<Variant>) -> &'static str {
+        match (self, inner) {
+            (Variant::Rtmps, Some(Variant::Rtmpt)) => "RTMPTS",
+            (Variant::Rtmpt, Some(Variant::Rtmpe)) => "RTMPTE",
+            (Variant::Rtmps, Some(Variant::Rtmpe)) => "RTMPS+RTMPE",
+            (Variant::Rtmp, _) => "RTMP",
+            (Variant::Rtmpt, _) => "RTMPT",
+            (Variant::Rtmps, _) => "RTMPS",
+            (Variant::Rtmpe, _) => "RTMPE",
+        }
+    }
 }
