@@ -385,14 +385,14 @@ fn exported_flv_of_decrypted_rtmps_equals_the_plain_legs() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        // 001-127.0.0.1_39980-live-rtmps_tls12-publish.flv: by app, stream and role.
+        // 001-127.0.0.1_39980-live-rtmps_tls12-msid1-publish.flv: by app, stream, msid, role.
         let key = name.splitn(3, '-').nth(2).unwrap().to_owned();
         files
             .entry(key)
             .or_default()
             .push(std::fs::read(&path).unwrap());
     }
-    let publish = &files["live-rtmps_tls12-publish.flv"];
+    let publish = &files["live-rtmps_tls12-msid1-publish.flv"];
     assert_eq!(publish.len(), 2, "the TLS connection's and the plain leg's");
     assert!(publish[0].len() > 10_000);
     assert_eq!(publish[0], publish[1], "byte for byte");
