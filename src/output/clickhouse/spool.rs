@@ -105,6 +105,17 @@ impl Spool {
             self.count_lost(batch.rows);
             return Err(io::Error::other("batch larger than the spool's cap"));
         }
+        let claimed: u64 = self
+            .entries
+            .values()
+            .filter(|e| self.claimed.contains(&e.name))
+            .map(|e| e.size)
+            .sum();
+        if claimed.saturating_add(size) > self.cap {
+            // Even without every batch that may go, it would not fit: drop nothing else.
+            self.count_lost(batch.rows);
+            return Err(io::Error::other("the spool is full of batches being sent"));
+        }
         while self.used.saturating_add(size) > self.cap {
             // The oldest batch no sender is sending (one being sent may be stored already).
             let Some(oldest) = self
@@ -277,6 +288,7 @@ mod tests {
             (2, 1, 1)
         );
         assert!(spool.put(&batch("d", 8, 300)).is_err());
+        assert_eq!(spool.dropped_rows, 1 + 8);
         fs::write(dir.join("junk.tmp"), b"half").unwrap();
         drop(spool);
         let mut spool = Spool::open(&dir, 250, true).unwrap();
@@ -285,7 +297,6 @@ mod tests {
             2,
             "a batch larger than the cap drops nothing else"
         );
-        assert_eq!(spool.dropped_rows, 1 + 8);
         let (b, read) = spool.claim_oldest().unwrap();
         assert_eq!(read, batch("b", 2, 100));
         // Taken by one sender, b is neither given to another nor evicted.
@@ -297,8 +308,9 @@ mod tests {
             spool.put(&batch("e", 16, 100)).is_ok(),
             "c goes to make room, b stays"
         );
-        assert_eq!(spool.dropped_rows, 1 + 8 + 4);
+        assert_eq!(spool.dropped_rows, 4, "counted from this run on");
         assert!(spool.put(&batch("f", 32, 200)).is_err(), "b is being sent");
+        assert_eq!(spool.entries.len(), 2, "and e was not dropped for nothing");
         spool.remove(&b);
         let (e, _) = spool.claim_oldest().unwrap();
         spool.remove(&e);
