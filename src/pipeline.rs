@@ -262,6 +262,13 @@ impl<S: EventSink> EventSink for Tail<S> {
             Out::Flv(exporter) => exporter.notice(notice),
         }
     }
+
+    fn tick(&mut self, now: Timestamp) {
+        match &mut self.out {
+            Out::Sink(sink) => sink.tick(now),
+            Out::Flv(exporter) => exporter.tick(now),
+        }
+    }
 }
 
 /// Counters another thread can watch while the loop runs (the TUI's status bar).

@@ -12,7 +12,7 @@ use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, ME
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
-use crate::common::Notice;
+use crate::common::{Notice, Timestamp};
 use crate::output::describe::EventSummary;
 /// How the capture is decoded for the UI (the pipeline's settings).
 pub use crate::pipeline::Decoding;
@@ -343,6 +343,13 @@ impl EventSink for Sinks {
         self.feed.notice(notice);
         if let Some(also) = &mut self.also {
             also.notice(notice);
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp) {
+        self.feed.tick(now);
+        if let Some(also) = &mut self.also {
+            also.tick(now);
         }
     }
 }
