@@ -25,6 +25,30 @@ use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 const SAMPLE: &str = "samples/publish_play.pcap";
 
+/// A sink that only counts events.
+#[derive(Default)]
+struct Count(u64);
+
+impl EventSink for Count {
+    fn event(&mut self, _: &Event<'_>) {
+        self.0 += 1;
+    }
+}
+
+/// The whole pipeline from the file at `path` with `config`, into a sink that only counts:
+/// how many events it gave.
+fn events_in(path: &Path, config: DecoderConfig) -> u64 {
+    let mut source = Source::open_file(path, None).expect("the sample");
+    let mut table = SessionTable::new(config, Count::default());
+    run(
+        &mut source,
+        &mut Reassembler::default(),
+        &mut table,
+        &RunOptions::default(),
+    );
+    table.into_sink().0
+}
+
 /// A TCP segment, owned: source, destination, sequence and acknowledgement numbers, flags,
 /// payload.
 type OwnedSegment = (
@@ -204,27 +228,10 @@ fn benches(c: &mut Criterion) {
     });
 
     // The whole pipeline from the file, into a sink that only counts.
-    #[derive(Default)]
-    struct Count(u64);
-    impl EventSink for Count {
-        fn event(&mut self, _: &Event<'_>) {
-            self.0 += 1;
-        }
-    }
     let size = std::fs::metadata(SAMPLE).map(|m| m.len()).unwrap_or(0);
     group.throughput(Throughput::Bytes(size));
     group.bench_function("pipeline_file", |b| {
-        b.iter(|| {
-            let mut source = Source::open_file(Path::new(SAMPLE), None).expect("the sample");
-            let mut table = SessionTable::new(DecoderConfig::default(), Count::default());
-            run(
-                &mut source,
-                &mut Reassembler::default(),
-                &mut table,
-                &RunOptions::default(),
-            );
-            table.into_sink().0
-        })
+        b.iter(|| events_in(Path::new(SAMPLE), DecoderConfig::default()))
     });
     group.finish();
 }
@@ -271,13 +278,6 @@ fn tls_benches(c: &mut Criterion) {
 
     // The RTMPS sample from the file, counting events: with its key log every record is
     // opened and the RTMP inside decoded; without, records are only counted.
-    #[derive(Default)]
-    struct Count(u64);
-    impl EventSink for Count {
-        fn event(&mut self, _: &Event<'_>) {
-            self.0 += 1;
-        }
-    }
     let capture = Path::new("samples/rtmps_chacha.pcap");
     let keys = Arc::new(
         load_tls_keys(&[capture.with_extension("keys")], Some(capture)).expect("the key log"),
@@ -290,19 +290,11 @@ fn tls_benches(c: &mut Criterion) {
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {
-                let mut source = Source::open_file(capture, None).expect("the sample");
                 let config = DecoderConfig {
                     tls_keys: Arc::clone(&keys),
                     ..DecoderConfig::default()
                 };
-                let mut table = SessionTable::new(config, Count::default());
-                run(
-                    &mut source,
-                    &mut Reassembler::default(),
-                    &mut table,
-                    &RunOptions::default(),
-                );
-                table.into_sink().0
+                events_in(capture, config)
             })
         });
     }
