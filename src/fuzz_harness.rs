@@ -24,7 +24,9 @@ use crate::session::event::{Event, EventSink};
 use crate::session::table::{DecoderConfig, SessionTable};
 use crate::transport::http::HttpParser;
 use crate::transport::tls::keylog::Secret;
-use crate::transport::tls::keys::{next_traffic_secret, suite_params, RecordKey, SuiteParams};
+use crate::transport::tls::keys::{
+    suite_params, updated_key, RecordKey, SuiteParams, ONE_SUITE_EACH,
+};
 use crate::transport::tls::TlsCounts;
 use crate::transport::tls::{
     client_random, parse_client_hello, ClientHello, KeyLog, TlsEvent, TlsInfo, TlsTracker,
@@ -218,16 +220,6 @@ pub fn tls(data: &[u8]) {
     }
 }
 
-/// The suites the decryption target builds records with: (version, suite).
-const DECRYPT_SUITES: [(u16, u16); 6] = [
-    (0x0303, 0xC02F),
-    (0x0303, 0xC030),
-    (0x0303, 0xCCA8),
-    (0x0304, 0x1301),
-    (0x0304, 0x1302),
-    (0x0304, 0x1303),
-];
-
 /// One direction of a connection the decryption target builds: its sealing keys, the
 /// sequence number, and the bytes and gaps to feed.
 struct Sealer {
@@ -270,7 +262,7 @@ pub fn tls_decrypt(data: &[u8]) {
 /// The decryption target's run; the tracker's counts at the end.
 fn decrypt_run(data: &[u8]) -> Option<TlsCounts> {
     let (&choice, mut ops) = data.split_first()?;
-    let &(version, suite) = DECRYPT_SUITES.get(usize::from(choice) % DECRYPT_SUITES.len())?;
+    let &(version, suite) = ONE_SUITE_EACH.get(usize::from(choice) % ONE_SUITE_EACH.len())?;
     let params = suite_params(version, suite, false).ok()?;
     let hello = fuzz_client_hello();
     let random = client_random(&hello)?;
@@ -332,12 +324,7 @@ fn decrypt_run(data: &[u8]) -> Option<TlsCounts> {
             }
             5 if params.tls13 => {
                 side.record(22, &[24, 0, 0, 1, (arg & 1) as u8]);
-                side.secret = side
-                    .secret
-                    .and_then(|secret| next_traffic_secret(params.hash, &secret));
-                side.key = side
-                    .secret
-                    .and_then(|secret| RecordKey::tls13(params, &secret));
+                (side.secret, side.key) = updated_key(params, side.secret);
                 side.seq = 0;
             }
             _ => side.record(21, &[1, 0]),

@@ -113,6 +113,17 @@ fn plaintext_start(plain: Option<&HeldBytes>) -> FirstBytes {
     classify_client_start(&start)
 }
 
+impl TlsTunnel {
+    /// Followed while its HTTP may carry RTMPT; ordinary HTTPS is left alone.
+    fn state(self: Box<Self>) -> FlowState {
+        if self.http.is_rtmpt() {
+            FlowState::TlsTunnel(self)
+        } else {
+            FlowState::Ignored
+        }
+    }
+}
+
 /// Most bytes held while probing a mid-stream flow on an unusual port.
 pub const MAX_PROBE_BYTES: usize = 256 << 10;
 
@@ -220,7 +231,7 @@ impl<S: EventSink> Context<S> {
                     FlowState::TlsProbe(probe)
                 }
                 FirstBytes::NeedMore => self.tls_fallback(meta, endpoints, *probe),
-                FirstBytes::Http => self.tls_tunnel(meta, endpoints, *probe),
+                FirstBytes::Http => self.tls_tunnel(endpoints, *probe),
                 FirstBytes::Rtmp | FirstBytes::Rtmpe(_) => {
                     self.decrypted_session(meta, endpoints, *probe, StartMode::Handshake)
                 }
@@ -380,12 +391,7 @@ impl<S: EventSink> Context<S> {
     }
 
     /// Decrypted HTTP: the connection is read as a possible RTMPT tunnel inside TLS.
-    fn tls_tunnel(
-        &mut self,
-        meta: &PacketMeta,
-        endpoints: &Endpoints,
-        probe: TlsProbe,
-    ) -> FlowState {
+    fn tls_tunnel(&mut self, endpoints: &Endpoints, probe: TlsProbe) -> FlowState {
         let layer = TlsLayer {
             info: probe.tls.info().clone(),
             keys: probe.tls.key_origin().cloned(),
@@ -394,16 +400,11 @@ impl<S: EventSink> Context<S> {
             tls: probe.tls,
             http: HttpFlow::new(&self.budget, false).inside_tls(layer),
         });
-        let _ = meta;
         for (at, dir, piece) in probe.plain.iter().flat_map(|held| held.pieces.iter()) {
             let (tunnels, mut cx) = self.tunnels(at, endpoints);
             tunnel.http.data(*dir, piece, tunnels, &mut cx);
         }
-        if tunnel.http.is_rtmpt() {
-            FlowState::TlsTunnel(tunnel)
-        } else {
-            FlowState::Ignored
-        }
+        tunnel.state()
     }
 
     /// Feeds a decrypted HTTP connection: its plaintext to the HTTP reader, the TLS layer's
@@ -425,11 +426,7 @@ impl<S: EventSink> Context<S> {
                 http.warning(dir, code, &message, tunnels, &mut cx);
             }
         });
-        if tunnel.http.is_rtmpt() {
-            FlowState::TlsTunnel(tunnel)
-        } else {
-            FlowState::Ignored
-        }
+        tunnel.state()
     }
 
     /// A flow whose start was not captured.

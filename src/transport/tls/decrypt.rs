@@ -14,9 +14,7 @@
 //! record and asks [`Decryptor::open_after_gap`] to find its sequence number.
 
 use super::keylog::{ClientSecrets, Secret};
-use super::keys::{
-    next_traffic_secret, suite_params, OpenedRecord, RecordKey, SuiteParams, Unsupported,
-};
+use super::keys::{suite_params, updated_key, OpenedRecord, RecordKey, SuiteParams, Unsupported};
 use super::names::CipherSuite;
 use super::{ALERT, APPLICATION_DATA, HANDSHAKE};
 use crate::common::Direction;
@@ -365,12 +363,7 @@ impl Side {
         if finished && self.handshake_phase {
             self.enter_application_phase();
         } else if key_update && !self.handshake_phase {
-            self.traffic = self
-                .traffic
-                .and_then(|secret| next_traffic_secret(params.hash, &secret));
-            self.key = self
-                .traffic
-                .and_then(|secret| RecordKey::tls13(params, &secret));
+            (self.traffic, self.key) = updated_key(params, self.traffic);
             self.seq = 0;
         }
     }

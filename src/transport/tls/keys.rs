@@ -219,6 +219,47 @@ pub fn next_traffic_secret(hash: HashAlg, secret: &Secret) -> Option<Secret> {
     Secret::new(next)
 }
 
+/// The additional data a TLS 1.2 AEAD record authenticates: its sequence number, type and
+/// version, and the plaintext's length.
+fn tls12_additional_data(seq: u64, type_and_version: [u8; 3], length: u16) -> [u8; 13] {
+    let mut aad = [0u8; 13];
+    copy_into(&mut aad, &seq.to_be_bytes());
+    let [content_type, major, minor] = type_and_version;
+    let [high, low] = length.to_be_bytes();
+    for (slot, byte) in aad
+        .iter_mut()
+        .skip(8)
+        .zip([content_type, major, minor, high, low])
+    {
+        *slot = byte;
+    }
+    aad
+}
+
+/// One suite of each record protection and version, as the samples and tests use them:
+/// TLS 1.2 ECDHE_RSA with AES-128-GCM, AES-256-GCM (SHA-384) and ChaCha20-Poly1305, and the
+/// three TLS 1.3 suites, as (version, suite).
+pub const ONE_SUITE_EACH: [(u16, u16); 6] = [
+    (0x0303, 0xC02F),
+    (0x0303, 0xC030),
+    (0x0303, 0xCCA8),
+    (0x0304, 0x1301),
+    (0x0304, 0x1302),
+    (0x0304, 0x1303),
+];
+
+/// After a TLS 1.3 KeyUpdate: the next traffic secret and its record key.
+pub fn updated_key(
+    params: SuiteParams,
+    secret: Option<Secret>,
+) -> (Option<Secret>, Option<RecordKey>) {
+    let next = secret.and_then(|secret| next_traffic_secret(params.hash, &secret));
+    (
+        next,
+        next.and_then(|secret| RecordKey::tls13(params, &secret)),
+    )
+}
+
 /// An AEAD cipher keyed for one direction.
 #[derive(Clone)]
 enum Cipher {
@@ -403,23 +444,8 @@ impl RecordKey {
         }
         let tag: [u8; 16] = body.get(end..)?.try_into().ok()?;
         let length = u16::try_from(end - start).ok()?;
-        let mut tls12_aad = [0u8; 13];
-        let aad: &[u8] = if self.tls13 {
-            &header
-        } else {
-            copy_into(&mut tls12_aad, &seq.to_be_bytes());
-            copy_into(
-                tls12_aad.get_mut(8..)?,
-                &[
-                    content_type,
-                    major,
-                    minor,
-                    (length >> 8) as u8,
-                    length as u8,
-                ],
-            );
-            &tls12_aad
-        };
+        let tls12_aad = tls12_additional_data(seq, [content_type, major, minor], length);
+        let aad: &[u8] = if self.tls13 { &header } else { &tls12_aad };
         let ciphertext = body.get_mut(start..end)?;
         if !self.cipher.open(nonce, aad, ciphertext, tag) {
             return None;
@@ -454,17 +480,8 @@ impl RecordKey {
         let total = u16::try_from(body.len() + TAG_LEN).ok()?;
         let header = [outer, 3, 3, (total >> 8) as u8, total as u8];
         let inner_len = u16::try_from(body.len() - start).ok()?;
-        let mut tls12_aad = [0u8; 13];
-        let aad: &[u8] = if self.tls13 {
-            &header
-        } else {
-            copy_into(&mut tls12_aad, &seq.to_be_bytes());
-            copy_into(
-                tls12_aad.get_mut(8..)?,
-                &[outer, 3, 3, (inner_len >> 8) as u8, inner_len as u8],
-            );
-            &tls12_aad
-        };
+        let tls12_aad = tls12_additional_data(seq, [outer, 3, 3], inner_len);
+        let aad: &[u8] = if self.tls13 { &header } else { &tls12_aad };
         let nonce = self.nonce(seq, body.get(..EXPLICIT_NONCE_LEN))?;
         let tag = self.cipher.seal(nonce, aad, body.get_mut(start..)?)?;
         let mut record = header.to_vec();

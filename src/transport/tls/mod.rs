@@ -8,6 +8,8 @@
 
 use serde::Serialize;
 
+use crate::common::Direction;
+
 mod decrypt;
 mod hello;
 pub mod keylog;
@@ -93,6 +95,16 @@ pub struct TlsCounts {
     /// the records were found again.
     #[serde(skip_serializing_if = "is_zero")]
     pub records_lost: u64,
+}
+
+impl TlsCounts {
+    /// The records and application-data bytes counters of one direction.
+    pub(crate) fn of_direction(&mut self, dir: Direction) -> (&mut u64, &mut u64) {
+        match dir {
+            Direction::ClientToServer => (&mut self.records_c2s, &mut self.application_bytes_c2s),
+            Direction::ServerToClient => (&mut self.records_s2c, &mut self.application_bytes_s2c),
+        }
+    }
 }
 
 fn is_zero(value: &u64) -> bool {

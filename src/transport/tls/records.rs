@@ -423,16 +423,7 @@ impl TlsTracker {
         side.content_type = content_type;
         side.remaining = length;
         side.alert_length = length;
-        let (records, data) = match dir {
-            Direction::ClientToServer => (
-                &mut self.counts.records_c2s,
-                &mut self.counts.application_bytes_c2s,
-            ),
-            Direction::ServerToClient => (
-                &mut self.counts.records_s2c,
-                &mut self.counts.application_bytes_s2c,
-            ),
-        };
+        let (records, data) = self.counts.of_direction(dir);
         *records += 1;
         match content_type {
             APPLICATION_DATA => {
@@ -603,16 +594,7 @@ impl TlsTracker {
                 skipped: start,
                 records_lost,
             });
-            let (records, data) = match dir {
-                Direction::ClientToServer => (
-                    &mut self.counts.records_c2s,
-                    &mut self.counts.application_bytes_c2s,
-                ),
-                Direction::ServerToClient => (
-                    &mut self.counts.records_s2c,
-                    &mut self.counts.application_bytes_s2c,
-                ),
-            };
+            let (records, data) = self.counts.of_direction(dir);
             *records += 1;
             if content_type == APPLICATION_DATA {
                 *data += length as u64;

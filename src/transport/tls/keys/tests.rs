@@ -130,14 +130,7 @@ fn every_suite_round_trips_and_checks_its_tag() {
     let server_random = [2u8; 32];
     let master = Secret::new(&[3u8; 48]).unwrap();
     let traffic = Secret::new(&[4u8; 48]).unwrap();
-    for (version, suite) in [
-        (0x0303, 0xC02F),
-        (0x0303, 0xC030),
-        (0x0303, 0xCCA8),
-        (0x0304, 0x1301),
-        (0x0304, 0x1302),
-        (0x0304, 0x1303),
-    ] {
+    for (version, suite) in ONE_SUITE_EACH {
         let params = suite_params(version, suite, false).unwrap();
         let (client, server) = if params.tls13 {
             let secret = Secret::new(&traffic.bytes()[..params.hash.output_len()]).unwrap();
