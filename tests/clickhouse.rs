@@ -828,3 +828,59 @@ fn tui_feeds_clickhouse_beside_the_ui() {
         3
     );
 }
+
+#[test]
+fn server_killed_and_restarted_during_a_live_capture() {
+    if !require("clickhouse-server")
+        || !common::require_root()
+        || !require("nginx")
+        || !require("ffmpeg")
+    {
+        return;
+    }
+    let mut server = Server::new("live");
+    server.start();
+    let out = server.dir.join("live");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut lab = Command::new("bash")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/clickhouse_live.sh"))
+        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
+        .arg(&out)
+        .arg(server.url("fleet"))
+        .arg("8")
+        .spawn()
+        .expect("the lab script");
+    let publishing = out.join("publishing");
+    for _ in 0..200 {
+        if publishing.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(publishing.exists(), "the publisher started");
+    std::thread::sleep(Duration::from_secs(2));
+    server.kill();
+    std::thread::sleep(Duration::from_millis(2500));
+    server.start();
+    assert!(lab.wait().unwrap().success(), "the lab script failed");
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
+    assert_eq!(read("live.status").trim(), "0", "{}", read("live.err"));
+    let emitted = sorted(read("live.json").lines().map(str::to_string).collect());
+    assert!(
+        emitted.len() > 100,
+        "a real publish: {} events",
+        emitted.len()
+    );
+    let stored = stored(&server, "fleet", "events", "live");
+    eprintln!(
+        "live, server killed and restarted: {} events emitted, {} stored; {}",
+        emitted.len(),
+        stored.len(),
+        read("live.err")
+            .lines()
+            .filter(|l| l.contains("clickhouse"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    assert_eq!(stored, emitted);
+}

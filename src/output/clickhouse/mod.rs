@@ -28,7 +28,7 @@ mod spool;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -236,6 +236,8 @@ struct Shared {
     spool: Mutex<Spool>,
     sent_rows: AtomicU64,
     quiet: bool,
+    /// The server was said to be unreachable (said once for all senders, until it answers).
+    said_down: AtomicBool,
 }
 
 impl Shared {
@@ -325,6 +327,7 @@ impl ClickHouseSink {
             spool: Mutex::new(spool),
             sent_rows: AtomicU64::new(0),
             quiet: settings.quiet,
+            said_down: AtomicBool::new(false),
         });
         let (queue, receiver) = mpsc::sync_channel(settings.queue_batches.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
@@ -614,7 +617,7 @@ impl Sender {
     }
 
     fn up(&mut self) {
-        if self.down {
+        if self.down && self.shared.said_down.swap(false, Ordering::Relaxed) {
             let url = self.client.url().to_string();
             self.shared
                 .say(&format!("{url} answers again; sending the spool"));
@@ -624,7 +627,7 @@ impl Sender {
     }
 
     fn failed(&mut self, error: &HttpError) {
-        if !self.down {
+        if !self.down && !self.shared.said_down.swap(true, Ordering::Relaxed) {
             let dir = self.shared.spool().dir().display().to_string();
             let url = self.client.url().to_string();
             self.shared.say(&format!(
