@@ -1,6 +1,8 @@
 //! Criterion benches of the hot decoders, each on real bytes from samples/publish_play.pcap:
 //! TCP reassembly, the chunk demultiplexer with message decoding, AMF0 and AMF3 values, JSON
-//! writing, and the whole pipeline. `cargo bench` runs them; a regression shows up per function.
+//! writing, and the whole pipeline; and TLS decryption: one 16 KiB record of each suite, and
+//! the RTMPS sample decoded with and without its key log. `cargo bench` runs them; a regression
+//! shows up per function.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,6 +24,30 @@ use rtmpscope::session::event::{Event, EventSink};
 use rtmpscope::session::table::{DecoderConfig, SessionTable};
 
 const SAMPLE: &str = "samples/publish_play.pcap";
+
+/// A sink that only counts events.
+#[derive(Default)]
+struct Count(u64);
+
+impl EventSink for Count {
+    fn event(&mut self, _: &Event<'_>) {
+        self.0 += 1;
+    }
+}
+
+/// The whole pipeline from the file at `path` with `config`, into a sink that only counts:
+/// how many events it gave.
+fn events_in(path: &Path, config: DecoderConfig) -> u64 {
+    let mut source = Source::open_file(path, None).expect("the sample");
+    let mut table = SessionTable::new(config, Count::default());
+    run(
+        &mut source,
+        &mut Reassembler::default(),
+        &mut table,
+        &RunOptions::default(),
+    );
+    table.into_sink().0
+}
 
 /// A TCP segment, owned: source, destination, sequence and acknowledgement numbers, flags,
 /// payload.
@@ -88,6 +114,7 @@ fn reassemble(segments: &[OwnedSegment]) -> Collect {
             flags: *flags,
             payload,
             missing: 0,
+            window: 65535,
         };
         reassembler.process(&meta, &segment, &mut sink);
     }
@@ -191,6 +218,7 @@ fn benches(c: &mut Criterion) {
                     flags: *flags,
                     payload,
                     missing: 0,
+                    window: 65535,
                 };
                 reassembler.process(&meta, &segment, &mut table);
             }
@@ -200,30 +228,78 @@ fn benches(c: &mut Criterion) {
     });
 
     // The whole pipeline from the file, into a sink that only counts.
-    #[derive(Default)]
-    struct Count(u64);
-    impl EventSink for Count {
-        fn event(&mut self, _: &Event<'_>) {
-            self.0 += 1;
-        }
-    }
     let size = std::fs::metadata(SAMPLE).map(|m| m.len()).unwrap_or(0);
     group.throughput(Throughput::Bytes(size));
     group.bench_function("pipeline_file", |b| {
-        b.iter(|| {
-            let mut source = Source::open_file(Path::new(SAMPLE), None).expect("the sample");
-            let mut table = SessionTable::new(DecoderConfig::default(), Count::default());
-            run(
-                &mut source,
-                &mut Reassembler::default(),
-                &mut table,
-                &RunOptions::default(),
-            );
-            table.into_sink().0
-        })
+        b.iter(|| events_in(Path::new(SAMPLE), DecoderConfig::default()))
     });
     group.finish();
 }
 
-criterion_group!(decoders, benches);
+/// TLS decryption: a full-size record of each suite opened (authenticated and decrypted in
+/// place), and the RTMPS sample's pipeline with its key log against without.
+fn tls_benches(c: &mut Criterion) {
+    use rtmpscope::capture::secrets::load_tls_keys;
+    use rtmpscope::transport::tls::keylog::Secret;
+    use rtmpscope::transport::tls::keys::{suite_params, RecordKey};
+
+    let mut group = c.benchmark_group("tls");
+    let plaintext = vec![0x5Au8; 16 << 10];
+    let master = Secret::new(&[3u8; 48]).expect("a secret");
+    for (name, version, suite) in [
+        ("open_16k_tls12_aes128gcm", 0x0303, 0xC02F),
+        ("open_16k_tls12_aes256gcm", 0x0303, 0xC030),
+        ("open_16k_tls12_chacha20poly1305", 0x0303, 0xCCA8),
+        ("open_16k_tls13_aes128gcm", 0x0304, 0x1301),
+        ("open_16k_tls13_chacha20poly1305", 0x0304, 0x1303),
+    ] {
+        let params = suite_params(version, suite, false).expect("a suite decrypted");
+        let key = if params.tls13 {
+            let secret = Secret::new(&[4u8; 32]).expect("a secret");
+            RecordKey::tls13(params, &secret).expect("a key")
+        } else {
+            RecordKey::tls12(params, &master, &[1; 32], &[2; 32])
+                .expect("keys")
+                .0
+        };
+        let record = key.seal(9, 23, &plaintext).expect("a record");
+        let header: [u8; 5] = record[..5].try_into().expect("a header");
+        let mut body = record[5..].to_vec();
+        group.throughput(Throughput::Bytes(plaintext.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                // Each run opens the sealed record afresh (opening decrypts in place).
+                body.copy_from_slice(&record[5..]);
+                key.open(9, header, &mut body)
+                    .map(|opened| opened.plaintext.len())
+            })
+        });
+    }
+
+    // The RTMPS sample from the file, counting events: with its key log every record is
+    // opened and the RTMP inside decoded; without, records are only counted.
+    let capture = Path::new("samples/rtmps_chacha.pcap");
+    let keys = Arc::new(
+        load_tls_keys(&[capture.with_extension("keys")], Some(capture)).expect("the key log"),
+    );
+    let size = std::fs::metadata(capture).map(|m| m.len()).unwrap_or(0);
+    group.throughput(Throughput::Bytes(size));
+    for (name, keys) in [
+        ("rtmps_pipeline_without_keys", Arc::default()),
+        ("rtmps_pipeline_decrypted", keys),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let config = DecoderConfig {
+                    tls_keys: Arc::clone(&keys),
+                    ..DecoderConfig::default()
+                };
+                events_in(capture, config)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(decoders, benches, tls_benches);
 criterion_main!(decoders);

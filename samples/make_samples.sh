@@ -132,4 +132,71 @@ if want rtmps; then
     lab_capture_stop
 fi
 
+# 12-14. RTMPS with the client's TLS key log (SSLKEYLOGFILE, which ffmpeg's GnuTLS honours), the
+# TLS terminators in front of nginx-rtmp on 1936 and that plain leg captured too, so the
+# messages decrypted from each TLS connection can be compared with those the terminator relays:
+#   rtmps_tls12: a publish over TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256 (1935) and a play over
+#     ECDHE-RSA-AES256-GCM-SHA384 (1937, SHA-384 PRF); key log rtmps_tls12.keys;
+#   rtmps_chacha: a publish and a play over TLS 1.2 ECDHE-RSA-CHACHA20-POLY1305 (1935);
+#   rtmps_tls13: a publish over TLS 1.3 TLS_AES_256_GCM_SHA384 (1935) and a play over
+#     TLS_CHACHA20_POLY1305_SHA256 (1937), saved as pcapng with the key log embedded in a
+#     Decryption Secrets Block (editcap --inject-secrets): it decodes with no key option.
+# Each publish is 1 s; the play starts while it runs.
+tls_sample() {
+    local name=$1 first=$2 second=$3
+    lab_cleanup
+    lab_nginx_start 1936
+    # shellcheck disable=SC2086
+    lab_nginx_tls_start 1935 1936 $first
+    # shellcheck disable=SC2086
+    lab_nginx_tls_start 1937 1936 $second
+    rm -f "$name.keys"
+    lab_capture_start lo "tcp port 1935 or tcp port 1936 or tcp port 1937" "$name.pcap" \
+        --immediate-mode -B 65536
+    SSLKEYLOGFILE=$PWD/$name.keys lab_publish "rtmps://127.0.0.1:1935/live/$name" 1
+    sleep 0.6
+    SSLKEYLOGFILE=$PWD/$name.keys lab_play_ffmpeg "rtmps://127.0.0.1:1937/live/$name" 1 \
+        "out/${name}_player.flv"
+    sleep 3
+    lab_capture_stop
+}
+if want rtmps_tls12; then
+    tls_sample rtmps_tls12 "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" \
+        "TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384"
+fi
+if want rtmps_chacha; then
+    tls_sample rtmps_chacha "TLSv1.2 ECDHE-RSA-CHACHA20-POLY1305" \
+        "TLSv1.2 ECDHE-RSA-CHACHA20-POLY1305"
+fi
+if want rtmps_tls13; then
+    tls_sample rtmps_tls13 "TLSv1.3 DEFAULT TLS_AES_256_GCM_SHA384" \
+        "TLSv1.3 DEFAULT TLS_CHACHA20_POLY1305_SHA256"
+    editcap --inject-secrets "tls,rtmps_tls13.keys" rtmps_tls13.pcap rtmps_tls13.pcapng
+    rm rtmps_tls13.pcap
+fi
+
+# 15. RTMPTS: ffmpeg's rtmpts:// (RTMPT inside HTTPS) through a TLS terminator (8443) in front
+# of the lab's RTMPT server (8080) in front of nginx-rtmp (1936): a 1 s publish and a play,
+# with the client's key log (rtmpts.keys); the plain RTMPT leg (8080) is captured too.
+if want rtmpts; then
+    lab_cleanup
+    lab_nginx_start 1936
+    lab_rtmpt_start 8080 1936
+    lab_nginx_tls_start 8443 8080 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256
+    rm -f rtmpts.keys
+    lab_capture_start lo "tcp port 8443 or tcp port 8080" rtmpts.pcap --immediate-mode -B 65536
+    SSLKEYLOGFILE=$PWD/rtmpts.keys lab_publish "rtmpts://127.0.0.1:8443/live/rtmpts" 1
+    lab_wait "${LAB_PIDS[-1]}" 15
+    lab_capture_stop
+fi
+
+# 16. RTMPTE: rtmpdump's rtmpte:// (RTMPE inside RTMPT) through the lab's RTMPT server to
+# rtmpsrv, which answers RTMPE; the RTMPT server's own RTMPE connection to rtmpsrv (1935) is
+# captured too.
+if want rtmpte; then
+    bash ../tests/lab/rtmpe_capture.sh "$PWD/rtmpte_all.pcap" out/rtmpte.log tunnel
+    tshark -r rtmpte_all.pcap -Y "tcp.stream <= 1" -F pcap -w rtmpte.pcap
+    rm rtmpte_all.pcap
+fi
+
 ls -l ./*.pcap ./*.pcapng

@@ -23,6 +23,8 @@ fi
 cargo fuzz build -s none --debug-assertions
 for target in "${targets[@]}"; do
     echo "== $target"
+    # A target without seeds (the escaping one needs none) still needs its corpus folder.
+    mkdir -p "fuzz/corpus/$target"
     cargo fuzz run -s none --debug-assertions "$target" "fuzz/corpus/$target" -- \
         -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=512 -timeout=10 \
         -print_final_stats=1 2>&1 | grep -E "^(stat::|Done|INFO: Running|==|SUMMARY|.*panicked)" || true

@@ -126,12 +126,77 @@ def spec_seeds():
         write("media", name, bytes.fromhex(record))
 
 
+def u29(value):
+    """An AMF3 variable-length integer (values below 2^21)."""
+    if value < 0x80:
+        return bytes([value])
+    if value < 0x4000:
+        return bytes([value >> 7 | 0x80, value & 0x7F])
+    return bytes([value >> 14 | 0x80, (value >> 7) & 0x7F | 0x80, value & 0x7F])
+
+
+def amf3_inline(raw):
+    return u29(len(raw) << 1 | 1) + raw
+
+
+def reference_seeds():
+    """AMF3 bodies built on references (first byte: the reference budget in 64-byte units),
+    for amf3_refs; secrets and bodies (a count byte, length-prefixed secrets, the body), for
+    redact."""
+    # Traits with a class and two members, referred to by the next objects; then the string
+    # table and the object table referred to.
+    traits = (b"\x0a\x23" + amf3_inline(b"Point") + amf3_inline(b"x") + amf3_inline(b"y")
+              + b"\x04\x01\x04\x02")
+    refs = b"\x0a\x01\x04\x03\x04\x04" * 3
+    items = 1 + 3 + 3 + 3
+    strings = b"\x06" + amf3_inline(b"hello") + b"\x06\x00\x06\x00"
+    objects = b"\x0a\x02\x0a\x04\x09\x00"
+    body = b"\x09" + u29(items << 1 | 1) + b"\x01" + traits + refs + strings + objects
+    write("amf3_refs", "traits", b"\x08" + body)
+    # A 64-byte class name referred to 100 times: stops at a 1 KiB budget.
+    bomb = (b"\x09" + u29(101 << 1 | 1) + b"\x01\x0a\x03" + amf3_inline(b"C" * 64)
+            + b"\x0a\x01" * 100)
+    write("amf3_refs", "bomb", b"\x10" + bomb)
+    # Dynamic members named by string references, and an externalizable wrapper by traits
+    # reference.
+    dynamic = (b"\x09\x07\x01" + b"\x0a\x0b\x01" + amf3_inline(b"name") + b"\x06\x00\x01"
+               + b"\x0a\x07" + amf3_inline(b"flex.messaging.io.ArrayCollection") + b"\x09\x01\x01"
+               + b"\x0a\x05\x09\x01\x01")
+    write("amf3_refs", "dynamic", b"\x04" + dynamic)
+
+    def secrets_and_body(secrets, body):
+        out = bytearray([len(secrets) - 1])
+        for secret in secrets:
+            out += bytes([len(secret) - 1]) + secret
+        return bytes(out + body)
+
+    publish = (amf0_string("publish") + amf0_number(5) + b"\x05" + amf0_string("key_123456")
+               + amf0_string("live"))
+    status = amf0_object([("details", amf0_string("key_123456 key_123456x")),
+                          ("tcUrl", amf0_string("rtmp://u:pw@h/app?token=abc&k=key_123456")),
+                          ("name", amf0_string("abc"))])
+    write("redact", "publish", secrets_and_body([b"key_123456", b"abc", b"pw"], publish + status))
+    write("redact", "overlaps", secrets_and_body([b"123456_x", b"key_123456", b"aaaaaa"],
+                                                 b"key_123456_x 123456_x aaaaaaaa **"))
+
+
 def http_seeds():
     """RTMPT requests and responses as the lab's tunnel exchanges them."""
     write("http", "requests", bytes([63]) + b"POST /open/1 HTTP/1.1\r\nContent-Type: application/x-fcs\r\nContent-Length: 1\r\n\r\n\x00"
           b"POST /send/ab12/1 HTTP/1.1\r\nContent-Length: 3\r\n\r\n\x03\x00\x00POST /idle/ab12/2 HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
     write("http", "responses", bytes([7]) + b"HTTP/1.1 200 OK\r\nContent-Type: application/x-fcs\r\nContent-Length: 5\r\n\r\nab12\n"
           b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\x01\x03")
+
+
+def tls_decrypt_seeds():
+    """Operation scripts for the tls_decrypt target (its harness seals the records itself):
+    for each of its six suites, application records both ways (op 0/1 with a size byte),
+    a gap (op 2 << 1), a flipped byte (3), raw junk (4), a KeyUpdate (5) and an alert (6)."""
+    for suite in range(6):
+        ops = bytes([0x10, 200, 0x11, 50, 0x30, 7, 4 << 1 | 0x20, 0x16, 3, 0x00, 1,
+                     5 << 1, 0x00, 20, 2 << 1 | 0x30, 0x00, 90, 0x21, 0, 6 << 1, 3 << 1, 0x00, 5])
+        write("tls_decrypt", f"suite{suite}", bytes([suite]) + ops)
+        write("tls_decrypt", f"suite{suite}-bytes", bytes([suite + 6 * 8]) + ops[:6])
 
 
 def family_seeds(path, stem):
@@ -163,7 +228,9 @@ def family_seeds(path, stem):
 
 def main():
     spec_seeds()
+    reference_seeds()
     http_seeds()
+    tls_decrypt_seeds()
     samples = os.path.join(ROOT, "samples")
     for sample in sorted(os.listdir(samples)):
         path = os.path.join(samples, sample)

@@ -14,7 +14,9 @@ Examples:
   tcpdump -i eth0 -w - 'tcp port 1935' | rtmpscope -r -
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
   rtmpscope -r capture.pcap --export-flv out/    also write each media stream as FLV
-  rtmpscope -r capture.pcap --flows              list the TCP connections only";
+  rtmpscope -r rtmps.pcap --tls-keylog keys.txt  decrypt RTMPS with the client's SSLKEYLOGFILE
+  rtmpscope -r capture.pcap --flows              list the TCP connections only
+  sudo rtmpscope -i eth0 --clickhouse http://db:8123/ --summary   a fleet's sensor";
 
 /// Watches RTMP traffic and explains it.
 #[derive(Debug, Parser)]
@@ -91,6 +93,47 @@ pub struct Cli {
     #[arg(long = "port", value_name = "PORT")]
     pub ports: Vec<u16>,
 
+    /// Live (-i): a stream_stats line per active stream every SECS seconds, and stalls as they
+    /// happen (default 5 with --summary or --json, else 0 = off).
+    #[arg(long = "stats-interval", value_name = "SECS")]
+    pub stats_interval: Option<u64>,
+
+    /// Check publishes against an ingest service's published recommendations (keyframe
+    /// interval, codecs, sample rates, bitrate ceilings).
+    #[arg(long, value_name = "SERVICE")]
+    pub ingest: Option<IngestService>,
+
+    /// Also store every event and session report in ClickHouse, through its HTTP interface:
+    /// http://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE] (user and password otherwise from
+    /// CLICKHOUSE_USER and CLICKHOUSE_PASSWORD; database rtmpscope unless named). Creates the
+    /// database and tables when missing; batches wait in a disk spool while the server is away.
+    #[arg(long, value_name = "URL", conflicts_with = "flows")]
+    pub clickhouse: Option<String>,
+
+    /// This capture point's name on every ClickHouse row (default: the host name).
+    #[arg(long, value_name = "NAME", requires = "clickhouse")]
+    pub sensor: Option<String>,
+
+    /// Where ClickHouse batches wait while the server cannot take them (default:
+    /// ~/.local/state/rtmpscope/spool); sent when it answers again, also by a later run.
+    #[arg(long, value_name = "DIR", requires = "clickhouse")]
+    pub spool: Option<PathBuf>,
+
+    /// Most MiB the spool holds; past it the oldest batches are dropped, with a warning.
+    #[arg(
+        long = "spool-cap",
+        value_name = "MIB",
+        default_value_t = 1024,
+        requires = "clickhouse"
+    )]
+    pub spool_cap: u64,
+
+    /// Decrypt RTMPS and RTMPTS with the TLS secrets in this key log (NSS format, as
+    /// SSLKEYLOGFILE makes clients write it; repeatable). A pcapng capture's own Decryption
+    /// Secrets Blocks (editcap --inject-secrets) are read without it.
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    pub tls_keylogs: Vec<PathBuf>,
+
     /// Print a shell completion script and exit.
     #[arg(long, value_name = "SHELL")]
     pub completions: Option<Shell>,
@@ -98,6 +141,39 @@ pub struct Cli {
     /// Print the man page (roff) and exit.
     #[arg(long)]
     pub man: bool,
+}
+
+/// Ingest services whose recommendations `--ingest` checks.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IngestService {
+    /// YouTube Live.
+    Youtube,
+    /// Twitch.
+    Twitch,
+    /// Facebook Live.
+    Facebook,
+}
+
+impl From<IngestService> for crate::analysis::Ingest {
+    fn from(service: IngestService) -> Self {
+        match service {
+            IngestService::Youtube => crate::analysis::Ingest::Youtube,
+            IngestService::Twitch => crate::analysis::Ingest::Twitch,
+            IngestService::Facebook => crate::analysis::Ingest::Facebook,
+        }
+    }
+}
+
+impl Cli {
+    /// Seconds between live statistics: `--stats-interval`, or 5 for a live capture with
+    /// `--summary` or `--json`; 0 (off) on files.
+    pub fn stats_interval(&self, live: bool) -> u64 {
+        if !live {
+            return 0;
+        }
+        self.stats_interval
+            .unwrap_or(if self.summary || self.json { 5 } else { 0 })
+    }
 }
 
 /// Shells a completion script can be generated for.

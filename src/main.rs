@@ -6,24 +6,21 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use std::path::Path;
-
-use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
-use rtmpscope::analysis::{Analyzer, ReportSink};
+use anyhow::Context;
+use rtmpscope::analysis::{HealthOptions, ReportSink};
+use rtmpscope::capture::secrets::load_tls_keys;
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
+use rtmpscope::output::clickhouse::{self, ClickHouseSink};
 use rtmpscope::output::flows::FlowLister;
-use rtmpscope::output::flv::FlvExporter;
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
+use rtmpscope::output::tee::Tee;
 use rtmpscope::output::text::TextWriter;
-use rtmpscope::pipeline::{run, RunOptions, RunSummary};
-use rtmpscope::reassembly::{Reassembler, ReassemblyConfig};
-use rtmpscope::redact::Redactor;
-use rtmpscope::session::event::EventSink;
-use rtmpscope::session::table::{DecoderConfig, SessionTable};
+use rtmpscope::pipeline::{run, Decoding, RunOptions, RunSummary};
+use rtmpscope::reassembly::Reassembler;
 
 /// Output buffer size for files; live output is flushed per line instead.
 const OUTPUT_BUFFER: usize = 1 << 16;
@@ -78,38 +75,31 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         progress: io::stderr().is_terminal(),
         counters: None,
     };
-    let mut reassembler = Reassembler::new(reassembly_config(cli));
+    let decoding = decoding(cli, live)?;
+    let mut fleet = start_fleet(cli, false)?;
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
-    let config = decoder_config(cli);
-    let mut decode = Decode {
-        source: &mut source,
-        reassembler: &mut reassembler,
-        options: &options,
-        config,
-        export: cli.export_flv.as_deref(),
-        redact: cli.redact,
-    };
     let summary = if cli.flows {
         let mut lister = FlowLister::default();
-        let summary = run(
-            decode.source,
-            decode.reassembler,
-            &mut lister,
-            decode.options,
-        );
+        let mut reassembler = Reassembler::new(decoding.reassembly);
+        let summary = run(&mut source, &mut reassembler, &mut lister, &options);
         let mut out = io::stdout().lock();
         lister.write(&mut out)?;
         summary
     } else if cli.json {
-        let (summary, writer) = decode.run_reporting(JsonWriter::new(out), cli.summary)?;
+        let writer = JsonWriter::new(out);
+        let (summary, writer) =
+            run_reports(decoding, &mut source, &options, writer, &mut fleet, cli)?;
         writer.finish()?;
         summary
     } else {
-        let (summary, writer) = decode.run_reporting(TextWriter::new(out), cli.summary)?;
+        let writer = TextWriter::new(out);
+        let (summary, writer) =
+            run_reports(decoding, &mut source, &options, writer, &mut fleet, cli)?;
         writer.finish()?;
         summary
     };
     report_live(&summary);
+    finish_fleet(fleet)?;
     match (live, summary.broken) {
         // Like tcpdump: everything decoded is written, then the failure is the exit status.
         (true, Some(detail)) => Err(anyhow::anyhow!("live capture stopped: {detail}")),
@@ -117,96 +107,85 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     }
 }
 
-/// How `--memory-cap` is shared: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
-/// buffers, 1/4 for flow bookkeeping (measured at about 1 KiB a flow, hash-table slack
-/// included, with both the reassembler's and the session table's entries).
-struct MemorySplit {
-    reassembly: usize,
-    decoders: usize,
-    flows: usize,
-}
-
-/// Memory one tracked flow costs, as measured with a flood of SYNs.
-const BYTES_PER_FLOW: usize = 1 << 10;
-
-impl MemorySplit {
-    fn of(cap_mib: u64) -> Self {
-        let cap = usize::try_from(cap_mib << 20).unwrap_or(usize::MAX);
-        MemorySplit {
-            reassembly: cap / 8 * 3,
-            decoders: cap / 8 * 3,
-            flows: cap / 4 / BYTES_PER_FLOW,
-        }
-    }
-}
-
-/// One RTMP decoding run: the source, the pipeline's parts, and where output goes.
-struct Decode<'a> {
-    source: &'a mut Source,
-    reassembler: &'a mut Reassembler,
-    options: &'a RunOptions,
-    config: DecoderConfig,
-    export: Option<&'a Path>,
-    redact: bool,
-}
-
-impl Decode<'_> {
-    /// Decodes into `sink`, or with `summary` only the per-session reports into it.
-    fn run_reporting<S: ReportSink>(
-        &mut self,
-        sink: S,
-        summary: bool,
-    ) -> anyhow::Result<(RunSummary, S)> {
-        if summary {
-            let (run_summary, analyzer) = self.run(Analyzer::new(sink, false))?;
-            Ok((run_summary, analyzer.into_inner()))
-        } else {
-            self.run(sink)
-        }
-    }
-
-    /// Decodes into `sink` (through the FLV exporter when asked), returning the sink.
-    fn run<S: EventSink>(&mut self, sink: S) -> anyhow::Result<(RunSummary, S)> {
-        match self.export {
-            Some(dir) => {
-                let exporter = FlvExporter::new(dir, sink)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-                let redactor = Redactor::new(exporter, self.redact);
-                let mut table = SessionTable::new(self.config.clone(), redactor);
-                let summary = run(self.source, self.reassembler, &mut table, self.options);
-                Ok((summary, table.into_sink().into_inner().finish()))
-            }
-            None => {
-                let mut table =
-                    SessionTable::new(self.config.clone(), Redactor::new(sink, self.redact));
-                let summary = run(self.source, self.reassembler, &mut table, self.options);
-                Ok((summary, table.into_sink().into_inner()))
-            }
-        }
-    }
-}
-
-/// The reassembler's bounds, from `--memory-cap`.
-fn reassembly_config(cli: &Cli) -> ReassemblyConfig {
-    let memory = MemorySplit::of(cli.memory_cap);
-    ReassemblyConfig {
-        memcap: memory.reassembly,
-        max_flows: memory.flows,
-        ..ReassemblyConfig::default()
-    }
-}
-
-/// The decoders' settings, from the command line.
-fn decoder_config(cli: &Cli) -> DecoderConfig {
-    let mut config = DecoderConfig {
-        forced_ports: cli.ports.clone(),
-        memory_budget: MemorySplit::of(cli.memory_cap).decoders,
-        ..DecoderConfig::default()
+/// How the capture is decoded, from the command line (a TLS key log that cannot be read is
+/// an error).
+fn decoding(cli: &Cli, live: bool) -> anyhow::Result<Decoding> {
+    let stats_interval = cli.stats_interval(live);
+    let mut decoding = Decoding {
+        redact: cli.redact,
+        export: cli.export_flv.clone(),
+        health: HealthOptions {
+            ingest: cli.ingest.map(Into::into),
+        },
+        stats_interval,
+        ..Decoding::within_memory(cli.memory_cap)
     };
-    // FLV export needs whole audio/video bodies, not just their headers (the TUI decides
-    // for itself, as its `e` key may export without --export-flv).
-    config.session.chunk.keep_media_payloads = cli.export_flv.is_some();
-    config
+    decoding.decoder.forced_ports = cli.ports.clone();
+    decoding.decoder.tls_keys = Arc::new(load_tls_keys(&cli.tls_keylogs, cli.read.as_deref())?);
+    decoding.reassembly.network_updates = stats_interval > 0;
+    Ok(decoding)
+}
+
+/// Decodes into `writer` (only the session reports with `--summary`), and into the ClickHouse
+/// sink beside it when there is one.
+fn run_reports<W: ReportSink>(
+    decoding: Decoding,
+    source: &mut Source,
+    options: &RunOptions,
+    writer: W,
+    fleet: &mut Option<ClickHouseSink>,
+    cli: &Cli,
+) -> anyhow::Result<(RunSummary, W)> {
+    let Some(sink) = fleet.take() else {
+        return decoding.run_reports(source, options, writer, cli.summary);
+    };
+    let (summary, tee) =
+        decoding.run_analysed(source, options, Tee::new(writer, sink, cli.summary))?;
+    let (writer, sink) = tee.into_parts();
+    *fleet = Some(sink);
+    Ok((summary, writer))
+}
+
+/// The ClickHouse sink, when `--clickhouse` asks for one.
+fn start_fleet(cli: &Cli, quiet: bool) -> anyhow::Result<Option<ClickHouseSink>> {
+    let Some(url) = &cli.clickhouse else {
+        return Ok(None);
+    };
+    let env = |name| std::env::var(name).ok();
+    let url =
+        clickhouse::http::ServerUrl::parse(url, env("CLICKHOUSE_USER"), env("CLICKHOUSE_PASSWORD"))
+            .map_err(|e| anyhow::anyhow!(e))?;
+    let sensor = cli.sensor.clone().unwrap_or_else(clickhouse::host_name);
+    let spool = cli
+        .spool
+        .clone()
+        .unwrap_or_else(clickhouse::default_spool_dir);
+    let mut settings = clickhouse::Settings::new(url, sensor, spool);
+    settings.spool_cap = cli.spool_cap.saturating_mul(1 << 20);
+    settings.quiet = quiet;
+    let sink = ClickHouseSink::start(settings.clone())
+        .with_context(|| format!("cannot use the spool {}", settings.spool_dir.display()))?;
+    Ok(Some(sink))
+}
+
+/// Sends or spools the ClickHouse rows; an error when some were lost.
+fn finish_fleet(fleet: Option<ClickHouseSink>) -> anyhow::Result<()> {
+    let Some(fleet) = fleet else {
+        return Ok(());
+    };
+    report_fleet(&fleet.finish())
+}
+
+/// Says what became of the ClickHouse rows; an error when some were lost.
+fn report_fleet(outcome: &clickhouse::Outcome) -> anyhow::Result<()> {
+    eprintln!("rtmpscope: {outcome}");
+    if outcome.dropped_rows > 0 {
+        anyhow::bail!(
+            "clickhouse: {} rows could be neither stored nor spooled",
+            outcome.dropped_rows
+        );
+    }
+    Ok(())
 }
 
 /// The interactive UI, when it was built in.
@@ -220,21 +199,21 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
         (None, Some(interface)) => format!("live on {interface}"),
         (None, None) => String::new(),
     };
+    let fleet = start_fleet(cli, true)?;
+    let status = fleet.as_ref().map(ClickHouseSink::status);
     rtmpscope::tui::run(
         source,
         rtmpscope::tui::TuiOptions {
             file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
             source_name,
-            decoding: rtmpscope::tui::feed::Decoding {
-                reassembly: reassembly_config(cli),
-                decoder: decoder_config(cli),
-                redact: cli.redact,
-                export: cli.export_flv.clone(),
-            },
+            decoding: decoding(cli, cli.interface.is_some())?,
             count: cli.count,
             stop,
+            also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),
         },
-    )
+    )?;
+    // The UI is gone: the sink's outcome can be said now.
+    status.map_or(Ok(()), |status| report_fleet(&status.outcome()))
 }
 
 /// Without the `tui` feature, `--tui` explains itself.

@@ -4,78 +4,9 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use common::pcap::{chunks, Connection, PcapWriter, ACK, SYN};
+use common::measure::run;
+use common::pcap::{amf0_command, chunks, Connection, PcapWriter, ACK, SYN};
 use serde_json::Value;
-
-/// What a run produced.
-struct Run {
-    events: Vec<Value>,
-    peak_rss_mib: f64,
-}
-
-impl Run {
-    fn codes(&self) -> Vec<&str> {
-        self.events
-            .iter()
-            .filter_map(|e| e["code"].as_str())
-            .collect()
-    }
-
-    fn has_code(&self, code: &str) -> bool {
-        self.codes().contains(&code)
-    }
-
-    fn count(&self, key: &str, value: &str) -> usize {
-        self.events.iter().filter(|e| e[key] == value).count()
-    }
-}
-
-fn temp_file(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "rtmpscope-hostile-{name}-{}.pcap",
-        std::process::id()
-    ))
-}
-
-/// Runs `rtmpscope -r CAPTURE --json ARGS` under /usr/bin/time.
-fn run(name: &str, capture: Vec<u8>, args: &[&str]) -> Run {
-    let path = temp_file(name);
-    std::fs::write(&path, capture).expect("write the capture");
-    let output = Command::new("/usr/bin/time")
-        .args(["-f", "peak_rss_kib=%M"])
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg("-r")
-        .arg(&path)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run /usr/bin/time (Debian package time)");
-    let _ = std::fs::remove_file(&path);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{name}: {stderr}");
-    let peak_kib: f64 = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("peak_rss_kib="))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("peak RSS from /usr/bin/time");
-    let events = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
-    let run = Run {
-        events,
-        peak_rss_mib: peak_kib / 1024.0,
-    };
-    eprintln!(
-        "{name}: peak RSS {:.1} MiB, {} events",
-        run.peak_rss_mib,
-        run.events.len()
-    );
-    run
-}
 
 /// A capture of one RTMP connection: handshake, then `c2s` as the client's chunk stream.
 fn one_session(c2s: &[u8]) -> Vec<u8> {
@@ -89,20 +20,6 @@ fn one_session(c2s: &[u8]) -> Vec<u8> {
 
 fn set_chunk_size(size: u32) -> Vec<u8> {
     chunks(2, 1, 0, 4, &size.to_be_bytes(), 128)
-}
-
-fn amf0_string(text: &str) -> Vec<u8> {
-    let mut out = vec![2];
-    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
-    out
-}
-
-fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
-    let mut body = amf0_string(name);
-    body.extend_from_slice(&[0; 9]); // number 0.0 (transaction id)
-    body.extend_from_slice(rest);
-    body
 }
 
 #[test]

@@ -112,6 +112,7 @@ fn decode(packets: &[Packet]) -> Collect {
             seq: packet.seq,
             ack: packet.ack,
             flags: packet.flags,
+            window: packet.window,
             payload: &packet.payload,
             missing: packet.missing,
         };

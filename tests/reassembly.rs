@@ -42,7 +42,8 @@ impl StreamSink for Recorder {
                 format!("gap {dir} {bytes} {reason:?}")
             }
             StreamEvent::Warning { code, .. } => format!("warning {code}"),
-            StreamEvent::Close { reason } => format!("close {reason:?}"),
+            StreamEvent::Network(_) => return,
+            StreamEvent::Close { reason, .. } => format!("close {reason:?}"),
         };
         self.events.push((flow, label));
     }
@@ -354,18 +355,30 @@ fn idle_flows_time_out() {
             reassembler.process(&meta, &segment, &mut recorder);
         }
     }
-    // Another connection, 10 s later, triggers the idle check.
-    let later = frame(true, 1, None, "S", &[]);
-    let mut later = later;
-    later[37] ^= 1; // change the client port: a different flow
-    if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, &later) {
-        reassembler.process(
-            &PacketMeta {
-                frame: 9,
-                time: Timestamp(10_000_000),
-            },
-            &segment,
-            &mut recorder,
+    // Other connections, 10 s and 40 s later, trigger the idle checks: past one timeout the
+    // flow goes dormant (it may still resume), past six it is closed.
+    for (port_bit, seconds) in [(1, 10), (2, 40)] {
+        let mut later = frame(true, 1, None, "S", &[]);
+        later[37] ^= port_bit; // change the client port: a different flow
+        if let Decoded::Tcp(segment) = decode_frame(LinkType::ETHERNET, &later) {
+            reassembler.process(
+                &PacketMeta {
+                    frame: 8 + port_bit as u64,
+                    time: Timestamp(seconds * 1_000_000),
+                },
+                &segment,
+                &mut recorder,
+            );
+        }
+        let closed = recorder
+            .events
+            .iter()
+            .any(|(id, l)| id.0 == 1 && l == "close Timeout");
+        assert_eq!(
+            closed,
+            seconds > 30,
+            "at {seconds} s: {:?}",
+            recorder.events
         );
     }
     assert!(

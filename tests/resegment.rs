@@ -73,6 +73,7 @@ fn decode(segments: &[Segment]) -> Vec<String> {
             flags: segment.flags,
             payload: &segment.payload,
             missing: 0,
+            window: 65535,
         };
         reassembler.process(&meta, &tcp, &mut table);
     }

@@ -1,6 +1,7 @@
 //! Streaming property on real captures: the reassembled byte streams of every sample, fed to
 //! the session decoder whole, one byte at a time, or in random pieces, give exactly the same
-//! events (same JSON).
+//! events (same JSON). Samples with a TLS key log next to them (NAME.keys) or inside (pcapng)
+//! are decrypted while at it.
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
+use rtmpscope::capture::secrets::load_tls_keys;
 use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::{Endpoints, PacketMeta};
 use rtmpscope::net::{decode_frame, Decoded};
@@ -43,8 +45,8 @@ impl StreamSink for Recorder {
             StreamEvent::Open { mid_stream } => Recorded::Open(mid_stream),
             StreamEvent::Data { dir, bytes } => Recorded::Data(dir, bytes.to_vec()),
             StreamEvent::Gap { dir, bytes, reason } => Recorded::Gap(dir, bytes, reason),
-            StreamEvent::Warning { .. } => return,
-            StreamEvent::Close { reason } => Recorded::Close(reason),
+            StreamEvent::Warning { .. } | StreamEvent::Network(_) => return,
+            StreamEvent::Close { reason, .. } => Recorded::Close(reason),
         };
         self.0.push((*meta, flow, *endpoints, recorded));
     }
@@ -81,8 +83,12 @@ impl EventSink for JsonLines {
 
 /// Replays recorded events into a fresh session table, cutting each data event into pieces
 /// of the sizes given (cycled).
-fn replay(recorded: &[(PacketMeta, FlowId, Endpoints, Recorded)], pieces: &[usize]) -> Vec<String> {
-    let mut table = SessionTable::new(DecoderConfig::default(), JsonLines::default());
+fn replay(
+    recorded: &[(PacketMeta, FlowId, Endpoints, Recorded)],
+    pieces: &[usize],
+    config: &DecoderConfig,
+) -> Vec<String> {
+    let mut table = SessionTable::new(config.clone(), JsonLines::default());
     let mut sizes = pieces.iter().cycle();
     for (meta, flow, endpoints, event) in recorded {
         match event {
@@ -125,7 +131,10 @@ fn replay(recorded: &[(PacketMeta, FlowId, Endpoints, Recorded)], pieces: &[usiz
                 meta,
                 *flow,
                 endpoints,
-                StreamEvent::Close { reason: *reason },
+                StreamEvent::Close {
+                    reason: *reason,
+                    network: Default::default(),
+                },
             ),
         }
     }
@@ -139,8 +148,9 @@ fn byte_at_a_time_equals_whole_on_every_sample() {
         .chain(common::shared_captures())
     {
         let recorded = record(&capture);
-        let whole = replay(&recorded, &[usize::MAX]);
-        let bytewise = replay(&recorded, &[1]);
+        let config = config_for(&capture);
+        let whole = replay(&recorded, &[usize::MAX], &config);
+        let bytewise = replay(&recorded, &[1], &config);
         assert_same(&whole, &bytewise, &capture.display().to_string());
     }
 }
@@ -152,8 +162,37 @@ proptest! {
     fn random_pieces_equal_whole(pieces in prop::collection::vec(1usize..2000, 1..16)) {
         let capture = common::samples().into_iter().find(|p| p.ends_with("publish_play.pcap")).unwrap();
         let recorded = record(&capture);
-        let whole = replay(&recorded, &[usize::MAX]);
-        let pieced = replay(&recorded, &pieces);
+        let config = DecoderConfig::default();
+        let whole = replay(&recorded, &[usize::MAX], &config);
+        let pieced = replay(&recorded, &pieces, &config);
+        prop_assert!(whole == pieced, "first difference at event {:?}", first_difference(&whole, &pieced));
+    }
+}
+
+/// The decoders' settings for a capture: its TLS key log (NAME.keys next to it) and its own
+/// Decryption Secrets Blocks.
+fn config_for(capture: &Path) -> DecoderConfig {
+    let keys: Vec<_> = Some(capture.with_extension("keys"))
+        .filter(|path| path.exists())
+        .into_iter()
+        .collect();
+    DecoderConfig {
+        tls_keys: std::sync::Arc::new(load_tls_keys(&keys, Some(capture)).unwrap()),
+        ..DecoderConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    #[test]
+    fn decrypted_rtmps_in_random_pieces_equals_whole(pieces in prop::collection::vec(1usize..3000, 1..16)) {
+        let capture = common::samples_dir().join("rtmps_chacha.pcap");
+        let recorded = record(&capture);
+        let config = config_for(&capture);
+        let whole = replay(&recorded, &[usize::MAX], &config);
+        prop_assert!(whole.iter().filter(|e| e.contains("\"variant\":\"rtmps\"") && e.contains("\"event\":\"message\"")).count() > 100);
+        let pieced = replay(&recorded, &pieces, &config);
         prop_assert!(whole == pieced, "first difference at event {:?}", first_difference(&whole, &pieced));
     }
 }

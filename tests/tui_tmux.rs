@@ -220,7 +220,7 @@ fn drive_the_binary_in_tmux() {
     assert_eq!(exported.len(), 1, "{exported:?}");
     assert!(exported[0]
         .to_string_lossy()
-        .ends_with("live-test-publish.flv"));
+        .ends_with("live-test-msid1-publish.flv"));
     let found = codecs(&exported[0]);
     assert!(found.contains("h264") && found.contains("aac"), "{found}");
     tmux.keys(&["Escape", "q"]);
@@ -255,7 +255,7 @@ fn export_flv_writes_every_stream_as_decoded() {
     let screen = tmux.wait_for("the list", |s| s.contains("FLV files of session 2"));
     assert!(screen.contains("play test (stream 1)"), "{screen}");
     assert!(
-        screen.contains("002-127.0.0.1_35682-live-test-play.flv"),
+        screen.contains("002-127.0.0.1_35682-live-test-msid1-play.flv"),
         "{screen}"
     );
     // Ctrl-C quits as q does.

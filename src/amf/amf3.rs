@@ -4,12 +4,17 @@
 //! Object references (and references to arrays, dates, XML, byte arrays, vectors,
 //! dictionaries) are kept as [`AmfValue::Reference`] rather than expanded, so cycles and
 //! fan-out cannot blow up; string and traits references are resolved, because the data cannot
-//! be read without them, and string expansion is bounded.
+//! be read without them. Their tables share entries, and what a resolved reference copies
+//! into the values (a string; a class name and its member names) is charged against
+//! [`AmfLimits::max_reference_bytes`] before the copy, so a two-byte reference to a long name
+//! cannot multiply memory: past the limit the decode stops with [`AmfError::TooLarge`].
 //!
 //! Externalizable objects carry a class-specific body. Two classes Flex uses everywhere,
 //! `flex.messaging.io.ArrayCollection` and `flex.messaging.io.ObjectProxy`, wrap exactly one
 //! AMF3 value: they decode as a typed object with that value under the property `source`.
 //! Any other externalizable class stops the decode with [`AmfError::Externalizable`].
+
+use std::rc::Rc;
 
 use crate::amf::decoder::{AmfDecoder, Traits};
 use crate::amf::error::AmfError;
@@ -54,6 +59,26 @@ pub fn decode_values(bytes: &[u8], limits: &AmfLimits) -> (Vec<AmfValue>, Option
         }
     }
     (values, None)
+}
+
+/// Entry `index` of the reference table called `table` (shared, not copied), or the error for
+/// a reference to an entry that does not exist.
+fn entry<T: ?Sized>(
+    entries: &[Rc<T>],
+    table: &'static str,
+    index: u32,
+    offset: usize,
+) -> Result<Rc<T>, AmfError> {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| entries.get(i))
+        .map(Rc::clone)
+        .ok_or(AmfError::BadReference {
+            table,
+            index,
+            entries: entries.len(),
+            offset,
+        })
 }
 
 /// A U29 header: either a reference (low bit 0) to a table index, or an inline value.
@@ -145,24 +170,14 @@ impl AmfDecoder<'_> {
         let offset = self.position();
         match self.header()? {
             Header::Reference(index) => {
-                let entries = self.strings.len();
-                let text = usize::try_from(index)
-                    .ok()
-                    .and_then(|i| self.strings.get(i))
-                    .cloned()
-                    .ok_or(AmfError::BadReference {
-                        table: "string",
-                        index,
-                        entries,
-                        offset,
-                    })?;
-                self.spend_reference(text.len())?;
-                Ok(text)
+                let text = entry(&self.strings, "string", index, offset)?;
+                self.spend_reference(text.len(), offset)?;
+                Ok(String::from(&*text))
             }
             Header::Inline(length) => {
                 let text = self.text(length as usize, "AMF3 string")?;
                 if !text.is_empty() {
-                    self.strings.push(text.clone());
+                    self.strings.push(Rc::from(text.as_str()));
                 }
                 Ok(text)
             }
@@ -236,7 +251,7 @@ impl AmfDecoder<'_> {
         let traits = self.traits(raw, offset)?;
         self.objects += 1;
         if traits.externalizable {
-            return self.externalizable(traits.class, depth, offset);
+            return self.externalizable(traits.class.clone(), depth, offset);
         }
         let mut properties = Vec::new();
         for name in &traits.sealed {
@@ -250,28 +265,19 @@ impl AmfDecoder<'_> {
             AmfValue::Object(properties)
         } else {
             AmfValue::TypedObject {
-                class: traits.class,
+                class: traits.class.clone(),
                 properties,
             }
         })
     }
 
-    /// The traits of an object: by reference, or inline (then added to the table).
-    /// `raw` is the object header without its reference bit.
-    fn traits(&mut self, raw: u32, offset: usize) -> Result<Traits, AmfError> {
+    /// The traits of an object: by reference (charged for the names the object will copy), or
+    /// inline (then added to the table). `raw` is the object header without its reference bit.
+    fn traits(&mut self, raw: u32, offset: usize) -> Result<Rc<Traits>, AmfError> {
         if raw & 1 == 0 {
-            let index = raw >> 1;
-            let entries = self.traits.len();
-            return self
-                .traits
-                .get(index as usize)
-                .cloned()
-                .ok_or(AmfError::BadReference {
-                    table: "traits",
-                    index,
-                    entries,
-                    offset,
-                });
+            let traits = entry(&self.traits, "traits", raw >> 1, offset)?;
+            self.spend_reference(traits.expanded_len(), offset)?;
+            return Ok(traits);
         }
         let externalizable = raw & 2 != 0;
         let dynamic = raw & 4 != 0;
@@ -281,13 +287,13 @@ impl AmfDecoder<'_> {
         for _ in 0..sealed_count {
             sealed.push(self.amf3_string()?);
         }
-        let traits = Traits {
+        let traits = Rc::new(Traits {
             class,
             sealed,
             dynamic,
             externalizable,
-        };
-        self.traits.push(traits.clone());
+        });
+        self.traits.push(Rc::clone(&traits));
         Ok(traits)
     }
 
@@ -581,6 +587,126 @@ mod tests {
             error_of(&fan_out),
             AmfError::TooLarge { .. } | AmfError::Truncated { .. }
         ));
+    }
+
+    /// `value` as a U29.
+    fn u29(value: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        if value >= 1 << 21 {
+            out.push((value >> 22) as u8 | 0x80);
+            out.push((value >> 15) as u8 | 0x80);
+            out.push((value >> 8) as u8 | 0x80);
+            out.push(value as u8);
+            return out;
+        }
+        if value >= 1 << 14 {
+            out.push((value >> 14) as u8 | 0x80);
+        }
+        if value >= 1 << 7 {
+            out.push((value >> 7) as u8 & 0x7F | 0x80);
+        }
+        out.push(value as u8 & 0x7F);
+        out
+    }
+
+    /// An array: one object whose inline traits have class `class` and sealed members
+    /// `members`, then `references` objects referring to those traits (member values null).
+    fn traits_then_references(class: &[u8], members: &[&[u8]], references: u32) -> Vec<u8> {
+        let mut bytes = vec![0x09];
+        bytes.extend(u29((references + 1) << 1 | 1)); // dense count
+        bytes.push(0x01); // no associative part
+        bytes.push(0x0A);
+        bytes.extend(u29((members.len() as u32) << 4 | 0b0011)); // inline traits, sealed count
+        for name in std::iter::once(class).chain(members.iter().copied()) {
+            bytes.extend(u29((name.len() as u32) << 1 | 1));
+            bytes.extend_from_slice(name);
+        }
+        bytes.extend(std::iter::repeat_n(0x01, members.len()));
+        for _ in 0..references {
+            bytes.extend_from_slice(&[0x0A, 0x01]); // object, traits reference 0
+            bytes.extend(std::iter::repeat_n(0x01, members.len()));
+        }
+        bytes
+    }
+
+    fn limited(max_reference_bytes: usize) -> AmfLimits {
+        AmfLimits {
+            max_reference_bytes,
+            ..AmfLimits::default()
+        }
+    }
+
+    #[test]
+    fn traits_references_are_charged_for_their_class_and_member_names() {
+        // Class "C" (1 byte) and members "ab", "cde" (5 bytes): 6 bytes a reference.
+        let bytes = traits_then_references(b"C", &[b"ab", b"cde"], 10);
+        let (values, error) = decode_values(&bytes, &limited(60));
+        assert_eq!(error, None);
+        let AmfValue::StrictArray(items) = &values[0] else {
+            panic!("{values:?}")
+        };
+        assert_eq!(items.len(), 11);
+        assert_eq!(
+            items[10],
+            AmfValue::TypedObject {
+                class: "C".into(),
+                properties: vec![
+                    ("ab".into(), AmfValue::Null),
+                    ("cde".into(), AmfValue::Null)
+                ]
+            }
+        );
+        // One byte less and the tenth reference (its header 3 bytes before the end: `01`, then
+        // the two member values) is refused, before anything is copied.
+        let (values, error) = decode_values(&bytes, &limited(59));
+        assert!(values.is_empty());
+        assert!(
+            matches!(error, Some(AmfError::TooLarge { limit: 59, offset }) if offset == bytes.len() - 3),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn strings_and_traits_references_share_one_budget() {
+        // Array of 3: string "abcd", a reference to it (4 bytes), then an object with traits
+        // "abcd" by string reference (4 more: the class name's own reference) and no members.
+        let bytes = [
+            0x09, 0x07, 0x01, // array of 3
+            0x06, 0x09, b'a', b'b', b'c', b'd', // "abcd"
+            0x06, 0x00, // string reference 0
+            0x0A, 0x03, 0x00, // object, inline traits, class: string reference 0
+        ];
+        assert_eq!(decode_values(&bytes, &limited(8)).1, None);
+        assert!(matches!(
+            decode_values(&bytes, &limited(7)).1,
+            Some(AmfError::TooLarge { limit: 7, .. })
+        ));
+    }
+
+    #[test]
+    fn traits_reference_bombs_stop_at_the_expansion_cap() {
+        // Issue 20: a 64 KiB class name then 20 000 two-byte references to it would copy
+        // 1.3 GB; a 1 MiB class name, 20 GiB. Both stop after at most the cap's worth.
+        for (class_len, members) in [(64 << 10, 0), (1 << 20, 0), (0, 16)] {
+            let class = vec![b'C'; class_len];
+            let member_names: Vec<Vec<u8>> = (0..members)
+                .map(|i| format!("{i:04}{}", "m".repeat(4 << 10)).into_bytes())
+                .collect();
+            let member_refs: Vec<&[u8]> = member_names.iter().map(Vec::as_slice).collect();
+            let bytes = traits_then_references(&class, &member_refs, 20_000);
+            let (values, error) = decode_values(&bytes, &AmfLimits::default());
+            assert!(values.is_empty());
+            assert!(
+                matches!(
+                    error,
+                    Some(AmfError::TooLarge {
+                        limit: crate::amf::decoder::MAX_REFERENCE_EXPANSION_BYTES,
+                        ..
+                    })
+                ),
+                "{error:?}"
+            );
+        }
     }
 
     proptest! {

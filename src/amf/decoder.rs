@@ -1,21 +1,47 @@
 //! State shared by the AMF0 and AMF3 decoders of one message body: the byte cursor, the
 //! limits and what has been spent of them, and AMF3's reference tables (an AMF0 body can switch
 //! to AMF3 any number of times; the AMF3 tables live as long as the body).
+//!
+//! Memory: what a decode builds is bounded by its input (every value takes at least one byte
+//! and counts against [`AmfLimits::max_values`]) except where AMF3 references repeat earlier
+//! data. Object references stay references; a string or traits reference is resolved into a
+//! copy (the values own their text), and every byte of such copies is charged against
+//! [`AmfLimits::max_reference_bytes`] *before* it is copied. A body therefore holds at most
+//! its input's worth of decoded text plus [`MAX_REFERENCE_EXPANSION_BYTES`] of copies. The
+//! tables themselves share their entries ([`Rc`]), so a lookup copies nothing.
+
+use std::rc::Rc;
 
 use crate::amf::error::AmfError;
 use crate::amf::AmfLimits;
 use crate::common::reader::Reader;
 
-/// Most bytes that AMF3 string references may expand to in one message body.
-pub const MAX_REFERENCED_STRING_BYTES: usize = 16 << 20;
+/// Most bytes that AMF3 references (strings, and traits: class name plus sealed member names)
+/// may expand to in one message body; the default of [`AmfLimits::max_reference_bytes`].
+///
+/// Why 8 MiB: an honest body stops at 100 000 values (the default
+/// [`AmfLimits::max_values`]), and encoders refer to short things (class and member names,
+/// repeated strings: tens of bytes), so even a body made entirely of references expands to a
+/// few MiB; 8 MiB leaves twice that and still keeps one message's copies small beside
+/// `--memory-cap` (a 2-byte traits reference to a 64 KiB class name is 32 768-fold).
+pub const MAX_REFERENCE_EXPANSION_BYTES: usize = 8 << 20;
 
-/// An AMF3 class definition (traits).
-#[derive(Debug, Clone)]
+/// An AMF3 class definition (traits), shared by the traits table and its references.
+#[derive(Debug)]
 pub(crate) struct Traits {
     pub class: String,
     pub sealed: Vec<String>,
     pub dynamic: bool,
     pub externalizable: bool,
+}
+
+impl Traits {
+    /// The bytes an object copies out of these traits: its class name and member names.
+    pub(crate) fn expanded_len(&self) -> usize {
+        self.sealed
+            .iter()
+            .fold(self.class.len(), |sum, name| sum.saturating_add(name.len()))
+    }
 }
 
 /// The decoder of one message body.
@@ -26,11 +52,11 @@ pub struct AmfDecoder<'a> {
     values: usize,
     referenced_bytes: usize,
     /// AMF3 string reference table.
-    pub(crate) strings: Vec<String>,
+    pub(crate) strings: Vec<Rc<str>>,
     /// AMF3 object reference table: only its size matters, references are not expanded.
     pub(crate) objects: usize,
     /// AMF3 traits reference table.
-    pub(crate) traits: Vec<Traits>,
+    pub(crate) traits: Vec<Rc<Traits>>,
 }
 
 impl<'a> AmfDecoder<'a> {
@@ -76,13 +102,14 @@ impl<'a> AmfDecoder<'a> {
         Ok(())
     }
 
-    /// Counts bytes copied out of the string table against [`MAX_REFERENCED_STRING_BYTES`].
-    pub(crate) fn spend_reference(&mut self, bytes: usize) -> Result<(), AmfError> {
+    /// Charges `bytes` about to be copied out of a reference table against
+    /// [`AmfLimits::max_reference_bytes`]; past it, nothing is copied and the decode stops.
+    pub(crate) fn spend_reference(&mut self, bytes: usize, offset: usize) -> Result<(), AmfError> {
         self.referenced_bytes = self.referenced_bytes.saturating_add(bytes);
-        if self.referenced_bytes > MAX_REFERENCED_STRING_BYTES {
+        if self.referenced_bytes > self.limits.max_reference_bytes {
             return Err(AmfError::TooLarge {
-                limit: MAX_REFERENCED_STRING_BYTES,
-                offset: self.reader.position(),
+                limit: self.limits.max_reference_bytes,
+                offset,
             });
         }
         Ok(())

@@ -54,8 +54,8 @@ pub enum AmfError {
         /// Where.
         offset: usize,
     },
-    /// Strings repeated by reference would expand beyond the limit.
-    #[error("string references at offset {offset} expand to more than {limit} bytes")]
+    /// AMF3 string or traits references would copy more than the limit.
+    #[error("AMF3 references at offset {offset} expand to more than {limit} bytes")]
     TooLarge {
         /// The limit in bytes.
         limit: usize,

@@ -35,6 +35,11 @@ pub struct AmfLimits {
     pub max_depth: usize,
     /// Most values (of any kind, at any depth) one decode may produce.
     pub max_values: usize,
+    /// Most bytes AMF3 string and traits references may copy in one decode
+    /// ([`MAX_REFERENCE_EXPANSION_BYTES`] says why the default).
+    ///
+    /// [`MAX_REFERENCE_EXPANSION_BYTES`]: crate::amf::decoder::MAX_REFERENCE_EXPANSION_BYTES
+    pub max_reference_bytes: usize,
 }
 
 impl Default for AmfLimits {
@@ -42,6 +47,7 @@ impl Default for AmfLimits {
         AmfLimits {
             max_depth: 64,
             max_values: 100_000,
+            max_reference_bytes: crate::amf::decoder::MAX_REFERENCE_EXPANSION_BYTES,
         }
     }
 }

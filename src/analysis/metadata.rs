@@ -10,9 +10,69 @@ const BITRATE_TOLERANCE: f64 = 0.25;
 /// Relative difference for frame and sample rates.
 const RATE_TOLERANCE: f64 = 0.05;
 
+/// The onMetaData fields a report shows: those set against a measurement, then those shown
+/// as declared.
+const FIELDS: [&str; 10] = [
+    "width",
+    "height",
+    "framerate",
+    "videodatarate",
+    "audiodatarate",
+    "audiosamplerate",
+    "audiochannels",
+    "videocodecid",
+    "audiocodecid",
+    "encoder",
+];
+/// Longest declared string kept, in bytes (an encoder name is a few dozen).
+const MAX_DECLARED_TEXT: usize = 256;
+
+/// What onMetaData declared, kept small: only the [`FIELDS`] a report shows, and only scalar
+/// values (strings cut to [`MAX_DECLARED_TEXT`] bytes), so a stream's metadata costs a few
+/// hundred bytes whatever the publisher sends.
+#[derive(Debug, Clone, Default)]
+pub struct Declared(Vec<(&'static str, AmfValue)>);
+
+impl Declared {
+    /// The fields of an onMetaData object (or ECMA array) worth keeping.
+    pub fn from_metadata(values: &AmfValue) -> Self {
+        let kept = FIELDS
+            .iter()
+            .filter_map(|&field| {
+                let value = match values.get(field)? {
+                    AmfValue::String(text) => AmfValue::String(cut(text).to_owned()),
+                    scalar
+                    @ (AmfValue::Number(_) | AmfValue::Integer(_) | AmfValue::Boolean(_)) => {
+                        scalar.clone()
+                    }
+                    _ => return None,
+                };
+                Some((field, value))
+            })
+            .collect();
+        Declared(kept)
+    }
+
+    fn get(&self, field: &str) -> Option<&AmfValue> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, value)| value)
+    }
+}
+
+/// `text` cut to at most [`MAX_DECLARED_TEXT`] bytes, on a character boundary.
+fn cut(text: &str) -> &str {
+    let mut end = text.len().min(MAX_DECLARED_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
 /// Sets the declared fields that rtmpscope can measure against the measurements.
 pub fn compare(
-    declared: &AmfValue,
+    declared: &Declared,
     video_codec: Option<&VideoCodec>,
     video: Option<&TrackReport>,
     audio_codec: Option<&AudioCodec>,

@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
+use super::realtime::RealtimeReport;
 use super::track::TrackReport;
 use crate::common::{Direction, Timestamp};
+use crate::reassembly::NetworkFacts;
 use crate::rtmp::codec::{AudioConfig, VideoConfig};
 use crate::session::variant::Variant;
 
@@ -84,6 +86,12 @@ pub struct SessionReport {
     /// Which member of the RTMP family (in JSON, the event's common `variant`).
     #[serde(skip)]
     pub variant: Variant,
+    /// The member nested inside it (in JSON, the event's common `inner`).
+    #[serde(skip)]
+    pub inner: Option<Variant>,
+    /// RTMPS decrypted with a key log: the messages inside were read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
     /// The capture started after the connection did.
     pub mid_stream: bool,
     /// `publisher`, `player`, `publisher+player` or `unknown`.
@@ -117,6 +125,9 @@ pub struct SessionReport {
     /// Ping round trips (user control ping request/response).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ping_rtt: Option<RttReport>,
+    /// What the connection's TCP packets said about the network (absent for RTMPT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkFacts>,
     /// Client to server payload bytes.
     pub bytes_c2s: u64,
     /// Server to client payload bytes.
@@ -151,7 +162,7 @@ pub struct SessionReport {
     /// Message streams not analysed (past the cap).
     #[serde(skip_serializing_if = "is_zero")]
     pub streams_dropped: u64,
-    /// `ok`, `warning` or `failed`.
+    /// `ok`, `degraded` (a warning) or `failed` (an error).
     pub health: &'static str,
     /// Why, one sentence each.
     pub findings: Vec<Finding>,
@@ -257,6 +268,13 @@ pub struct StreamReport {
     /// `absolute_timestamps`, `message_stream_id`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_seen: Vec<&'static str>,
+    /// Media time against capture time: ratio, lag, stalls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<RealtimeReport>,
+    /// For a player: seconds from `play` to the first video keyframe (to the first audio frame
+    /// when the stream has no video).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_frame_s: Option<f64>,
 }
 
 /// One thing found wrong (or worth knowing).
@@ -264,6 +282,8 @@ pub struct StreamReport {
 pub struct Finding {
     /// `error` (the session failed at something) or `warning`.
     pub severity: &'static str,
+    /// A stable machine-readable code (`stall`, `keyframe_interval`, …; see the README).
+    pub code: &'static str,
     /// A sentence for a person.
     pub message: String,
 }

@@ -1,29 +1,39 @@
 //! Bytes per second of media time, for average and peak bitrates and the TUI's charts.
+//!
+//! Bounded whatever the stream: at most [`MAX_BUCKETS`] buckets, one second each at first;
+//! when a stream outlasts them, neighbouring buckets merge and each covers twice as long, so a
+//! series of any length costs the same few kilobytes.
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
 
-/// Most seconds a series records (four hours); later seconds still count toward the totals.
-const MAX_SECONDS: usize = 4 * 3600;
+/// Most buckets a series keeps (512 seconds at one second a bucket).
+pub const MAX_BUCKETS: usize = 512;
+/// A bucket never covers more than this many seconds (about 17 years at 512 buckets), so a
+/// hostile timestamp cannot make the width overflow.
+const MAX_BUCKET_SECONDS: u64 = 1 << 20;
 /// A forward timestamp jump longer than this starts a new segment instead of a run of empty
 /// seconds, so a hostile timestamp cannot make the series allocate.
 const MAX_JUMP_SECONDS: u64 = 60;
 /// The window the peak bitrate is measured over, in ms.
 const PEAK_WINDOW_MS: u64 = 1000;
 /// Most messages held in the peak window (a hostile stream may send thousands with one
-/// timestamp); past it the oldest leave early, which can only lower the peak.
-const MAX_WINDOW_MESSAGES: usize = 4096;
+/// timestamp); past it the oldest leave early, which can only lower the peak. 60 video
+/// frames and 50 audio frames a second fit several times over.
+const MAX_WINDOW_MESSAGES: usize = 512;
 
-/// Bytes per second of one media type, indexed by seconds since the stream's first message.
+/// Bytes per bucket of media time of one media type, from the stream's first message.
 #[derive(Debug, Clone, Default)]
 pub struct RateSeries {
     /// Timestamp (ms) that second 0 starts at; moved forward when timestamps jump.
     origin_ms: Option<u64>,
     /// Seconds already recorded before the current segment.
-    offset: usize,
-    /// Bytes in each second.
-    seconds: Vec<u64>,
+    offset: u64,
+    /// Seconds each bucket covers (a power of two; 0 until the first message, then 1).
+    bucket_seconds: u64,
+    /// Bytes in each bucket.
+    buckets: Vec<u64>,
     /// Messages (timestamp, bytes) of the last second of media time, and their bytes.
     window: VecDeque<(u64, u64)>,
     window_bytes: u64,
@@ -50,14 +60,19 @@ impl RateSeries {
             self.bump(self.offset, bytes);
             return;
         };
-        let mut index = self.offset + (elapsed / 1000) as usize;
-        if index > self.seconds.len() + MAX_JUMP_SECONDS as usize {
+        let mut second = self.offset.saturating_add(elapsed / 1000);
+        if second > self.seconds_covered().saturating_add(MAX_JUMP_SECONDS) {
             // A jump: continue the series in the next second, from this timestamp.
-            self.offset = self.seconds.len();
+            self.offset = self.seconds_covered();
             self.origin_ms = Some(timestamp_ms);
-            index = self.offset;
+            second = self.offset;
         }
-        self.bump(index, bytes);
+        self.bump(second, bytes);
+    }
+
+    /// Seconds of media time the buckets cover so far.
+    fn seconds_covered(&self) -> u64 {
+        (self.buckets.len() as u64).saturating_mul(self.bucket_seconds)
     }
 
     /// Moves the peak window to end at `timestamp_ms` and adds the message to it.
@@ -75,21 +90,46 @@ impl RateSeries {
         self.peak_bytes = self.peak_bytes.max(self.window_bytes);
     }
 
-    fn bump(&mut self, index: usize, bytes: u64) {
-        if index >= MAX_SECONDS {
-            return;
+    /// Adds `bytes` to the bucket of `second`, merging buckets while it lies past the last.
+    fn bump(&mut self, second: u64, bytes: u64) {
+        self.bucket_seconds = self.bucket_seconds.max(1);
+        while second / self.bucket_seconds >= MAX_BUCKETS as u64
+            && self.bucket_seconds < MAX_BUCKET_SECONDS
+        {
+            self.merge_buckets();
         }
-        if index >= self.seconds.len() {
-            self.seconds.resize(index + 1, 0);
+        let index = usize::try_from(second / self.bucket_seconds)
+            .unwrap_or(usize::MAX)
+            .min(MAX_BUCKETS - 1);
+        if index >= self.buckets.len() {
+            self.buckets.resize(index + 1, 0);
         }
-        if let Some(slot) = self.seconds.get_mut(index) {
-            *slot += bytes;
+        if let Some(slot) = self.buckets.get_mut(index) {
+            *slot = slot.saturating_add(bytes);
         }
     }
 
-    /// Bytes per second, from the stream's first second.
-    pub fn per_second(&self) -> &[u64] {
-        &self.seconds
+    /// Halves the resolution: each bucket now covers twice as long.
+    fn merge_buckets(&mut self) {
+        let merged: Vec<u64> = self
+            .buckets
+            .chunks(2)
+            .map(|pair| pair.iter().fold(0u64, |sum, b| sum.saturating_add(*b)))
+            .collect();
+        self.buckets = merged;
+        self.bucket_seconds = self.bucket_seconds.saturating_mul(2);
+    }
+
+    /// Bytes in each bucket, from the stream's first second ([`RateSeries::bucket_seconds`]
+    /// long each).
+    pub fn per_bucket(&self) -> &[u64] {
+        &self.buckets
+    }
+
+    /// Seconds each bucket of [`RateSeries::per_bucket`] covers (1 until the stream outlasts
+    /// [`MAX_BUCKETS`] seconds).
+    pub fn bucket_seconds(&self) -> u64 {
+        self.bucket_seconds.max(1)
     }
 
     /// The peak one-second bitrate, in kbit/s; the average is `bytes` over `duration_s`.
@@ -116,7 +156,7 @@ mod tests {
         for (ts, bytes) in [(1000, 100), (1500, 100), (2000, 50), (3999, 10)] {
             series.add(ts, bytes);
         }
-        assert_eq!(series.per_second(), &[200, 50, 10]);
+        assert_eq!(series.per_bucket(), &[200, 50, 10]);
         let rates = series.bitrates(260, 2.0);
         // The window from 1500 to 2499 ms holds 150 bytes; from 1000 to 1999, 200.
         assert_eq!(rates.peak_kbps, 1.6);
@@ -130,7 +170,7 @@ mod tests {
             series.add(ts, bytes);
         }
         // Buckets say at most 110 bytes a second; 900..1899 holds 200.
-        assert_eq!(series.per_second(), &[110, 110]);
+        assert_eq!(series.per_bucket(), &[110, 110]);
         assert_eq!(series.bitrates(220, 2.0).peak_kbps, 1.6);
     }
 
@@ -140,8 +180,26 @@ mod tests {
         series.add(0, 1);
         series.add(4_000_000_000, 2);
         series.add(4_000_000_500, 3);
-        assert_eq!(series.per_second(), &[1, 5]);
+        assert_eq!(series.per_bucket(), &[1, 5]);
         series.add(10, 4); // before the new segment: first second of it
-        assert_eq!(series.per_second(), &[1, 9]);
+        assert_eq!(series.per_bucket(), &[1, 9]);
+    }
+
+    #[test]
+    fn a_long_stream_merges_buckets_instead_of_growing() {
+        let mut series = RateSeries::default();
+        for second in 0..(4 * MAX_BUCKETS as u64) {
+            series.add(second * 1000, 10);
+        }
+        assert_eq!(series.bucket_seconds(), 4);
+        assert_eq!(series.per_bucket().len(), MAX_BUCKETS);
+        assert!(series.per_bucket().iter().all(|&bytes| bytes == 40));
+        // Minute steps for four hours: 240 messages, still one bounded series.
+        let mut steps = RateSeries::default();
+        for minute in 0..240u64 {
+            steps.add(minute * 60_000, 1);
+        }
+        assert!(steps.per_bucket().len() <= MAX_BUCKETS);
+        assert_eq!(steps.per_bucket().iter().sum::<u64>(), 240);
     }
 }

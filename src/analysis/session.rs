@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use super::health::findings;
+use super::health::{findings, HealthOptions};
 use super::report::{ConnectFacts, RttReport, SessionReport, StatusEntry, StreamReport};
 use super::stream::StreamAnalysis;
 use super::track::Timing;
 use crate::amf::AmfValue;
+use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Timestamp};
+use crate::reassembly::NetworkFacts;
 use crate::rtmp::codec::{in_band_avc_sps, VideoConfig};
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::media::VideoHeader;
@@ -20,13 +22,20 @@ use crate::session::variant::Variant;
 const MAX_STREAMS: usize = 64;
 /// Most status entries kept per session; more are counted.
 const MAX_STATUS_ENTRIES: usize = 64;
+/// What one message stream's analysis may come to, charged to the memory budget when it is
+/// created: two rate series at their bound (buckets and peak window), codecs, metadata and
+/// counters, measured with a margin.
+pub const STREAM_ANALYSIS_BYTES: usize = 24 << 10;
 
 /// What is known of one session so far.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SessionAnalysis {
     start: Timestamp,
     last: Timestamp,
     variant: Variant,
+    inner: Option<Variant>,
+    /// RTMPS decrypted with a key log.
+    decrypted: bool,
     mid_stream: bool,
     connect: ConnectFacts,
     server_version: Option<String>,
@@ -39,6 +48,10 @@ pub struct SessionAnalysis {
     end: Option<SessionEnd>,
     /// Some messages were decoded from state adopted mid-stream.
     joined: bool,
+    /// The latest network facts of the connection (live updates, then its end).
+    pub(super) network: Option<NetworkFacts>,
+    /// The streams' share of the memory budget.
+    memory: Charge,
 }
 
 /// Round-trip times from ping request/response pairs.
@@ -53,10 +66,18 @@ struct RttStats {
 impl SessionAnalysis {
     /// A session that started at `time`.
     pub fn new(time: Timestamp, start: &SessionStart) -> Self {
+        SessionAnalysis::with_budget(time, start, &MemoryBudget::unlimited())
+    }
+
+    /// The analysis of a session, its streams charged to `budget`: a stream the budget has no
+    /// room for is counted in `streams_dropped`, not analysed.
+    pub fn with_budget(time: Timestamp, start: &SessionStart, budget: &MemoryBudget) -> Self {
         SessionAnalysis {
             start: time,
             last: time,
             variant: start.variant,
+            inner: start.inner,
+            decrypted: start.decrypted,
             mid_stream: start.mid_stream,
             connect: ConnectFacts::default(),
             server_version: None,
@@ -68,16 +89,23 @@ impl SessionAnalysis {
             streams_dropped: 0,
             end: None,
             joined: false,
+            network: None,
+            memory: budget.charge(),
         }
     }
 
     /// Takes in one event of this session.
     pub fn event(&mut self, event: &Event<'_>) {
         self.last = self.last.max(event.time);
+        self.inner = event.inner.or(self.inner);
         match &event.kind {
             EventKind::Handshake(summary) => self.handshake = Some(summary.clone()),
             EventKind::Message(message) => self.message(event.time, message),
-            EventKind::SessionEnd(end) => self.end = Some(end.clone()),
+            EventKind::SessionEnd(end) => {
+                self.network = end.network.or(self.network);
+                self.end = Some(end.clone());
+            }
+            EventKind::Network(facts) => self.network = Some(*facts),
             _ => {}
         }
     }
@@ -100,7 +128,7 @@ impl SessionAnalysis {
         match &event.message.body {
             MessageBody::Video(video) => {
                 if let Some(stream) = self.stream(header.msid) {
-                    stream.video(event.dir, timestamp, header.length, video, timing);
+                    stream.video(time, event.dir, timestamp, header.length, video, timing);
                     if stream.lacks_video_config() && video.frame_kind == "keyframe" {
                         if let Some(config) = in_band_config(video, event.payload) {
                             stream.in_band_video_config(config);
@@ -110,7 +138,7 @@ impl SessionAnalysis {
             }
             MessageBody::Audio(audio) => {
                 if let Some(stream) = self.stream(header.msid) {
-                    stream.audio(event.dir, timestamp, header.length, audio, timing);
+                    stream.audio(time, event.dir, timestamp, header.length, audio, timing);
                 }
             }
             MessageBody::Aggregate { messages } => {
@@ -121,10 +149,10 @@ impl SessionAnalysis {
                     let timestamp = u64::from(part.timestamp);
                     match &part.body {
                         MessageBody::Video(video) => {
-                            stream.video(event.dir, timestamp, part.length, video, timing)
+                            stream.video(time, event.dir, timestamp, part.length, video, timing)
                         }
                         MessageBody::Audio(audio) => {
-                            stream.audio(event.dir, timestamp, part.length, audio, timing)
+                            stream.audio(time, event.dir, timestamp, part.length, audio, timing)
                         }
                         _ => {}
                     }
@@ -148,7 +176,7 @@ impl SessionAnalysis {
     }
 
     fn command(&mut self, time: Timestamp, dir: Direction, msid: u32, command: &Command) {
-        let first_string = || command.args.iter().find_map(AmfValue::as_str);
+        let first_string = || command.first_string_arg();
         match command.command.as_str() {
             "connect" => self.connect = connect_facts(&command.command_object),
             "publish" | "play" => {
@@ -163,6 +191,9 @@ impl SessionAnalysis {
                     .flatten()
                     .map(str::to_owned);
                 if let Some(stream) = self.stream(msid) {
+                    if role == "play" {
+                        stream.play(time);
+                    }
                     stream.name = name;
                     stream.role = Some(role);
                     stream.publish_type = publish_type;
@@ -188,7 +219,9 @@ impl SessionAnalysis {
 
     /// The analysis of message stream `msid`, created on first use (within the cap).
     fn stream(&mut self, msid: u32) -> Option<&mut StreamAnalysis> {
-        if !self.streams.contains_key(&msid) && self.streams.len() >= MAX_STREAMS {
+        if !self.streams.contains_key(&msid)
+            && (self.streams.len() >= MAX_STREAMS || !self.memory.try_grow(STREAM_ANALYSIS_BYTES))
+        {
             self.streams_dropped += 1;
             return None;
         }
@@ -196,7 +229,7 @@ impl SessionAnalysis {
     }
 
     /// Bytes per second of video and audio of a stream, for charts.
-    pub fn per_second(&self, msid: u32) -> Option<(&[u64], &[u64])> {
+    pub fn per_second(&self, msid: u32) -> Option<(Vec<u64>, Vec<u64>)> {
         self.streams.get(&msid).map(StreamAnalysis::per_second)
     }
 
@@ -217,6 +250,23 @@ impl SessionAnalysis {
 
     /// The session's report as it stands.
     pub fn report(&self) -> SessionReport {
+        self.report_with(&HealthOptions::default())
+    }
+
+    /// When the session started.
+    pub fn start_time(&self) -> Timestamp {
+        self.start
+    }
+
+    /// The analysed streams, for live checks.
+    pub(super) fn streams_mut(&mut self) -> impl Iterator<Item = (u32, &mut StreamAnalysis)> {
+        self.streams
+            .iter_mut()
+            .map(|(&msid, stream)| (msid, stream))
+    }
+
+    /// The session's report as it stands, judged with `options`.
+    pub fn report_with(&self, options: &HealthOptions) -> SessionReport {
         let end = self.end.as_ref();
         let gaps = end.map_or(0, |end| end.gaps);
         let partial = self.mid_stream || gaps > 0;
@@ -226,10 +276,12 @@ impl SessionAnalysis {
             .filter(|(_, stream)| stream.role.is_some() || stream.media_dir.is_some())
             .map(|(&msid, stream)| stream.report(msid, partial))
             .collect();
-        let visible = matches!(self.variant, Variant::Rtmp | Variant::Rtmpt);
+        let visible = self.variant.messages_visible(self.inner, self.decrypted);
         let errors = self.status.iter().filter(|entry| entry.error).count() as u64;
         let mut report = SessionReport {
             variant: self.variant,
+            inner: self.inner,
+            decrypted: self.decrypted,
             mid_stream: self.mid_stream,
             role: role(&self.streams),
             start: self.start,
@@ -243,6 +295,7 @@ impl SessionAnalysis {
             handshake_rtt_ms: self.handshake.as_ref().and_then(|h| h.rtt_ms),
             handshake_complete: self.handshake.as_ref().is_some_and(|h| h.complete),
             ping_rtt: self.ping.report(),
+            network: self.network,
             bytes_c2s: end.map_or(0, |end| end.bytes_c2s),
             bytes_s2c: end.map_or(0, |end| end.bytes_s2c),
             messages: end.map_or(0, |end| end.messages),
@@ -264,7 +317,7 @@ impl SessionAnalysis {
             health: "ok",
             findings: Vec::new(),
         };
-        report.findings = findings(&report);
+        report.findings = findings(&report, options);
         report.health = super::health::verdict(&report.findings);
         report
     }
@@ -349,14 +402,7 @@ fn connect_facts(object: &AmfValue) -> ConnectFacts {
 
 /// A status entry from onStatus, `_result` or `_error`, when its info object has a code.
 fn status_entry(time: Timestamp, dir: Direction, command: &Command) -> Option<StatusEntry> {
-    if !matches!(command.command.as_str(), "onStatus" | "_result" | "_error") {
-        return None;
-    }
-    let info = command
-        .args
-        .iter()
-        .chain(std::iter::once(&command.command_object))
-        .find(|value| value.get("code").is_some())?;
+    let info = command.status_info()?;
     let text = |key: &str| info.get(key).and_then(AmfValue::as_str).map(str::to_owned);
     let level = text("level");
     Some(StatusEntry {

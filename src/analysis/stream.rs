@@ -1,11 +1,13 @@
 //! One message stream of a session (a published or played stream): its tracks, codecs,
-//! keyframe interval, audio/video drift and declared metadata.
+//! keyframe interval, audio/video drift, declared metadata, media time against capture time
+//! and, for a player, how long it waited for its first picture.
 
-use super::metadata::compare;
+use super::metadata::{compare, Declared};
+use super::realtime::{round3, Realtime, Stall};
 use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
 use super::track::{MediaKind, Timing, Track};
 use crate::amf::AmfValue;
-use crate::common::Direction;
+use crate::common::{Direction, Timestamp};
 use crate::rtmp::codec::VideoConfig;
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
@@ -26,8 +28,8 @@ pub struct StreamAnalysis {
     audio_codec: Option<AudioCodec>,
     gop: Gop,
     drift: Drift,
-    /// onMetaData as declared (the last one sent).
-    metadata: Option<AmfValue>,
+    /// onMetaData as declared (the last one sent), the fields a report shows.
+    metadata: Option<Declared>,
     /// Whether the latest video and audio timestamps were trusted (see [`Timing::trusted`]):
     /// audio and video are compared only then.
     trusted: [bool; 2],
@@ -35,6 +37,29 @@ pub struct StreamAnalysis {
     pub relative_timestamps: bool,
     /// The message stream id was assumed (no full header gave it).
     pub msid_assumed: bool,
+    /// Arrival against media time.
+    pub(super) realtime: Realtime,
+    /// The run of timestamps the latest arrival belonged to.
+    arrival_epoch: Option<u32>,
+    /// When `play` was sent, and when the first keyframe and audio frame arrived after it.
+    play_at: Option<Timestamp>,
+    first_keyframe_at: Option<Timestamp>,
+    first_audio_at: Option<Timestamp>,
+    /// Live statistics since the last `stream_stats` event.
+    pub(super) interval: Interval,
+    /// A stall that ended and has not been announced live yet.
+    pub(super) ended_stall: Option<Stall>,
+}
+
+/// What a stream carried since the last `stream_stats` event.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Interval {
+    pub(super) video_bytes: u64,
+    pub(super) audio_bytes: u64,
+    pub(super) video_frames: u64,
+    pub(super) keyframes: u64,
+    /// Media milliseconds counted when the interval began.
+    pub(super) media_ms_at_start: u64,
 }
 
 /// Keyframe intervals.
@@ -59,9 +84,31 @@ struct Drift {
 }
 
 impl StreamAnalysis {
-    /// Counts a video message.
+    /// `play` was sent at `time`.
+    pub fn play(&mut self, time: Timestamp) {
+        self.play_at.get_or_insert(time);
+    }
+
+    /// A media message with timestamp `timestamp_ms` arrived at `time`. A new run of
+    /// timestamps (a gap, or an adopted stream) has another origin, so arrival is measured
+    /// against it afresh.
+    fn arrival(&mut self, time: Timestamp, timestamp_ms: u64, timing: Timing) {
+        if self
+            .arrival_epoch
+            .replace(timing.epoch)
+            .is_some_and(|epoch| epoch != timing.epoch)
+        {
+            self.realtime.new_run(time, timestamp_ms);
+        }
+        if let Some(stall) = self.realtime.media(time, timestamp_ms) {
+            self.ended_stall = Some(stall);
+        }
+    }
+
+    /// Counts a video message that arrived at `time`.
     pub fn video(
         &mut self,
+        time: Timestamp,
         dir: Direction,
         timestamp_ms: u64,
         length: u32,
@@ -73,6 +120,17 @@ impl StreamAnalysis {
         self.video
             .message(timestamp_ms, u64::from(length), kind, timing);
         self.trusted[0] = timing.trusted;
+        self.interval.video_bytes = self.interval.video_bytes.saturating_add(u64::from(length));
+        if kind == MediaKind::Frame {
+            self.arrival(time, timestamp_ms, timing);
+            self.interval.video_frames = self.interval.video_frames.saturating_add(1);
+            if header.frame_kind == "keyframe" {
+                self.interval.keyframes = self.interval.keyframes.saturating_add(1);
+                if self.play_at.is_some() {
+                    self.first_keyframe_at.get_or_insert(time);
+                }
+            }
+        }
         let codec = self.video_codec.get_or_insert(VideoCodec {
             codec: header.codec,
             config: None,
@@ -113,9 +171,10 @@ impl StreamAnalysis {
         }
     }
 
-    /// Counts an audio message.
+    /// Counts an audio message that arrived at `time`.
     pub fn audio(
         &mut self,
+        time: Timestamp,
         dir: Direction,
         timestamp_ms: u64,
         length: u32,
@@ -127,6 +186,13 @@ impl StreamAnalysis {
         self.audio
             .message(timestamp_ms, u64::from(length), kind, timing);
         self.trusted[1] = timing.trusted;
+        self.interval.audio_bytes = self.interval.audio_bytes.saturating_add(u64::from(length));
+        if kind == MediaKind::Frame {
+            self.arrival(time, timestamp_ms, timing);
+            if self.play_at.is_some() {
+                self.first_audio_at.get_or_insert(time);
+            }
+        }
         let codec = self.audio_codec.get_or_insert(AudioCodec {
             codec: header.codec,
             header_rate: header.sound_rate,
@@ -143,11 +209,11 @@ impl StreamAnalysis {
 
     /// Records onMetaData as declared.
     pub fn metadata(&mut self, values: &AmfValue) {
-        self.metadata = Some(values.clone());
+        self.metadata = Some(Declared::from_metadata(values));
     }
 
     /// Bytes per second of video and of audio, for charts.
-    pub fn per_second(&self) -> (&[u64], &[u64]) {
+    pub fn per_second(&self) -> (Vec<u64>, Vec<u64>) {
         (self.video.per_second(), self.audio.per_second())
     }
 
@@ -205,6 +271,17 @@ impl StreamAnalysis {
             })
             .unwrap_or_default();
         let both = video.is_some() && audio.is_some();
+        // A player's first picture: the first keyframe, or the first audio without video.
+        let first_frame_at = if self.video.frames > 0 {
+            self.first_keyframe_at
+        } else {
+            self.first_audio_at
+        };
+        let first_frame_s = self
+            .play_at
+            .zip(first_frame_at)
+            .filter(|_| self.role == Some("play"))
+            .map(|(play, first)| round3(first.micros_since(play) as f64 / 1e6));
         StreamReport {
             msid,
             name: self.name.clone(),
@@ -228,6 +305,8 @@ impl StreamAnalysis {
                 _ => None,
             },
             not_seen: if partial { self.not_seen() } else { Vec::new() },
+            realtime: self.realtime.report(),
+            first_frame_s,
         }
     }
 }
@@ -318,8 +397,22 @@ mod tests {
         };
         for frame in 0..100u64 {
             let header = if frame % 50 == 0 { &key } else { &inter };
-            stream.video(dir, frame * 40, 500, header, timing);
-            stream.audio(dir, frame * 40 + 20, 100, &aac, timing);
+            stream.video(
+                Timestamp(frame as i64 * 40_000),
+                dir,
+                frame * 40,
+                500,
+                header,
+                timing,
+            );
+            stream.audio(
+                Timestamp(frame as i64 * 40_000 + 20_000),
+                dir,
+                frame * 40 + 20,
+                100,
+                &aac,
+                timing,
+            );
         }
         let report = stream.report(1, false);
         let gop = report.gop.expect("video");

@@ -145,9 +145,15 @@ impl Track {
         self.last_ms
     }
 
-    /// Bytes per second of media time.
-    pub fn per_second(&self) -> &[u64] {
-        self.series.per_second()
+    /// Bytes per second of media time: one value a second while the stream is short, each the
+    /// mean over a longer bucket once it outlasts the series' buckets.
+    pub fn per_second(&self) -> Vec<u64> {
+        let width = self.series.bucket_seconds();
+        self.series
+            .per_bucket()
+            .iter()
+            .map(|bytes| bytes / width)
+            .collect()
     }
 
     /// Frames per second over the span of frame timestamps (each run's frames over its span).

@@ -5,6 +5,7 @@
 //! that says what to do.
 
 pub mod readahead;
+pub mod secrets;
 
 use std::path::{Path, PathBuf};
 

@@ -2,16 +2,17 @@
 //! under the cap however many flows an input opens (`--memory-cap`).
 //!
 //! A [`Charge`] is one holder's share: it grows only while the budget allows and gives its
-//! bytes back when it is dropped, so no path can leak budget. The decoders run on one thread,
-//! so the shared counter is a plain `Rc<Cell>`.
+//! bytes back when it is dropped, so no path can leak budget. The counter is atomic, so holders
+//! on other threads (the TUI's history, an exporter) can share the decoders' budget; charges
+//! change on buffer growth, not per byte, so the atomics cost nothing measurable.
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// The budget: a limit and what is in use, shared by clones.
 #[derive(Debug, Clone)]
 pub struct MemoryBudget {
-    used: Rc<Cell<usize>>,
+    used: Arc<AtomicUsize>,
     limit: usize,
 }
 
@@ -19,7 +20,7 @@ impl MemoryBudget {
     /// A budget of `limit` bytes.
     pub fn new(limit: usize) -> Self {
         MemoryBudget {
-            used: Rc::new(Cell::new(0)),
+            used: Arc::new(AtomicUsize::new(0)),
             limit,
         }
     }
@@ -31,7 +32,7 @@ impl MemoryBudget {
 
     /// Bytes in use across all charges.
     pub fn used(&self) -> usize {
-        self.used.get()
+        self.used.load(Ordering::Relaxed)
     }
 
     /// The limit.
@@ -63,24 +64,25 @@ impl Charge {
 
     /// Takes `bytes` more if the budget has room; false (and nothing taken) otherwise.
     pub fn try_grow(&mut self, bytes: usize) -> bool {
-        let used = self.budget.used.get();
-        match used.checked_add(bytes) {
-            Some(total) if total <= self.budget.limit => {
-                self.budget.used.set(total);
-                self.bytes += bytes;
-                true
-            }
-            _ => false,
+        let limit = self.budget.limit;
+        let taken = self
+            .budget
+            .used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(bytes).filter(|total| *total <= limit)
+            })
+            .is_ok();
+        if taken {
+            self.bytes += bytes;
         }
+        taken
     }
 
     /// Gives back `bytes` (at most what this charge holds).
     pub fn shrink(&mut self, bytes: usize) {
         let bytes = bytes.min(self.bytes);
         self.bytes -= bytes;
-        self.budget
-            .used
-            .set(self.budget.used.get().saturating_sub(bytes));
+        self.budget.used.fetch_sub(bytes, Ordering::Relaxed);
     }
 
     /// Gives back everything this charge holds.
@@ -97,7 +99,7 @@ impl Charge {
             let room = self
                 .budget
                 .limit
-                .saturating_sub(self.budget.used.get())
+                .saturating_sub(self.budget.used())
                 .min(wanted - self.bytes);
             self.try_grow(room);
         }

@@ -80,6 +80,14 @@ codes! {
         TlsAlert => "tls_alert",
         /// TLS: a record that cannot be one.
         TlsRecordInvalid => "tls_record_invalid",
+        /// TLS: a record did not authenticate with the logged key (wrong key, damaged bytes);
+        /// that direction is no longer decrypted.
+        TlsDecryptFailed => "tls_decrypt_failed",
+        /// TLS: a key log has the connection's secrets, but it cannot be decrypted (a CBC or
+        /// other suite not decrypted here, a secret missing).
+        TlsDecryptUnavailable => "tls_decrypt_unavailable",
+        /// TLS: records found again after lost bytes while decrypting.
+        TlsRecordResync => "tls_record_resync",
         /// RTMPT: bytes that are not HTTP where HTTP was expected.
         RtmptHttpInvalid => "rtmpt_http_invalid",
         /// RTMPT: HTTP found again after bytes that were not.
@@ -90,6 +98,8 @@ codes! {
         RtmptOpenUnanswered => "rtmpt_open_unanswered",
         /// RTMPT: a request in the tunnel's sequence never arrived.
         RtmptRequestMissing => "rtmpt_request_missing",
+        /// FLV export: a stream is not exported, the cap on files a run was reached.
+        ExportFileCap => "export_file_cap",
     }
 }
 
@@ -113,6 +123,18 @@ codes! {
         CaptureFileTruncated => "capture_file_truncated",
         /// An FLV file could not be written.
         ExportFailed => "export_failed",
+        /// FLV export: streams were not exported, the cap on files a run was reached.
+        ExportFileCap => "export_file_cap",
+        /// FLV export: more files were open at once than the cap; idle ones were reopened.
+        ExportOpenFilesCap => "export_open_files_cap",
+        /// A packet's time is far from its neighbours' (ignored for timeouts), or the capture
+        /// clock jumped forward (followed).
+        ClockJump => "clock_jump",
+        /// Bytes of a connection that had already closed (FIN, RST) arrived; they were dropped.
+        LateData => "late_data",
+        /// Lines of a TLS key log (`--tls-keylog`, or a pcapng Decryption Secrets Block) that
+        /// could not be used; reported once.
+        TlsKeylogUnusable => "tls_keylog_unusable",
     }
 }
 
@@ -138,6 +160,11 @@ codes! {
         RtmptOpenAnswer => "rtmpt_open_answer",
         /// An RTMPT request naming a tunnel whose /open was not captured.
         RtmptRequest => "rtmpt_request",
+        /// TLS decrypted with a key log: the plaintext starts with RTMP or RTMPT.
+        TlsDecrypted => "tls_decrypted",
+        /// TLS whose first records have the sizes of an RTMP handshake carried in HTTP
+        /// requests: RTMPT inside TLS (RTMPTS), or HTTPS that looks like it.
+        TlsRecordSizesHttp => "tls_record_sizes_http",
     }
 }
 
@@ -147,15 +174,17 @@ mod tests {
 
     #[test]
     fn codes_are_distinct_snake_case_and_serialise_as_spelled() {
-        let mut seen = std::collections::BTreeSet::new();
-        let all = WarningCode::ALL
-            .iter()
-            .map(|c| c.as_str())
-            .chain(NoticeCode::ALL.iter().map(|c| c.as_str()))
-            .chain(DetectedBy::ALL.iter().map(|c| c.as_str()));
-        for text in all {
-            assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
-            assert!(seen.insert(text), "{text} twice");
+        let lists: [Vec<&str>; 3] = [
+            WarningCode::ALL.iter().map(|c| c.as_str()).collect(),
+            NoticeCode::ALL.iter().map(|c| c.as_str()).collect(),
+            DetectedBy::ALL.iter().map(|c| c.as_str()).collect(),
+        ];
+        for list in lists {
+            let mut seen = std::collections::BTreeSet::new();
+            for text in list {
+                assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+                assert!(seen.insert(text), "{text} twice");
+            }
         }
         assert_eq!(
             serde_json::to_string(&WarningCode::ChunkResync).unwrap(),

@@ -1,5 +1,5 @@
 //! What every stage shares and nothing else: the capture clock, where a packet sits, the two
-//! ends of a connection and its directions, capture-level notices, the memory budget, and the
+//! ends of a connection and its directions and Community ID, capture-level notices, the memory budget, and the
 //! small byte helpers every decoder reads with. Imports nothing from the rest of the crate.
 
 // Decoders read bytes anyone can send: no panicking shortcuts outside tests.
@@ -9,15 +9,18 @@
 )]
 
 pub mod budget;
+mod community_id;
 mod diagnostic;
 mod direction;
+pub mod escape;
 pub mod fasthash;
 pub mod hex;
 mod notice;
 pub mod reader;
 mod time;
 
+pub use community_id::CommunityId;
 pub use diagnostic::{DetectedBy, NoticeCode, WarningCode};
 pub use direction::{Direction, Endpoints};
-pub use notice::Notice;
+pub use notice::{Notice, NoticeEvent};
 pub use time::{PacketMeta, Timestamp};

@@ -19,3 +19,21 @@ pub struct Notice {
     /// A sentence for a person.
     pub message: String,
 }
+
+/// A notice as its JSON event: `{"event":"capture_warning", …the notice's fields}`.
+#[derive(Serialize)]
+pub struct NoticeEvent<'a> {
+    event: &'static str,
+    #[serde(flatten)]
+    notice: &'a Notice,
+}
+
+impl Notice {
+    /// This notice as the event every JSON output writes.
+    pub fn as_event(&self) -> NoticeEvent<'_> {
+        NoticeEvent {
+            event: "capture_warning",
+            notice: self,
+        }
+    }
+}

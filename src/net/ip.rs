@@ -53,6 +53,7 @@ pub(super) fn decode_ip_nested(packet: &[u8], depth: u8) -> Decoded<'_> {
                 },
                 payload: tcp.payload(),
                 missing: u32::try_from(missing).unwrap_or(u32::MAX),
+                window: tcp.window_size(),
             })
         }
         Some(TransportSlice::Udp(udp)) => {

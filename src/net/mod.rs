@@ -114,6 +114,9 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
     /// Payload bytes the IP header announced but the capture does not hold (snap length).
     pub missing: u32,
+    /// The receive window the sender advertises, as on the wire (not scaled): 0 is a zero
+    /// window, the sender's buffer full.
+    pub window: u16,
 }
 
 /// What a captured frame turned out to hold.

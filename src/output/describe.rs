@@ -6,13 +6,15 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::amf::AmfValue;
+use crate::common::escape::{Escaped, EscapedDisplay};
+use crate::common::DetectedBy;
 use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
 use crate::session::event::{Event, EventKind};
 use crate::session::variant::Variant;
 use crate::transport::rtmpt::TunnelInfo;
-use crate::transport::tls::{TlsCounts, TlsInfo};
+use crate::transport::tls::{KeyOrigin, TlsCounts, TlsInfo};
 
 /// How many characters of a string argument a summary shows before eliding.
 const MAX_SHOWN_STRING: usize = 120;
@@ -39,13 +41,13 @@ impl Display for MessageSummary<'_> {
             MessageBody::Audio(header) => write!(
                 f,
                 "Audio {} {} B",
-                AudioSummary(header),
+                EscapedDisplay(AudioSummary(header)),
                 message.header.length
             )?,
             MessageBody::Video(header) => write!(
                 f,
                 "Video {} {} B",
-                VideoSummary(header),
+                EscapedDisplay(VideoSummary(header)),
                 message.header.length
             )?,
             MessageBody::Command(command) => CommandSummary(command).fmt(f)?,
@@ -71,8 +73,10 @@ impl Display for MessageSummary<'_> {
             )?,
         }
         match &message.decode_error {
-            Some(error @ DecodeError::NotCaptured { .. }) => write!(f, " [incomplete: {error}]")?,
-            Some(error) => write!(f, " [decode error: {error}]")?,
+            Some(error @ DecodeError::NotCaptured { .. }) => {
+                write!(f, " [incomplete: {}]", EscapedDisplay(error))?
+            }
+            Some(error) => write!(f, " [decode error: {}]", EscapedDisplay(error))?,
             None => {}
         }
         Ok(())
@@ -184,21 +188,14 @@ impl Display for DataSummary<'_> {
     }
 }
 
-/// A string cut to [`MAX_SHOWN_STRING`] characters, with control characters escaped so one
-/// message stays on one line.
+/// A string cut to [`MAX_SHOWN_STRING`] characters, escaped as [`Escaped`] does (so one
+/// message stays on one line and cannot drive the terminal).
 pub struct Elided<'a>(pub &'a str);
 
 impl Display for Elided<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for (count, c) in self.0.chars().enumerate() {
-            if count == MAX_SHOWN_STRING {
-                return f.write_str("…");
-            }
-            if c.is_control() {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                write!(f, "{c}")?;
-            }
+        if Escaped(self.0).write_cut(f, MAX_SHOWN_STRING)? {
+            f.write_str("…")?;
         }
         Ok(())
     }
@@ -211,16 +208,27 @@ impl Display for EventSummary<'_, '_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match &self.0.kind {
             EventKind::SessionStart(start) => {
-                write!(
-                    f,
-                    "Session start: {}",
-                    start.variant.as_str().to_uppercase()
-                )?;
-                match start.variant {
-                    Variant::Rtmp => {}
-                    Variant::Rtmpt => f.write_str(" (RTMP tunnelled in HTTP)")?,
-                    Variant::Rtmps => f.write_str(" (RTMP inside TLS: encrypted)")?,
-                    Variant::Rtmpe => f.write_str(" (Adobe-encrypted RTMP)")?,
+                f.write_str("Session start: ")?;
+                match (start.variant, &start.tls_keys) {
+                    (Variant::Rtmps, _) if start.detected_by == DetectedBy::TlsRecordSizesHttp => {
+                        f.write_str("TLS (HTTPS or RTMPTS: encrypted)")?
+                    }
+                    (Variant::Rtmps, Some(keys)) if start.decrypted => write!(
+                        f,
+                        "{} ({} inside TLS: decrypted with {})",
+                        start.variant.label(start.inner),
+                        start.inner.unwrap_or(Variant::Rtmp).as_str().to_uppercase(),
+                        KeyLines(keys)
+                    )?,
+                    (variant, _) => {
+                        f.write_str(variant.label(start.inner))?;
+                        match variant {
+                            Variant::Rtmp => {}
+                            Variant::Rtmpt => f.write_str(" (RTMP tunnelled in HTTP)")?,
+                            Variant::Rtmps => f.write_str(" (RTMP inside TLS: encrypted)")?,
+                            Variant::Rtmpe => f.write_str(" (Adobe-encrypted RTMP)")?,
+                        }
+                    }
                 }
                 if start.mid_stream {
                     f.write_str(" (capture started mid-connection)")?;
@@ -239,7 +247,7 @@ impl Display for EventSummary<'_, '_> {
             EventKind::Message(message) => MessageSummary(&message.message).fmt(f),
             EventKind::Gap(gap) => write!(f, "GAP: {} bytes lost ({:?})", gap.bytes, gap.reason),
             EventKind::Warning(warning) => {
-                write!(f, "WARNING {}: {}", warning.code, warning.message)
+                write!(f, "WARNING {}: {}", warning.code, Escaped(&warning.message))
             }
             EventKind::SessionEnd(end) => {
                 write!(
@@ -260,18 +268,49 @@ impl Display for EventSummary<'_, '_> {
                 }
                 Ok(())
             }
+            EventKind::Network(net) => write!(
+                f,
+                "TCP: {} retransmissions ({} B), {} zero windows, round trip {:.1} ms median",
+                net.retransmissions,
+                net.retransmitted_bytes,
+                net.zero_windows,
+                net.rtt_median_us as f64 / 1000.0
+            ),
+            EventKind::Export(export) if export.path.is_empty() => write!(
+                f,
+                "Export {} {}: message stream {} not written",
+                export.state, export.role, export.msid
+            ),
             EventKind::Export(export) => write!(
                 f,
                 "Export {} {}: {} ({} video, {} audio, {} script tags, {} ms)",
                 export.state,
                 export.role,
-                export.path,
+                Escaped(&export.path),
                 export.video_tags,
                 export.audio_tags,
                 export.script_tags,
                 export.duration_ms
             ),
         }
+    }
+}
+
+/// Which key log lines decrypted a connection: `keys.txt line 3` or `keys.txt lines 3, 4, 5`.
+pub struct KeyLines<'a>(pub &'a KeyOrigin);
+
+impl Display for KeyLines<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let lines = &self.0.lines;
+        write!(f, "{} line", self.0.source)?;
+        if lines.len() > 1 {
+            f.write_str("s")?;
+        }
+        for (index, line) in lines.iter().enumerate() {
+            let separator = if index == 0 { " " } else { ", " };
+            write!(f, "{separator}{line}")?;
+        }
+        Ok(())
     }
 }
 
@@ -358,8 +397,16 @@ impl Display for RecordCounts<'_> {
             counts.application_bytes_s2c,
             counts.alerts
         )?;
-        if counts.incomplete {
+        if counts.records_decrypted > 0 {
+            write!(f, ", {} decrypted", counts.records_decrypted)?;
+        }
+        if counts.records_lost > 0 {
+            write!(f, ", {} lost in gaps", counts.records_lost)?;
+        }
+        if counts.incomplete && counts.records_decrypted == 0 {
             f.write_str(" (counting stopped: record boundaries lost)")?;
+        } else if counts.incomplete {
+            f.write_str(" (records lost in gaps are not counted)")?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use crate::common::escape::Escaped;
 use crate::common::{Endpoints, Notice, PacketMeta, Timestamp};
 use crate::reassembly::{CloseReason, FlowId, StreamEvent, StreamSink};
 
@@ -61,7 +62,12 @@ impl FlowLister {
             )?;
         }
         for notice in &self.notices {
-            writeln!(out, "warning: {} ({})", notice.message, notice.code)?;
+            writeln!(
+                out,
+                "warning: {} ({})",
+                Escaped(&notice.message),
+                notice.code
+            )?;
         }
         Ok(())
     }
@@ -97,7 +103,8 @@ impl StreamSink for FlowLister {
                 *gaps = (gaps.0 + 1, gaps.1 + bytes);
             }
             StreamEvent::Warning { .. } => record.warnings += 1,
-            StreamEvent::Close { reason } => record.close = Some(reason),
+            StreamEvent::Network(_) => {}
+            StreamEvent::Close { reason, .. } => record.close = Some(reason),
         }
     }
 

@@ -5,27 +5,44 @@
 //! that carries audio, video or script data, written as messages arrive (bounded memory):
 //! - the FLV header's audio/video flags are rewritten at the end to match what was written;
 //! - `@setDataFrame` loses its first value, so the script tag is `onMetaData` as FLV expects;
-//! - timestamps are made relative to the stream's first tag (extended timestamps kept);
+//! - timestamps are made relative to the stream's first tag (extended timestamps kept), on a
+//!   64-bit timeline that never wraps: each RTMP timestamp is read as the one nearest to the
+//!   previous tag's (so a 32-bit wrap after 49 days goes on counting), and a tag stamped before
+//!   the file's first tag (an AVC sequence header sent after an AAC one stamped later) is
+//!   written at 0 rather than wrapping to 2^32 - 20 ms;
 //! - aggregate messages are unpacked into their tags;
 //! - after a gap, the messages lost are simply absent (the chunk layer never builds a message
 //!   across a gap); a stream that starts mid-way skips video until a decoder configuration or,
 //!   for codecs without one, a keyframe, and says how many frames it skipped.
 //!
+//! Files are never overwritten: each is created new (`O_CREAT | O_EXCL`, and `O_NOFOLLOW`), so
+//! a name that exists, a symbolic link among them, is left alone and the next name with a
+//! counter is tried. Names carry the session and message stream id (see [`file_name`]), so
+//! streams whose names read the same once made safe still get their own files. At most
+//! [`MAX_OPEN_FILES`] are open at once (the least recently written is closed and reopened to
+//! append, after checking it is still the file written) and at most [`MAX_FILES`] are written a
+//! run; a stream past that cap gets a `warning` event, a `skipped` export event, and the count
+//! is a notice at the end.
+//!
 //! Audio and video bodies must be whole: the session decoder must run with
 //! [`crate::rtmp::chunk::ChunkConfig::keep_media_payloads`].
 
-use crate::common::NoticeCode;
-use std::collections::BTreeMap;
-use std::fs::File;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::net::SocketAddr;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::amf::AmfValue;
+use crate::common::escape::EscapedDisplay;
+use crate::common::hex::Hex;
 use crate::common::reader::Reader;
-use crate::common::{Direction, Notice};
+use crate::common::{Direction, Notice, NoticeCode, WarningCode};
 use crate::rtmp::message::{MessageBody, MessageTypeId};
-use crate::session::event::{Event, EventKind, EventSink, ExportEvent, MessageEvent};
+use crate::session::event::{Event, EventKind, EventSink, ExportEvent, MessageEvent, WarningEvent};
 
 /// FLV tag types.
 const TAG_AUDIO: u8 = 8;
@@ -34,60 +51,151 @@ const TAG_SCRIPT: u8 = 18;
 /// Header flag bits.
 const FLAG_AUDIO: u8 = 4;
 const FLAG_VIDEO: u8 = 1;
+/// The FLV header: "FLV", version 1, flags (fixed at the end), header size 9, then the first
+/// previous-tag size, 0.
+const FLV_HEADER: [u8; 13] = [
+    b'F',
+    b'L',
+    b'V',
+    1,
+    FLAG_AUDIO | FLAG_VIDEO,
+    0,
+    0,
+    0,
+    9,
+    0,
+    0,
+    0,
+    0,
+];
+/// Where the header's flags byte is.
+const FLAGS_OFFSET: u64 = 4;
 
-/// One FLV file being written.
+/// Most FLV files open at once. Past it, the file written least recently is flushed and
+/// closed, and reopened to append when its stream has more (so thousands of streams never
+/// exhaust the descriptor limit). Each such closing is counted and reported at the end.
+pub const MAX_OPEN_FILES: usize = 64;
+/// Most FLV files one exporter writes. A stream past it is not written: a `warning` event
+/// (`export_file_cap`) and a `skipped` export event say so, and a notice at the end counts
+/// them. Bounds the files on disk and the exporter's memory (a few hundred bytes a file).
+pub const MAX_FILES: usize = 10_000;
+/// Longest file name, `.flv` and collision counter aside: a longer one is cut and ends with a
+/// hash of the whole name, so names that differ only past the cut stay distinct.
+const MAX_NAME: usize = 200;
+/// Hex digits of the hash that ends a cut name (64 bits).
+const NAME_HASH_HEX: usize = 16;
+/// Names tried for one stream (`NAME.flv`, `NAME-2.flv`, …) while they exist already.
+const MAX_NAME_ATTEMPTS: u32 = 1000;
+
+/// Tag timestamps relative to a file's first tag, on a 64-bit timeline (see the module doc).
+#[derive(Debug, Default, Clone, Copy)]
+struct TagClock {
+    /// The previous tag's RTMP timestamp and its place on the timeline (ms from the first).
+    last: Option<(u32, i64)>,
+}
+
+impl TagClock {
+    /// The FLV timestamp for a tag stamped `timestamp`: ms since the first tag, at least 0.
+    fn relative(&mut self, timestamp: u32) -> u32 {
+        let at = match self.last {
+            None => 0,
+            // Serial-number arithmetic: the nearest reading, forwards or backwards.
+            Some((raw, at)) => at.saturating_add(i64::from(timestamp.wrapping_sub(raw) as i32)),
+        };
+        self.last = Some((timestamp, at));
+        u32::try_from(at.max(0)).unwrap_or(u32::MAX)
+    }
+}
+
+/// One FLV file being written; its handle is closed while idle past [`MAX_OPEN_FILES`].
 struct FlvFile {
     path: PathBuf,
-    out: BufWriter<File>,
-    first_timestamp: Option<u32>,
+    out: Option<BufWriter<File>>,
+    /// Device and inode of the file created, checked whenever it is reopened.
+    identity: (u64, u64),
+    /// Bytes written, also checked on reopening (nothing else may have written to it).
+    length: u64,
+    clock: TagClock,
     flags: u8,
     /// Video, then audio: a decoder could start (see [`starts_decoding`]).
     ready: [bool; 2],
+    /// When it was last written, in the exporter's write count (the idlest is closed first).
+    last_use: u64,
     report: ExportEvent,
 }
 
 impl FlvFile {
+    /// Creates `path`, which must not exist (a symbolic link is not followed).
     fn create(path: PathBuf, report: ExportEvent) -> io::Result<Self> {
-        let mut out = BufWriter::new(File::create(&path)?);
-        // "FLV", version 1, flags (fixed at the end), header size 9, first previous-tag size 0.
-        out.write_all(&[
-            b'F',
-            b'L',
-            b'V',
-            1,
-            FLAG_AUDIO | FLAG_VIDEO,
-            0,
-            0,
-            0,
-            9,
-            0,
-            0,
-            0,
-            0,
-        ])?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)?;
+        let metadata = file.metadata()?;
+        let mut out = BufWriter::new(file);
+        out.write_all(&FLV_HEADER)?;
         Ok(FlvFile {
             path,
-            out,
-            first_timestamp: None,
+            out: Some(out),
+            identity: (metadata.dev(), metadata.ino()),
+            length: FLV_HEADER.len() as u64,
+            clock: TagClock::default(),
             flags: 0,
             ready: [false; 2],
+            last_use: 0,
             report,
         })
     }
 
+    /// Reopens the file this exporter created, if the path still names it, unchanged.
+    fn reopen(&self) -> io::Result<File> {
+        let file = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.path)?;
+        let metadata = file.metadata()?;
+        if (metadata.dev(), metadata.ino()) != self.identity || metadata.len() != self.length {
+            return Err(io::Error::other(
+                "the file was replaced or changed while rtmpscope had it closed",
+            ));
+        }
+        Ok(file)
+    }
+
+    /// The open handle, reopened at its end if it was closed.
+    fn handle(&mut self) -> io::Result<&mut BufWriter<File>> {
+        if self.out.is_none() {
+            let mut file = self.reopen()?;
+            file.seek(SeekFrom::End(0))?;
+            self.out = Some(BufWriter::new(file));
+        }
+        self.out
+            .as_mut()
+            .ok_or_else(|| io::Error::other("no handle"))
+    }
+
+    /// Flushes and closes the handle (the file stays, to be reopened).
+    fn suspend(&mut self) -> io::Result<()> {
+        match self.out.take() {
+            Some(mut out) => out.flush(),
+            None => Ok(()),
+        }
+    }
+
     /// Writes one tag with `timestamp` (absolute RTMP ms) and `body`.
     fn tag(&mut self, tag_type: u8, timestamp: u32, body: &[u8]) -> io::Result<()> {
-        let first = *self.first_timestamp.get_or_insert(timestamp);
-        let relative = timestamp.wrapping_sub(first);
+        let relative = self.clock.relative(timestamp);
         let size = u32::try_from(body.len()).unwrap_or(u32::MAX).min(0xFF_FFFF);
         let [_, s1, s2, s3] = size.to_be_bytes();
         let [t0, t1, t2, t3] = relative.to_be_bytes();
+        let body = body.get(..size as usize).unwrap_or(body);
+        let out = self.handle()?;
         // Type, data size (24), timestamp (24) + extended (8), stream id (24, always 0).
-        self.out
-            .write_all(&[tag_type, s1, s2, s3, t1, t2, t3, t0, 0, 0, 0])?;
-        self.out
-            .write_all(body.get(..size as usize).unwrap_or(body))?;
-        self.out.write_all(&(size + 11).to_be_bytes())?;
+        out.write_all(&[tag_type, s1, s2, s3, t1, t2, t3, t0, 0, 0, 0])?;
+        out.write_all(body)?;
+        out.write_all(&(size + 11).to_be_bytes())?;
+        self.length += 15 + u64::from(size);
         match tag_type {
             TAG_AUDIO => {
                 self.flags |= FLAG_AUDIO;
@@ -105,9 +213,11 @@ impl FlvFile {
 
     /// Flushes and fixes the header flags.
     fn finish(mut self) -> io::Result<ExportEvent> {
-        self.out.flush()?;
-        let file = self.out.get_mut();
-        file.seek(SeekFrom::Start(4))?;
+        let mut file = match self.out.take() {
+            Some(out) => out.into_inner().map_err(io::IntoInnerError::into_error)?,
+            None => self.reopen()?,
+        };
+        file.seek(SeekFrom::Start(FLAGS_OFFSET))?;
         file.write_all(&[self.flags])?;
         self.report.state = "finished";
         Ok(self.report)
@@ -128,8 +238,19 @@ pub struct FlvExporter<S> {
     dir: PathBuf,
     sessions: BTreeMap<u64, SessionInfo>,
     files: BTreeMap<(u64, u32), FlvFile>,
-    /// Files that failed, so the failure is reported once.
-    failed: BTreeMap<(u64, u32), ()>,
+    /// Files with an open handle (at most [`MAX_OPEN_FILES`]).
+    open: Vec<(u64, u32)>,
+    /// Streams not written (a file that failed, or past [`MAX_FILES`]), so each is reported
+    /// once; forgotten when their session ends.
+    refused: BTreeSet<(u64, u32)>,
+    /// Files created so far.
+    created: usize,
+    /// Streams not written because of [`MAX_FILES`].
+    skipped: u64,
+    /// Times a file was closed while idle because of [`MAX_OPEN_FILES`].
+    suspended: u64,
+    /// Tags written, the clock of `last_use`.
+    writes: u64,
     /// Progress lines go to stderr (not under the TUI, which owns the terminal).
     announce: bool,
 }
@@ -143,7 +264,12 @@ impl<S: EventSink> FlvExporter<S> {
             dir: dir.to_owned(),
             sessions: BTreeMap::new(),
             files: BTreeMap::new(),
-            failed: BTreeMap::new(),
+            open: Vec::new(),
+            refused: BTreeSet::new(),
+            created: 0,
+            skipped: 0,
+            suspended: 0,
+            writes: 0,
             announce: true,
         })
     }
@@ -154,26 +280,55 @@ impl<S: EventSink> FlvExporter<S> {
         self
     }
 
-    /// A progress line on stderr, unless silent.
+    /// A progress line on stderr, unless silent (escaped: it may hold a stream's name).
     fn say(&self, line: std::fmt::Arguments<'_>) {
         if self.announce {
-            eprintln!("rtmpscope: {line}");
+            eprintln!("rtmpscope: {}", EscapedDisplay(line));
         }
     }
 
-    /// Finishes every open file and gives back the inner sink.
+    /// Finishes every open file, reports what the caps held back, and gives back the inner
+    /// sink.
     pub fn finish(mut self) -> S {
         let keys: Vec<(u64, u32)> = self.files.keys().copied().collect();
         for key in keys {
             self.close(key, None);
         }
+        if self.skipped > 0 {
+            self.notice(
+                NoticeCode::ExportFileCap,
+                format!(
+                    "{} streams were not exported: the cap of {MAX_FILES} FLV files a run was reached",
+                    self.skipped
+                ),
+            );
+        }
+        if self.suspended > 0 {
+            self.notice(
+                NoticeCode::ExportOpenFilesCap,
+                format!(
+                    "more than {MAX_OPEN_FILES} FLV files were being written at once: idle ones were closed and reopened to append {} times (nothing was lost)",
+                    self.suspended
+                ),
+            );
+        }
         self.inner
+    }
+
+    fn notice(&mut self, code: NoticeCode, message: String) {
+        self.inner.notice(&Notice {
+            frame: None,
+            time: None,
+            code,
+            message,
+        });
     }
 
     fn close(&mut self, key: (u64, u32), like: Option<&Event<'_>>) {
         let Some(file) = self.files.remove(&key) else {
             return;
         };
+        self.open.retain(|open| *open != key);
         let path = file.path.clone();
         match file.finish() {
             Ok(report) => {
@@ -193,27 +348,25 @@ impl<S: EventSink> FlvExporter<S> {
                     }
                 ));
                 if let Some(event) = like {
-                    self.emit(event, report);
+                    self.emit(event, EventKind::Export(report));
                 }
             }
             Err(error) => self.failure(&path, &error),
         }
     }
 
-    fn emit(&mut self, like: &Event<'_>, report: ExportEvent) {
+    fn emit(&mut self, like: &Event<'_>, kind: EventKind<'_>) {
         self.inner.event(&Event {
-            kind: EventKind::Export(report),
+            kind,
             ..like.clone()
         });
     }
 
     fn failure(&mut self, path: &Path, error: &io::Error) {
-        self.inner.notice(&Notice {
-            frame: None,
-            time: None,
-            code: NoticeCode::ExportFailed,
-            message: format!("cannot write {}: {error}", path.display()),
-        });
+        self.notice(
+            NoticeCode::ExportFailed,
+            format!("cannot write {}: {error}", path.display()),
+        );
     }
 
     /// Remembers connect's app and the stream names of publish and play.
@@ -246,62 +399,150 @@ impl<S: EventSink> FlvExporter<S> {
         }
     }
 
-    /// The file for a session's message stream, created on first use.
+    /// The file for a session's message stream, created on first use and open.
     fn file(&mut self, event: &Event<'_>, msid: u32, dir: Direction) -> Option<&mut FlvFile> {
         let key = (event.session, msid);
-        if self.failed.contains_key(&key) {
+        if self.refused.contains(&key) {
             return None;
         }
-        if !self.files.contains_key(&key) {
-            let info = self.sessions.entry(event.session).or_default();
-            let (stream, role) = match info.streams.get(&msid) {
-                Some((name, role)) => (Some(name.clone()), *role),
-                None => (
-                    None,
-                    if dir == Direction::ClientToServer {
-                        "publish"
-                    } else {
-                        "play"
-                    },
-                ),
-            };
-            let name = file_name(
-                event.session,
-                event.endpoints.client,
-                info.app.as_deref(),
-                stream.as_deref(),
-                msid,
-                role,
-            );
-            let path = self.dir.join(name);
-            let report = ExportEvent {
-                state: "started",
-                path: path.display().to_string(),
-                msid,
-                role,
-                stream,
-                audio_tags: 0,
-                video_tags: 0,
-                script_tags: 0,
-                skipped_frames: 0,
-                incomplete_frames: 0,
-                gaps: 0,
-                duration_ms: 0,
-            };
-            match FlvFile::create(path.clone(), report.clone()) {
-                Ok(file) => {
-                    self.say(format_args!("writing {}", path.display()));
-                    self.emit(event, report);
-                    self.files.insert(key, file);
-                }
+        let open = match self.files.get(&key) {
+            Some(file) => file.out.is_some(),
+            None => {
+                self.start(event, key, dir);
+                true
+            }
+        };
+        if !open {
+            self.make_room();
+            let file = self.files.get_mut(&key)?;
+            match file.handle() {
+                Ok(_) => self.open.push(key),
                 Err(error) => {
-                    self.failure(&path, &error);
-                    self.failed.insert(key, ());
+                    let path = file.path.clone();
+                    self.abandon(key, &path, &error);
                     return None;
                 }
             }
         }
-        self.files.get_mut(&key)
+        self.writes += 1;
+        let file = self.files.get_mut(&key)?;
+        file.last_use = self.writes;
+        Some(file)
+    }
+
+    /// Creates the file for `key` (or reports why not).
+    fn start(&mut self, event: &Event<'_>, key: (u64, u32), dir: Direction) {
+        let (session, msid) = key;
+        let info = self.sessions.entry(session).or_default();
+        let (stream, role) = match info.streams.get(&msid) {
+            Some((name, role)) => (Some(name.clone()), *role),
+            None => (
+                None,
+                if dir == Direction::ClientToServer {
+                    "publish"
+                } else {
+                    "play"
+                },
+            ),
+        };
+        let mut report = ExportEvent {
+            state: "started",
+            path: String::new(),
+            msid,
+            role,
+            stream,
+            audio_tags: 0,
+            video_tags: 0,
+            script_tags: 0,
+            skipped_frames: 0,
+            incomplete_frames: 0,
+            gaps: 0,
+            duration_ms: 0,
+        };
+        self.refused.insert(key);
+        if self.created >= MAX_FILES {
+            self.skipped += 1;
+            report.state = "skipped";
+            self.say(format_args!(
+                "not exporting session {session} stream {msid}: {MAX_FILES} FLV files written already"
+            ));
+            let warning = WarningEvent {
+                dir: Some(dir),
+                code: WarningCode::ExportFileCap,
+                message: format!(
+                    "message stream {msid} is not exported: the cap of {MAX_FILES} FLV files a run was reached"
+                ),
+            };
+            self.emit(event, EventKind::Warning(warning));
+            self.emit(event, EventKind::Export(report));
+            return;
+        }
+        let name = file_name(
+            session,
+            event.endpoints.client,
+            info.app.as_deref(),
+            report.stream.as_deref(),
+            msid,
+            role,
+        );
+        self.make_room();
+        let mut attempt = 1;
+        let created = loop {
+            let path = self.dir.join(numbered(&name, attempt));
+            report.path = path.display().to_string();
+            match FlvFile::create(path.clone(), report.clone()) {
+                Err(error)
+                    if error.kind() == io::ErrorKind::AlreadyExists
+                        && attempt < MAX_NAME_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                result => break result.map_err(|error| (path, error)),
+            }
+        };
+        match created {
+            Ok(file) => {
+                self.say(format_args!("writing {}", file.path.display()));
+                self.emit(event, EventKind::Export(report));
+                self.refused.remove(&key);
+                self.files.insert(key, file);
+                self.open.push(key);
+                self.created += 1;
+            }
+            Err((path, error)) => self.failure(&path, &error),
+        }
+    }
+
+    /// Closes the idlest open file while [`MAX_OPEN_FILES`] are open.
+    fn make_room(&mut self) {
+        while self.open.len() >= MAX_OPEN_FILES {
+            let idlest = self
+                .open
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, key)| self.files.get(key).map_or(0, |file| file.last_use))
+                .map(|(index, &key)| (index, key));
+            let Some((index, key)) = idlest else {
+                return;
+            };
+            self.open.swap_remove(index);
+            let Some(file) = self.files.get_mut(&key) else {
+                continue;
+            };
+            self.suspended += 1;
+            if let Err(error) = file.suspend() {
+                let path = file.path.clone();
+                self.abandon(key, &path, &error);
+            }
+        }
+    }
+
+    /// Gives up on a file after a write error (reported once; the stream is not written on).
+    fn abandon(&mut self, key: (u64, u32), path: &Path, error: &io::Error) {
+        self.files.remove(&key);
+        self.open.retain(|open| *open != key);
+        self.refused.insert(key);
+        self.failure(path, error);
     }
 
     /// Writes a media or data message as FLV tags.
@@ -332,7 +573,6 @@ impl<S: EventSink> FlvExporter<S> {
             file.report.incomplete_frames += 1;
             return;
         }
-        let path = file.path.clone();
         for (tag_type, timestamp, body) in tags {
             let media = match tag_type {
                 TAG_VIDEO => Some(0),
@@ -347,9 +587,8 @@ impl<S: EventSink> FlvExporter<S> {
                 file.ready[index] = true;
             }
             if let Err(error) = file.tag(tag_type, timestamp, body) {
-                self.files.remove(&(event.session, header.msid));
-                self.failed.insert((event.session, header.msid), ());
-                self.failure(&path, &error);
+                let path = file.path.clone();
+                self.abandon((event.session, header.msid), &path, &error);
                 return;
             }
         }
@@ -372,7 +611,7 @@ impl<S: EventSink> EventSink for FlvExporter<S> {
                         if announce {
                             eprintln!(
                                 "rtmpscope: {}: {} bytes lost ({}) after {} ms; the frames in them are left out",
-                                file.path.display(),
+                                EscapedDisplay(file.path.display()),
                                 gap.bytes,
                                 gap.dir,
                                 file.report.duration_ms
@@ -382,16 +621,18 @@ impl<S: EventSink> EventSink for FlvExporter<S> {
                 }
             }
             EventKind::SessionEnd(_) => {
+                let session = event.session;
                 let keys: Vec<(u64, u32)> = self
                     .files
                     .keys()
-                    .filter(|(s, _)| *s == event.session)
+                    .filter(|(s, _)| *s == session)
                     .copied()
                     .collect();
                 for key in keys {
                     self.close(key, Some(event));
                 }
-                self.sessions.remove(&event.session);
+                self.sessions.remove(&session);
+                self.refused.retain(|(s, _)| *s != session);
             }
             _ => {}
         }
@@ -399,6 +640,10 @@ impl<S: EventSink> EventSink for FlvExporter<S> {
 
     fn notice(&mut self, notice: &Notice) {
         self.inner.notice(notice);
+    }
+
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        self.inner.tick(now);
     }
 }
 
@@ -459,8 +704,11 @@ fn aggregate_tags(timestamp: u32, payload: &[u8]) -> Vec<(u8, u32, &[u8])> {
     tags
 }
 
-/// `003-127.0.0.1_50000-live-test-publish.flv`: session, client, app, stream, role; only
-/// characters safe in a file name.
+/// `003-127.0.0.1_50000-live-test-msid1-publish`: session, client, app, stream (when known),
+/// message stream id, role, with every character but ASCII letters, digits, `.`, `_` and `-`
+/// made `_`. Past [`MAX_NAME`] characters the app and stream part is cut and ends with a hash
+/// of that part before it was made safe. The session and message stream id, always whole,
+/// keep the streams of one run apart whatever their names; [`numbered`] makes it a file name.
 fn file_name(
     session: u64,
     client: SocketAddr,
@@ -469,24 +717,42 @@ fn file_name(
     msid: u32,
     role: &str,
 ) -> String {
-    let client = format!("{}_{}", client.ip(), client.port());
-    let stream = stream.map_or_else(|| format!("msid{msid}"), str::to_owned);
-    let raw = format!(
-        "{session:03}-{client}-{}-{stream}-{role}",
-        app.unwrap_or("unknown")
-    );
-    let safe: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(200)
-        .collect();
-    format!("{safe}.flv")
+    let safe = |text: String| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let prefix = safe(format!("{session:03}-{}_{}-", client.ip(), client.port()));
+    let suffix = safe(format!("-msid{msid}-{role}"));
+    let raw = match stream {
+        Some(stream) => format!("{}-{stream}", app.unwrap_or("unknown")),
+        None => app.unwrap_or("unknown").to_owned(),
+    };
+    let mut label = safe(raw.clone());
+    let room = MAX_NAME.saturating_sub(prefix.len() + suffix.len());
+    if label.len() > room {
+        // Only ASCII is left, so any byte index is a character boundary.
+        label.truncate(room.saturating_sub(NAME_HASH_HEX + 1));
+        let digest = Sha256::digest(raw.as_bytes());
+        let hash = digest.get(..NAME_HASH_HEX / 2).unwrap_or_default();
+        label = format!("{label}-{}", Hex(hash));
+    }
+    format!("{prefix}{label}{suffix}")
+}
+
+/// The file name for the `attempt`th try of `name`: `NAME.flv`, then `NAME-2.flv`, ….
+fn numbered(name: &str, attempt: u32) -> String {
+    if attempt <= 1 {
+        format!("{name}.flv")
+    } else {
+        format!("{name}-{attempt}.flv")
+    }
 }
 
 #[cfg(test)]
@@ -498,11 +764,49 @@ mod tests {
         let client: SocketAddr = "[::1]:5000".parse().unwrap();
         assert_eq!(
             file_name(3, client, Some("live"), Some("a/b?key=1"), 1, "publish"),
-            "003-__1_5000-live-a_b_key_1-publish.flv"
+            "003-__1_5000-live-a_b_key_1-msid1-publish"
         );
         assert_eq!(
             file_name(1, "1.2.3.4:9".parse().unwrap(), None, None, 7, "play"),
-            "001-1.2.3.4_9-unknown-msid7-play.flv"
+            "001-1.2.3.4_9-unknown-msid7-play"
+        );
+        assert_eq!(numbered("x", 1), "x.flv");
+        assert_eq!(numbered("x", 2), "x-2.flv");
+    }
+
+    #[test]
+    fn long_names_are_cut_with_a_hash_of_the_whole_name() {
+        let client: SocketAddr = "10.0.0.1:1".parse().unwrap();
+        let long = "k".repeat(300);
+        let names: Vec<String> = [format!("{long}a"), format!("{long}b"), format!("{long}?")]
+            .iter()
+            .chain([format!("{long}/")].iter())
+            .map(|stream| file_name(1, client, Some("live"), Some(stream), 1, "publish"))
+            .collect();
+        for name in &names {
+            assert_eq!(name.len(), MAX_NAME, "{name}");
+            assert!(name.starts_with("001-10.0.0.1_1-live-kkk"), "{name}");
+            assert!(name.ends_with("-msid1-publish"), "{name}");
+        }
+        let distinct: BTreeSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{names:?}");
+        let short = file_name(1, client, Some("live"), Some("a"), 1, "publish");
+        assert_eq!(short, "001-10.0.0.1_1-live-a-msid1-publish");
+    }
+
+    #[test]
+    fn tag_times_never_wrap() {
+        let mut clock = TagClock::default();
+        // An AAC header at 20 ms, then an AVC header stamped 0: clamped, not 2^32 - 20.
+        assert_eq!(
+            [20, 0, 20, 53, 40].map(|t| clock.relative(t)),
+            [0, 0, 0, 33, 20]
+        );
+        // A 32-bit wrap of the RTMP clock goes on counting.
+        let mut clock = TagClock::default();
+        assert_eq!(
+            [u32::MAX - 10, 5, 30].map(|t| clock.relative(t)),
+            [0, 16, 41]
         );
     }
 

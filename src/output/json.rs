@@ -4,22 +4,14 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::analysis::{ReportSink, SessionReport};
+use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
 use crate::common::Notice;
 use crate::output::line::LineOut;
-use crate::session::event::{Event, EventSink};
+use crate::session::event::{Event, EventSink, Flat};
 
 /// Writes every event as one JSON line.
 pub struct JsonWriter<W: Write> {
     out: LineOut<W>,
-}
-
-/// A capture-level warning as a JSON line.
-#[derive(Serialize)]
-struct NoticeLine<'a> {
-    event: &'static str,
-    #[serde(flatten)]
-    notice: &'a Notice,
 }
 
 impl<W: Write> JsonWriter<W> {
@@ -47,15 +39,25 @@ impl<W: Write> EventSink for JsonWriter<W> {
     }
 
     fn notice(&mut self, notice: &Notice) {
-        self.write_line(&NoticeLine {
-            event: "capture_warning",
-            notice,
-        });
+        self.write_line(&notice.as_event());
     }
 }
 
 impl<W: Write> ReportSink for JsonWriter<W> {
     fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
         self.write_line(&ended.with_body("session_summary", report));
+    }
+
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        let at = (header.frame, header.time);
+        let (session, ends, variant) = (header.session, header.endpoints, header.variant);
+        match line {
+            Live::Stats(stats) => {
+                self.write_line(&Flat::new(line.name(), at, session, ends, variant, stats))
+            }
+            Live::Finding(finding) => {
+                self.write_line(&Flat::new(line.name(), at, session, ends, variant, finding))
+            }
+        }
     }
 }

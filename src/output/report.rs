@@ -3,6 +3,7 @@
 use std::fmt::{self, Display, Formatter};
 
 use crate::analysis::{AudioCodec, SessionReport, StreamReport, TrackReport, VideoCodec};
+use crate::common::escape::{Escaped, EscapedDisplay};
 use crate::common::{Direction, Endpoints};
 use crate::output::describe::{ClientHelloFacts, RecordCounts, ServerChoice, TunnelFacts};
 
@@ -25,7 +26,7 @@ impl Display for ReportText<'_> {
             self.session,
             self.endpoints.client,
             self.endpoints.server,
-            report.variant.as_str().to_uppercase(),
+            report.variant.label(report.inner),
             report.role,
             report.health
         )?;
@@ -52,17 +53,17 @@ impl Display for ReportText<'_> {
         let mut label = "connect";
         for (name, value) in fields {
             if let Some(value) = value {
-                writeln!(f, "  {label:<9} {name}={value}")?;
+                writeln!(f, "  {label:<9} {name}={}", Escaped(value))?;
                 label = "";
             }
         }
         if !connect.fourcc_list.is_empty() {
-            writeln!(
-                f,
-                "  {:<9} fourCcList={}",
-                "",
-                connect.fourcc_list.join(",")
-            )?;
+            write!(f, "  {:<9} fourCcList=", "")?;
+            for (index, fourcc) in connect.fourcc_list.iter().enumerate() {
+                let comma = if index == 0 { "" } else { "," };
+                write!(f, "{comma}{}", Escaped(fourcc))?;
+            }
+            writeln!(f)?;
         }
         if let Some(caps) = connect.caps_ex {
             writeln!(f, "  {:<9} capsEx={caps}", "")?;
@@ -80,7 +81,7 @@ impl Display for ReportText<'_> {
             writeln!(f, "  {:<9} {}", "", RecordCounts(&tls.counts))?;
         }
         if let Some(version) = &report.server_version {
-            writeln!(f, "  server    {version}")?;
+            writeln!(f, "  server    {}", Escaped(version))?;
         }
         write!(f, "  rtt       handshake ")?;
         optional_ms(f, report.handshake_rtt_ms)?;
@@ -134,9 +135,9 @@ impl Display for ReportText<'_> {
                 Direction::ServerToClient => "<-",
             };
             let flag = if status.error { "ERROR " } else { "" };
-            write!(f, "  {label:<9} {arrow} {flag}{}", status.code)?;
+            write!(f, "  {label:<9} {arrow} {flag}{}", Escaped(&status.code))?;
             if let Some(description) = &status.description {
-                write!(f, ": {description}")?;
+                write!(f, ": {}", Escaped(description))?;
             }
             writeln!(f)?;
             label = "";
@@ -151,7 +152,9 @@ impl Display for ReportText<'_> {
             writeln!(
                 f,
                 "  {:<9} {}: {}",
-                "finding", finding.severity, finding.message
+                "finding",
+                finding.severity,
+                Escaped(&finding.message)
             )?;
         }
         Ok(())
@@ -174,10 +177,10 @@ impl Display for StreamText<'_> {
             (None, None) => write!(f, "  stream {:<2} media", stream.msid)?,
         }
         if let Some(name) = &stream.name {
-            write!(f, " \"{name}\"")?;
+            write!(f, " \"{}\"", Escaped(name))?;
         }
         if let Some(kind) = &stream.publish_type {
-            write!(f, " ({kind})")?;
+            write!(f, " ({})", Escaped(kind))?;
         }
         writeln!(f)?;
         let not_seen = |what: &str| stream.not_seen.contains(&what);
@@ -293,14 +296,14 @@ fn optional_ms(f: &mut Formatter<'_>, value: Option<f64>) -> fmt::Result {
     }
 }
 
-/// A declared value: whole numbers without a fraction, strings as they are.
+/// A declared value: whole numbers without a fraction, strings as they are (escaped).
 fn json_value(f: &mut Formatter<'_>, value: &serde_json::Value) -> fmt::Result {
     match value {
         serde_json::Value::Number(number) => match number.as_f64() {
             Some(whole) if whole.fract() == 0.0 && whole.abs() < 1e15 => write!(f, "{whole:.0}"),
             _ => write!(f, "{number}"),
         },
-        serde_json::Value::String(text) => f.write_str(text),
-        other => write!(f, "{other}"),
+        serde_json::Value::String(text) => Escaped(text).fmt(f),
+        other => EscapedDisplay(other).fmt(f),
     }
 }

@@ -5,7 +5,8 @@
 
 use std::io::{self, Write};
 
-use crate::analysis::{ReportSink, SessionReport};
+use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
+use crate::common::escape::Escaped;
 use crate::common::{Notice, Timestamp};
 use crate::output::describe::EventSummary;
 use crate::output::line::LineOut;
@@ -65,9 +66,15 @@ impl<W: Write> EventSink for TextWriter<W> {
             Some(frame) => writeln!(
                 out,
                 "warning: frame {frame}: {} ({})",
-                notice.message, notice.code
+                Escaped(&notice.message),
+                notice.code
             ),
-            None => writeln!(out, "warning: {} ({})", notice.message, notice.code),
+            None => writeln!(
+                out,
+                "warning: {} ({})",
+                Escaped(&notice.message),
+                notice.code
+            ),
         });
     }
 }
@@ -80,5 +87,30 @@ impl<W: Write> ReportSink for TextWriter<W> {
             report,
         };
         self.out.line(|out| writeln!(out, "{text}"));
+    }
+
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        let session = header.session;
+        let time = header.time;
+        self.out.line(|out| match line {
+            Live::Stats(s) => writeln!(
+                out,
+                "{time} #{session} stats msid {}: video {:.0} kbit/s, audio {:.0} kbit/s, \
+                 {:.1} fps, {} keyframes, realtime {:.2}, lag {:.1} s, {} retransmissions",
+                s.msid,
+                s.video_kbps,
+                s.audio_kbps,
+                s.fps,
+                s.keyframes,
+                s.realtime_ratio,
+                s.lag_s,
+                s.retransmissions
+            ),
+            Live::Finding(f) => writeln!(
+                out,
+                "{time} #{session} {} {} ({}): {}",
+                f.finding.severity, f.finding.code, f.state, f.finding.message
+            ),
+        });
     }
 }

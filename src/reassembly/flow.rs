@@ -1,6 +1,7 @@
 //! One TCP connection's state: per direction, the sequence-number mapping, the assembler, the
 //! FIN, and a hole the peer acknowledged past; and how its pieces reach the sink.
 
+use super::network::NetworkState;
 use super::{
     CloseReason, FlowId, GapReason, Piece, ReassemblyConfig, ReassemblyStats, StreamAssembler,
     StreamEvent, StreamSink,
@@ -49,8 +50,12 @@ pub(super) struct Flow {
     pub(super) last_seen: Timestamp,
     /// Seen since it last passed the clock's front (second-chance eviction).
     pub(super) referenced: bool,
+    /// Quiet for longer than the idle timeout: holes reported, waiting to resume or close.
+    pub(super) dormant: bool,
     pub(super) packets: u32,
     pub(super) mismatch_warnings: u32,
+    /// Retransmissions, windows, round trips and throughput.
+    pub(super) net: NetworkState,
 }
 
 /// Most overlap-mismatch warnings per flow (the count goes on in the stats).
@@ -64,13 +69,29 @@ impl Flow {
             dirs: [DirectionState::default(), DirectionState::default()],
             last_seen: now,
             referenced: false,
+            dormant: false,
             packets: 0,
             mismatch_warnings: 0,
+            net: NetworkState::default(),
         }
     }
 
     pub(super) fn held_bytes(&self) -> usize {
         self.dirs[0].stream.held_bytes() + self.dirs[1].stream.held_bytes()
+    }
+
+    /// Does `segment` continue this (dormant) connection? Not a SYN, and its sequence number
+    /// lies within [`RESUME_WINDOW_BYTES`] of where its direction stopped (a direction that
+    /// never carried data continues whatever it carries).
+    pub(super) fn resumes_with(&self, segment: &TcpSegment<'_>) -> bool {
+        if segment.flags.syn {
+            return false;
+        }
+        let side = self.direction_of(segment).of(&self.dirs);
+        let Some(offset) = side.offset_of(segment.seq) else {
+            return side.base.is_none();
+        };
+        offset.abs_diff(side.stream.next_offset()) <= RESUME_WINDOW_BYTES
     }
 
     fn direction_of(&self, segment: &TcpSegment<'_>) -> Direction {
@@ -84,15 +105,17 @@ impl Flow {
     pub(super) fn segment(
         &mut self,
         meta: &PacketMeta,
+        now: Timestamp,
         segment: &TcpSegment<'_>,
         config: &ReassemblyConfig,
         stats: &mut ReassemblyStats,
         sink: &mut impl StreamSink,
     ) -> SegmentOutcome {
-        self.last_seen = meta.time;
+        self.last_seen = now.max(meta.time);
         self.referenced = true;
         self.packets = self.packets.saturating_add(1);
         let dir = self.direction_of(segment);
+        self.net.flags(dir, segment, meta.time);
         if segment.flags.rst {
             return SegmentOutcome {
                 close: Some(CloseReason::Rst),
@@ -100,7 +123,12 @@ impl Flow {
         }
         self.data(meta, dir, segment, config, stats, sink);
         if segment.flags.ack {
-            self.acknowledgement(dir.reverse(), segment.ack);
+            self.acknowledgement(dir.reverse(), segment.ack, meta.time);
+        }
+        if config.network_updates {
+            if let Some(facts) = self.net.update(meta.time) {
+                sink.stream_event(meta, self.id, &self.endpoints, StreamEvent::Network(facts));
+            }
         }
         self.check_acked_hole(meta, dir.reverse(), stats, sink);
         let close = self
@@ -141,6 +169,9 @@ impl Flow {
             );
             self.warn(meta, dir, WarningCode::TcpOutOfWindow, &message, sink);
             return;
+        }
+        if end > offset {
+            self.net.data(dir, offset, end, meta.time);
         }
         if segment.flags.fin {
             side.fin.get_or_insert(end);
@@ -207,13 +238,15 @@ impl Flow {
         }
     }
 
-    /// The peer acknowledges `ack` of direction `dir`: remember a hole it acknowledged past.
-    fn acknowledgement(&mut self, dir: Direction, ack: u32) {
+    /// The peer acknowledges `ack` of direction `dir` at `time`: time the segment waiting for
+    /// it, and remember a hole it acknowledged past.
+    fn acknowledgement(&mut self, dir: Direction, ack: u32, time: Timestamp) {
         let packets = self.packets;
         let side = dir.of_mut(&mut self.dirs);
         let Some(acked) = side.offset_of(ack) else {
             return;
         };
+        self.net.ack(dir, acked, time);
         if acked > side.stream.next_offset() && !side.stream.is_idle() && side.acked_hole.is_none()
         {
             side.acked_hole = Some((acked, packets));
@@ -272,6 +305,10 @@ impl Flow {
 /// Packets of a flow to wait, after the peer acknowledged past a hole, before declaring the
 /// hole lost: fast loopback captures record some ACKs before the data they acknowledge.
 pub(super) const ACKED_HOLE_GRACE_PACKETS: u32 = 16;
+
+/// How far from where a dormant connection stopped its next segment may start and still
+/// continue it (a retransmission from before the pause, or data the capture missed).
+const RESUME_WINDOW_BYTES: u64 = 1 << 20;
 
 /// Segments further ahead than this are junk, not a hole to wait for.
 pub(super) const MAX_AHEAD_BYTES: u64 = 1 << 30;

@@ -8,13 +8,21 @@
 //!   loopback captures record some ACKs before the data they acknowledge): [`GapReason::Acked`];
 //! - the direction holds more than `max_buffered_per_direction` bytes: [`GapReason::BufferFull`];
 //! - all flows together hold more than `memcap` bytes: [`GapReason::MemoryCap`];
-//! - the flow closes (FIN, RST, idle timeout, end of capture): [`GapReason::Closed`];
+//! - the flow goes quiet for longer than the idle timeout: [`GapReason::Idle`];
+//! - the flow closes (FIN, RST, timeout, end of capture): [`GapReason::Closed`];
 //! - the packet was cut by the snap length: [`GapReason::Truncated`].
 //!
 //! Roles: the sender of a SYN is the client. Without a SYN (capture started mid-connection) the
 //! side on a well-known port (1935, 1936, 80, 443, 8080, then any port below 1024, then the lower
 //! port) is taken as the server. A lone RST or a bare ACK never opens a flow, and packets of a
-//! connection closed within the last minute are ignored rather than opening a ghost flow.
+//! connection closed within the last minute do not open a ghost flow (their bytes are reported
+//! as a `late_data` notice).
+//!
+//! Time: timeouts run on a [`clock::CaptureClock`] that a lone outlier timestamp cannot move.
+//! A flow quiet for longer than the idle timeout goes dormant (its holes are reported, its
+//! buffers freed) and stays the same flow if it resumes with continuous sequence numbers; it is
+//! closed as timed out only after [`DORMANT_TIMEOUTS`] idle timeouts, when the flow table
+//! needs room, or when its endpoints carry a new connection.
 
 // Decoders read bytes anyone can send: no panicking shortcuts outside tests.
 #![cfg_attr(
@@ -22,7 +30,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod clock;
 mod flow;
+mod network;
 mod stream;
 mod table;
 
@@ -30,6 +40,7 @@ use serde::Serialize;
 
 use crate::common::{Direction, Endpoints, Notice, PacketMeta, WarningCode};
 
+pub use network::{NetworkFacts, RTT_SAMPLES};
 pub use stream::{Piece, StreamAssembler};
 pub use table::Reassembler;
 
@@ -49,6 +60,8 @@ pub enum GapReason {
     MemoryCap,
     /// The flow closed (FIN, RST, timeout, end of capture) with the hole still open.
     Closed,
+    /// The flow went quiet for longer than the idle timeout with the hole still open.
+    Idle,
     /// The capture cut the packet short (snap length).
     Truncated,
 }
@@ -116,10 +129,16 @@ pub enum StreamEvent<'a> {
         /// Detail for a person (no allocation on the common path: only built for anomalies).
         message: &'a str,
     },
+    /// The connection's network facts so far, when retransmissions or zero windows were
+    /// counted since the last such event (at most one a second; only with
+    /// [`ReassemblyConfig::network_updates`]).
+    Network(NetworkFacts),
     /// The flow ended. Always the flow's last event.
     Close {
         /// Why.
         reason: CloseReason,
+        /// What its packets said about the network.
+        network: NetworkFacts,
     },
 }
 
@@ -144,6 +163,12 @@ pub trait StreamSink {
     fn finish(&mut self, meta: &PacketMeta) {
         let _ = meta;
     }
+
+    /// A live capture is quiet and capture time has reached `now` (see
+    /// [`crate::session::event::EventSink::tick`]); never called on a file.
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        let _ = now;
+    }
 }
 
 /// Bounds and timeouts of the reassembler. Every bound is named; hitting one is reported.
@@ -155,8 +180,11 @@ pub struct ReassemblyConfig {
     pub memcap: usize,
     /// Most flows tracked at once; the least recently active flow is evicted beyond it.
     pub max_flows: usize,
-    /// A flow with no packet for this long (capture time, microseconds) is closed.
+    /// A flow with no packet for this long (capture time, microseconds) goes dormant; it is
+    /// closed after [`DORMANT_TIMEOUTS`] times as long.
     pub idle_timeout_micros: i64,
+    /// Send [`StreamEvent::Network`] updates while a connection is open (live statistics).
+    pub network_updates: bool,
 }
 
 impl Default for ReassemblyConfig {
@@ -166,9 +194,16 @@ impl Default for ReassemblyConfig {
             memcap: 128 << 20,
             max_flows: 1 << 18,
             idle_timeout_micros: 600_000_000,
+            network_updates: false,
         }
     }
 }
+
+/// A dormant flow is closed (as timed out) once it has been quiet for this many idle
+/// timeouts: long enough for a stream paused for a while to resume as the same session, short
+/// enough that a live monitor reports dead connections within the hour (at the default
+/// 10-minute timeout).
+pub const DORMANT_TIMEOUTS: i64 = 6;
 
 /// Counters over a whole run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -191,4 +226,8 @@ pub struct ReassemblyStats {
     pub overlap_mismatches: u64,
     /// Segments of recently closed connections, ignored.
     pub late_segments: u64,
+    /// Payload bytes those segments carried.
+    pub late_bytes: u64,
+    /// Dormant flows that resumed with continuous sequence numbers.
+    pub resumed: u64,
 }

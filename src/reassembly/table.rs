@@ -1,9 +1,11 @@
 //! The flow table: connections by their endpoints, who is client and server, idle timeouts,
 //! eviction at the flow cap, and connections remembered after they close.
 
+use super::clock::CaptureClock;
 use super::flow::Flow;
 use super::{
     CloseReason, FlowId, GapReason, ReassemblyConfig, ReassemblyStats, StreamEvent, StreamSink,
+    DORMANT_TIMEOUTS,
 };
 use crate::common::fasthash::FastHashMap;
 use crate::common::NoticeCode;
@@ -20,13 +22,14 @@ pub struct Reassembler {
     /// Boxed: the table then holds small entries, so the slack a hash table keeps under
     /// churn (up to four slots a live entry) costs little.
     flows: FastHashMap<FlowKey, Box<Flow>>,
-    /// Flow keys in the order they were last admitted to the clock: eviction and idle checks
+    /// Flow keys in the order they were last admitted to the queue: eviction and idle checks
     /// walk it from the front (see [`Reassembler::evict_one`]).
-    clock: VecDeque<(FlowKey, FlowId)>,
+    queue: VecDeque<(FlowKey, FlowId)>,
     /// Recently closed connections: late packets of these do not open ghost flows.
     closed: FastHashMap<FlowKey, Timestamp>,
     next_id: u64,
     held_total: usize,
+    clock: CaptureClock,
     last_idle_check: Timestamp,
 }
 
@@ -43,10 +46,11 @@ impl Reassembler {
             config,
             stats: ReassemblyStats::default(),
             flows: FastHashMap::default(),
-            clock: VecDeque::new(),
+            queue: VecDeque::new(),
             closed: FastHashMap::default(),
             next_id: 1,
             held_total: 0,
+            clock: CaptureClock::default(),
             last_idle_check: Timestamp::default(),
         }
     }
@@ -75,19 +79,36 @@ impl Reassembler {
         sink: &mut impl StreamSink,
     ) {
         self.stats.segments += 1;
-        if meta.time.micros_since(self.last_idle_check) >= IDLE_CHECK_INTERVAL_MICROS {
-            self.last_idle_check = meta.time;
+        if let Some(notice) = self.clock.observe(meta) {
+            sink.notice(&notice);
+        }
+        let now = self.clock.now();
+        if now.micros_since(self.last_idle_check) >= IDLE_CHECK_INTERVAL_MICROS {
+            self.last_idle_check = now;
             self.expire_idle(meta, sink);
         }
         let key = FlowKey::new(segment.src, segment.dst);
+        if self
+            .flows
+            .get(&key)
+            .is_some_and(|flow| flow.dormant && !flow.resumes_with(segment))
+        {
+            // The endpoints carry a new connection: the dormant one has ended.
+            self.close(meta, &key, CloseReason::Timeout, sink);
+            self.closed.remove(&key);
+        }
         if !self.flows.contains_key(&key) && !self.admit(meta, &key, segment, sink) {
             return;
         }
         let Some(flow) = self.flows.get_mut(&key) else {
             return;
         };
+        if flow.dormant {
+            flow.dormant = false;
+            self.stats.resumed += 1;
+        }
         let held_before = flow.held_bytes();
-        let outcome = flow.segment(meta, segment, &self.config, &mut self.stats, sink);
+        let outcome = flow.segment(meta, now, segment, &self.config, &mut self.stats, sink);
         let held_after = flow.held_bytes();
         self.held_total = self.held_total - held_before + held_after;
         if self.held_total > self.config.memcap {
@@ -115,7 +136,7 @@ impl Reassembler {
             return false;
         }
         if !flags.syn && self.closed.contains_key(key) {
-            self.stats.late_segments += 1;
+            self.late(meta, segment, sink);
             return false;
         }
         self.closed.remove(key);
@@ -130,8 +151,8 @@ impl Reassembler {
         self.stats.flows += 1;
         let mid_stream = !flags.syn;
         self.flows
-            .insert(*key, Box::new(Flow::new(id, endpoints, meta.time)));
-        self.clock.push_back((*key, id));
+            .insert(*key, Box::new(Flow::new(id, endpoints, self.clock.now())));
+        self.queue.push_back((*key, id));
         sink.stream_event(meta, id, &endpoints, StreamEvent::Open { mid_stream });
         true
     }
@@ -139,7 +160,7 @@ impl Reassembler {
     /// Evicts the least recently active flow, by the clock (second-chance) rule: a flow seen
     /// since it last passed the front of the queue goes to the back instead. Amortised O(1).
     fn evict_one(&mut self, meta: &PacketMeta, sink: &mut impl StreamSink) -> bool {
-        while let Some((key, id)) = self.clock.pop_front() {
+        while let Some((key, id)) = self.queue.pop_front() {
             let Some(flow) = self.flows.get_mut(&key) else {
                 continue; // closed already
             };
@@ -148,7 +169,7 @@ impl Reassembler {
             }
             if flow.referenced {
                 flow.referenced = false;
-                self.clock.push_back((key, id));
+                self.queue.push_back((key, id));
                 continue;
             }
             self.stats.evictions += 1;
@@ -169,25 +190,57 @@ impl Reassembler {
         false
     }
 
-    /// Closes flows idle longer than the timeout, and forgets old closed connections. Walks a
-    /// bounded part of the clock each time, so a huge table costs little per check.
+    /// A segment of a connection that closed recently: dropped, and said so once its bytes
+    /// matter (a data segment), so nothing is lost without a word.
+    fn late(&mut self, meta: &PacketMeta, segment: &TcpSegment<'_>, sink: &mut impl StreamSink) {
+        self.stats.late_segments += 1;
+        let bytes = segment.payload.len() as u64 + u64::from(segment.missing);
+        if bytes == 0 {
+            return;
+        }
+        self.stats.late_bytes += bytes;
+        if self.stats.late_bytes == bytes {
+            sink.notice(&Notice {
+                frame: Some(meta.frame),
+                time: Some(meta.time),
+                code: NoticeCode::LateData,
+                message: format!(
+                    "{bytes} bytes from {} to {} arrived after their connection closed; dropped \
+                     (the total is reported at the end)",
+                    segment.src, segment.dst
+                ),
+            });
+        }
+    }
+
+    /// Puts flows quiet for longer than the timeout to sleep (their holes reported), closes
+    /// those asleep for [`DORMANT_TIMEOUTS`] timeouts, and forgets old closed connections.
+    /// Walks a bounded part of the queue each time, so a huge table costs little per check.
     fn expire_idle(&mut self, meta: &PacketMeta, sink: &mut impl StreamSink) {
+        let now = self.clock.now();
         let timeout = self.config.idle_timeout_micros;
         self.closed
-            .retain(|_, closed_at| meta.time.micros_since(*closed_at) < CLOSED_MEMORY_MICROS);
-        let budget = (self.clock.len() / 16).max(1024).min(self.clock.len());
+            .retain(|_, closed_at| now.micros_since(*closed_at) < CLOSED_MEMORY_MICROS);
+        let budget = (self.queue.len() / 16).max(1024).min(self.queue.len());
         for _ in 0..budget {
-            let Some((key, id)) = self.clock.pop_front() else {
+            let Some((key, id)) = self.queue.pop_front() else {
                 break;
             };
-            let Some(flow) = self.flows.get(&key).filter(|flow| flow.id == id) else {
+            let Some(flow) = self.flows.get_mut(&key).filter(|flow| flow.id == id) else {
                 continue;
             };
-            if meta.time.micros_since(flow.last_seen) > timeout {
+            let idle = now.micros_since(flow.last_seen);
+            if idle > timeout.saturating_mul(DORMANT_TIMEOUTS) {
                 self.close(meta, &key, CloseReason::Timeout, sink);
-            } else {
-                self.clock.push_back((key, id));
+                continue;
             }
+            if idle > timeout && !flow.dormant {
+                let held = flow.held_bytes();
+                flow.flush_holes(meta, GapReason::Idle, &mut self.stats, sink);
+                flow.dormant = true;
+                self.held_total -= held - flow.held_bytes();
+            }
+            self.queue.push_back((key, id));
         }
     }
 
@@ -209,10 +262,13 @@ impl Reassembler {
             meta,
             flow.id,
             &flow.endpoints,
-            StreamEvent::Close { reason },
+            StreamEvent::Close {
+                reason,
+                network: flow.net.facts(),
+            },
         );
         if reason != CloseReason::Evicted {
-            self.closed.insert(*key, meta.time);
+            self.closed.insert(*key, self.clock.now());
         }
     }
 
@@ -228,9 +284,21 @@ impl Reassembler {
         for (_, key) in open {
             self.close(meta, &key, CloseReason::EndOfCapture, sink);
         }
-        self.clock.clear();
+        self.queue.clear();
         self.closed.clear();
         sink.finish(meta);
+        if self.stats.late_bytes > 0 {
+            sink.notice(&Notice {
+                frame: Some(meta.frame),
+                time: Some(meta.time),
+                code: NoticeCode::LateData,
+                message: format!(
+                    "{} bytes in {} segments arrived after their connection closed and were \
+                     dropped",
+                    self.stats.late_bytes, self.stats.late_segments
+                ),
+            });
+        }
         if self.stats.evictions > 0 {
             sink.notice(&Notice {
                 frame: Some(meta.frame),

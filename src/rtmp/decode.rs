@@ -1,9 +1,13 @@
 //! Message body decoding: from a message's header and bytes to a typed [`Message`].
 
+use std::ops::Range;
+
 use crate::amf::{AmfEncoding, AmfLimits};
-use crate::common::reader::Reader;
 use crate::rtmp::command::{decode_command, decode_data, decode_shared_object};
 use crate::rtmp::decode_error::DecodeError;
+use crate::rtmp::layout::{
+    aggregate as tag, array_at, be_u16_at, be_u32_at, control, u8_at, user_control,
+};
 use crate::rtmp::media::{audio_header, video_header};
 use crate::rtmp::message::{
     AggregatePart, Message, MessageBody, MessageHeader, MessageTypeId, UserControl,
@@ -27,21 +31,27 @@ pub fn decode_body(
     limits: &AmfLimits,
 ) -> (MessageBody, Option<DecodeError>) {
     match type_id {
-        MessageTypeId::SET_CHUNK_SIZE => u32_body(payload, 4, |value| MessageBody::SetChunkSize {
-            chunk_size: value & 0x7FFF_FFFF,
+        MessageTypeId::SET_CHUNK_SIZE => u32_body(payload, control::CHUNK_SIZE, |value| {
+            MessageBody::SetChunkSize {
+                chunk_size: value & 0x7FFF_FFFF,
+            }
         }),
-        MessageTypeId::ABORT => {
-            u32_body(payload, 4, |abort_csid| MessageBody::Abort { abort_csid })
+        MessageTypeId::ABORT => u32_body(payload, control::ABORT_CSID, |abort_csid| {
+            MessageBody::Abort { abort_csid }
+        }),
+        MessageTypeId::ACKNOWLEDGEMENT => {
+            u32_body(payload, control::SEQUENCE_NUMBER, |sequence_number| {
+                MessageBody::Acknowledgement { sequence_number }
+            })
         }
-        MessageTypeId::ACKNOWLEDGEMENT => u32_body(payload, 4, |sequence_number| {
-            MessageBody::Acknowledgement { sequence_number }
-        }),
-        MessageTypeId::WINDOW_ACK_SIZE => u32_body(payload, 4, |window_size| {
+        MessageTypeId::WINDOW_ACK_SIZE => u32_body(payload, control::WINDOW_SIZE, |window_size| {
             MessageBody::WindowAckSize { window_size }
         }),
         MessageTypeId::SET_PEER_BANDWIDTH => {
-            let mut reader = Reader::new(payload);
-            match (reader.be_u32(), reader.u8()) {
+            match (
+                be_u32_at(payload, control::WINDOW_SIZE),
+                u8_at(payload, control::LIMIT_TYPE),
+            ) {
                 (Some(window_size), Some(limit_type)) => {
                     let limit = match limit_type {
                         0 => "hard",
@@ -55,7 +65,7 @@ pub fn decode_body(
                             limit_type,
                             limit,
                         },
-                        size_error(payload, 5),
+                        size_error(payload, control::SET_PEER_BANDWIDTH),
                     )
                 }
                 _ => raw(
@@ -93,14 +103,14 @@ fn encoding(type_id: MessageTypeId) -> AmfEncoding {
     }
 }
 
-/// A body of one big-endian u32 (`expected` bytes long).
+/// A body of one big-endian u32 at `field` (and nothing else).
 fn u32_body(
     payload: &[u8],
-    expected: usize,
+    field: Range<usize>,
     body: impl FnOnce(u32) -> MessageBody,
 ) -> (MessageBody, Option<DecodeError>) {
-    match Reader::new(payload).be_u32() {
-        Some(value) => (body(value), size_error(payload, expected)),
+    match be_u32_at(payload, field) {
+        Some(value) => (body(value), size_error(payload, control::U32_BODY)),
         None => raw(
             payload,
             Some(DecodeError::TooShort("the body is shorter than 4 bytes")),
@@ -128,8 +138,7 @@ fn raw(payload: &[u8], error: Option<DecodeError>) -> (MessageBody, Option<Decod
 }
 
 fn user_control(payload: &[u8]) -> (MessageBody, Option<DecodeError>) {
-    let mut reader = Reader::new(payload);
-    let Some(event_type) = reader.be_u16() else {
+    let Some(event_type) = be_u16_at(payload, user_control::EVENT_TYPE) else {
         return raw(
             payload,
             Some(DecodeError::TooShort(
@@ -146,30 +155,30 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<DecodeError>) {
         rtt_ms: None,
         raw_hex: None,
     };
+    let short = user_control::SHORT_EVENT;
     let (event, expected) = match event_type {
-        0 => ("stream_begin", 6),
-        1 => ("stream_eof", 6),
-        2 => ("stream_dry", 6),
-        3 => ("set_buffer_length", 10),
-        4 => ("stream_is_recorded", 6),
-        6 => ("ping_request", 6),
-        7 => ("ping_response", 6),
-        31 => ("buffer_empty", 6),
-        32 => ("buffer_ready", 6),
+        0 => ("stream_begin", short),
+        1 => ("stream_eof", short),
+        2 => ("stream_dry", short),
+        3 => ("set_buffer_length", user_control::SET_BUFFER_LENGTH),
+        4 => ("stream_is_recorded", short),
+        6 => ("ping_request", short),
+        7 => ("ping_response", short),
+        31 => ("buffer_empty", short),
+        32 => ("buffer_ready", short),
         _ => ("unknown", 0),
     };
     control.control_event = event;
-    let value = reader.be_u32();
     match event_type {
-        0..=4 | 31 | 32 => control.stream_id = value,
-        6 | 7 => control.ping_timestamp = value,
+        0..=4 | 31 | 32 => control.stream_id = be_u32_at(payload, user_control::STREAM_ID),
+        6 | 7 => control.ping_timestamp = be_u32_at(payload, user_control::PING_TIMESTAMP),
         _ => {}
     }
     if event_type == 3 {
-        control.buffer_length = reader.be_u32();
+        control.buffer_length = be_u32_at(payload, user_control::BUFFER_LENGTH);
     }
     if expected == 0 || payload.len() < expected {
-        let data = payload.get(2..).unwrap_or_default();
+        let data = payload.get(user_control::DATA_START..).unwrap_or_default();
         control.raw_hex = Some(crate::common::hex::Hex(data).to_string());
     }
     let error = (expected != 0)
@@ -181,26 +190,27 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<DecodeError>) {
 /// Splits an aggregate message: each part is an FLV tag (type, size, timestamp, stream id,
 /// body) followed by a 4-byte back pointer.
 fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<DecodeError>) {
-    let mut reader = Reader::new(payload);
+    let mut offset = 0usize;
     let mut messages = Vec::new();
     let mut error = None;
-    while reader.remaining() > 0 {
+    while let Some(part) = payload.get(offset..).filter(|rest| !rest.is_empty()) {
         if messages.len() == MAX_AGGREGATE_PARTS {
             error = Some(DecodeError::TooManyParts(MAX_AGGREGATE_PARTS));
             break;
         }
-        let offset = reader.position();
-        let part = (|| {
-            let type_id = MessageTypeId(reader.u8()?);
-            let length = reader.be_u24()?;
-            let low = reader.be_u24()?;
-            let high = reader.u8()?;
-            let _stream_id = reader.be_u24()?;
-            let body = reader.take(usize::try_from(length).ok()?)?;
-            let _back_pointer = reader.be_u32()?;
-            Some((type_id, length, (u32::from(high) << 24) | low, body))
-        })();
-        let Some((type_id, length, timestamp, body)) = part else {
+        let read = || {
+            let type_id = MessageTypeId(u8_at(part, tag::TYPE_ID)?);
+            let length = be_u24(array_at(part, tag::LENGTH)?);
+            let low = be_u24(array_at(part, tag::TIMESTAMP_LOW)?);
+            let high = u8_at(part, tag::TIMESTAMP_HIGH)?;
+            let _stream_id: [u8; 3] = array_at(part, tag::STREAM_ID)?;
+            let end = tag::HEADER.checked_add(usize::try_from(length).ok()?)?;
+            let body = part.get(tag::HEADER..end)?;
+            let next = end.checked_add(tag::BACK_POINTER)?;
+            let _back_pointer: [u8; 4] = array_at(part, end..next)?;
+            Some((type_id, length, (u32::from(high) << 24) | low, body, next))
+        };
+        let Some((type_id, length, timestamp, body, next)) = read() else {
             error = Some(DecodeError::PartCutShort(offset));
             break;
         };
@@ -210,14 +220,22 @@ fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<DecodeE
             decode_body(type_id, body, limits)
         };
         messages.push(AggregatePart {
+            offset,
             type_id,
             type_name: type_id.name(),
             timestamp,
             length,
             body: decoded.0,
         });
+        // Within the payload: the read above found every byte up to `next`.
+        offset += next;
     }
     (MessageBody::Aggregate { messages }, error)
+}
+
+/// A big-endian 24-bit unsigned number.
+fn be_u24([a, b, c]: [u8; 3]) -> u32 {
+    u32::from_be_bytes([0, a, b, c])
 }
 
 #[cfg(test)]

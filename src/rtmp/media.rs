@@ -8,11 +8,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::common::reader::Reader;
-use crate::rtmp::codec::{
-    parse_aac_config, parse_av1_config, parse_avc_config, parse_flac_config, parse_hevc_config,
-    parse_opus_config, parse_vp9_config, AudioConfig, VideoConfig,
-};
+use crate::rtmp::codec::{self, AudioConfig, ConfigSpans, VideoConfig};
+use crate::rtmp::layout::{array_at, audio, u8_at, video};
 
 /// The decoded header of an audio message.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -140,8 +137,7 @@ const VIDEO_PACKET_TYPES: [&str; 8] = [
 
 /// Decodes an audio tag header.
 pub fn audio_header(body: &[u8]) -> AudioHeader {
-    let mut reader = Reader::new(body);
-    let Some(first) = reader.u8() else {
+    let Some(first) = u8_at(body, audio::FORMAT) else {
         return AudioHeader {
             codec: "none",
             ..AudioHeader::default()
@@ -163,10 +159,10 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
                 .copied()
                 .unwrap_or("reserved"),
         );
-        header.fourcc = reader.array::<4>().map(FourCc);
+        header.fourcc = array_at(body, audio::FOURCC).map(FourCc);
         header.codec = header.fourcc.map_or("none", audio_fourcc_codec);
         if first & 0x0F == AUDIO_SEQUENCE_START {
-            header.config = audio_config(header.codec, reader.rest()).map(Box::new);
+            header.config = audio_config(header.codec, body, audio::EX_CONFIG_START);
         }
         return header;
     }
@@ -174,33 +170,48 @@ pub fn audio_header(body: &[u8]) -> AudioHeader {
     header.sound_size = Some(if first & 2 != 0 { 16 } else { 8 });
     header.channels = Some(if first & 1 != 0 { 2 } else { 1 });
     if sound_format == SOUND_FORMAT_AAC {
-        header.aac_packet_type = reader.u8();
+        header.aac_packet_type = u8_at(body, audio::AAC_PACKET_TYPE);
         if header.aac_packet_type == Some(0) {
-            header.config = Some(Box::new(parse_aac_config(reader.rest())));
+            header.config = audio_config("aac", body, audio::AAC_CONFIG_START);
         }
     }
     header
 }
 
-/// The configuration in an audio sequence header, for the codecs that have one.
-fn audio_config(codec: &str, record: &[u8]) -> Option<AudioConfig> {
-    match codec {
-        "aac" => Some(parse_aac_config(record)),
-        "opus" => Some(parse_opus_config(record)),
-        "flac" => Some(parse_flac_config(record)),
-        _ => None,
-    }
+/// The configuration in an audio sequence header from byte `start` of its body, for the
+/// codecs that have one.
+fn audio_config(codec: &str, body: &[u8], start: usize) -> Option<Box<AudioConfig>> {
+    let record = body.get(start..).unwrap_or_default();
+    codec::audio_config(codec, record).map(|(config, _)| Box::new(config))
 }
 
-/// The configuration record in a video sequence header, for the codecs that have one.
-fn video_config(codec: &str, record: &[u8]) -> Option<VideoConfig> {
-    match codec {
-        "avc" => Some(parse_avc_config(record)),
-        "hevc" => Some(parse_hevc_config(record)),
-        "av1" => Some(parse_av1_config(record)),
-        "vp9" => Some(parse_vp9_config(record)),
-        _ => None,
-    }
+/// The configuration record in a video sequence header from byte `start` of its body, for the
+/// codecs that have one.
+fn video_config(codec: &str, body: &[u8], start: usize) -> Option<Box<VideoConfig>> {
+    let record = body.get(start..).unwrap_or_default();
+    codec::video_config(codec, record).map(|(config, _)| Box::new(config))
+}
+
+/// Where an audio sequence header's configuration starts in `body` and where its fields are
+/// in it; `None` when `header` carries no configuration.
+pub fn audio_config_spans(header: &AudioHeader, body: &[u8]) -> Option<(usize, ConfigSpans)> {
+    let start = match header.fourcc {
+        Some(_) => audio::EX_CONFIG_START,
+        None => audio::AAC_CONFIG_START,
+    };
+    let (_, spans) = codec::audio_config(header.codec, body.get(start..)?)?;
+    header.config.as_ref().map(|_| (start, spans))
+}
+
+/// Where a video sequence header's configuration record starts in `body` and where its fields
+/// are in it; `None` when `header` carries no configuration.
+pub fn video_config_spans(header: &VideoHeader, body: &[u8]) -> Option<(usize, ConfigSpans)> {
+    let start = match header.fourcc {
+        Some(_) => video::EX_CONFIG_START,
+        None => video::CONFIG_START,
+    };
+    let (_, spans) = codec::video_config(header.codec, body.get(start..)?)?;
+    header.config.as_ref().map(|_| (start, spans))
 }
 
 /// True when a media message carries a decoder configuration (a sequence header), judged from
@@ -228,8 +239,7 @@ pub fn is_sequence_header(is_video: bool, byte0: u8, second: Option<u8>) -> bool
 
 /// Decodes a video tag header.
 pub fn video_header(body: &[u8]) -> VideoHeader {
-    let mut reader = Reader::new(body);
-    let Some(first) = reader.u8() else {
+    let Some(first) = u8_at(body, video::FRAME_AND_CODEC) else {
         return VideoHeader {
             frame_kind: "none",
             codec: "none",
@@ -258,14 +268,14 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
                 .copied()
                 .unwrap_or("reserved"),
         );
-        header.fourcc = reader.array::<4>().map(FourCc);
+        header.fourcc = array_at(body, video::FOURCC).map(FourCc);
         header.codec = header.fourcc.map_or("none", fourcc_codec);
         // Coded frames of AVC and HEVC carry a composition time.
         if packet_type == 1 && matches!(header.codec, "avc" | "hevc") {
-            header.composition_time = reader.array::<3>().map(si24);
+            header.composition_time = array_at(body, video::EX_COMPOSITION_TIME).map(si24);
         }
         if packet_type == VIDEO_SEQUENCE_START {
-            header.config = video_config(header.codec, reader.rest()).map(Box::new);
+            header.config = video_config(header.codec, body, video::EX_CONFIG_START);
         }
         return header;
     }
@@ -282,10 +292,10 @@ pub fn video_header(body: &[u8]) -> VideoHeader {
         _ => "unknown",
     };
     if matches!(codec_id, CODEC_ID_AVC | CODEC_ID_HEVC) {
-        header.avc_packet_type = reader.u8();
-        header.composition_time = reader.array::<3>().map(si24);
+        header.avc_packet_type = u8_at(body, video::AVC_PACKET_TYPE);
+        header.composition_time = array_at(body, video::COMPOSITION_TIME).map(si24);
         if header.avc_packet_type == Some(0) {
-            header.config = video_config(header.codec, reader.rest()).map(Box::new);
+            header.config = video_config(header.codec, body, video::CONFIG_START);
         }
     }
     header

@@ -276,6 +276,25 @@ impl Serialize for Command {
     }
 }
 
+impl Command {
+    /// The first string among the arguments: the stream name of publish, play and their kin.
+    pub fn first_string_arg(&self) -> Option<&str> {
+        self.args.iter().find_map(AmfValue::as_str)
+    }
+
+    /// The info object of onStatus, `_result` or `_error`: the first argument (or the command
+    /// object) that has a `code` property.
+    pub fn status_info(&self) -> Option<&AmfValue> {
+        if !matches!(self.command.as_str(), "onStatus" | "_result" | "_error") {
+            return None;
+        }
+        self.args
+            .iter()
+            .chain(std::iter::once(&self.command_object))
+            .find(|value| value.get("code").is_some())
+    }
+}
+
 /// A data message (types 15 and 18).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Data {
@@ -320,6 +339,9 @@ pub struct SharedObjectEvent {
 /// One sub-message of an aggregate message.
 #[derive(Debug, Clone, Serialize)]
 pub struct AggregatePart {
+    /// Where its tag header starts in the aggregate's body (not part of the JSON).
+    #[serde(skip)]
+    pub offset: usize,
     /// Sub-message type id.
     #[serde(serialize_with = "serialize_type_id")]
     pub type_id: MessageTypeId,

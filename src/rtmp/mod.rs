@@ -15,5 +15,6 @@ pub mod command;
 pub mod decode;
 pub mod decode_error;
 pub mod handshake;
+pub mod layout;
 pub mod media;
 pub mod message;

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use crate::amf::AmfLimits;
 use crate::common::budget::MemoryBudget;
 use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
-use crate::reassembly::{CloseReason, GapReason};
+use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::decode_error::DecodeError;
@@ -22,6 +22,9 @@ use crate::session::event::{
 use crate::session::variant::Variant;
 use crate::transport::rtmpt::TunnelInfo;
 use crate::transport::tls::{TlsEvent, TlsInfo, TlsTracker};
+
+/// What the `rtmpe_encrypted` warning says.
+const RTMPE_ENCRYPTED: &str = "RTMPE: after the handshake everything is encrypted (RC4) with keys from a Diffie-Hellman exchange that a passive observer cannot know (both public keys travel in the handshake, the private ones never do); bytes are counted, messages cannot be decoded";
 
 /// How many unanswered commands per direction are remembered for `_result` linking.
 const MAX_PENDING_TRANSACTIONS: usize = 64;
@@ -44,7 +47,8 @@ pub enum StartMode {
     Handshake,
     /// The handshake was not captured: search the chunk stream for a plausible header.
     MidStream,
-    /// Inside TLS (RTMPS): the records are counted, the RTMP in them cannot be read.
+    /// Inside TLS (RTMPS) without keys: the records are counted, the RTMP in them cannot be
+    /// read.
     Opaque,
 }
 
@@ -111,6 +115,7 @@ struct Identity {
     session: u64,
     endpoints: Endpoints,
     variant: Variant,
+    inner: Option<Variant>,
 }
 
 impl Identity {
@@ -121,6 +126,7 @@ impl Identity {
             session: self.session,
             endpoints: self.endpoints,
             variant: self.variant,
+            inner: self.inner,
             kind,
         });
     }
@@ -133,14 +139,19 @@ pub struct Session {
     identity: Identity,
     variant: Variant,
     config: SessionConfig,
-    /// RTMPS: the TLS record layer.
+    /// RTMPS: the TLS record layer (and its decryption, with a key).
     tls: Option<Box<TlsTracker>>,
+    /// The client's first RTMP byte was looked at (RTMPE nested in a tunnel or in TLS shows
+    /// there).
+    c0_seen: bool,
     /// `None` once both directions' handshakes are done and reported (or never captured).
     handshake: Option<HandshakeTracker>,
     sides: [Side; 2],
     counters: Counters,
     first_time: Timestamp,
     last_time: Timestamp,
+    /// What the connection's TCP packets said about the network, once it closed.
+    network: Option<NetworkFacts>,
 }
 
 impl Session {
@@ -161,8 +172,9 @@ impl Session {
             session,
             endpoints,
             variant,
+            inner: start.inner,
         };
-        let tls = (variant == Variant::Rtmps)
+        let tls = (mode == StartMode::Opaque)
             .then(|| Box::new(TlsTracker::new(start.tls.clone().unwrap_or_default())));
         identity.emit(sink, meta, EventKind::SessionStart(start));
         if variant == Variant::Rtmpe {
@@ -172,7 +184,7 @@ impl Session {
                 meta,
                 None,
                 WarningCode::RtmpeEncrypted,
-                "RTMPE: after the handshake everything is encrypted (RC4) with keys from a Diffie-Hellman exchange that a passive observer cannot know (both public keys travel in the handshake, the private ones never do); bytes are counted, messages cannot be decoded".into(),
+                RTMPE_ENCRYPTED.into(),
             );
         }
         Session {
@@ -180,6 +192,7 @@ impl Session {
             variant,
             config,
             tls,
+            c0_seen: false,
             handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
             sides: [
                 Side::new(&config, mode, budget),
@@ -191,6 +204,7 @@ impl Session {
             },
             first_time: meta.time,
             last_time: meta.time,
+            network: None,
         }
     }
 
@@ -210,20 +224,78 @@ impl Session {
         self.last_time = meta.time;
         let side_bytes = &mut dir.of_mut(&mut self.sides).bytes;
         *side_bytes = side_bytes.saturating_add(bytes.len() as u64);
-        if let Some(tls) = self.tls.as_mut() {
-            let identity = &self.identity;
-            let counters = &mut self.counters;
-            tls.feed(dir, bytes, &mut |event| {
-                tls_event(identity, counters, meta, event, sink)
-            });
+        if let Some(mut tls) = self.tls.take() {
+            tls.feed(dir, bytes, &mut |event| self.on_tls(meta, event, sink));
+            self.tls = Some(tls);
             return;
         }
+        self.rtmp_data(meta, dir, bytes, sink);
+    }
+
+    /// Feeds RTMP bytes that came out of TLS before the session started (decrypted while the
+    /// connection's nature was being decided), in order.
+    pub fn plaintext(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: &[u8],
+        sink: &mut impl EventSink,
+    ) {
+        self.last_time = meta.time;
+        self.rtmp_data(meta, dir, bytes, sink);
+    }
+
+    /// The RTMP layer: handshake, then chunks (unless the RTMP is Adobe-encrypted).
+    fn rtmp_data(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: &[u8],
+        sink: &mut impl EventSink,
+    ) {
+        if !self.c0_seen && dir == Direction::ClientToServer && !bytes.is_empty() {
+            self.c0_seen = true;
+            self.nested_rtmpe(meta, bytes, sink);
+        }
         let rest = self.handshake_data(meta, dir, bytes, sink);
-        if rest.is_empty() || self.variant == Variant::Rtmpe {
+        if rest.is_empty() || self.is_rtmpe() {
             // RTMPE content after the handshake is encrypted: counted, never parsed.
             return;
         }
         self.chunk_data(meta, dir, ChunkInput::Bytes(rest), sink);
+    }
+
+    /// Is the RTMP Adobe-encrypted (RTMPE, on its own or nested)?
+    fn is_rtmpe(&self) -> bool {
+        self.variant == Variant::Rtmpe || self.identity.inner == Some(Variant::Rtmpe)
+    }
+
+    /// A tunnel's or a TLS connection's first client bytes start an RTMPE handshake (C0 = 6
+    /// or 8): the session carries RTMPE, explained as plain RTMPE is.
+    fn nested_rtmpe(&mut self, meta: &PacketMeta, bytes: &[u8], sink: &mut impl EventSink) {
+        let starts_rtmpe = matches!(bytes.first(), Some(6 | 8));
+        if !starts_rtmpe || self.handshake.is_none() || self.variant == Variant::Rtmpe {
+            return;
+        }
+        self.identity.inner = Some(Variant::Rtmpe);
+        self.counters.warnings = self.counters.warnings.saturating_add(1);
+        emit_warning(
+            &self.identity,
+            sink,
+            meta,
+            None,
+            WarningCode::RtmpeEncrypted,
+            RTMPE_ENCRYPTED.into(),
+        );
+    }
+
+    /// Reports what the TLS record layer showed; decrypted application data goes on to RTMP.
+    fn on_tls(&mut self, meta: &PacketMeta, event: TlsEvent<'_>, sink: &mut impl EventSink) {
+        if let TlsEvent::Plaintext { dir, bytes } = event {
+            self.rtmp_data(meta, dir, bytes, sink);
+            return;
+        }
+        tls_event(&self.identity, &mut self.counters, meta, event, sink);
     }
 
     /// Goes on from a TLS tracker that already read the connection's first bytes (`bytes`
@@ -370,8 +442,11 @@ impl Session {
         self.identity
             .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
         if let Some(tls) = self.tls.as_mut() {
-            tls.gap(dir);
-            return;
+            if !tls.gap(dir, bytes) {
+                return;
+            }
+            // Decrypting: the records are found again after the gap; the RTMP inside lost
+            // bytes as plain RTMP would.
         }
         // A hole in the handshake: its length is known, so where the chunk stream starts still
         // is; what the handshake's missing bytes would have shown stays unknown.
@@ -404,6 +479,16 @@ impl Session {
     ) {
         self.counters.warnings = self.counters.warnings.saturating_add(1);
         emit_warning(&self.identity, sink, meta, dir, code, message);
+    }
+
+    /// The connection's network facts, for its `session_end` (before [`Session::end`]).
+    pub fn set_network(&mut self, network: NetworkFacts) {
+        self.network = Some(network);
+    }
+
+    /// A live update of the connection's network facts: a `tcp_stats` event.
+    pub fn network(&self, meta: &PacketMeta, facts: NetworkFacts, sink: &mut impl EventSink) {
+        self.identity.emit(sink, meta, EventKind::Network(facts));
     }
 
     /// The connection ended: report an unfinished handshake, then `session_end`.
@@ -447,46 +532,28 @@ impl Session {
             duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
             tunnel,
             tls: self.tls.as_ref().map(|tls| tls.summary()),
+            network: self.network,
         };
         self.identity.emit(sink, meta, EventKind::SessionEnd(end));
     }
 }
 
-/// Reports what the TLS record layer showed.
+/// Reports what the TLS record layer showed (but decrypted bytes).
 fn tls_event(
     identity: &Identity,
     counters: &mut Counters,
     meta: &PacketMeta,
-    event: TlsEvent,
+    event: TlsEvent<'_>,
     sink: &mut impl EventSink,
 ) {
-    let (dir, code, message) = match event {
-        TlsEvent::ServerHello(info) => {
-            identity.emit(sink, meta, EventKind::TlsHandshake(info));
-            return;
-        }
-        TlsEvent::Alert {
-            description, dir, ..
-        } if description == "close_notify" => {
-            let _ = dir;
-            return;
-        }
-        TlsEvent::Alert {
-            dir,
-            level,
-            description,
-        } => {
-            let who = match dir {
-                Direction::ClientToServer => "client",
-                Direction::ServerToClient => "server",
-            };
-            let message = format!("the {who} sent a {level} TLS alert in the clear: {description}");
-            (dir, WarningCode::TlsAlert, message)
-        }
-        TlsEvent::Invalid { dir, reason } => (dir, WarningCode::TlsRecordInvalid, reason),
-    };
-    counters.warnings = counters.warnings.saturating_add(1);
-    emit_warning(identity, sink, meta, Some(dir), code, message);
+    if let TlsEvent::ServerHello(info) = event {
+        identity.emit(sink, meta, EventKind::TlsHandshake(info));
+        return;
+    }
+    if let Some((dir, code, message)) = event.warning() {
+        counters.warnings = counters.warnings.saturating_add(1);
+        emit_warning(identity, sink, meta, dir, code, message);
+    }
 }
 
 fn emit_warning(

@@ -14,13 +14,13 @@ use std::net::SocketAddr;
 use serde::{Serialize, Serializer};
 
 use super::variant::Variant;
-use crate::common::{Direction, Endpoints, Notice, Timestamp};
-use crate::reassembly::{CloseReason, GapReason};
+use crate::common::{CommunityId, Direction, Endpoints, Notice, Timestamp};
+use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::chunk::MessageFlags;
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
 use crate::transport::rtmpt::TunnelInfo;
-use crate::transport::tls::{TlsInfo, TlsSummary};
+use crate::transport::tls::{KeyOrigin, TlsInfo, TlsSummary};
 
 /// One thing that happened on one session. `'a` borrows raw message bytes from the decoder.
 #[derive(Debug, Clone)]
@@ -33,8 +33,13 @@ pub struct Event<'a> {
     pub session: u64,
     /// Client and server of the session.
     pub endpoints: Endpoints,
-    /// Which member of the RTMP family the session is (on every event of the session).
+    /// Which member of the RTMP family the session is (on every event of the session): the
+    /// outermost one when they nest.
     pub variant: Variant,
+    /// The member carried inside `variant`, when they nest: RTMPT inside TLS (`rtmps` with
+    /// `rtmpt`), RTMPE inside RTMPT (`rtmpt` with `rtmpe`). On every event from the moment it
+    /// is known (RTMPE in a tunnel shows with its first handshake byte).
+    pub inner: Option<Variant>,
     /// What happened.
     pub kind: EventKind<'a>,
 }
@@ -59,6 +64,9 @@ pub enum EventKind<'a> {
     SessionEnd(SessionEnd),
     /// A media stream was exported to an FLV file (`--export-flv`).
     Export(ExportEvent),
+    /// Live only: the connection's retransmissions, zero windows and round trips so far,
+    /// sent when they change (at most once a second).
+    Network(NetworkFacts),
 }
 
 impl EventKind<'_> {
@@ -73,6 +81,7 @@ impl EventKind<'_> {
             EventKind::Warning(_) => "warning",
             EventKind::SessionEnd(_) => "session_end",
             EventKind::Export(_) => "export",
+            EventKind::Network(_) => "tcp_stats",
         }
     }
 }
@@ -90,6 +99,34 @@ impl Event<'_> {
             client: self.endpoints.client,
             server: self.endpoints.server,
             variant: self.variant,
+            community_id: CommunityId::of(&self.endpoints),
+            inner: self.inner,
+            body,
+        }
+    }
+}
+
+impl<'e, B: Serialize> Flat<'e, B> {
+    /// An event named `name` of session `session` with `body`, for lines a sink derives
+    /// without an event at hand (live statistics).
+    pub fn new(
+        name: &'static str,
+        (frame, time): (u64, Timestamp),
+        session: u64,
+        endpoints: Endpoints,
+        variant: Variant,
+        body: &'e B,
+    ) -> Self {
+        Flat {
+            event: name,
+            frame,
+            time,
+            session,
+            client: endpoints.client,
+            server: endpoints.server,
+            variant,
+            community_id: CommunityId::of(&endpoints),
+            inner: None,
             body,
         }
     }
@@ -105,6 +142,10 @@ pub struct Flat<'e, B> {
     client: SocketAddr,
     server: SocketAddr,
     variant: Variant,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inner: Option<Variant>,
+    /// The connection's Community ID v1, to join with Zeek's and Suricata's records.
+    community_id: CommunityId,
     #[serde(flatten)]
     body: &'e B,
 }
@@ -122,13 +163,22 @@ pub struct SessionStart {
     /// Which member of the RTMP family carries it (in JSON, the event's common `variant`).
     #[serde(skip)]
     pub variant: Variant,
+    /// The member nested inside it, when known at the start (in JSON, the common `inner`).
+    #[serde(skip)]
+    pub inner: Option<Variant>,
     /// True when the capture holds no TCP SYN for the connection (it started mid-connection).
     pub mid_stream: bool,
     /// How the session was recognised (e.g. `"handshake"`, `DetectedBy::ChunkStream`, `DetectedBy::ForcedPort`).
     pub detected_by: DetectedBy,
-    /// The RTMP inside is encrypted (RTMPS, RTMPE): messages cannot be decoded.
+    /// The RTMP inside is encrypted (RTMPS, RTMPE): without keys, messages cannot be decoded.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub encrypted: bool,
+    /// RTMPS decrypted with a key log's secrets: the messages inside are decoded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
+    /// Which key log and which of its lines decrypted it (the secrets themselves never show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_keys: Option<KeyOrigin>,
     /// TLS facts from the hello messages, for RTMPS.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsInfo>,
@@ -209,6 +259,10 @@ pub struct SessionEnd {
     /// For RTMPS: the hellos' facts and the TLS records counted each way.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsSummary>,
+    /// What the connection's TCP packets said about the network (absent for RTMPT, whose
+    /// session spans several connections).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkFacts>,
 }
 
 /// An FLV file written for one message stream of a session.
@@ -255,5 +309,21 @@ pub trait EventSink {
     /// Called for problems with the capture itself (not tied to a session).
     fn notice(&mut self, notice: &Notice) {
         let _ = notice;
+    }
+
+    /// Capture time has reached `now` with no packet: a live capture is quiet. Sinks that
+    /// act on time (live statistics) use it; the pipeline never ticks on a file.
+    fn tick(&mut self, now: Timestamp) {
+        let _ = now;
+    }
+}
+
+impl<S: EventSink + ?Sized> EventSink for Box<S> {
+    fn event(&mut self, event: &Event<'_>) {
+        (**self).event(event);
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        (**self).notice(notice);
     }
 }

@@ -10,6 +10,7 @@ use crate::common::{DetectedBy, WarningCode};
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::transport::rtmpt::TunnelInfo;
+use crate::transport::tls::{KeyOrigin, TlsInfo};
 
 use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::fasthash::FastHashMap;
@@ -29,6 +30,16 @@ const MAX_HELD_BODIES: usize = 32;
 const MAX_HELD_BYTES: usize = 8 << 20;
 /// Ended tunnels remembered, so that their late requests start nothing.
 const MAX_ENDED: usize = 256;
+
+/// The TLS a tunnel's HTTP is carried in (RTMPTS), decrypted with a key log's secrets: what
+/// its session start shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsLayer {
+    /// The hellos' facts.
+    pub info: TlsInfo,
+    /// The key log lines that decrypted it.
+    pub keys: Option<KeyOrigin>,
+}
 
 /// Names a tunnel in [`Tunnels`]; cheap to copy, unlike its session id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -54,6 +65,8 @@ struct Reorder {
 #[derive(Debug)]
 struct Tunnel {
     session: Box<Session>,
+    /// Its connections are inside TLS (RTMPTS).
+    in_tls: bool,
     order: [Reorder; 2],
     info: TunnelInfo,
     /// Connections that carried it and are still open.
@@ -81,11 +94,13 @@ pub struct Context<'a, S> {
 /// Every tunnel, by session id.
 #[derive(Debug)]
 pub struct Tunnels {
-    by_id: FastHashMap<String, TunnelKey>,
+    /// Plain tunnels, then tunnels inside TLS: a TLS terminator in front of an RTMPT server
+    /// relays the same session ids in the clear, and the two are different sessions.
+    by_id: [FastHashMap<String, TunnelKey>; 2],
     tunnels: BTreeMap<TunnelKey, Tunnel>,
     next_key: u64,
     /// Tunnels that ended, most recent last.
-    ended: VecDeque<String>,
+    ended: VecDeque<(bool, String)>,
     config: SessionConfig,
     budget: MemoryBudget,
 }
@@ -94,7 +109,7 @@ impl Tunnels {
     /// No tunnels yet; sessions will use `config` and charge `budget`.
     pub fn new(config: SessionConfig, budget: MemoryBudget) -> Self {
         Tunnels {
-            by_id: FastHashMap::default(),
+            by_id: [FastHashMap::default(), FastHashMap::default()],
             tunnels: BTreeMap::new(),
             next_key: 0,
             ended: VecDeque::new(),
@@ -103,26 +118,48 @@ impl Tunnels {
         }
     }
 
-    /// The tunnel with session id `id`, if it is followed.
-    pub fn find(&self, id: &str) -> Option<TunnelKey> {
-        self.by_id.get(id).copied()
+    /// The tunnel with session id `id` (carried inside TLS or not), if it is followed.
+    pub fn find(&self, id: &str, in_tls: bool) -> Option<TunnelKey> {
+        self.ids(in_tls).get(id).copied()
     }
 
     /// True when tunnel `id` ended (its late requests are not a new tunnel).
-    pub fn has_ended(&self, id: &str) -> bool {
-        self.ended.iter().any(|ended| ended == id)
+    pub fn has_ended(&self, id: &str, in_tls: bool) -> bool {
+        self.ended
+            .iter()
+            .any(|(tls, ended)| *tls == in_tls && ended == id)
+    }
+
+    fn ids(&self, in_tls: bool) -> &FastHashMap<String, TunnelKey> {
+        let [plain, tls] = &self.by_id;
+        if in_tls {
+            tls
+        } else {
+            plain
+        }
+    }
+
+    fn ids_mut(&mut self, in_tls: bool) -> &mut FastHashMap<String, TunnelKey> {
+        let [plain, tls] = &mut self.by_id;
+        if in_tls {
+            tls
+        } else {
+            plain
+        }
     }
 
     /// Starts following tunnel `id` (from an /open answer, or from requests naming it when
-    /// the /open was not captured), with its RTMP session.
+    /// the /open was not captured), with its RTMP session; `tls` when the connection that
+    /// showed it is inside TLS (RTMPTS).
     pub fn open<S: EventSink>(
         &mut self,
         id: &str,
-        mid_stream: bool,
-        detected_by: DetectedBy,
+        (mid_stream, detected_by): (bool, DetectedBy),
+        tls: Option<&TlsLayer>,
         cx: &mut Context<'_, S>,
     ) -> TunnelKey {
-        if let Some(key) = self.find(id) {
+        let in_tls = tls.is_some();
+        if let Some(key) = self.find(id, in_tls) {
             return key;
         }
         self.make_room(cx);
@@ -135,14 +172,15 @@ impl Tunnels {
             connections: 1, // the one that showed the tunnel
             ..info.clone()
         };
-        let session = self.start_session(shown, (mid_stream, detected_by), &meta, cx);
+        let session = self.start_session(shown, (mid_stream, detected_by), tls, &meta, cx);
         let key = TunnelKey(self.next_key);
         self.next_key += 1;
-        self.by_id.insert(id.to_owned(), key);
+        self.ids_mut(in_tls).insert(id.to_owned(), key);
         self.tunnels.insert(
             key,
             Tunnel {
                 session: Box::new(session),
+                in_tls,
                 order: [Reorder::default(), Reorder::default()],
                 info,
                 open_connections: 0,
@@ -160,7 +198,7 @@ impl Tunnels {
     pub fn failed_open<S: EventSink>(
         &mut self,
         asked: &PacketMeta,
-        mid_stream: bool,
+        (mid_stream, tls): (bool, Option<&TlsLayer>),
         (code, message): (WarningCode, String),
         reason: CloseReason,
         cx: &mut Context<'_, S>,
@@ -169,8 +207,8 @@ impl Tunnels {
             connections: 1,
             ..TunnelInfo::default()
         };
-        let mut session =
-            self.start_session(info.clone(), (mid_stream, DetectedBy::RtmptOpen), asked, cx);
+        let how = (mid_stream, DetectedBy::RtmptOpen);
+        let mut session = self.start_session(info.clone(), how, tls, asked, cx);
         session.warning(asked, None, code, message, cx.sink);
         session.end_tunnel(cx.meta, reason, info, cx.sink);
     }
@@ -179,17 +217,26 @@ impl Tunnels {
         &self,
         info: TunnelInfo,
         (mid_stream, detected_by): (bool, DetectedBy),
+        tls: Option<&TlsLayer>,
         meta: &PacketMeta,
         cx: &mut Context<'_, S>,
     ) -> Session {
         let id = *cx.next_session;
         *cx.next_session = id.saturating_add(1);
+        // RTMPT inside TLS is RTMPS carrying RTMPT.
+        let (variant, inner) = match tls {
+            Some(_) => (Variant::Rtmps, Some(Variant::Rtmpt)),
+            None => (Variant::Rtmpt, None),
+        };
         let start = SessionStart {
-            variant: Variant::Rtmpt,
+            variant,
+            inner,
             mid_stream,
             detected_by,
-            encrypted: false,
-            tls: None,
+            encrypted: tls.is_some(),
+            decrypted: tls.is_some(),
+            tls_keys: tls.and_then(|layer| layer.keys.clone()),
+            tls: tls.map(|layer| layer.info.clone()),
             tunnel: Some(info),
         };
         let mode = if mid_stream {
@@ -200,7 +247,7 @@ impl Tunnels {
         Session::start(
             id,
             *cx.endpoints,
-            Variant::Rtmpt,
+            variant,
             mode,
             start,
             self.config,
@@ -416,11 +463,11 @@ impl Tunnels {
             .session
             .end_tunnel(meta, reason, tunnel.info.clone(), sink);
         if let Some(id) = tunnel.info.session_id {
-            self.by_id.remove(&id);
+            self.ids_mut(tunnel.in_tls).remove(&id);
             if self.ended.len() >= MAX_ENDED {
                 self.ended.pop_front();
             }
-            self.ended.push_back(id);
+            self.ended.push_back((tunnel.in_tls, id));
         }
     }
 }
@@ -499,7 +546,7 @@ mod tests {
             endpoints: &ends,
             next_session: &mut next,
         };
-        let key = tunnels.open("T", true, DetectedBy::RtmptRequest, &mut cx);
+        let key = tunnels.open("T", (true, DetectedBy::RtmptRequest), None, &mut cx);
         for _ in 0..connections {
             tunnels.connection_opened(key);
         }

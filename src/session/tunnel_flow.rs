@@ -18,7 +18,7 @@
 use crate::common::{DetectedBy, WarningCode};
 use std::collections::VecDeque;
 
-use super::tunnel::{Context, TunnelKey, Tunnels};
+use super::tunnel::{Context, TlsLayer, TunnelKey, Tunnels};
 use crate::common::budget::MemoryBudget;
 use crate::common::{Direction, PacketMeta};
 use crate::reassembly::{CloseReason, GapReason};
@@ -137,6 +137,8 @@ struct Connection {
     messages: u32,
     /// False once the connection is known not to carry RTMPT.
     is_rtmpt: bool,
+    /// The TLS the connection is inside (RTMPTS), decrypted.
+    tls: Option<Box<TlsLayer>>,
 }
 
 impl HttpFlow {
@@ -156,8 +158,15 @@ impl HttpFlow {
                 seen_rtmpt: false,
                 messages: 0,
                 is_rtmpt: true,
+                tls: None,
             },
         }
+    }
+
+    /// The connection is inside TLS, decrypted (RTMPTS): the tunnels it opens say so.
+    pub fn inside_tls(mut self, layer: TlsLayer) -> Self {
+        self.connection.tls = Some(Box::new(layer));
+        self
     }
 
     /// False once the connection is known not to carry RTMPT (ordinary web traffic).
@@ -241,7 +250,7 @@ impl HttpFlow {
                 let message = "an RTMPT tunnel was asked for (POST /open/1) but no answer was captured: no session id, nothing to decode";
                 tunnels.failed_open(
                     &request.at,
-                    connection.mid_stream,
+                    (connection.mid_stream, connection.tls.as_deref()),
                     (WarningCode::RtmptOpenUnanswered, message.into()),
                     reason,
                     cx,
@@ -351,10 +360,18 @@ impl Connection {
         tunnels: &mut Tunnels,
         cx: &mut Context<'_, S>,
     ) -> Option<TunnelKey> {
-        let key = match tunnels.find(id) {
+        let in_tls = self.tls.is_some();
+        let key = match tunnels.find(id, in_tls) {
             Some(key) => key,
-            None if tunnels.has_ended(id) || session_id(id.as_bytes()).is_none() => return None,
-            None => tunnels.open(id, true, DetectedBy::RtmptRequest, cx),
+            None if tunnels.has_ended(id, in_tls) || session_id(id.as_bytes()).is_none() => {
+                return None
+            }
+            None => tunnels.open(
+                id,
+                (true, DetectedBy::RtmptRequest),
+                self.tls.as_deref(),
+                cx,
+            ),
         };
         self.carry(key, tunnels);
         Some(key)
@@ -390,7 +407,7 @@ impl Connection {
                 );
                 tunnels.failed_open(
                     &request.at,
-                    self.mid_stream,
+                    (self.mid_stream, self.tls.as_deref()),
                     (WarningCode::RtmptOpenRefused, message),
                     CloseReason::Fin,
                     cx,
@@ -486,13 +503,15 @@ impl Connection {
             Some(Reading::OpenAnswer { guessed }) => {
                 let body = std::mem::take(&mut self.open_body);
                 if let Some(id) = session_id(&body) {
-                    if tunnels.find(id).is_none() && !tunnels.has_ended(id) {
+                    let in_tls = self.tls.is_some();
+                    if tunnels.find(id, in_tls).is_none() && !tunnels.has_ended(id, in_tls) {
                         let (mid_stream, detected_by) = if guessed {
                             (true, DetectedBy::RtmptOpenAnswer)
                         } else {
                             (self.mid_stream, DetectedBy::RtmptOpen)
                         };
-                        let key = tunnels.open(id, mid_stream, detected_by, cx);
+                        let how = (mid_stream, detected_by);
+                        let key = tunnels.open(id, how, self.tls.as_deref(), cx);
                         self.carry(key, tunnels);
                     }
                 }

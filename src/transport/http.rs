@@ -313,10 +313,10 @@ fn parse_head(head: &[u8]) -> Option<Head<'_>> {
     Some(parsed)
 }
 
+/// Where `needle` first occurs in `haystack`: memchr's memmem, the same linear-time search
+/// `--redact` uses.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]

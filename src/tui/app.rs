@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use super::details::{fields, flatten, Field, Node};
 use super::model::{MessageRow, Model, SessionRow, Update};
+use super::theme::Theme;
 
 /// The pane that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,6 +177,8 @@ pub struct App {
     exported: HashSet<u64>,
     /// Where panes were last drawn.
     pub areas: Areas,
+    /// The colours and styles it is drawn in.
+    pub theme: Theme,
     /// Arrival number of the next row to consider for `visible`.
     indexed: usize,
 }
@@ -219,6 +222,7 @@ impl App {
             export_request: None,
             exported: HashSet::new(),
             areas: Areas::default(),
+            theme: Theme::default(),
             indexed: 0,
         }
     }

@@ -3,9 +3,11 @@
 //!
 //! Commands and data are walked value by value ([`super::layout`]), so every value, property
 //! name and nested value has its exact bytes; fixed-layout bodies (protocol control, user
-//! control, audio and video tag headers, aggregate sub-message headers) have their fields'
-//! positions from the specification. [`fields`] builds the tree once per selected row;
-//! [`flatten`] lists the lines shown, given which nodes are expanded.
+//! control, audio and video tag headers, aggregate sub-message headers) have their fields at
+//! the ranges the decoder reads them from ([`crate::rtmp::layout`]), and codec configuration
+//! records where the decoder found each field. The few fields with no bytes of their own say
+//! why ([`without_bytes`]). [`fields`] builds the tree once per selected row; [`flatten`]
+//! lists the lines shown, given which nodes are expanded.
 
 // These bytes come off the wire: no panicking shortcuts outside tests.
 #![cfg_attr(
@@ -13,6 +15,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+use crate::common::escape::Escaped;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -21,9 +24,11 @@ use serde_json::Value;
 use super::layout::{amf_values, AmfNode, NodeKind};
 use super::model::MessageRow;
 use crate::amf::AmfLimits;
-use crate::common::reader::Reader;
+use crate::rtmp::codec::ConfigSpans;
 use crate::rtmp::decode::decode_message;
-use crate::rtmp::message::MessageTypeId;
+use crate::rtmp::layout::{aggregate as tag, audio, control, shift, user_control, video};
+use crate::rtmp::media::{audio_config_spans, video_config_spans, AudioHeader, VideoHeader};
+use crate::rtmp::message::{AggregatePart, MessageBody, MessageTypeId, RAW_PREVIEW_BYTES};
 
 /// One field of a message: a label, the body bytes it came from, and its parts.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +93,23 @@ fn flatten_into(field: &Field, depth: usize, toggled: &HashSet<String>, out: &mu
 /// Header fields, as the chunk layer assembled them (not part of the body).
 const HEADER_FIELDS: [&str; 6] = ["csid", "msid", "timestamp", "type_id", "type", "length"];
 
+/// Why the field at `path` has no bytes of its own in the body a row keeps, for the fields
+/// that have none; `None` for the others, whose bytes the hex pane marks.
+pub fn without_bytes(path: &str) -> Option<&'static str> {
+    if path == "header" || path.starts_with("header.") {
+        return Some("from the chunk headers, which a row does not keep (only the body)");
+    }
+    let key = path.rsplit('.').next().unwrap_or(path);
+    match key {
+        "summary" => Some("a description of the whole row"),
+        "decode_error" => Some("what went wrong decoding the body"),
+        "rtt_ms" => Some("measured: the time from a ping request to its response"),
+        "error" if path.contains("config.") => Some("what went wrong reading the record"),
+        "args" | "values" => Some("an empty list: no values follow"),
+        _ => None,
+    }
+}
+
 /// The fields of a row.
 pub fn fields(row: &MessageRow) -> Vec<Field> {
     let summary = leaf("summary", &row.summary(), "summary", None);
@@ -126,7 +148,7 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
             }
         }
         None => {
-            let locate = |path: &str| locate(type_id, body, path);
+            let locate = |path: &str| locate(&message.body, body, path);
             for (key, value) in json
                 .iter()
                 .filter(|(key, _)| !HEADER_FIELDS.contains(&key.as_str()))
@@ -141,7 +163,7 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
 /// A leaf `key: text`.
 fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field {
     Field {
-        label: format!("{key}: {text}"),
+        label: format!("{}: {}", Escaped(key), Escaped(text)),
         path: path.to_owned(),
         bytes,
         children: Vec::new(),
@@ -151,7 +173,7 @@ fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field
 /// A container `key {n}` over `children`.
 fn group(key: &str, path: &str, children: Vec<Field>, bytes: Option<Range<usize>>) -> Field {
     Field {
-        label: format!("{key} {{{}}}", children.len()),
+        label: format!("{} {{{}}}", Escaped(key), children.len()),
         path: path.to_owned(),
         bytes,
         children,
@@ -204,10 +226,9 @@ fn amf_field(key: &str, node: &AmfNode, path: &str) -> Field {
     match &node.kind {
         NodeKind::Leaf(value) => match serde_json::to_value(value) {
             // Values JSON has no scalar for (dates, AMF3 objects, …) show their JSON parts.
+            // Their parts are read from the value's bytes.
             Ok(json @ (Value::Object(_) | Value::Array(_))) => {
-                let mut field = json_field(key, &json, path, &|_| None);
-                field.bytes = bytes;
-                field
+                json_field(key, &json, path, &|_| bytes.clone())
             }
             Ok(json) => leaf(key, &scalar(&json), path, bytes),
             Err(_) => leaf(key, "?", path, bytes),
@@ -228,7 +249,12 @@ fn amf_field(key: &str, node: &AmfNode, path: &str) -> Field {
                 .collect();
             let mut field = group(key, path, children, bytes);
             if let Some(class) = class {
-                field.label = format!("{key}: {class} {{{}}}", field.children.len());
+                field.label = format!(
+                    "{}: {} {{{}}}",
+                    Escaped(key),
+                    Escaped(class),
+                    field.children.len()
+                );
             }
             field
         }
@@ -287,77 +313,100 @@ fn scalar(value: &Value) -> String {
 }
 
 /// The body bytes of a field of a fixed-layout body, by its path.
-fn locate(type_id: MessageTypeId, body: &[u8], path: &str) -> Option<Range<usize>> {
-    let range = match type_id {
-        // The decoder configuration record follows the tag header (2 bytes for AAC, 5 for
-        // AVC/HEVC and for Enhanced RTMP's FourCC header).
-        MessageTypeId::AUDIO if path == "config" => 2..body.len(),
-        MessageTypeId::VIDEO if path == "config" => 5..body.len(),
-        MessageTypeId::AUDIO | MessageTypeId::VIDEO => media_field(path)?,
-        MessageTypeId::AGGREGATE => aggregate_field(body, path)?,
-        _ => control_field(path, body.len())?,
+fn locate(message: &MessageBody, body: &[u8], path: &str) -> Option<Range<usize>> {
+    let range = match message {
+        MessageBody::Audio(header) => audio_field(header, body, path)?,
+        MessageBody::Video(header) => video_field(header, body, path)?,
+        MessageBody::Aggregate { messages } => aggregate_field(messages, body, path)?,
+        other => control_field(other, path, body.len())?,
     };
     (range.end <= body.len()).then_some(range)
 }
 
-/// Protocol and user control fields (specification sections 5.4 and 6.2).
-fn control_field(path: &str, len: usize) -> Option<Range<usize>> {
+/// Protocol and user control fields, and the first bytes of a body shown raw.
+fn control_field(message: &MessageBody, path: &str, len: usize) -> Option<Range<usize>> {
+    Some(match (message, path) {
+        (MessageBody::SetChunkSize { .. }, "chunk_size") => control::CHUNK_SIZE,
+        (MessageBody::Abort { .. }, "abort_csid") => control::ABORT_CSID,
+        (MessageBody::Acknowledgement { .. }, "sequence_number") => control::SEQUENCE_NUMBER,
+        (
+            MessageBody::WindowAckSize { .. } | MessageBody::SetPeerBandwidth { .. },
+            "window_size",
+        ) => control::WINDOW_SIZE,
+        (MessageBody::SetPeerBandwidth { .. }, "limit_type" | "limit") => control::LIMIT_TYPE,
+        (MessageBody::UserControl(_), "event_type" | "control_event") => user_control::EVENT_TYPE,
+        (MessageBody::UserControl(_), "stream_id") => user_control::STREAM_ID,
+        (MessageBody::UserControl(_), "ping_timestamp") => user_control::PING_TIMESTAMP,
+        (MessageBody::UserControl(_), "buffer_length") => user_control::BUFFER_LENGTH,
+        (MessageBody::UserControl(_), "raw_hex") => user_control::DATA_START..len,
+        (MessageBody::Raw { .. }, "payload_hex") => 0..len.min(RAW_PREVIEW_BYTES),
+        _ => return None,
+    })
+}
+
+/// Where an audio tag header field sits (legacy, or extended with a FourCC).
+fn audio_field(header: &AudioHeader, body: &[u8], path: &str) -> Option<Range<usize>> {
+    let extended = header.packet_type.is_some();
     Some(match path {
-        "chunk_size" | "abort_csid" | "sequence_number" | "window_size" => 0..4,
-        "limit_type" | "limit" => 4..5,
-        "event_type" | "control_event" => 0..2,
-        "stream_id" | "ping_timestamp" => 2..6,
-        "buffer_length" => 6..10,
-        "raw_hex" => 2..len,
-        "payload_hex" => 0..len,
-        _ => return None,
+        "sound_format" | "sound_rate" | "sound_size" | "channels" | "packet_type" => audio::FORMAT,
+        "codec" if extended => audio::FOURCC,
+        "codec" => audio::FORMAT,
+        "fourcc" => audio::FOURCC,
+        "aac_packet_type" => audio::AAC_PACKET_TYPE,
+        _ => return config_field(audio_config_spans(header, body)?, body, path),
     })
 }
 
-/// Where an audio or video tag header field sits.
-fn media_field(key: &str) -> Option<Range<usize>> {
-    Some(match key {
-        "frame_type" | "frame_kind" | "codec_id" | "sound_format" | "sound_rate" | "sound_size"
-        | "channels" | "packet_type" => 0..1,
-        "avc_packet_type" | "aac_packet_type" => 1..2,
-        "composition_time" => 2..5,
-        "fourcc" => 1..5,
-        _ => return None,
+/// Where a video tag header field sits (legacy, or extended with a FourCC).
+fn video_field(header: &VideoHeader, body: &[u8], path: &str) -> Option<Range<usize>> {
+    let extended = header.packet_type.is_some();
+    Some(match path {
+        "frame_type" | "frame_kind" | "codec_id" | "packet_type" => video::FRAME_AND_CODEC,
+        "codec" if extended => video::FOURCC,
+        "codec" => video::FRAME_AND_CODEC,
+        "fourcc" => video::FOURCC,
+        "avc_packet_type" => video::AVC_PACKET_TYPE,
+        "composition_time" if extended => video::EX_COMPOSITION_TIME,
+        "composition_time" => video::COMPOSITION_TIME,
+        _ => return config_field(video_config_spans(header, body)?, body, path),
     })
 }
 
-/// Fields of aggregate sub-messages (`messages.N.field`): each is an 11-byte tag header (type,
-/// length, timestamp, stream id), the body, and a 4-byte back pointer.
-fn aggregate_field(body: &[u8], path: &str) -> Option<Range<usize>> {
-    let mut parts = path.strip_prefix("messages.")?.splitn(2, '.');
-    let index: usize = parts.next()?.parse().ok()?;
-    let (start, length) = aggregate_parts(body).nth(index)?;
-    let body_start = start + 11;
-    Some(match parts.next() {
-        None => start..body_start + length + 4,
-        Some("type_id" | "type") => start..start + 1,
-        Some("length") => start + 1..start + 4,
-        Some("timestamp") => start + 4..start + 8,
+/// The decoder configuration (`config`, from `start` to the end of the body) and its fields
+/// (`config.profile`, …) where the decoder read them.
+fn config_field(
+    (start, spans): (usize, ConfigSpans),
+    body: &[u8],
+    path: &str,
+) -> Option<Range<usize>> {
+    match path.strip_prefix("config")? {
+        "" => Some(start..body.len()),
+        key => shift(spans.by_key(key.strip_prefix('.')?)?, start),
+    }
+}
+
+/// Fields of aggregate sub-messages (`messages.N`, `messages.N.field`): each is an FLV tag
+/// header (type, length, timestamp, stream id), the body, and a back pointer; the fields of
+/// its body are located as those of a message of its type.
+fn aggregate_field(parts: &[AggregatePart], body: &[u8], path: &str) -> Option<Range<usize>> {
+    let rest = path.strip_prefix("messages.")?;
+    let (index, field) = match rest.split_once('.') {
+        Some((index, field)) => (index, Some(field)),
+        None => (rest, None),
+    };
+    let part = parts.get(index.parse::<usize>().ok()?)?;
+    let start = part.offset;
+    let body_start = start.checked_add(tag::HEADER)?;
+    let body_end = body_start.checked_add(usize::try_from(part.length).ok()?)?;
+    Some(match field {
+        None => start..body_end.checked_add(tag::BACK_POINTER)?,
+        Some("type_id" | "type") => shift(tag::TYPE_ID, start)?,
+        Some("length") => shift(tag::LENGTH, start)?,
+        Some("timestamp") => shift(tag::TIMESTAMP, start)?,
         Some(field) => {
-            let inner = media_field(field)?;
-            body_start + inner.start..body_start + inner.end
+            let part_body = body.get(body_start..body_end)?;
+            shift(locate(&part.body, part_body, field)?, body_start)?
         }
-    })
-}
-
-/// (offset, body length) of each aggregate sub-message.
-fn aggregate_parts(body: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut offset = 0usize;
-    std::iter::from_fn(move || {
-        let mut reader = Reader::new(body.get(offset..)?);
-        reader.u8()?;
-        let length = usize::try_from(reader.be_u24()?).ok()?;
-        let start = offset;
-        offset = offset
-            .checked_add(11)?
-            .checked_add(length)?
-            .checked_add(4)?;
-        (offset <= body.len()).then_some((start, length))
     })
 }
 
@@ -366,6 +415,14 @@ mod tests {
     use super::*;
     use crate::common::Timestamp;
     use crate::tui::model::{Content, RowKind};
+
+    #[test]
+    fn wire_text_in_the_tree_is_escaped() {
+        let field = leaf("k\u{1b}[2J", "\"a\u{9b}b\u{202e}\"", "k", None);
+        assert_eq!(field.label, "k\\x1b[2J: \"a\\u{9b}b\\u{202e}\"");
+        let field = group("\u{7}", "g", Vec::new(), None);
+        assert!(!field.label.chars().any(|c| c.is_control()));
+    }
 
     fn row(type_id: u8, kind: RowKind, body: Vec<u8>) -> MessageRow {
         MessageRow {
@@ -448,15 +505,45 @@ mod tests {
     fn aggregate_parts_have_their_headers_and_media_fields() {
         let mut body = vec![9, 0, 0, 2, 0, 1, 0, 0, 0, 0, 1, 0x17, 0x01, 0, 0, 0, 13];
         body.extend_from_slice(&[8, 0, 0, 2, 0, 1, 0x20, 0, 0, 0, 1, 0xAF, 0x01, 0, 0, 0, 13]);
-        assert_eq!(aggregate_field(&body, "messages.1"), Some(17..34));
-        assert_eq!(aggregate_field(&body, "messages.1.length"), Some(18..21));
-        assert_eq!(aggregate_field(&body, "messages.1.codec"), None);
-        assert_eq!(
-            aggregate_field(&body, "messages.1.aac_packet_type"),
-            Some(29..30)
+        let bytes_of = |body: &[u8], path: &str| {
+            let row = row(22, RowKind::Other, body.to_vec());
+            let message = decode_message(row.header(), body, &AmfLimits::default());
+            locate(&message.body, body, path)
+        };
+        assert_eq!(bytes_of(&body, "messages.1"), Some(17..34));
+        assert_eq!(bytes_of(&body, "messages.1.length"), Some(18..21));
+        assert_eq!(bytes_of(&body, "messages.1.timestamp"), Some(21..25));
+        assert_eq!(bytes_of(&body, "messages.1.codec"), Some(28..29));
+        assert_eq!(bytes_of(&body, "messages.1.aac_packet_type"), Some(29..30));
+        assert_eq!(bytes_of(&body, "messages.2"), None);
+        assert_eq!(bytes_of(&body[..20], "messages.1"), None);
+    }
+
+    #[test]
+    fn enhanced_headers_and_configuration_records_mark_their_bytes() {
+        // hvc1 coded frames: the composition time follows the FourCC.
+        let hevc = row(
+            9,
+            RowKind::Video,
+            vec![0x91, b'h', b'v', b'c', b'1', 0, 0, 33],
         );
-        assert_eq!(aggregate_field(&body, "messages.2"), None);
-        assert_eq!(aggregate_field(&body[..20], "messages.1"), None);
+        let nodes = flatten(&fields(&hevc), &HashSet::new());
+        assert_eq!(find(&nodes, "composition_time: 33").bytes, Some(5..8));
+        assert_eq!(find(&nodes, "codec: \"hevc\"").bytes, Some(1..5));
+        // An AAC sequence header: AudioSpecificConfig 0x12 0x10 (AAC LC, 44100 Hz, stereo).
+        let aac = row(8, RowKind::Audio, vec![0xAF, 0x00, 0x12, 0x10]);
+        let nodes = flatten(&fields(&aac), &HashSet::new());
+        let at = |path: &str| {
+            nodes
+                .iter()
+                .find(|n| n.path == path)
+                .and_then(|n| n.bytes.clone())
+        };
+        assert_eq!(at("channels"), Some(0..1));
+        assert_eq!(at("config"), Some(2..4));
+        assert_eq!(at("config.profile"), Some(2..3));
+        assert_eq!(at("config.sample_rate"), Some(2..4));
+        assert_eq!(at("config.channels"), Some(3..4));
     }
 
     #[test]

@@ -6,15 +6,10 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 
-use super::feed::Decoding;
 use super::model::Update;
 use crate::capture::Source;
-use crate::output::flv::FlvExporter;
-use crate::pipeline::{run, RunOptions};
-use crate::reassembly::Reassembler;
-use crate::redact::Redactor;
+use crate::pipeline::{Decoding, RunOptions};
 use crate::session::event::{Event, EventKind, EventSink};
-use crate::session::table::SessionTable;
 
 /// Where `e` writes when FLV files are not already written as the capture is decoded.
 pub const DEFAULT_EXPORT_DIR: &str = "rtmpscope-export";
@@ -26,51 +21,32 @@ pub fn session(
     file: &Path,
     dir: &Path,
     session: u64,
-    mut decoding: Decoding,
+    decoding: Decoding,
     stop: &Arc<AtomicBool>,
     updates: &Sender<Vec<Update>>,
 ) -> anyhow::Result<usize> {
     let mut source = Source::open_file(file, None)?;
-    decoding.decoder.session.chunk.keep_media_payloads = true;
     let forward = Forward {
         updates: updates.clone(),
         finished: 0,
     };
-    let exporter = FlvExporter::new(dir, forward)
-        .map_err(|error| anyhow::anyhow!("cannot create {}: {error}", dir.display()))?
-        .silent();
-    let only = OnlySession {
-        session,
-        inner: exporter,
+    let decoding = Decoding {
+        export: Some(dir.to_owned()),
+        quiet: true,
+        session: Some(session),
+        ..decoding
     };
-    let mut table = SessionTable::new(decoding.decoder, Redactor::new(only, decoding.redact));
-    let mut reassembler = Reassembler::new(decoding.reassembly);
     let options = RunOptions {
         stop: Arc::clone(stop),
         ..RunOptions::default()
     };
-    run(&mut source, &mut reassembler, &mut table, &options);
-    let forward = table.into_sink().into_inner().inner.finish();
+    let (_, forward) = decoding.run(&mut source, &options, forward)?;
     Ok(forward.finished)
 }
 
 /// The directory `e` writes to.
 pub fn directory() -> PathBuf {
     PathBuf::from(DEFAULT_EXPORT_DIR)
-}
-
-/// Passes on the events of one session only.
-struct OnlySession<S> {
-    session: u64,
-    inner: S,
-}
-
-impl<S: EventSink> EventSink for OnlySession<S> {
-    fn event(&mut self, event: &Event<'_>) {
-        if event.session == self.session {
-            self.inner.event(event);
-        }
-    }
 }
 
 /// Sends the exporter's `export` events to the UI, counting the files finished.

@@ -1,9 +1,8 @@
 //! The decoding side of the TUI: a sink that turns events into [`Update`]s and sends them, in
 //! batches, to the UI thread; and the thread that runs the pipeline into it.
 
+use crate::common::escape::Escaped;
 use std::collections::{HashMap, HashSet};
-use std::io;
-use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -11,19 +10,16 @@ use std::time::{Duration, Instant};
 
 use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
 use crate::amf::AmfValue;
-use crate::analysis::SessionAnalysis;
+use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
-use crate::common::Direction;
-use crate::common::Notice;
+use crate::common::{Direction, Notice, Timestamp};
 use crate::output::describe::EventSummary;
-use crate::output::flv::FlvExporter;
-use crate::pipeline::{run, RunOptions};
-use crate::reassembly::{Reassembler, ReassemblyConfig};
-use crate::redact::Redactor;
+/// How the capture is decoded for the UI (the pipeline's settings).
+pub use crate::pipeline::Decoding;
+use crate::pipeline::RunOptions;
 use crate::rtmp::media::is_sequence_header;
 use crate::rtmp::message::{MessageBody, MessageTypeId};
 use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
-use crate::session::table::{DecoderConfig, SessionTable};
 
 /// Updates are sent at least this often, so a live view stays current.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(30);
@@ -87,7 +83,6 @@ fn report_update(id: u64, analysis: &SessionAnalysis) -> Update {
         .streams
         .first()
         .and_then(|stream| analysis.per_second(stream.msid))
-        .map(|(video, audio)| (video.to_vec(), audio.to_vec()))
         .unwrap_or_default();
     Update::Report(id, Box::new(report), rates)
 }
@@ -132,7 +127,10 @@ impl EventSink for Feed {
             }
             EventKind::Export(export) => {
                 if export.state == "finished" {
-                    self.push(Update::Status(format!("exported {}", export.path)));
+                    self.push(Update::Status(format!(
+                        "exported {}",
+                        Escaped(&export.path)
+                    )));
                 }
                 self.push(Update::Export(event.session, Box::new(export.clone())));
             }
@@ -143,7 +141,8 @@ impl EventSink for Feed {
     fn notice(&mut self, notice: &Notice) {
         self.push(Update::Status(format!(
             "{}: {}",
-            notice.code, notice.message
+            notice.code,
+            Escaped(&notice.message)
         )));
     }
 }
@@ -259,19 +258,6 @@ fn facts(message: &MessageEvent<'_>) -> Vec<Fact> {
     }
 }
 
-/// How the capture is decoded for the UI.
-#[derive(Debug, Clone, Default)]
-pub struct Decoding {
-    /// Reassembly bounds.
-    pub reassembly: ReassemblyConfig,
-    /// Decoder settings.
-    pub decoder: DecoderConfig,
-    /// Mask keys and tokens (`--redact`).
-    pub redact: bool,
-    /// Write every media stream as FLV here as it is decoded (`--export-flv`).
-    pub export: Option<PathBuf>,
-}
-
 /// The decoding thread: its updates, and its handle (join it so files being written are
 /// finished before the process exits).
 pub struct Decoder {
@@ -284,32 +270,43 @@ pub struct Decoder {
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
 /// [`Update::Done`] when the input ends or `options.stop` is raised. Fails only when the
 /// export directory cannot be created.
-pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io::Result<Decoder> {
+pub fn spawn(source: Source, decoding: Decoding, options: RunOptions) -> anyhow::Result<Decoder> {
+    spawn_with(source, decoding, options, None)
+}
+
+/// As [`spawn`], also feeding `also` every event and every session report (the ClickHouse
+/// sink beside the UI); it is dropped, and so finishes, when decoding ends.
+pub fn spawn_with(
+    mut source: Source,
+    decoding: Decoding,
+    options: RunOptions,
+    also: Option<Box<dyn ReportSink + Send>>,
+) -> anyhow::Result<Decoder> {
     let (tx, updates) = std::sync::mpsc::channel();
-    let feed = Feed::new(tx);
-    let mut decoder = decoding.decoder;
-    let sink = match &decoding.export {
-        Some(dir) => {
-            // FLV export needs whole audio/video bodies; the feed still keeps only headers.
-            decoder.session.chunk.keep_media_payloads = true;
-            let exporter = FlvExporter::new(dir, feed).map_err(|error| {
-                io::Error::new(
-                    error.kind(),
-                    format!("cannot create {}: {error}", dir.display()),
-                )
-            })?;
-            FeedSink::Export(exporter.silent())
-        }
-        None => FeedSink::Plain(feed),
-    };
+    // The chain is built on the thread that runs it; whether it could be is told back.
+    let (built_tx, built) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::spawn(move || {
-        let mut reassembler = Reassembler::new(decoding.reassembly);
-        let mut table = SessionTable::new(decoder, Redactor::new(sink, decoding.redact));
-        let summary = run(&mut source, &mut reassembler, &mut table, &options);
-        let mut feed = match table.into_sink().into_inner() {
-            FeedSink::Plain(feed) => feed,
-            FeedSink::Export(exporter) => exporter.finish(),
+        // With FLV export the decoder keeps whole media bodies; the feed only their headers.
+        let decoding = Decoding {
+            quiet: true,
+            ..decoding
         };
+        let sinks = Sinks {
+            feed: Feed::new(tx),
+            also: also.map(|also| Analyzer::new(also, true)),
+        };
+        let mut chain = match decoding.chain(sinks) {
+            Ok(chain) => chain,
+            Err(error) => {
+                let _ = built_tx.send(Err(error));
+                return;
+            }
+        };
+        let _ = built_tx.send(Ok(()));
+        let summary = chain.run(&mut source, &options);
+        let Sinks { mut feed, also } = chain.finish();
+        // Sends or spools what the other sink still holds before the UI is told it is done.
+        drop(also);
         let counters = options.counters.as_ref().map_or(Arc::default(), Arc::clone);
         feed.push(Update::Counters {
             packets: summary.packets,
@@ -322,27 +319,44 @@ pub fn spawn(mut source: Source, decoding: Decoding, options: RunOptions) -> io:
         feed.push(Update::Done);
         feed.flush();
     });
-    Ok(Decoder { updates, thread })
+    match built.recv() {
+        Ok(Ok(())) => Ok(Decoder { updates, thread }),
+        Ok(Err(error)) => {
+            let _ = thread.join();
+            Err(error)
+        }
+        Err(_) => {
+            let _ = thread.join();
+            anyhow::bail!("the decoding thread stopped before it started")
+        }
+    }
 }
 
-/// The feed, behind the FLV exporter when asked.
-enum FeedSink {
-    Plain(Feed),
-    Export(FlvExporter<Feed>),
+/// The UI's feed, and another sink fed beside it.
+struct Sinks {
+    feed: Feed,
+    also: Option<Analyzer<Box<dyn ReportSink + Send>>>,
 }
 
-impl EventSink for FeedSink {
+impl EventSink for Sinks {
     fn event(&mut self, event: &Event<'_>) {
-        match self {
-            FeedSink::Plain(feed) => feed.event(event),
-            FeedSink::Export(exporter) => exporter.event(event),
+        self.feed.event(event);
+        if let Some(also) = &mut self.also {
+            also.event(event);
         }
     }
 
     fn notice(&mut self, notice: &Notice) {
-        match self {
-            FeedSink::Plain(feed) => feed.notice(notice),
-            FeedSink::Export(exporter) => exporter.notice(notice),
+        self.feed.notice(notice);
+        if let Some(also) = &mut self.also {
+            also.notice(notice);
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp) {
+        self.feed.tick(now);
+        if let Some(also) = &mut self.also {
+            also.tick(now);
         }
     }
 }

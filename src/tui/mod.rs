@@ -3,8 +3,9 @@
 //!
 //! The decoder runs on its own thread ([`feed`]) and sends batches of [`model::Update`]s; the
 //! UI thread applies them to the [`app::App`] state, reads keys ([`input`]) and redraws
-//! ([`ui`]) about twenty times a second, never waiting on the capture. [`terminal`] restores
-//! the terminal on quit, on error and on panic. [`export`] writes a session's streams as FLV.
+//! ([`ui`]: one file a pane in [`panes`], every colour in [`theme`]) about twenty times a
+//! second, never waiting on the capture. [`terminal`] restores the terminal on quit, on error
+//! and on panic. [`export`] writes a session's streams as FLV.
 
 pub mod app;
 pub mod details;
@@ -13,7 +14,9 @@ pub mod feed;
 pub mod input;
 pub mod layout;
 pub mod model;
+pub mod panes;
 pub mod terminal;
+pub mod theme;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -26,10 +29,9 @@ use std::time::Duration;
 use ratatui::crossterm::event;
 
 use self::app::{App, ExportMode};
-use self::feed::Decoding;
 use self::model::Update;
 use crate::capture::Source;
-use crate::pipeline::{PacketCounters, RunOptions};
+use crate::pipeline::{Decoding, PacketCounters, RunOptions};
 
 /// How long the UI waits for a key before it redraws.
 const FRAME: Duration = Duration::from_millis(50);
@@ -46,11 +48,13 @@ pub struct TuiOptions {
     pub count: Option<u64>,
     /// Raised by Ctrl-C outside raw mode (and by the UI when it quits).
     pub stop: Arc<AtomicBool>,
+    /// Another sink fed every event and session report beside the UI (`--clickhouse`).
+    pub also: Option<Box<dyn crate::analysis::ReportSink + Send>>,
 }
 
 /// Runs the UI until the user quits. The capture is decoded on its own thread; FLV files being
 /// written are finished before this returns.
-pub fn run(source: Source, options: TuiOptions) -> anyhow::Result<()> {
+pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
     let live = source.is_live();
     let file_size = source.file_size();
     let counters = Arc::new(PacketCounters::default());
@@ -67,8 +71,14 @@ pub fn run(source: Source, options: TuiOptions) -> anyhow::Result<()> {
     };
     let mut app = App::new(options.source_name.clone(), live).with_export(export_mode);
     app.file_size = file_size;
+    app.theme = theme::Theme::from_env();
     let mut screen = terminal::Screen::enter()?;
-    let decoder = feed::spawn(source, options.decoding.clone(), run_options)?;
+    let decoder = feed::spawn_with(
+        source,
+        options.decoding.clone(),
+        run_options,
+        options.also.take(),
+    )?;
     let mut exports = Vec::new();
     let outcome = ui_loop(
         &mut screen,
@@ -138,8 +148,7 @@ fn drain(app: &mut App, updates: &Receiver<Vec<Update>>) {
 fn start_export(session: u64, options: &TuiOptions, status: Sender<Vec<Update>>) -> JoinHandle<()> {
     let file = options.file.clone();
     let dir = export::directory();
-    let mut decoding = options.decoding.clone();
-    decoding.export = None;
+    let decoding = options.decoding.clone();
     let stop = Arc::clone(&options.stop);
     std::thread::spawn(move || {
         let say = |line: String| {

@@ -186,7 +186,10 @@ pub fn tshark_message_lines(capture: &Path) -> Vec<String> {
         .collect()
 }
 
+pub mod clickhouse;
+pub mod crafted;
 pub mod flv;
+pub mod measure;
 pub mod pcap;
 pub mod tls;
 

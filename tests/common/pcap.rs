@@ -177,6 +177,8 @@ pub struct Segment {
     pub ack: u32,
     /// Flags.
     pub flags: TcpFlags,
+    /// Advertised receive window, as on the wire.
+    pub window: u16,
     /// The payload captured.
     pub payload: Vec<u8>,
     /// Payload bytes the capture's snap length cut.
@@ -197,10 +199,41 @@ pub fn tcp_segments(capture: &Path) -> Vec<Segment> {
                 seq: s.seq,
                 ack: s.ack,
                 flags: s.flags,
+                window: s.window,
                 payload: s.payload.to_vec(),
                 missing: s.missing,
             });
         }
     }
     out
+}
+/// An AMF0 string value.
+pub fn amf0_string(text: &str) -> Vec<u8> {
+    let mut out = vec![2];
+    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+/// An AMF0 command body: the name, transaction id 0.0, then `rest` (the object and arguments).
+pub fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
+    let mut body = amf0_string(name);
+    body.extend_from_slice(&[0; 9]); // number 0.0 (transaction id)
+    body.extend_from_slice(rest);
+    body
+}
+
+/// A client's connect to app `live` and publish of `key` (live), as chunks: what a publisher
+/// sends after the handshake.
+pub fn connect_and_publish(key: &str) -> Vec<u8> {
+    let mut connect = amf0_command("connect", &[3]);
+    connect.extend_from_slice(&[0, 3, b'a', b'p', b'p']);
+    connect.extend_from_slice(&amf0_string("live"));
+    connect.extend_from_slice(&[0, 0, 9]);
+    let mut publish = amf0_command("publish", &[5]);
+    publish.extend_from_slice(&amf0_string(key));
+    publish.extend_from_slice(&amf0_string("live"));
+    let mut c2s = chunks(3, 20, 0, connect.len() as u32, &connect, 128);
+    c2s.extend(chunks(8, 20, 1, publish.len() as u32, &publish, 128));
+    c2s
 }

@@ -8,9 +8,20 @@
 LAB_PIDS=()
 LAB_DIR=""
 
-# Installs the build dependency (libpcap) and the lab's peers. Idempotent.
+# Installs the build dependency (libpcap), the lab's peers, and the ClickHouse server the
+# --clickhouse tests start (Debian's 18.16) with chdb (a current engine, from PyPI). Idempotent.
 lab_install() {
-    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream openssl rtmpdump iproute2 util-linux python3 time tmux"
+    local packages="libpcap-dev tshark tcpdump ffmpeg nginx libnginx-mod-rtmp libnginx-mod-stream openssl rtmpdump iproute2 util-linux python3 python3-pip time tmux clickhouse-server clickhouse-client"
+    lab_install_packages "$packages"
+    if ! python3 -c "import chdb" >/dev/null 2>&1; then
+        python3 -m pip install -q chdb >/dev/null 2>&1 ||
+            python3 -m pip install -q --break-system-packages chdb >/dev/null
+    fi
+}
+
+# Installs the Debian packages named in $1 that are missing.
+lab_install_packages() {
+    local packages=$1
     # shellcheck disable=SC2086
     if dpkg -s $packages >/dev/null 2>&1; then
         return 0
@@ -81,10 +92,16 @@ CONF
 
 # Terminates TLS on 127.0.0.1:PORT in front of the RTMP server on 127.0.0.1:RTMP_PORT (RTMPS),
 # with nginx's stream module and a self-signed certificate for "localhost" made now.
-# PROTOCOLS is nginx's ssl_protocols (default: TLS 1.2 and 1.3). Needs LAB_DIR (start nginx-rtmp
+# PROTOCOLS is nginx's ssl_protocols (default: TLS 1.2 and 1.3), CIPHERS its ssl_ciphers for
+# TLS 1.2 (OpenSSL names, e.g. ECDHE-RSA-CHACHA20-POLY1305; default: nginx's) and TLS13 the
+# TLS 1.3 suites it allows (e.g. TLS_CHACHA20_POLY1305_SHA256; default: OpenSSL's). Works in
+# front of any TCP server (the RTMPT server too: RTMPTS). Needs LAB_DIR (start nginx-rtmp
 # first); waits until it listens.
 lab_nginx_tls_start() {
-    local port=$1 rtmp_port=$2 protocols=${3:-"TLSv1.2 TLSv1.3"}
+    local port=$1 rtmp_port=$2 protocols=${3:-"TLSv1.2 TLSv1.3"} ciphers=${4:-} tls13=${5:-}
+    local choice=""
+    [ -n "$ciphers" ] && choice+="ssl_ciphers $ciphers; "
+    [ -n "$tls13" ] && choice+="ssl_conf_command Ciphersuites $tls13; "
     local dir
     dir=$(mktemp -d "$LAB_DIR/tls.XXXXXX")
     openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
@@ -99,6 +116,7 @@ stream {
     server {
         listen 127.0.0.1:$port ssl;
         ssl_protocols $protocols;
+        $choice
         ssl_certificate $dir/cert.pem;
         ssl_certificate_key $dir/key.pem;
         proxy_pass 127.0.0.1:$rtmp_port;

@@ -3,7 +3,9 @@
 # completes RTMPE handshakes and then talks encrypted RTMP) for rtmpe://127.0.0.1/live/secret,
 # captured with tcpdump. rtmpsrv can only listen on 0.0.0.0:1935, so everything runs in a
 # private network namespace of its own (needs root):
-#   rtmpe_capture.sh OUT.pcap OUT.log
+#   rtmpe_capture.sh OUT.pcap OUT.log [tunnel]
+# With "tunnel", rtmpdump asks for rtmpte:// (RTMPE inside RTMPT) through the lab's RTMPT server
+# on port 8080, which relays to rtmpsrv; both connections are captured.
 # OUT.log receives rtmpdump's debug output, which says where it put its Diffie-Hellman public
 # key in C1 ("DH pubkey position") and where it found the server's in S1 ("Server DH public key
 # offset"): the answer key for what rtmpscope reports.
@@ -34,7 +36,12 @@ mkfifo "$LAB_DIR/commands"
 server=$!
 exec 3> "$LAB_DIR/commands"
 lab_wait_port 1935
-lab_capture_start lo "tcp port 1935" "$out" --immediate-mode -B 65536
-timeout 5 rtmpdump -z -r "rtmpe://127.0.0.1/live/secret" -o /dev/null --stop 1 > "$log" 2>&1 || true
+url="rtmpe://127.0.0.1/live/secret"
+if [ "${3:-}" = tunnel ]; then
+    lab_rtmpt_start 8080 1935
+    url="rtmpte://127.0.0.1:8080/live/secret"
+fi
+lab_capture_start lo "tcp port 1935 or tcp port 8080" "$out" --immediate-mode -B 65536
+timeout 5 rtmpdump -z -r "$url" -o /dev/null --stop 1 > "$log" 2>&1 || true
 stop_server
 lab_capture_stop

@@ -195,6 +195,10 @@ enum SearchMode {
     Soft,
 }
 
+/// What one chunk stream's entry in the table costs (its state and the map's node share),
+/// charged to the memory budget.
+pub const CHUNK_STREAM_BYTES: usize = 192;
+
 /// One direction's chunk stream state.
 #[derive(Debug)]
 pub struct ChunkDemuxer {
@@ -244,6 +248,8 @@ pub struct ChunkDemuxer {
     buffers: Charge,
     /// The bytes held by a resynchronisation search, charged likewise.
     resync_memory: Charge,
+    /// The chunk stream table's entries ([`CHUNK_STREAM_BYTES`] each), charged likewise.
+    table: Charge,
 }
 
 impl Default for ChunkDemuxer {
@@ -278,6 +284,7 @@ impl ChunkDemuxer {
             epoch: 0,
             buffers: MemoryBudget::unlimited().charge(),
             resync_memory: MemoryBudget::unlimited().charge(),
+            table: MemoryBudget::unlimited().charge(),
         }
     }
 
@@ -285,6 +292,7 @@ impl ChunkDemuxer {
     pub fn with_budget(mut self, budget: &MemoryBudget) -> Self {
         self.buffers = budget.charge();
         self.resync_memory = budget.charge();
+        self.table = budget.charge();
         self
     }
 
@@ -675,9 +683,15 @@ impl ChunkDemuxer {
     /// Frees a chunk stream slot for `csid` when the table is full and has none for it: one
     /// with no message in progress if there is one, else the lowest-numbered (its partial
     /// message is dropped, with a warning). The length is checked first: a lookup less a chunk.
+    /// Each stream's entry is charged to the budget ([`CHUNK_STREAM_BYTES`]); when the budget
+    /// has no room for a new one, a slot is freed the same way (the direction keeps at least
+    /// one).
     fn make_room(&mut self, csid: u32, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
+        if self.streams.contains_key(&csid) {
+            return;
+        }
         if self.streams.len() < self.config.max_chunk_streams.max(1)
-            || self.streams.contains_key(&csid)
+            && (self.table.try_grow(CHUNK_STREAM_BYTES) || self.streams.is_empty())
         {
             return;
         }
@@ -929,5 +943,19 @@ fn keep_limit(
         MAX_SEQUENCE_HEADER_BYTES.max(config.media_prefix_bytes)
     } else {
         config.media_prefix_bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_stream_entry_costs_what_is_charged_for_it() {
+        // The entry, its key, and a share of the B-tree node around it.
+        assert!(
+            std::mem::size_of::<ChunkStream>() + std::mem::size_of::<u32>()
+                <= CHUNK_STREAM_BYTES / 2 * 3 / 2
+        );
     }
 }

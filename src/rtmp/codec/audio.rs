@@ -2,8 +2,8 @@
 //! identification header (RFC 7845, `OpusHead`) and FLAC's STREAMINFO block.
 
 use super::bits::BitReader;
-use super::{read_record, AudioConfig};
-use crate::common::reader::Reader;
+use super::{read_record, AudioConfig, ConfigField, ConfigSpans, Place};
+use crate::rtmp::layout::{array_at, flac, opus_head, u8_at};
 
 /// Sampling frequencies by `samplingFrequencyIndex`; index 15 means an explicit 24-bit value.
 const AAC_SAMPLE_RATES: [u32; 13] = [
@@ -14,21 +14,32 @@ const AAC_CHANNELS: [u8; 8] = [0, 1, 2, 3, 4, 5, 6, 8];
 
 /// Reads an AAC AudioSpecificConfig.
 pub fn parse_aac_config(bytes: &[u8]) -> AudioConfig {
-    read_record(|config: &mut AudioConfig| {
+    read_aac(bytes).0
+}
+
+/// Reads an AAC AudioSpecificConfig, noting where each field is.
+pub(super) fn read_aac(bytes: &[u8]) -> (AudioConfig, ConfigSpans) {
+    read_record(|config: &mut AudioConfig, spans| {
+        let place = Place::Bits { base: 0 };
         let mut bits = BitReader::new(bytes);
         let mut object_type = bits.bits(5)?;
         if object_type == 31 {
             object_type = 32 + bits.bits(6)?;
         }
         config.profile = Some(aac_object_name(object_type));
+        spans.read_since(ConfigField::Profile, &place, &bits, 0);
+        let start = bits.position();
         let index = bits.bits(4)?;
         config.sample_rate = Some(if index == 15 {
             bits.bits(24)?
         } else {
             *AAC_SAMPLE_RATES.get(usize::try_from(index).ok()?)?
         });
+        spans.read_since(ConfigField::SampleRate, &place, &bits, start);
+        let start = bits.position();
         let channels = bits.bits(4)?;
         config.channels = Some(*AAC_CHANNELS.get(usize::try_from(channels).ok()?)?);
+        spans.read_since(ConfigField::Channels, &place, &bits, start);
         Some(())
     })
 }
@@ -52,33 +63,63 @@ fn aac_object_name(object_type: u32) -> String {
 
 /// Reads an Opus identification header (`OpusHead`, version, channels, pre-skip, input rate).
 pub fn parse_opus_config(bytes: &[u8]) -> AudioConfig {
-    read_record(|config: &mut AudioConfig| {
-        let mut reader = Reader::new(bytes);
-        if reader.take(8)? != b"OpusHead" {
+    read_opus(bytes).0
+}
+
+/// Reads an Opus identification header, noting where each field is.
+pub(super) fn read_opus(bytes: &[u8]) -> (AudioConfig, ConfigSpans) {
+    read_record(|config: &mut AudioConfig, spans| {
+        if bytes.get(opus_head::MAGIC)? != b"OpusHead" {
             return None;
         }
-        let _version = reader.u8()?;
-        config.channels = Some(reader.u8()?);
-        let _pre_skip = reader.take(2)?;
-        config.sample_rate = Some(reader.le_u32()?);
+        let _version = u8_at(bytes, opus_head::VERSION)?;
+        config.channels = Some(u8_at(bytes, opus_head::CHANNELS)?);
+        spans.set(ConfigField::Channels, opus_head::CHANNELS);
+        let _pre_skip: [u8; 2] = array_at(bytes, opus_head::PRE_SKIP)?;
+        let rate = array_at(bytes, opus_head::INPUT_SAMPLE_RATE)?;
+        config.sample_rate = Some(u32::from_le_bytes(rate));
+        spans.set(ConfigField::SampleRate, opus_head::INPUT_SAMPLE_RATE);
         Some(())
     })
 }
 
 /// Reads FLAC's STREAMINFO, with or without the `fLaC` marker and metadata block header.
 pub fn parse_flac_config(bytes: &[u8]) -> AudioConfig {
-    read_record(|config: &mut AudioConfig| {
-        let stream_info = match bytes.strip_prefix(b"fLaC") {
-            // Block header: last-block flag and type (0 = STREAMINFO), then a 24-bit length.
-            Some(rest) => rest.get(4..)?,
-            None => bytes,
+    read_flac(bytes).0
+}
+
+/// Reads FLAC's STREAMINFO, noting where each field is.
+pub(super) fn read_flac(bytes: &[u8]) -> (AudioConfig, ConfigSpans) {
+    read_record(|config: &mut AudioConfig, spans| {
+        // After the marker, a block header: last-block flag and type (0 = STREAMINFO), then a
+        // 24-bit length.
+        let base = if bytes.starts_with(b"fLaC") {
+            flac::MARKER_AND_BLOCK_HEADER
+        } else {
+            0
         };
-        let mut bits = BitReader::new(stream_info);
+        let place = Place::Bits { base };
+        let mut bits = BitReader::new(bytes.get(base..)?);
         // Minimum and maximum block size (16 bits each), frame size (24 bits each).
-        bits.skip(16 + 16 + 24 + 24)?;
-        config.sample_rate = Some(bits.bits(20)?);
-        config.channels = Some(u8::try_from(bits.bits(3)? + 1).ok()?);
-        config.bits_per_sample = Some(u8::try_from(bits.bits(5)? + 1).ok()?);
+        let mut read = |range: std::ops::Range<usize>, field, spans: &mut ConfigSpans| {
+            bits.skip(range.start.checked_sub(bits.position())?)?;
+            let value = bits.bits(u32::try_from(range.len()).ok()?)?;
+            spans.set(field, place.bytes(range));
+            Some(value)
+        };
+        config.sample_rate = Some(read(
+            flac::SAMPLE_RATE_BITS,
+            ConfigField::SampleRate,
+            spans,
+        )?);
+        let channels = read(flac::CHANNELS_BITS, ConfigField::Channels, spans)?;
+        config.channels = Some(u8::try_from(channels + 1).ok()?);
+        let bits_per_sample = read(
+            flac::BITS_PER_SAMPLE_BITS,
+            ConfigField::BitsPerSample,
+            spans,
+        )?;
+        config.bits_per_sample = Some(u8::try_from(bits_per_sample + 1).ok()?);
         Some(())
     })
 }

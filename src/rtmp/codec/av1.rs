@@ -2,8 +2,9 @@
 //! header OBU inside it (AV1 specification 5.5), for the maximum frame size.
 
 use super::bits::BitReader;
-use super::{read_record, VideoConfig};
+use super::{read_record, ConfigField, ConfigSpans, Place, VideoConfig};
 use crate::common::reader::Reader;
+use crate::rtmp::layout::av1c;
 
 /// OBU type of a sequence header.
 const OBU_SEQUENCE_HEADER: u32 = 1;
@@ -12,14 +13,26 @@ const MAX_LEB128_BYTES: usize = 8;
 
 /// Reads an AV1CodecConfigurationRecord and the sequence header among its config OBUs.
 pub fn parse_av1_config(record: &[u8]) -> VideoConfig {
-    read_record(|config: &mut VideoConfig| {
-        let mut reader = Reader::new(record);
-        let mut bits = BitReader::new(reader.take(4)?);
+    read(record).0
+}
+
+/// Reads an AV1CodecConfigurationRecord and its sequence header, noting where each field is.
+pub(super) fn read(record: &[u8]) -> (VideoConfig, ConfigSpans) {
+    read_record(|config: &mut VideoConfig, spans| {
+        let place = Place::Bits { base: 0 };
+        let mut bits = BitReader::new(record.get(av1c::HEADER)?);
         bits.skip(8)?; // marker, version
+        let start = bits.position();
         let profile = bits.bits(3)?;
         config.profile = Some(profile_name(profile));
+        spans.read_since(ConfigField::Profile, &place, &bits, start);
+        let start = bits.position();
         config.level = Some(level_name(bits.bits(5)?));
+        spans.read_since(ConfigField::Level, &place, &bits, start);
+        let start = bits.position();
         config.tier = Some(if bits.bit()? { "high" } else { "main" });
+        spans.read_since(ConfigField::Tier, &place, &bits, start);
+        let start = bits.position();
         let high_bitdepth = bits.bit()?;
         let twelve_bit = bits.bit()?;
         config.bit_depth = Some(match (high_bitdepth, twelve_bit) {
@@ -27,6 +40,8 @@ pub fn parse_av1_config(record: &[u8]) -> VideoConfig {
             (true, false) => 10,
             _ => 8,
         });
+        spans.read_since(ConfigField::BitDepth, &place, &bits, start);
+        let start = bits.position();
         let monochrome = bits.bit()?;
         let subsampling = (bits.bit()?, bits.bit()?);
         config.chroma_format = Some(match (monochrome, subsampling) {
@@ -35,20 +50,22 @@ pub fn parse_av1_config(record: &[u8]) -> VideoConfig {
             (false, (true, false)) => "4:2:2",
             _ => "4:4:4",
         });
+        spans.read_since(ConfigField::ChromaFormat, &place, &bits, start);
         // Config OBUs follow; the sequence header, when present, gives the frame size.
-        let mut obus = Reader::new(reader.rest());
+        let mut obus = Reader::new(record.get(av1c::HEADER.end..)?);
         while obus.remaining() > 0 {
-            let (obu_type, payload) = read_obu(&mut obus)?;
+            let (obu_type, payload, payload_at) = read_obu(&mut obus)?;
             if obu_type == OBU_SEQUENCE_HEADER {
-                return read_sequence_header(payload, config);
+                let base = av1c::HEADER.end.checked_add(payload_at)?;
+                return read_sequence_header(payload, config, spans, &Place::Bits { base });
             }
         }
         Some(())
     })
 }
 
-/// Reads one OBU: its type and payload.
-fn read_obu<'a>(reader: &mut Reader<'a>) -> Option<(u32, &'a [u8])> {
+/// Reads one OBU: its type, its payload and where the payload starts in `reader`'s bytes.
+fn read_obu<'a>(reader: &mut Reader<'a>) -> Option<(u32, &'a [u8], usize)> {
     let header = reader.u8()?;
     let obu_type = u32::from((header >> 3) & 0x0F);
     let has_extension = header & 0x04 != 0;
@@ -61,7 +78,8 @@ fn read_obu<'a>(reader: &mut Reader<'a>) -> Option<(u32, &'a [u8])> {
     } else {
         reader.remaining()
     };
-    Some((obu_type, reader.take(size)?))
+    let start = reader.position();
+    Some((obu_type, reader.take(size)?, start))
 }
 
 /// Reads an unsigned LEB128 number.
@@ -77,8 +95,13 @@ fn read_leb128(reader: &mut Reader<'_>) -> Option<usize> {
     None
 }
 
-/// Reads a sequence header OBU up to max_frame_width/height.
-fn read_sequence_header(payload: &[u8], config: &mut VideoConfig) -> Option<()> {
+/// Reads a sequence header OBU up to max_frame_width/height; its bits are at `place`.
+fn read_sequence_header(
+    payload: &[u8],
+    config: &mut VideoConfig,
+    spans: &mut ConfigSpans,
+    place: &Place,
+) -> Option<()> {
     let mut bits = BitReader::new(payload);
     bits.skip(3)?; // seq_profile
     let _still_picture = bits.bit()?;
@@ -90,6 +113,7 @@ fn read_sequence_header(payload: &[u8], config: &mut VideoConfig) -> Option<()> 
         let mut buffer_delay_bits = 0;
         if bits.bit()? {
             // timing_info()
+            let timing_start = bits.position();
             let units_in_tick = bits.bits(32)?;
             let time_scale = bits.bits(32)?;
             if bits.bit()? {
@@ -98,6 +122,7 @@ fn read_sequence_header(payload: &[u8], config: &mut VideoConfig) -> Option<()> 
                 let seconds_per_frame = units_in_tick as f64 * ticks_per_picture as f64;
                 if seconds_per_frame > 0.0 {
                     config.frame_rate = Some(f64::from(time_scale) / seconds_per_frame);
+                    spans.read_since(ConfigField::FrameRate, place, &bits, timing_start);
                 }
             }
             decoder_model_info_present = bits.bit()?;
@@ -123,8 +148,12 @@ fn read_sequence_header(payload: &[u8], config: &mut VideoConfig) -> Option<()> 
     }
     let width_bits = bits.bits(4)? + 1;
     let height_bits = bits.bits(4)? + 1;
+    let start = bits.position();
     config.width = bits.bits(width_bits)?.checked_add(1);
+    spans.read_since(ConfigField::Width, place, &bits, start);
+    let start = bits.position();
     config.height = bits.bits(height_bits)?.checked_add(1);
+    spans.read_since(ConfigField::Height, place, &bits, start);
     Some(())
 }
 

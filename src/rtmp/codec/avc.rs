@@ -1,11 +1,15 @@
 //! H.264: the AVCDecoderConfigurationRecord (ISO/IEC 14496-15) and, from its first sequence
 //! parameter set (ITU-T H.264 7.3.2.1), the coded size, chroma format, bit depth and frame rate.
 
+use std::ops::Range;
+
 use super::bits::{unescape_rbsp, BitReader};
 use super::{
-    chroma_format_name, chroma_subsampling, read_record, VideoConfig, MAX_PARAMETER_SET_BYTES,
+    chroma_format_name, chroma_subsampling, read_record, ConfigField, ConfigSpans, VideoConfig,
+    MAX_PARAMETER_SET_BYTES,
 };
 use crate::common::reader::Reader;
+use crate::rtmp::layout::{avcc, u8_at};
 
 /// Profiles whose SPS carries chroma format, bit depths and scaling matrices.
 const HIGH_PROFILES: [u32; 13] = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
@@ -14,27 +18,43 @@ const MAX_REF_FRAMES_IN_POC_CYCLE: u32 = 255;
 
 /// Reads an AVCDecoderConfigurationRecord and the first SPS in it.
 pub fn parse_avc_config(record: &[u8]) -> VideoConfig {
-    read_record(|config: &mut VideoConfig| {
-        let mut reader = Reader::new(record);
-        let _version = reader.u8()?;
-        let profile = reader.u8()?;
-        let constraints = reader.u8()?;
-        let level = reader.u8()?;
+    read(record).0
+}
+
+/// Reads an AVCDecoderConfigurationRecord and the first SPS in it, noting where each field is.
+pub(super) fn read(record: &[u8]) -> (VideoConfig, ConfigSpans) {
+    read_record(|config: &mut VideoConfig, spans| {
+        let _version = u8_at(record, avcc::VERSION)?;
+        let profile = u8_at(record, avcc::PROFILE)?;
+        let constraints = u8_at(record, avcc::CONSTRAINTS)?;
+        let level = u8_at(record, avcc::LEVEL)?;
         config.profile = Some(profile_name(profile, constraints));
+        spans.set(
+            ConfigField::Profile,
+            avcc::PROFILE.start..avcc::CONSTRAINTS.end,
+        );
         config.level = Some(level_name(level, constraints));
-        let _length_size = reader.u8()?;
-        let sps_count = reader.u8()? & 0x1F;
+        spans.set(ConfigField::Level, avcc::LEVEL);
+        let _length_size = u8_at(record, avcc::LENGTH_SIZE)?;
+        let sps_count = u8_at(record, avcc::SPS_COUNT)? & 0x1F;
         config.sps_count = Some(sps_count);
+        spans.set(ConfigField::SpsCount, avcc::SPS_COUNT);
+        let mut reader = Reader::new(record);
+        reader.take(avcc::SPS_COUNT.end)?;
         let mut first_sps = None;
         for _ in 0..sps_count {
             let length = reader.be_u16()?;
+            let start = reader.position();
             let sps = reader.take(usize::from(length))?;
-            first_sps.get_or_insert(sps);
+            first_sps.get_or_insert((sps, start..reader.position()));
         }
+        let pps_count_at = reader.position();
         config.pps_count = Some(reader.u8()?);
+        spans.set(ConfigField::PpsCount, pps_count_at..reader.position());
         // The NAL header byte comes before the SPS fields.
-        let sps = first_sps?.get(1..)?;
-        read_sps(&unescape_rbsp(sps, MAX_PARAMETER_SET_BYTES), config)
+        let (sps, sps_bytes) = first_sps?;
+        let rbsp = unescape_rbsp(sps.get(1..)?, MAX_PARAMETER_SET_BYTES);
+        read_sps(&rbsp, config, spans, &sps_bytes)
     })
 }
 
@@ -61,15 +81,24 @@ pub fn in_band_avc_sps(nals: &[u8]) -> Option<VideoConfig> {
                 level: Some(level_name(level, constraints)),
                 ..VideoConfig::default()
             };
-            read_sps(&unescape_rbsp(sps, MAX_PARAMETER_SET_BYTES), &mut config)?;
+            // A repeated SPS has no bytes in the message's tag header to point at.
+            let mut spans = ConfigSpans::default();
+            let rbsp = unescape_rbsp(sps, MAX_PARAMETER_SET_BYTES);
+            read_sps(&rbsp, &mut config, &mut spans, &(0..0))?;
             return Some(config);
         }
     }
     None
 }
 
-/// Reads the SPS fields up to the frame size and VUI timing.
-fn read_sps(rbsp: &[u8], config: &mut VideoConfig) -> Option<()> {
+/// Reads the SPS fields up to the frame size and VUI timing. Their bytes are the whole SPS
+/// (`sps_bytes`), as its bits are read unescaped.
+fn read_sps(
+    rbsp: &[u8],
+    config: &mut VideoConfig,
+    spans: &mut ConfigSpans,
+    sps_bytes: &Range<usize>,
+) -> Option<()> {
     let mut bits = BitReader::new(rbsp);
     let profile_idc = bits.bits(8)?;
     bits.skip(16)?; // constraint flags, level_idc
@@ -95,7 +124,9 @@ fn read_sps(rbsp: &[u8], config: &mut VideoConfig) -> Option<()> {
         }
     }
     config.chroma_format = chroma_format_name(chroma_format_idc);
+    spans.set(ConfigField::ChromaFormat, sps_bytes.clone());
     config.bit_depth = u8::try_from(bit_depth).ok();
+    spans.set(ConfigField::BitDepth, sps_bytes.clone());
     let _log2_max_frame_num = bits.ue()?;
     match bits.ue()? {
         0 => {
@@ -141,9 +172,12 @@ fn read_sps(rbsp: &[u8], config: &mut VideoConfig) -> Option<()> {
     let height =
         (field_factor * height_in_map_units * 16).checked_sub(crop_y * (crop[2] + crop[3]))?;
     config.width = u32::try_from(width).ok();
+    spans.set(ConfigField::Width, sps_bytes.clone());
     config.height = u32::try_from(height).ok();
+    spans.set(ConfigField::Height, sps_bytes.clone());
     if bits.bit()? {
         config.frame_rate = read_vui_frame_rate(&mut bits)?;
+        spans.set(ConfigField::FrameRate, sps_bytes.clone());
     }
     Some(())
 }

@@ -17,6 +17,11 @@ impl<'a> BitReader<'a> {
         BitReader { bytes, position: 0 }
     }
 
+    /// Position in bits from the start.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
     /// One bit.
     pub fn bit(&mut self) -> Option<bool> {
         let byte = self.bytes.get(self.position / 8)?;

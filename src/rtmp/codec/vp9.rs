@@ -1,32 +1,38 @@
 //! VP9: the VPCodecConfigurationRecord (`vpcC`, VP codec ISO media binding): profile, level,
 //! bit depth and chroma subsampling. VP9 carries no frame size in its configuration.
 
-use super::bits::BitReader;
-use super::{read_record, VideoConfig};
-
-/// Bytes of the full-box header (version, flags) that writers put before the record.
-const FULL_BOX_HEADER: usize = 4;
-/// Length of the record without its full-box header and codec initialisation data.
-const RECORD_BYTES: usize = 8;
+use super::{read_record, ConfigField, ConfigSpans, VideoConfig};
+use crate::rtmp::layout::{shift, u8_at, vpcc};
 
 /// Reads a VPCodecConfigurationRecord, with or without its full-box header.
 pub fn parse_vp9_config(record: &[u8]) -> VideoConfig {
-    read_record(|config: &mut VideoConfig| {
-        let body = if record.len() >= FULL_BOX_HEADER + RECORD_BYTES {
-            record.get(FULL_BOX_HEADER..)?
+    read(record).0
+}
+
+/// Reads a VPCodecConfigurationRecord, noting where each field is.
+pub(super) fn read(record: &[u8]) -> (VideoConfig, ConfigSpans) {
+    read_record(|config: &mut VideoConfig, spans| {
+        let start = if record.len() >= vpcc::FULL_BOX_HEADER + vpcc::RECORD {
+            vpcc::FULL_BOX_HEADER
         } else {
-            record
+            0
         };
-        let mut bits = BitReader::new(body);
-        config.profile = Some(format!("Profile {}", bits.bits(8)?));
-        let level = bits.bits(8)?;
+        let body = record.get(start..)?;
+        config.profile = Some(format!("Profile {}", u8_at(body, vpcc::PROFILE)?));
+        spans.set(ConfigField::Profile, shift(vpcc::PROFILE, start)?);
+        let level = u8_at(body, vpcc::LEVEL)?;
         config.level = Some(format!("{}.{}", level / 10, level % 10));
-        config.bit_depth = u8::try_from(bits.bits(4)?).ok();
-        config.chroma_format = Some(match bits.bits(3)? {
+        spans.set(ConfigField::Level, shift(vpcc::LEVEL, start)?);
+        let depth_and_chroma = u8_at(body, vpcc::DEPTH_AND_CHROMA)?;
+        let bytes = shift(vpcc::DEPTH_AND_CHROMA, start)?;
+        config.bit_depth = Some(depth_and_chroma >> 4);
+        spans.set(ConfigField::BitDepth, bytes.clone());
+        config.chroma_format = Some(match (depth_and_chroma >> 1) & 0x07 {
             0 | 1 => "4:2:0",
             2 => "4:2:2",
             _ => "4:4:4",
         });
+        spans.set(ConfigField::ChromaFormat, bytes);
         Some(())
     })
 }

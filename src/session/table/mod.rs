@@ -24,7 +24,7 @@ mod probe;
 
 use crate::common::budget::MemoryBudget;
 use crate::common::fasthash::FastHashMap;
-use crate::common::{Direction, Endpoints, Notice, PacketMeta};
+use crate::common::{Direction, Endpoints, Notice, NoticeCode, PacketMeta};
 use crate::reassembly::{FlowId, StreamEvent, StreamSink};
 use crate::session::classify::{classify_client_start, FirstBytes};
 use crate::session::decoder::{Session, SessionConfig, StartMode};
@@ -32,10 +32,13 @@ use crate::session::event::{EventSink, SessionStart};
 use crate::session::tunnel::{self, Tunnels};
 use crate::session::tunnel_flow::HttpFlow;
 use crate::session::variant::Variant;
-use crate::transport::tls::{parse_client_hello, ClientHello, TlsInfo, TlsTracker, MAX_TLS_RECORD};
+use crate::transport::tls::{
+    client_random, parse_client_hello, ClientHello, KeyLog, TlsInfo, TlsTracker, MAX_TLS_RECORD,
+};
+use std::sync::Arc;
 
 pub use probe::MAX_PROBE_BYTES;
-use probe::{http_start, is_rtmps, shows_rtmpt, HeldBytes, Probe, TlsProbe};
+use probe::{http_start, is_rtmps, shows_rtmpt, HeldBytes, Probe, TlsProbe, TlsTunnel};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -52,6 +55,9 @@ pub struct DecoderConfig {
     /// Most bytes all sessions together may hold in buffers: partial messages, chunk-boundary
     /// searches, and bytes held while a flow's nature is undecided.
     pub memory_budget: usize,
+    /// TLS secrets (`--tls-keylog`, a pcapng Decryption Secrets Block): RTMPS and RTMPTS
+    /// connections whose client random they hold are decrypted.
+    pub tls_keys: Arc<KeyLog>,
 }
 
 impl Default for DecoderConfig {
@@ -60,28 +66,8 @@ impl Default for DecoderConfig {
             session: SessionConfig::default(),
             forced_ports: Vec::new(),
             memory_budget: 128 << 20,
+            tls_keys: Arc::new(KeyLog::new()),
         }
-    }
-}
-
-impl HeldBytes {
-    fn new(budget: &MemoryBudget) -> Self {
-        HeldBytes {
-            pieces: Vec::new(),
-            charge: budget.charge(),
-        }
-    }
-
-    /// Holds a copy; false if that would pass [`MAX_PROBE_BYTES`] or the shared budget
-    /// (nothing is held then).
-    fn hold(&mut self, meta: &PacketMeta, dir: Direction, bytes: &[u8]) -> bool {
-        if self.charge.bytes().saturating_add(bytes.len()) > MAX_PROBE_BYTES
-            || !self.charge.try_grow(bytes.len())
-        {
-            return false;
-        }
-        self.pieces.push((*meta, dir, bytes.to_vec()));
-        true
     }
 }
 
@@ -96,8 +82,11 @@ enum FlowState {
     Decoding(Box<Session>),
     /// HTTP that may carry an RTMPT tunnel.
     Tunnel(Box<HttpFlow>),
-    /// TLS with nothing naming RTMP: its record sizes may still show an RTMP handshake.
+    /// TLS not yet known to carry RTMP: with a key, until its plaintext shows what it carries;
+    /// without, until its record sizes show an RTMP handshake (or cannot).
     TlsProbe(Box<TlsProbe>),
+    /// HTTP inside TLS, decrypted, that may carry an RTMPT tunnel (RTMPTS).
+    TlsTunnel(Box<TlsTunnel>),
     /// Not RTMP.
     Ignored,
 }
@@ -123,9 +112,30 @@ struct Context<S> {
 }
 
 impl<S: EventSink> SessionTable<S> {
-    /// An empty table sending events to `sink`.
+    /// An empty table sending events to `sink`, with a budget of `config.memory_budget`.
     pub fn new(config: DecoderConfig, sink: S) -> Self {
         let budget = MemoryBudget::new(config.memory_budget);
+        SessionTable::with_budget(config, budget, sink)
+    }
+
+    /// An empty table charging its buffers to `budget`, which the sinks behind it (the
+    /// analysis) may share, so one `--memory-cap` share covers both.
+    pub fn with_budget(config: DecoderConfig, budget: MemoryBudget, mut sink: S) -> Self {
+        let keys = &config.tls_keys;
+        if keys.unusable() > 0 {
+            sink.notice(&Notice {
+                frame: None,
+                time: None,
+                code: NoticeCode::TlsKeylogUnusable,
+                message: format!(
+                    "{} line(s) of the TLS key log ({}) could not be used (not NSS key log lines: LABEL CLIENT_RANDOM SECRET in hex); {} secret(s) for {} connection(s) were read",
+                    keys.unusable(),
+                    keys.sources().join(", "),
+                    keys.secrets(),
+                    keys.connections()
+                ),
+            });
+        }
         SessionTable {
             flows: FastHashMap::default(),
             context: Context {
@@ -165,9 +175,12 @@ impl<S: EventSink> Context<S> {
         let (variant, mode, detected_by, mid_stream) = how;
         let start = SessionStart {
             variant,
+            inner: None,
             mid_stream,
             detected_by,
             encrypted: variant == Variant::Rtmpe,
+            decrypted: false,
+            tls_keys: None,
             tls: None,
             tunnel: None,
         };
@@ -232,9 +245,12 @@ impl<S: EventSink> Context<S> {
     ) -> FlowState {
         let start = SessionStart {
             variant: Variant::Rtmps,
+            inner: None,
             mid_stream: false,
             detected_by,
             encrypted: true,
+            decrypted: false,
+            tls_keys: None,
             tls: Some(info),
             tunnel: None,
         };
@@ -301,16 +317,35 @@ impl<S: EventSink> Context<S> {
             ),
             FirstBytes::Tls => match parse_client_hello(&client_bytes) {
                 ClientHello::NeedMore => FlowState::Classifying { mid_stream, held },
-                ClientHello::Hello(info) if forced || is_rtmps(endpoints, &info) => {
-                    self.start_tls_session(meta, endpoints, held, info, DetectedBy::TlsClientHello)
-                }
                 ClientHello::Hello(info) => {
+                    let rtmps = forced || is_rtmps(endpoints, &info);
+                    let keys = client_random(&client_bytes).and_then(|random| {
+                        let secrets = self.config.tls_keys.find(&random)?;
+                        Some((random, secrets.clone()))
+                    });
+                    if keys.is_none() && rtmps {
+                        return self.start_tls_session(
+                            meta,
+                            endpoints,
+                            held,
+                            info,
+                            DetectedBy::TlsClientHello,
+                        );
+                    }
+                    let mut tls = TlsTracker::new(info.clone());
+                    let plain = keys.map(|(random, secrets)| {
+                        tls = TlsTracker::new(info.clone()).with_keys(random, secrets);
+                        HeldBytes::new(&self.budget)
+                    });
                     let probe = TlsProbe {
-                        tls: TlsTracker::new(info.clone()),
+                        tls,
                         hello: info,
                         first: held.pieces.first().map_or(*meta, |(first, _, _)| *first),
                         server_hello: None,
                         bytes: [0; 2],
+                        plain,
+                        warnings: Vec::new(),
+                        rtmps,
                     };
                     self.replay(endpoints, FlowState::TlsProbe(Box::new(probe)), held)
                 }
@@ -389,6 +424,9 @@ impl<S: EventSink> Context<S> {
                 let http = HttpFlow::new(&self.budget, true);
                 self.replay(endpoints, FlowState::Tunnel(Box::new(http)), probe.held)
             }
+            FlowState::TlsTunnel(tunnel) => {
+                self.tls_tunnel_data(meta, endpoints, tunnel, dir, bytes)
+            }
             FlowState::Probing(mut probe) => {
                 let confirmed = self.probe_data(&mut probe, meta, dir, bytes);
                 self.probe_outcome(meta, endpoints, *probe, confirmed)
@@ -414,8 +452,9 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                 };
                 self.flows.insert(flow, state);
             }
-            StreamEvent::Close { reason } => match self.flows.remove(&flow) {
+            StreamEvent::Close { reason, network } => match self.flows.remove(&flow) {
                 Some(FlowState::Decoding(mut session)) => {
+                    session.set_network(network);
                     session.end(meta, reason, &mut self.context.sink);
                 }
                 Some(FlowState::Tunnel(mut http)) => {
@@ -424,6 +463,13 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                 }
                 Some(FlowState::Probing(probe)) => {
                     self.context.close_probe(meta, endpoints, *probe, reason);
+                }
+                Some(FlowState::TlsTunnel(mut tunnel)) => {
+                    let (tunnels, mut cx) = self.context.tunnels(meta, endpoints);
+                    tunnel.http.close(reason, tunnels, &mut cx);
+                }
+                Some(FlowState::TlsProbe(probe)) => {
+                    self.context.tls_probe_end(meta, endpoints, *probe, reason);
                 }
                 _ => {}
             },
@@ -443,6 +489,10 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
     fn finish(&mut self, meta: &PacketMeta) {
         let context = &mut self.context;
         context.tunnels.end_all(meta, &mut context.sink);
+    }
+
+    fn tick(&mut self, now: crate::common::Timestamp) {
+        self.context.sink.tick(now);
     }
 }
 
@@ -467,10 +517,26 @@ impl<S: EventSink> Context<S> {
                     http.gap(dir, bytes, reason, tunnels, &mut cx);
                     FlowState::Tunnel(http)
                 }
+                FlowState::TlsTunnel(mut tunnel) => {
+                    let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                    tunnel.tls.gap(dir, bytes);
+                    tunnel.http.gap(dir, bytes, reason, tunnels, &mut cx);
+                    FlowState::TlsTunnel(tunnel)
+                }
                 // A gap before the flow was classified: its start is lost, as if mid-stream.
                 FlowState::Classifying { held, .. } => {
                     let forced = self.is_forced(endpoints);
                     self.mid_stream_state(meta, endpoints, held, forced)
+                }
+                // An RTMPS connection still being decrypted: it shows as without a key.
+                FlowState::TlsProbe(probe) if probe.rtmps => {
+                    match self.opaque_session(meta, endpoints, *probe, DetectedBy::TlsClientHello) {
+                        FlowState::Decoding(mut session) => {
+                            session.gap(meta, dir, bytes, reason, &mut self.sink);
+                            FlowState::Decoding(session)
+                        }
+                        other => other,
+                    }
                 }
                 FlowState::Probing(_) | FlowState::TlsProbe(_) | FlowState::Ignored => {
                     FlowState::Ignored
@@ -486,8 +552,19 @@ impl<S: EventSink> Context<S> {
                     http.warning(dir, code, message, tunnels, &mut cx);
                     FlowState::Tunnel(http)
                 }
+                FlowState::TlsTunnel(mut tunnel) => {
+                    let (tunnels, mut cx) = self.tunnels(meta, endpoints);
+                    tunnel.http.warning(dir, code, message, tunnels, &mut cx);
+                    FlowState::TlsTunnel(tunnel)
+                }
                 other => other,
             },
+            StreamEvent::Network(facts) => {
+                if let FlowState::Decoding(session) = &state {
+                    session.network(meta, facts, &mut self.sink);
+                }
+                state
+            }
             // Open and Close are handled by the table itself.
             StreamEvent::Open { .. } | StreamEvent::Close { .. } => state,
         }

@@ -52,6 +52,7 @@ fn run(
         &ends,
         StreamEvent::Close {
             reason: CloseReason::Fin,
+            network: Default::default(),
         },
     );
     table.into_sink().0

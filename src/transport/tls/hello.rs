@@ -37,6 +37,18 @@ pub fn parse_client_hello(bytes: &[u8]) -> ClientHello {
     client_hello_facts(body).map_or(ClientHello::Invalid, ClientHello::Hello)
 }
 
+/// The random of the ClientHello in the first TLS record of a connection (the key a key log
+/// files its secrets under), when the record is whole and holds one.
+pub fn client_random(bytes: &[u8]) -> Option<[u8; 32]> {
+    let mut record = Reader::new(bytes);
+    let (content_type, _, length) = (record.u8()?, record.be_u16()?, record.be_u16()?);
+    if content_type != HANDSHAKE {
+        return None;
+    }
+    let mut hello = Reader::new(record.take(usize::from(length))?);
+    hello_start(&mut hello, CLIENT_HELLO).map(|(_, random)| random)
+}
+
 /// The start of a hello message: type, length, version, random, session id. Returns the
 /// version and the random.
 pub(super) fn hello_start(reader: &mut Reader<'_>, kind: u8) -> Option<(u16, [u8; 32])> {
@@ -103,6 +115,8 @@ pub(super) struct ServerChoice {
     pub(super) cipher_suite: u16,
     pub(super) alpn: Option<String>,
     pub(super) retry: bool,
+    /// The server's random (TLS 1.2 key expansion needs it).
+    pub(super) random: [u8; 32],
 }
 
 /// Reads a ServerHello handshake message.
@@ -116,6 +130,7 @@ pub(super) fn server_hello_facts(message: &[u8]) -> Option<ServerChoice> {
         cipher_suite,
         alpn: None,
         retry: random == HELLO_RETRY_RANDOM,
+        random,
     };
     extensions(&mut reader, |kind, data| match kind {
         EXT_SUPPORTED_VERSIONS => {

@@ -8,11 +8,17 @@
 
 use serde::Serialize;
 
+use crate::common::Direction;
+
+mod decrypt;
 mod hello;
+pub mod keylog;
+pub mod keys;
 mod names;
 mod records;
 
-pub use hello::{parse_client_hello, ClientHello};
+pub use hello::{client_random, parse_client_hello, ClientHello};
+pub use keylog::{ClientSecrets, KeyLog, KeyOrigin};
 pub use names::{CipherSuite, CipherSuiteId, TlsVersion};
 pub use records::{TlsEvent, TlsTracker};
 
@@ -79,9 +85,30 @@ pub struct TlsCounts {
     /// Alert records, both ways (the encrypted close_notify at the end is one).
     pub alerts: u64,
     /// True when a direction lost its record boundaries (a gap, or bytes that are not TLS
-    /// records): the counts then stop there.
+    /// records): the counts then stop there (or, while decrypting, miss the lost records).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub incomplete: bool,
+    /// Records decrypted with a key log's secrets, both ways (absent without a key).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub records_decrypted: u64,
+    /// Records lost in gaps while decrypting, both ways: the sequence numbers skipped when
+    /// the records were found again.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub records_lost: u64,
+}
+
+impl TlsCounts {
+    /// The records and application-data bytes counters of one direction.
+    pub(crate) fn of_direction(&mut self, dir: Direction) -> (&mut u64, &mut u64) {
+        match dir {
+            Direction::ClientToServer => (&mut self.records_c2s, &mut self.application_bytes_c2s),
+            Direction::ServerToClient => (&mut self.records_s2c, &mut self.application_bytes_s2c),
+        }
+    }
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// What `session_end` reports of an RTMPS connection: the hellos' facts and the counts.
@@ -167,5 +194,7 @@ pub(crate) mod test_support {
     }
 }
 
+#[cfg(test)]
+pub(crate) mod rfc8448;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,726 @@
+//! The ClickHouse sink (`--clickhouse URL`): every event and session report as a row, sent in
+//! batches from a thread of its own, so the pipeline never waits for the network.
+//!
+//! How nothing is lost:
+//! - Rows are collected per table into a batch, sealed at [`Settings::batch_rows`] rows,
+//!   [`Settings::batch_bytes`] bytes or [`Settings::batch_interval`] after its first row, and
+//!   handed to the sender threads ([`Settings::senders`], each with its own connection, as a
+//!   server parses one insert on one core) through a bounded queue. When the queue is full (the server
+//!   is slow), the pipeline writes the batch to the disk spool instead of waiting.
+//! - The sender sends each batch as one `INSERT … FORMAT JSONEachRow`. A batch that fails goes
+//!   to the spool, and the server is tried again after a backoff (0.5 s doubling to 30 s);
+//!   meanwhile new batches go straight to the spool. When the server answers again the spool
+//!   is sent, oldest first; it is also picked up by the next run.
+//! - Before a batch is sent again, the sender asks which of its rows (`batch_id`,
+//!   `batch_row`) are already stored and sends only the others: a batch that reached the
+//!   server although the answer was lost is not stored twice. Each insert runs with the batch
+//!   id as its query id, so a copy still running on the server blocks a second one.
+//! - The spool is bounded ([`Settings::spool_cap`]); only past it are the oldest batches
+//!   dropped, each with a counted warning. Memory is bounded by the batch size times the queue.
+//! - [`ClickHouseSink::finish`] sends or spools everything and says what could not be: at
+//!   exit the spool is sent for as long as the server keeps taking batches, and left for the
+//!   next run once it has taken none for [`Settings::exit_wait`].
+
+mod batch;
+pub mod http;
+mod row;
+mod spool;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::analysis::{ReportSink, SessionReport};
+use crate::common::{CommunityId, Notice};
+use crate::session::event::{Event, EventSink};
+
+use batch::{Batch, Builder, Table};
+use http::{Client, HttpError, ServerUrl};
+use spool::Spool;
+
+/// The sensor name when none is given: the host name.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_string())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The spool folder when none is given: `$XDG_STATE_HOME/rtmpscope/spool`, else
+/// `~/.local/state/rtmpscope/spool`, else `/var/spool/rtmpscope`.
+pub fn default_spool_dir() -> PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")));
+    match state {
+        Some(state) => state.join("rtmpscope/spool"),
+        None => PathBuf::from("/var/spool/rtmpscope"),
+    }
+}
+
+/// The schema the sink creates when it is missing (one statement per `;`).
+pub const SCHEMA: &str = include_str!("../../../deploy/clickhouse/schema.sql");
+
+/// How often the sender looks for batches that are due.
+const TICK: Duration = Duration::from_millis(100);
+/// First wait after a failure; doubled after each further one.
+const BACKOFF_MIN: Duration = Duration::from_millis(500);
+/// Longest wait between tries.
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// How the sink batches, spools and reaches the server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The server and database.
+    pub url: ServerUrl,
+    /// This capture point's name, on every row.
+    pub sensor: String,
+    /// Where batches wait while the server cannot take them.
+    pub spool_dir: PathBuf,
+    /// Most bytes the spool holds.
+    pub spool_cap: u64,
+    /// A batch is sent when it has this many rows...
+    pub batch_rows: u32,
+    /// ...or this many bytes...
+    pub batch_bytes: usize,
+    /// ...or this long after its first row.
+    pub batch_interval: Duration,
+    /// Batches waiting in memory for the senders; more go to the spool.
+    pub queue_batches: usize,
+    /// Sender threads, each with its own connection: a server parses each insert on one core.
+    pub senders: usize,
+    /// Timeout of each connect, read and write.
+    pub timeout: Duration,
+    /// At exit, the spool is sent while the server takes it; after this long without a batch
+    /// taken, the rest is left for the next run.
+    pub exit_wait: Duration,
+    /// Say nothing on stderr while running (under the TUI); the outcome still tells.
+    pub quiet: bool,
+}
+
+impl Settings {
+    /// The defaults: 10 000 rows, 8 MiB or 1 s a batch, 4 batches queued, 1 GiB of spool.
+    pub fn new(url: ServerUrl, sensor: String, spool_dir: PathBuf) -> Self {
+        Settings {
+            url,
+            sensor,
+            spool_dir,
+            spool_cap: 1 << 30,
+            batch_rows: 10_000,
+            batch_bytes: 8 << 20,
+            batch_interval: Duration::from_secs(1),
+            queue_batches: 4,
+            senders: 2,
+            timeout: Duration::from_secs(30),
+            exit_wait: Duration::from_secs(5),
+            quiet: false,
+        }
+    }
+}
+
+/// What became of the rows, at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Rows the server stored.
+    pub sent_rows: u64,
+    /// Rows waiting in the spool (sent by a later run).
+    pub spooled_rows: u64,
+    /// Rows lost: dropped from a full spool, or that could not be written to it.
+    pub dropped_rows: u64,
+    /// The spool folder.
+    pub spool_dir: PathBuf,
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "clickhouse: {} rows stored, {} rows spooled in {}, {} rows dropped",
+            self.sent_rows,
+            self.spooled_rows,
+            self.spool_dir.display(),
+            self.dropped_rows
+        )
+    }
+}
+
+/// The batches being filled, and where batch ids come from.
+struct Pending {
+    events: Builder,
+    summaries: Builder,
+    ids: IdSource,
+}
+
+/// Batch ids: `sensor-pid-start-sequence`, unique across processes and restarts.
+struct IdSource {
+    prefix: String,
+    next: u64,
+}
+
+impl IdSource {
+    fn new(sensor: &str) -> Self {
+        let safe: String = sensor
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
+        let start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros());
+        IdSource {
+            prefix: format!("{safe}-{}-{start:x}", std::process::id()),
+            next: 0,
+        }
+    }
+
+    fn next(&mut self) -> String {
+        self.next = self.next.wrapping_add(1);
+        format!("{}-{}", self.prefix, self.next)
+    }
+}
+
+impl Pending {
+    fn builder(&mut self, table: Table) -> &mut Builder {
+        match table {
+            Table::Events => &mut self.events,
+            Table::Summaries => &mut self.summaries,
+        }
+    }
+
+    /// Seals `table`'s batch.
+    fn take_one(&mut self, table: Table) -> Option<Batch> {
+        let Pending {
+            events,
+            summaries,
+            ids,
+        } = self;
+        let builder = match table {
+            Table::Events => events,
+            Table::Summaries => summaries,
+        };
+        builder.take(|| ids.next())
+    }
+
+    /// Seals the batches older than `due`, or all of them (`None`).
+    fn take(&mut self, due: Option<Duration>) -> Vec<Batch> {
+        let Pending {
+            events,
+            summaries,
+            ids,
+        } = self;
+        [events, summaries]
+            .into_iter()
+            .filter(|b| due.is_none_or(|due| b.started.is_some_and(|s| s.elapsed() >= due)))
+            .filter_map(|b| b.take(|| ids.next()))
+            .collect()
+    }
+}
+
+/// What the pipeline thread and the sender share.
+struct Shared {
+    pending: Mutex<Pending>,
+    spool: Mutex<Spool>,
+    sent_rows: AtomicU64,
+    quiet: bool,
+    /// The server was said to be unreachable (said once for all senders, until it answers).
+    said_down: AtomicBool,
+}
+
+impl Shared {
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn spool(&self) -> MutexGuard<'_, Spool> {
+        self.spool.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a batch on disk (a failure is counted by the spool and said once here).
+    fn spool_batch(&self, batch: &Batch) {
+        let mut spool = self.spool();
+        if let Err(error) = spool.put(batch) {
+            let dir = spool.dir().display().to_string();
+            drop(spool);
+            self.say(&format!(
+                "cannot spool {} rows in {dir}: {error}",
+                batch.rows
+            ));
+        }
+    }
+
+    /// A line on stderr, unless quiet.
+    fn say(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("rtmpscope: clickhouse: {text}");
+        }
+    }
+
+    /// What became of the rows so far.
+    fn outcome(&self) -> Outcome {
+        let spool = self.spool();
+        Outcome {
+            sent_rows: self.sent_rows.load(Ordering::Relaxed),
+            spooled_rows: spool.rows(),
+            dropped_rows: spool.dropped_rows,
+            spool_dir: spool.dir().to_path_buf(),
+        }
+    }
+}
+
+/// A view of a sink's counts that outlives it (the TUI owns the sink and drops it when
+/// decoding ends).
+#[derive(Clone)]
+pub struct Status(Arc<Shared>);
+
+impl Status {
+    /// What became of the rows so far (final once the sink is dropped).
+    pub fn outcome(&self) -> Outcome {
+        self.0.outcome()
+    }
+}
+
+/// The sink: rows in, batches out to the sender threads.
+pub struct ClickHouseSink {
+    shared: Arc<Shared>,
+    queue: Option<SyncSender<Batch>>,
+    senders: Vec<JoinHandle<()>>,
+    sensor: String,
+    settings: Settings,
+    /// The JSON of the current event (reused).
+    raw: Vec<u8>,
+}
+
+impl ClickHouseSink {
+    /// Opens the spool and starts the sender threads (which create the schema when they first
+    /// reaches the server). Fails only if the spool folder cannot be used.
+    pub fn start(settings: Settings) -> std::io::Result<Self> {
+        let spool = Spool::open(&settings.spool_dir, settings.spool_cap, settings.quiet)?;
+        let waiting = spool.rows();
+        if waiting > 0 && !settings.quiet {
+            eprintln!(
+                "rtmpscope: clickhouse: {waiting} rows from an earlier run wait in {}; sending them first",
+                settings.spool_dir.display()
+            );
+        }
+        let mut ids = IdSource::new(&settings.sensor);
+        let pending = Pending {
+            events: Builder::new(Table::Events, ids.next()),
+            summaries: Builder::new(Table::Summaries, ids.next()),
+            ids,
+        };
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(pending),
+            spool: Mutex::new(spool),
+            sent_rows: AtomicU64::new(0),
+            quiet: settings.quiet,
+            said_down: AtomicBool::new(false),
+        });
+        let (queue, receiver) = mpsc::sync_channel(settings.queue_batches.max(1));
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut senders = Vec::new();
+        for n in 0..settings.senders.max(1) {
+            let sender = Sender {
+                shared: Arc::clone(&shared),
+                client: Client::new(settings.url.clone(), settings.timeout),
+                receiver: Arc::clone(&receiver),
+                interval: settings.batch_interval,
+                exit_wait: settings.exit_wait,
+                schema_ready: false,
+                down: false,
+                backoff: BACKOFF_MIN,
+                retry_at: Instant::now(),
+            };
+            senders.push(
+                std::thread::Builder::new()
+                    .name(format!("clickhouse-{n}"))
+                    .spawn(move || sender.run())?,
+            );
+        }
+        Ok(ClickHouseSink {
+            shared,
+            queue: Some(queue),
+            senders,
+            sensor: settings.sensor.clone(),
+            settings,
+            raw: Vec::new(),
+        })
+    }
+
+    /// Appends a row to `table`'s batch; hands the batch over when it is full.
+    fn push(
+        &mut self,
+        table: Table,
+        time_us: i64,
+        write: impl FnOnce(&str, u32, &mut Vec<u8>) -> bool,
+    ) {
+        let full = {
+            let mut pending = self.shared.pending();
+            let builder = pending.builder(table);
+            builder.push(time_us, write);
+            if builder.rows() >= self.settings.batch_rows
+                || builder.bytes() >= self.settings.batch_bytes
+            {
+                pending.take_one(table)
+            } else {
+                None
+            }
+        };
+        if let Some(batch) = full {
+            self.hand_over(batch);
+        }
+    }
+
+    /// Gives a sealed batch to the sender, or to the spool when the sender is behind.
+    fn hand_over(&self, batch: Batch) {
+        let Some(queue) = &self.queue else {
+            self.shared.spool_batch(&batch);
+            return;
+        };
+        match queue.try_send(batch) {
+            Ok(()) => {}
+            Err(TrySendError::Full(batch) | TrySendError::Disconnected(batch)) => {
+                self.shared.spool_batch(&batch);
+            }
+        }
+    }
+
+    /// Serialises `value` as the current event's JSON line (what `--json` prints).
+    fn raw_json(&mut self, value: &impl Serialize) -> bool {
+        self.raw.clear();
+        serde_json::to_writer(&mut self.raw, value).is_ok()
+    }
+
+    /// Sends or spools everything, waits for the sender, and says what became of the rows.
+    pub fn finish(mut self) -> Outcome {
+        self.close();
+        self.shared.outcome()
+    }
+
+    /// A view of the counts that stays valid after the sink is handed away.
+    pub fn status(&self) -> Status {
+        Status(Arc::clone(&self.shared))
+    }
+
+    /// Hands the last batches over and waits for the sender (once).
+    fn close(&mut self) {
+        let batches = self.shared.pending().take(None);
+        match &self.queue {
+            Some(queue) => {
+                for batch in batches {
+                    if let Err(mpsc::SendError(batch)) = queue.send(batch) {
+                        self.shared.spool_batch(&batch);
+                    }
+                }
+            }
+            None => batches.iter().for_each(|b| self.shared.spool_batch(b)),
+        }
+        self.queue = None;
+        for sender in self.senders.drain(..) {
+            if sender.join().is_err() {
+                self.shared.say("a sender thread failed");
+            }
+        }
+    }
+}
+
+impl Drop for ClickHouseSink {
+    /// An early exit (an error elsewhere) still sends or spools every row.
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Writes `row` as JSON into `body`.
+fn write_row(row: &impl Serialize, body: &mut Vec<u8>) -> bool {
+    serde_json::to_writer(body, row).is_ok()
+}
+
+impl EventSink for ClickHouseSink {
+    fn event(&mut self, event: &Event<'_>) {
+        if !self.raw_json(event) {
+            return;
+        }
+        let raw = std::mem::take(&mut self.raw);
+        let sensor = std::mem::take(&mut self.sensor);
+        let id = CommunityId::of(&event.endpoints);
+        let text = std::str::from_utf8(&raw).unwrap_or("");
+        self.push(Table::Events, event.time.0, |batch_id, batch_row, body| {
+            let mut row = row::event_row(event, &sensor, id.as_str(), text);
+            row.batch_id = batch_id;
+            row.batch_row = batch_row;
+            write_row(&row, body)
+        });
+        self.raw = raw;
+        self.sensor = sensor;
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        if !self.raw_json(&notice.as_event()) {
+            return;
+        }
+        let raw = std::mem::take(&mut self.raw);
+        let sensor = std::mem::take(&mut self.sensor);
+        let now_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let time_us = notice.time.map_or(now_us, |time| time.0);
+        let text = std::str::from_utf8(&raw).unwrap_or("");
+        self.push(Table::Events, time_us, |batch_id, batch_row, body| {
+            let mut row = row::notice_row(notice, now_us, &sensor, text);
+            row.batch_id = batch_id;
+            row.batch_row = batch_row;
+            write_row(&row, body)
+        });
+        self.raw = raw;
+        self.sensor = sensor;
+    }
+}
+
+impl ReportSink for ClickHouseSink {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        if !self.raw_json(&ended.with_body("session_summary", report)) {
+            return;
+        }
+        let raw = std::mem::take(&mut self.raw);
+        let sensor = std::mem::take(&mut self.sensor);
+        let id = CommunityId::of(&ended.endpoints);
+        let text = std::str::from_utf8(&raw).unwrap_or("");
+        self.push(
+            Table::Summaries,
+            ended.time.0,
+            |batch_id, batch_row, body| {
+                let mut row = row::summary_row(ended, report, &sensor, id.as_str(), text);
+                row.batch_id = batch_id;
+                row.batch_row = batch_row;
+                write_row(&row, body)
+            },
+        );
+        self.raw = raw;
+        self.sensor = sensor;
+    }
+}
+
+/// One sender thread's state.
+struct Sender {
+    shared: Arc<Shared>,
+    client: Client,
+    receiver: Arc<Mutex<Receiver<Batch>>>,
+    interval: Duration,
+    exit_wait: Duration,
+    schema_ready: bool,
+    /// The last try failed; nothing is tried before `retry_at`.
+    down: bool,
+    backoff: Duration,
+    retry_at: Instant,
+}
+
+impl Sender {
+    fn run(mut self) {
+        loop {
+            // While the spool has batches and the server may take them, do not sleep.
+            let wait = if self.may_try() && self.shared.spool().has_unclaimed() {
+                Duration::ZERO
+            } else {
+                TICK
+            };
+            let received = self
+                .receiver
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .recv_timeout(wait);
+            match received {
+                Ok(batch) => self.deliver(batch),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            let due = self.shared.pending().take(Some(self.interval));
+            for batch in due {
+                self.deliver(batch);
+            }
+            if self.may_try() {
+                self.send_oldest_spooled();
+            }
+        }
+        // The pipeline is done and everything it made has been delivered or spooled: send the
+        // spool while the server takes it, giving up only when it has not taken a batch for
+        // `exit_wait` (trying once at once, even in the middle of a backoff).
+        let mut deadline = Instant::now() + self.exit_wait;
+        self.retry_at = Instant::now();
+        while self.shared.spool().has_unclaimed() {
+            let now = Instant::now();
+            if self.down && self.retry_at > now {
+                if self.retry_at > deadline {
+                    break;
+                }
+                std::thread::sleep(self.retry_at - now);
+            }
+            if Instant::now() > deadline {
+                break;
+            }
+            if self.send_oldest_spooled() {
+                deadline = Instant::now() + self.exit_wait;
+            }
+        }
+    }
+
+    fn may_try(&self) -> bool {
+        !self.down || Instant::now() >= self.retry_at
+    }
+
+    /// A new batch: sent now, or spooled when the server is down or refuses it.
+    fn deliver(&mut self, batch: Batch) {
+        if !self.may_try() {
+            self.shared.spool_batch(&batch);
+            return;
+        }
+        match self.send(&batch, false) {
+            Ok(()) => self.up(),
+            Err(error) => {
+                self.shared.spool_batch(&batch);
+                self.failed(&error);
+            }
+        }
+    }
+
+    /// Sends the spool's oldest batch (only the rows the server does not have yet); true when
+    /// the server took it.
+    fn send_oldest_spooled(&mut self) -> bool {
+        let Some((entry, batch)) = self.shared.spool().claim_oldest() else {
+            return false;
+        };
+        match self.send(&batch, true) {
+            Ok(()) => {
+                self.shared.spool().remove(&entry);
+                self.up();
+                true
+            }
+            Err(error) => {
+                self.shared.spool().release(&entry);
+                self.failed(&error);
+                false
+            }
+        }
+    }
+
+    fn up(&mut self) {
+        if self.down && self.shared.said_down.swap(false, Ordering::Relaxed) {
+            let url = self.client.url().to_string();
+            self.shared
+                .say(&format!("{url} answers again; sending the spool"));
+        }
+        self.down = false;
+        self.backoff = BACKOFF_MIN;
+    }
+
+    fn failed(&mut self, error: &HttpError) {
+        if !self.down && !self.shared.said_down.swap(true, Ordering::Relaxed) {
+            let dir = self.shared.spool().dir().display().to_string();
+            let url = self.client.url().to_string();
+            self.shared.say(&format!(
+                "{url}: {error}; spooling to {dir} and trying again"
+            ));
+        }
+        self.down = true;
+        self.retry_at = Instant::now() + self.backoff;
+        self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
+    }
+
+    /// Inserts `batch`; for a batch sent before (`again`), only the rows not yet stored.
+    fn send(&mut self, batch: &Batch, again: bool) -> Result<(), HttpError> {
+        self.ensure_schema()?;
+        let batch = if again {
+            let stored = self.stored_rows(batch)?;
+            if stored.is_empty() {
+                Cow::Borrowed(batch)
+            } else {
+                Cow::Owned(batch.without(&stored))
+            }
+        } else {
+            Cow::Borrowed(batch)
+        };
+        if batch.rows > 0 {
+            let query = format!("INSERT INTO {} FORMAT JSONEachRow", batch.table.name());
+            self.client.insert(&query, &batch.id, &batch.body)?;
+        }
+        self.shared
+            .sent_rows
+            .fetch_add(u64::from(batch.rows), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The `batch_row`s of `batch` the server already has, sorted.
+    fn stored_rows(&self, batch: &Batch) -> Result<Vec<u32>, HttpError> {
+        let second = |us: i64| us.div_euclid(1_000_000).clamp(0, i64::from(u32::MAX));
+        let sql = format!(
+            "SELECT batch_row FROM {} WHERE time >= toDateTime({}) AND time <= toDateTime({}) \
+             AND batch_id = '{}' ORDER BY batch_row FORMAT TabSeparated",
+            batch.table.name(),
+            second(batch.min_us),
+            second(batch.max_us),
+            batch.id
+        );
+        let answer = self.client.query(&sql, Some(&self.client.url().database))?;
+        let mut rows: Vec<u32> = answer
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        rows.dedup();
+        Ok(rows)
+    }
+
+    /// Creates the database and the tables when they are missing (once per run).
+    fn ensure_schema(&mut self) -> Result<(), HttpError> {
+        if self.schema_ready {
+            return Ok(());
+        }
+        let database = self.client.url().database.clone();
+        self.client
+            .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"), None)?;
+        for statement in statements(SCHEMA) {
+            self.client.query(&statement, Some(&database))?;
+        }
+        self.schema_ready = true;
+        Ok(())
+    }
+}
+
+/// The statements of a SQL file: comments dropped, split at `;`.
+pub fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql
+        .lines()
+        .map(|line| line.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_has_both_tables() {
+        let statements = statements(SCHEMA);
+        assert_eq!(statements.len(), 2, "{statements:?}");
+        assert!(statements[0].starts_with("CREATE TABLE IF NOT EXISTS events"));
+        assert!(statements[1].starts_with("CREATE TABLE IF NOT EXISTS session_summaries"));
+    }
+}

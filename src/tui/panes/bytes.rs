@@ -1,0 +1,98 @@
+//! The bytes pane (bottom right): the selected message's body in hex and text, the bytes of
+//! the selected field marked and scrolled into view.
+
+use std::ops::Range;
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::pane_block;
+use crate::tui::app::App;
+
+/// Bytes per hex line for a pane `width` columns wide inside its borders: 16 when the offset,
+/// the hex and the text fit, else 8.
+fn hex_width(width: u16) -> usize {
+    if width >= 6 + 16 * 3 + 1 + 16 {
+        16
+    } else {
+        8
+    }
+}
+
+/// Draws the bytes of the selected message (an empty frame for rows that are not messages).
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = app.theme;
+    let Some(row) = app.selected_row().filter(|row| row.is_message()) else {
+        frame.render_widget(pane_block(" Bytes ".to_owned(), false, theme), area);
+        return;
+    };
+    let body = row.body();
+    let kept = body.len();
+    let title = if (kept as u64) < u64::from(row.length) {
+        format!(" Bytes (first {kept} of {}) ", row.length)
+    } else {
+        format!(" Bytes ({kept}) ")
+    };
+    let block = pane_block(title, false, theme);
+    let inner = block.inner(area);
+    let width = hex_width(inner.width);
+    let highlight: Option<Range<usize>> = app
+        .details
+        .get(app.detail_cursor)
+        .and_then(|node| node.bytes.clone());
+    // Scroll so the highlighted bytes are on screen, a line of context above them.
+    let first_line = highlight.as_ref().map_or(0, |range| {
+        let line = range.start / width;
+        if line >= usize::from(inner.height) {
+            line.saturating_sub(1)
+        } else {
+            0
+        }
+    });
+    let marked = theme.marked_bytes();
+    let lines: Vec<Line<'_>> = body
+        .chunks(width)
+        .enumerate()
+        .skip(first_line)
+        .take(usize::from(inner.height))
+        .map(|(line, bytes)| {
+            let start = line * width;
+            let is_marked = |i: usize| highlight.as_ref().is_some_and(|r| r.contains(&(start + i)));
+            let mut spans = vec![Span::raw(format!("{start:04x}  "))];
+            for (i, byte) in bytes.iter().enumerate() {
+                let style = if is_marked(i) {
+                    marked
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(format!("{byte:02x}"), style));
+                // The space between two marked bytes is marked too, so a field reads as one.
+                let gap = if is_marked(i) && is_marked(i + 1) && i + 1 < bytes.len() {
+                    marked
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(" ", gap));
+            }
+            spans.push(Span::raw(" ".repeat(3 * (width - bytes.len()) + 1)));
+            for (i, &byte) in bytes.iter().enumerate() {
+                let c = if byte.is_ascii_graphic() || byte == b' ' {
+                    byte as char
+                } else {
+                    '.'
+                };
+                let style = if is_marked(i) {
+                    marked
+                } else {
+                    Style::default()
+                };
+                spans.push(Span::styled(c.to_string(), style));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,175 @@
+//! The statistics view (`s`): the selected session's report, its messages and bytes by type
+//! each way, and a chart of its video and audio bitrate over media time.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+use super::{header_row, pane_block};
+use crate::common::Endpoints;
+use crate::output::report::ReportText;
+use crate::rtmp::message::MessageTypeId;
+use crate::tui::app::App;
+use crate::tui::model::{SessionRow, TYPE_SLOTS};
+use crate::tui::theme::Theme;
+
+/// Draws the statistics of the selected session over `area` (or how to select one).
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = app.theme;
+    let Some(session) = app.session() else {
+        frame.render_widget(
+            Paragraph::new(
+                "Select a session in the sessions pane (Tab, then ↑ ↓) to see its statistics.",
+            )
+            .block(pane_block(" Statistics ".to_owned(), true, theme)),
+            area,
+        );
+        return;
+    };
+    let types = type_rows(session);
+    let [top, chart] = Layout::vertical([Constraint::Min(6), Constraint::Length(14)]).areas(area);
+    let table_width = 56;
+    let (report_area, table_area) = if top.width >= 100 + table_width {
+        let [report, table] =
+            Layout::horizontal([Constraint::Min(40), Constraint::Length(table_width)]).areas(top);
+        (report, table)
+    } else {
+        let [report, table] = Layout::vertical([
+            Constraint::Min(3),
+            Constraint::Length(types.len() as u16 + 3),
+        ])
+        .areas(top);
+        (report, table)
+    };
+    let endpoints = Endpoints {
+        client: session.client,
+        server: session.server,
+    };
+    let text = match &session.report {
+        Some(report) => ReportText {
+            session: session.id,
+            endpoints: &endpoints,
+            report,
+        }
+        .to_string(),
+        None => {
+            "No report yet: it arrives within a second of the session's first messages.".to_owned()
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(pane_block(
+                format!(" Statistics of session {} (s or Esc to close) ", session.id),
+                true,
+                theme,
+            )),
+        report_area,
+    );
+    let widths = [
+        Constraint::Length(19),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(10),
+    ];
+    frame.render_widget(
+        Table::new(types, widths)
+            .header(header_row(&["type", "c2s", "bytes", "s2c", "bytes"], theme))
+            .block(pane_block(" Messages by type ".to_owned(), false, theme)),
+        table_area,
+    );
+    draw_rates(frame, chart, session, theme);
+}
+
+/// One table row per message type the session carried.
+fn type_rows(session: &SessionRow) -> Vec<Row<'static>> {
+    (0..TYPE_SLOTS)
+        .zip(session.by_type.iter())
+        .filter(|(_, count)| count.messages != [0, 0])
+        .map(|(slot, count)| {
+            let name = if slot + 1 == TYPE_SLOTS {
+                "unknown (>22)"
+            } else {
+                MessageTypeId(slot as u8).name()
+            };
+            Row::new([
+                name.to_owned(),
+                count.messages[0].to_string(),
+                count.bytes[0].to_string(),
+                count.messages[1].to_string(),
+                count.bytes[1].to_string(),
+            ])
+        })
+        .collect()
+}
+
+/// Video and audio bitrate over media time, one point a second.
+fn draw_rates(frame: &mut Frame<'_>, area: Rect, session: &SessionRow, theme: Theme) {
+    let (video, audio) = &session.rates;
+    let points = |series: &[u64]| -> Vec<(f64, f64)> {
+        series
+            .iter()
+            .enumerate()
+            .map(|(second, &bytes)| (second as f64, bytes as f64 * 8.0 / 1000.0))
+            .collect()
+    };
+    let (video, audio) = (points(video), points(audio));
+    let seconds = video.len().max(audio.len()).max(1) as f64;
+    let peak = video
+        .iter()
+        .chain(&audio)
+        .map(|&(_, kbps)| kbps)
+        .fold(0.0, f64::max);
+    let top = if peak > 0.0 { peak * 1.1 } else { 1.0 };
+    let (video_look, audio_look) = (theme.video_series(), theme.audio_series());
+    let block = pane_block(
+        format!(
+            " Bitrate, kbit/s per second of media time: video ({}) peak {:.0}, audio ({}) peak {:.0} ",
+            video_look.look,
+            video.iter().map(|p| p.1).fold(0.0, f64::max),
+            audio_look.look,
+            audio.iter().map(|p| p.1).fold(0.0, f64::max),
+        ),
+        false,
+        theme,
+    );
+    if video.is_empty() && audio.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No audio or video in this session.").block(block),
+            area,
+        );
+        return;
+    }
+    let datasets = vec![
+        Dataset::default()
+            .name("video")
+            .marker(video_look.marker)
+            .graph_type(GraphType::Line)
+            .style(video_look.style)
+            .data(&video),
+        Dataset::default()
+            .name("audio")
+            .marker(audio_look.marker)
+            .graph_type(GraphType::Line)
+            .style(audio_look.style)
+            .data(&audio),
+    ];
+    let x_labels = vec![
+        Span::raw("0 s"),
+        Span::raw(format!("{:.0} s", seconds / 2.0)),
+        Span::raw(format!("{seconds:.0} s")),
+    ];
+    let y_labels = vec![
+        Span::raw("0"),
+        Span::raw(format!("{:.0}", top / 2.0)),
+        Span::raw(format!("{top:.0}")),
+    ];
+    let chart = Chart::new(datasets)
+        .block(block)
+        .x_axis(Axis::default().bounds([0.0, seconds]).labels(x_labels))
+        .y_axis(Axis::default().bounds([0.0, top]).labels(y_labels))
+        .hidden_legend_constraints((Constraint::Length(0), Constraint::Length(0)));
+    frame.render_widget(chart, area);
+}

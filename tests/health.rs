@@ -1,0 +1,236 @@
+//! Stream health against the truth, on captures of real peers in bad conditions made by
+//! scripts/record_health.sh (a rate-limited link, a frozen publisher, a long keyframe
+//! interval): each finding appears and its numbers lie within 10 % of what tshark (or the
+//! script's own clock) measured. Recording needs root and the lab's packages; it is done once
+//! into bench-data/health/ and reused.
+//! Also: no capture of the samples and the shared corpus raises a health finding.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+
+use common::{json_events, require, require_root};
+use serde_json::Value;
+
+/// Codes this work added: a clean capture raises none of them.
+const HEALTH_CODES: [&str; 9] = [
+    "stall",
+    "behind_realtime",
+    "slow_start",
+    "retransmissions",
+    "keyframe_interval",
+    "bitrate_over_declared",
+    "ingest_keyframe_interval",
+    "ingest_codec",
+    "ingest_bitrate",
+];
+
+fn captures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-data/health")
+}
+
+static RECORD: Once = Once::new();
+
+/// The capture `name`, recorded first when missing; None (skipped) without root or tools.
+fn capture(name: &str) -> Option<PathBuf> {
+    let path = captures_dir().join(format!("{name}.pcap"));
+    if !path.exists() {
+        if !require_root() || !require("nginx") || !require("ffmpeg") || !require("tc") {
+            return None;
+        }
+        RECORD.call_once(|| {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/record_health.sh");
+            let status = Command::new("bash").arg(script).status().unwrap();
+            assert!(status.success(), "scripts/record_health.sh failed");
+        });
+    }
+    assert!(path.exists(), "{} was not recorded", path.display());
+    Some(path)
+}
+
+/// The session summaries of a capture.
+fn summaries(path: &Path, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["--summary"];
+    all.extend_from_slice(args);
+    json_events(path, &all)
+        .into_iter()
+        .filter(|event| event["event"] == "session_summary")
+        .collect()
+}
+
+fn by_role<'a>(summaries: &'a [Value], role: &str) -> &'a Value {
+    summaries
+        .iter()
+        .find(|summary| summary["role"] == role)
+        .unwrap_or_else(|| panic!("no {role} session"))
+}
+
+fn codes(summary: &Value) -> Vec<&str> {
+    summary["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["code"].as_str().unwrap())
+        .collect()
+}
+
+fn within_10_percent(measured: f64, truth: f64, what: &str) {
+    assert!(
+        (measured - truth).abs() <= truth.abs() * 0.1,
+        "{what}: measured {measured}, truth {truth}"
+    );
+}
+
+/// tshark's output for a display filter, one line of fields a packet.
+fn tshark(path: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut command = Command::new("tshark");
+    command
+        .arg("-r")
+        .arg(path)
+        .args(["-Y", filter, "-T", "fields"]);
+    for field in fields {
+        command.args(["-e", field]);
+    }
+    let output = command.output().unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| line.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+fn port(address: &Value) -> String {
+    address
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn a_rate_limited_publisher_retransmits_and_falls_behind() {
+    let Some(path) = capture("congested") else {
+        return;
+    };
+    if !require("tshark") {
+        return;
+    }
+    let summaries = summaries(&path, &[]);
+    let publisher = by_role(&summaries, "publisher");
+    assert_eq!(publisher["health"], "degraded");
+    let found = codes(publisher);
+    assert!(found.contains(&"retransmissions"), "{found:?}");
+    assert!(found.contains(&"behind_realtime"), "{found:?}");
+    // tshark's count on the same connection.
+    let client = port(&publisher["client"]);
+    let truth = tshark(
+        &path,
+        "tcp.analysis.retransmission",
+        &["tcp.srcport", "tcp.dstport"],
+    )
+    .iter()
+    .filter(|ports| ports.contains(&client))
+    .count() as f64;
+    let measured = publisher["network"]["retransmissions"].as_f64().unwrap();
+    eprintln!("retransmissions: rtmpscope {measured}, tshark {truth}");
+    assert!(truth > 50.0, "the link lost too little to judge: {truth}");
+    within_10_percent(measured, truth, "retransmissions");
+    // 12 s of media through a link too slow for it: far below real time.
+    let realtime = &publisher["streams"][0]["realtime"];
+    let ratio = realtime["ratio"].as_f64().unwrap();
+    eprintln!("realtime ratio {ratio}, max lag {}", realtime["max_lag_s"]);
+    assert!(ratio < 0.6, "{realtime}");
+}
+
+#[test]
+fn a_frozen_publisher_stalls_its_stream_and_its_player() {
+    let Some(path) = capture("sigstop") else {
+        return;
+    };
+    let truth: f64 = std::fs::read_to_string(captures_dir().join("sigstop.truth"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let summaries = summaries(&path, &[]);
+    for role in ["publisher", "player"] {
+        let summary = by_role(&summaries, role);
+        assert!(
+            codes(summary).contains(&"stall"),
+            "{role}: {:?}",
+            codes(summary)
+        );
+        let stalls = summary["streams"][0]["realtime"]["stalls"]
+            .as_array()
+            .unwrap();
+        assert_eq!(stalls.len(), 1, "{role}: {stalls:?}");
+        let seconds = stalls[0]["seconds"].as_f64().unwrap();
+        eprintln!("{role}: stall {seconds} s, pause {truth} s");
+        within_10_percent(seconds, truth, "stall length");
+    }
+}
+
+#[test]
+fn a_long_gop_makes_players_wait_for_their_first_picture() {
+    let Some(path) = capture("longgop") else {
+        return;
+    };
+    if !require("tshark") {
+        return;
+    }
+    let summaries = summaries(&path, &[]);
+    let publisher = by_role(&summaries, "publisher");
+    assert!(codes(publisher).contains(&"keyframe_interval"));
+    within_10_percent(
+        publisher["streams"][0]["gop"]["seconds"].as_f64().unwrap(),
+        10.0,
+        "keyframe interval",
+    );
+    let player = by_role(&summaries, "player");
+    assert!(codes(player).contains(&"slow_start"), "{:?}", codes(player));
+    // Truth from tshark: the player's play command, and the first keyframe sent to it.
+    let player_port = port(&player["client"]);
+    let time_of = |filter: &str| -> f64 {
+        tshark(&path, filter, &["frame.time_epoch"])[0][0]
+            .parse()
+            .unwrap()
+    };
+    let play = time_of(&format!(
+        "tcp.srcport == {player_port} and amf.string == \"play\""
+    ));
+    let keyframe = time_of(&format!(
+        "tcp.dstport == {player_port} and rtmpt.video.type == 1"
+    ));
+    let measured = player["streams"][0]["first_frame_s"].as_f64().unwrap();
+    eprintln!(
+        "first frame: rtmpscope {measured} s, tshark {} s",
+        keyframe - play
+    );
+    within_10_percent(measured, keyframe - play, "first frame");
+    // With a YouTube profile, the publish also misses the ingest's keyframe interval.
+    let youtube = summaries_with_ingest(&path, "youtube");
+    assert!(codes(by_role(&youtube, "publisher")).contains(&"ingest_keyframe_interval"));
+}
+
+fn summaries_with_ingest(path: &Path, service: &str) -> Vec<Value> {
+    summaries(path, &["--ingest", service])
+}
+
+#[test]
+fn clean_captures_raise_no_health_finding() {
+    let mut captures = common::samples();
+    captures.extend(common::shared_captures());
+    for path in captures {
+        for summary in summaries(&path, &[]) {
+            let found = codes(&summary);
+            assert!(
+                !found.iter().any(|code| HEALTH_CODES.contains(code)),
+                "{}: {found:?}",
+                path.display()
+            );
+        }
+    }
+}
