@@ -234,3 +234,59 @@ fn clean_captures_raise_no_health_finding() {
         }
     }
 }
+
+/// The readable `--summary` of a capture.
+fn summary_text(path: &Path) -> String {
+    let output = common::rtmpscope()
+        .arg("-r")
+        .arg(path)
+        .arg("--summary")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The first line of `text` that starts (after its indent) with `label`.
+fn line<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find(|line| line.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} line in:\n{text}"))
+}
+
+#[test]
+fn the_readable_summary_says_what_the_json_says_about_health() {
+    let (Some(congested), Some(frozen), Some(long_gop)) =
+        (capture("congested"), capture("sigstop"), capture("longgop"))
+    else {
+        return;
+    };
+    // Network facts: the retransmission count of the JSON, and TCP round trips.
+    let publisher = by_role(&summaries(&congested, &[]), "publisher").clone();
+    let text = summary_text(&congested);
+    let retransmissions = publisher["network"]["retransmissions"].as_u64().unwrap();
+    assert!(
+        line(&text, "network").contains(&format!("{retransmissions} segments sent again")),
+        "{text}"
+    );
+    assert!(line(&text, "rtt").contains(", tcp "), "{text}");
+    assert!(
+        text.contains("finding   warning retransmissions: "),
+        "{text}"
+    );
+    assert!(line(&text, "realtime").contains("(ratio 0."), "{text}");
+    // A stall: its length and when it began, from the session's start.
+    let text = summary_text(&frozen);
+    let stalls = line(&text, "realtime");
+    assert!(stalls.contains("1 stall(s): 3.0"), "{stalls}");
+    assert!(text.contains("finding   warning stall: "), "{text}");
+    // A slow start: the player's wait, as in the JSON.
+    let player = by_role(&summaries(&long_gop, &[]), "player").clone();
+    let wait = player["streams"][0]["first_frame_s"].as_f64().unwrap();
+    let text = summary_text(&long_gop);
+    assert!(
+        line(&text, "start").contains(&format!("first frame {wait:.2} s after play")),
+        "{text}"
+    );
+    assert!(text.contains("finding   warning slow_start: "), "{text}");
+}
