@@ -12,6 +12,11 @@ use std::process::Command;
 use std::sync::Once;
 
 use common::{json_events, require, require_root};
+use rtmpscope::analysis::{Live, LiveFinding, LiveHeader, ReportSink, SessionReport};
+use rtmpscope::capture::Source;
+use rtmpscope::common::Timestamp;
+use rtmpscope::pipeline::{Decoding, RunOptions};
+use rtmpscope::session::event::{Event, EventSink};
 use serde_json::Value;
 
 /// Codes this work added: a clean capture raises none of them.
@@ -289,4 +294,79 @@ fn the_readable_summary_says_what_the_json_says_about_health() {
         "{text}"
     );
     assert!(text.contains("finding   warning slow_start: "), "{text}");
+}
+
+/// The live lines of a capture replayed with statistics every second, and the time each
+/// session's summary says it ended.
+#[derive(Default)]
+struct LiveLines {
+    findings: Vec<(u64, Timestamp, LiveFinding)>,
+    ends: Vec<(u64, Timestamp)>,
+}
+
+impl EventSink for LiveLines {
+    fn event(&mut self, _: &Event<'_>) {}
+}
+
+impl ReportSink for LiveLines {
+    fn report(&mut self, ended: &Event<'_>, _: &SessionReport) {
+        self.ends.push((ended.session, ended.time));
+    }
+
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        if let Live::Finding(finding) = line {
+            self.findings
+                .push((header.session, header.time, finding.clone()));
+        }
+    }
+}
+
+fn live_lines(path: &Path) -> LiveLines {
+    let mut decoding = Decoding {
+        stats_interval: 1,
+        ..Decoding::default()
+    };
+    decoding.reassembly.network_updates = true;
+    let mut source = Source::open_file(path, None).unwrap();
+    let (_, lines) = decoding
+        .run_reports(
+            &mut source,
+            &RunOptions::default(),
+            LiveLines::default(),
+            true,
+        )
+        .unwrap();
+    lines
+}
+
+#[test]
+fn findings_are_announced_live_before_their_session_ends() {
+    for (name, expected) in [
+        ("congested", &["retransmissions", "behind_realtime"][..]),
+        ("longgop", &["keyframe_interval", "slow_start"][..]),
+    ] {
+        let Some(path) = capture(name) else {
+            return;
+        };
+        let lines = live_lines(&path);
+        for code in expected {
+            let (session, at, finding) = lines
+                .findings
+                .iter()
+                .find(|(_, _, finding)| finding.finding.code == *code)
+                .unwrap_or_else(|| panic!("{name}: no live {code} finding"));
+            assert_eq!(finding.state, "found");
+            let (_, end) = lines.ends.iter().find(|(id, _)| id == session).unwrap();
+            let ahead = end.micros_since(*at) as f64 / 1e6;
+            eprintln!("{name}: {code} announced {ahead:.1} s before the session ended");
+            assert!(ahead > 1.0, "{name}: {code} only at the end");
+            // Once per code and session.
+            let times = lines
+                .findings
+                .iter()
+                .filter(|(id, _, f)| id == session && f.finding.code == *code)
+                .count();
+            assert_eq!(times, 1, "{name}: {code} announced {times} times");
+        }
+    }
 }
