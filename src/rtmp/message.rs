@@ -355,4 +355,7 @@ pub struct AggregatePart {
     /// Its decoded body (media headers, data values).
     #[serde(flatten)]
     pub body: MessageBody,
+    /// Why its body could not be decoded in full (what was decoded is in `body`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_error: Option<DecodeError>,
 }
