@@ -34,7 +34,7 @@ fn queries() -> BTreeMap<String, String> {
         let sql = sql.trim().trim_end_matches(';').to_string();
         found.insert(name.trim().to_string(), sql);
     }
-    assert_eq!(found.len(), 4, "{:?}", found.keys());
+    assert_eq!(found.len(), 10, "{:?}", found.keys());
     found
 }
 
@@ -111,6 +111,14 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
     let crafted = server.dir.join("one_key_two_servers.pcap");
     std::fs::write(&crafted, one_key_two_servers()).unwrap();
     captures.push(crafted);
+    // Real peers in bad conditions (stalls, retransmissions, behind real time, slow starts):
+    // what the health queries look for.
+    let health: Vec<PathBuf> = ["congested", "sigstop", "longgop"]
+        .into_iter()
+        .filter_map(common::health::capture)
+        .collect();
+    let have_health = health.len() == 3;
+    captures.extend(health);
     for capture in captures {
         let name = capture
             .file_stem()
@@ -153,7 +161,7 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
         events_total += printed.len();
         summaries_total += summaries.len();
         all_events.extend(printed);
-        all_summaries.extend(summaries);
+        all_summaries.extend(summaries.into_iter().map(|l| (sensor.clone(), l)));
     }
     eprintln!("stored {events_total} events and {summaries_total} session summaries");
     check_typed_columns(&server, db);
@@ -161,6 +169,7 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
     // after every session's end and every handshake, so each window holds something.
     let times: BTreeSet<i64> = all_summaries
         .iter()
+        .map(|(_, line)| line)
         .chain(
             all_events
                 .iter()
@@ -183,10 +192,21 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
         "queries asked at {} times; times each answered with rows: {answered:?}",
         times.len()
     );
+    let health_only = ["worst_stalls", "streams_behind_realtime"];
+    let with_rows = |name: &&str| answered[*name] > 0;
     assert!(
-        answered.values().all(|&n| n > 0),
+        answered
+            .keys()
+            .filter(|n| !health_only.contains(n))
+            .all(with_rows),
         "every query has a case with rows: {answered:?}"
     );
+    if common::available(
+        have_health,
+        "the health captures (scripts/record_health.sh, root) for the health queries' rows",
+    ) {
+        assert!(health_only.iter().all(with_rows), "{answered:?}");
+    }
     check_chdb(&server, db, &times, events_total, summaries_total);
 }
 
@@ -280,12 +300,13 @@ fn check_queries(
     db: &str,
     now: i64,
     events: &[String],
-    summaries: &[String],
+    with_sensors: &[(String, String)],
 ) -> BTreeMap<&'static str, usize> {
-    let summaries: Vec<Value> = summaries
+    let with_sensors: Vec<(String, Value)> = with_sensors
         .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|(sensor, l)| (sensor.clone(), serde_json::from_str(l).unwrap()))
         .collect();
+    let summaries: Vec<Value> = with_sensors.iter().map(|(_, s)| s.clone()).collect();
     let events: Vec<Value> = events
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -407,6 +428,240 @@ fn check_queries(
         .collect();
     assert_eq!(got, want, "handshake_failures_by_client_version at {now}");
     answered.insert("handshake_failures_by_client_version", got.len());
+    let recent: Vec<(String, Value)> = with_sensors
+        .into_iter()
+        .filter(|(_, s)| recent(s, 86400.0))
+        .collect();
+    answered.extend(check_health_queries(now, &recent, &run));
+    answered
+}
+
+/// A number as the queries round it.
+fn r3(value: f64) -> String {
+    format!("{value:.3}")
+}
+
+/// A stream's name as the queries show it (masked).
+fn shown(stream: &Value) -> String {
+    let name = stream["name"].as_str().unwrap_or("");
+    if name.is_empty() || name.starts_with("<redacted:") {
+        name.to_string()
+    } else {
+        mask(name)
+    }
+}
+
+/// The hour (UTC) a time falls in, as ClickHouse prints a DateTime.
+fn utc_hour(time: f64) -> String {
+    let hour = (time as i64).div_euclid(3600) * 3600;
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{hour}"), "+%F %T"])
+        .output()
+        .expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The health queries against what the summaries of the last day (`(sensor, summary)`) say.
+fn check_health_queries(
+    now: i64,
+    recent: &[(String, Value)],
+    run: &dyn Fn(&str) -> Vec<Vec<String>>,
+) -> BTreeMap<&'static str, usize> {
+    let mut answered = BTreeMap::new();
+    let number = |v: &Value| v.as_f64().unwrap_or(0.0);
+
+    let mut want: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for (sensor, s) in recent {
+        let key = vec![
+            sensor.clone(),
+            utc_hour(number(&s["time"])),
+            s["health"].as_str().unwrap().to_string(),
+        ];
+        *want.entry(key).or_default() += 1;
+    }
+    let got: BTreeMap<Vec<String>, u64> = run("sessions_by_health_per_sensor_and_hour")
+        .into_iter()
+        .map(|r| (r[..3].to_vec(), r[3].parse().unwrap()))
+        .collect();
+    assert_eq!(got, want, "sessions_by_health_per_sensor_and_hour at {now}");
+    answered.insert("sessions_by_health_per_sensor_and_hour", got.len());
+
+    // (code, severity) -> findings, sessions, sensors, servers.
+    type Seen = (
+        u64,
+        BTreeSet<(String, u64)>,
+        BTreeSet<String>,
+        BTreeSet<String>,
+    );
+    let mut seen: BTreeMap<(String, String), Seen> = BTreeMap::new();
+    for (sensor, s) in recent {
+        for finding in s["findings"].as_array().unwrap() {
+            let key = (
+                finding["code"].as_str().unwrap().to_string(),
+                finding["severity"].as_str().unwrap().to_string(),
+            );
+            let entry = seen.entry(key).or_default();
+            entry.0 += 1;
+            entry
+                .1
+                .insert((sensor.clone(), s["session"].as_u64().unwrap()));
+            entry.2.insert(sensor.clone());
+            entry.3.insert(s["server"].as_str().unwrap().to_string());
+        }
+    }
+    let want: BTreeSet<Vec<String>> = seen
+        .into_iter()
+        .map(|((code, severity), (n, sessions, sensors, servers))| {
+            let counts = [n as usize, sessions.len(), sensors.len(), servers.len()];
+            [code, severity]
+                .into_iter()
+                .chain(counts.iter().map(usize::to_string))
+                .collect()
+        })
+        .collect();
+    let rows = run("findings_by_code");
+    let counts: Vec<u64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most first: {rows:?}"
+    );
+    let got: BTreeSet<Vec<String>> = rows.into_iter().collect();
+    assert_eq!(got, want, "findings_by_code at {now}");
+    answered.insert("findings_by_code", got.len());
+
+    // One row per stream of a summary, from its realtime object.
+    let streams = || {
+        recent.iter().flat_map(|(sensor, s)| {
+            s["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |stream| (sensor, s, stream))
+        })
+    };
+    let mut want = Vec::new();
+    for (sensor, s, stream) in streams() {
+        let realtime = &stream["realtime"];
+        let stalls = realtime["stalls"].as_array().map_or(0, Vec::len) as u64
+            + realtime["stalls_dropped"].as_u64().unwrap_or(0);
+        if stalls > 0 {
+            let longest = realtime["stalls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|stall| number(&stall["seconds"]))
+                .fold(0.0, f64::max);
+            want.push(vec![
+                sensor.clone(),
+                s["session"].to_string(),
+                shown(stream),
+                stream["role"].as_str().unwrap_or("").to_string(),
+                stalls.to_string(),
+                r3(longest),
+            ]);
+        }
+    }
+    let rows: Vec<Vec<String>> = run("worst_stalls")
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![r[0].clone()];
+            row.extend_from_slice(&r[3..7]);
+            row.push(r3(r[7].parse().unwrap()));
+            row
+        })
+        .collect();
+    let longest: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
+    assert!(longest.windows(2).all(|w| w[0] >= w[1]), "longest first");
+    answered.insert("worst_stalls", rows.len());
+    assert_eq!(
+        sorted_tuples(rows),
+        sorted_tuples(want),
+        "worst_stalls at {now}"
+    );
+
+    let mut want = Vec::new();
+    for (sensor, s, stream) in streams() {
+        let realtime = &stream["realtime"];
+        let ratio = realtime["ratio"].as_f64();
+        if ratio.is_some_and(|r| r < 0.9) && number(&realtime["wall_s"]) >= 10.0 {
+            want.push(vec![
+                sensor.clone(),
+                s["session"].to_string(),
+                shown(stream),
+                r3(ratio.unwrap_or(0.0)),
+                r3(number(&realtime["media_s"])),
+                r3(number(&realtime["wall_s"])),
+                r3(number(&realtime["max_lag_s"])),
+            ]);
+        }
+    }
+    let rows: Vec<Vec<String>> = run("streams_behind_realtime")
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![r[0].clone(), r[3].clone(), r[4].clone()];
+            row.extend(r[6..10].iter().map(|v| r3(v.parse().unwrap())));
+            row
+        })
+        .collect();
+    answered.insert("streams_behind_realtime", rows.len());
+    assert_eq!(
+        sorted_tuples(rows),
+        sorted_tuples(want),
+        "streams_behind_realtime at {now}"
+    );
+
+    // sensor -> sessions, segments, bytes again, bytes, flagged.
+    let mut sums: BTreeMap<String, [u64; 5]> = BTreeMap::new();
+    for (sensor, s) in recent {
+        let network = &s["network"];
+        let flagged = s["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "retransmissions");
+        let sum = sums.entry(sensor.clone()).or_default();
+        let add = [
+            1,
+            network["retransmissions"].as_u64().unwrap_or(0),
+            network["retransmitted_bytes"].as_u64().unwrap_or(0),
+            s["bytes_c2s"].as_u64().unwrap() + s["bytes_s2c"].as_u64().unwrap(),
+            u64::from(flagged),
+        ];
+        for (total, n) in sum.iter_mut().zip(add) {
+            *total += n;
+        }
+    }
+    let want: BTreeSet<Vec<String>> = sums
+        .into_iter()
+        .map(|(sensor, [sessions, segments, again, bytes, flagged])| {
+            let percent = if bytes == 0 {
+                0.0
+            } else {
+                100.0 * again as f64 / bytes as f64
+            };
+            vec![
+                sensor,
+                sessions.to_string(),
+                segments.to_string(),
+                again.to_string(),
+                bytes.to_string(),
+                r3(percent),
+                flagged.to_string(),
+            ]
+        })
+        .collect();
+    let rows = run("retransmission_rates_by_sensor");
+    let percents: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
+    assert!(percents.windows(2).all(|w| w[0] >= w[1]), "highest first");
+    let got: BTreeSet<Vec<String>> = rows
+        .into_iter()
+        .map(|mut r| {
+            r[5] = r3(r[5].parse().unwrap());
+            r
+        })
+        .collect();
+    assert_eq!(got, want, "retransmission_rates_by_sensor at {now}");
+    answered.insert("retransmission_rates_by_sensor", got.len());
     answered
 }
 
@@ -429,7 +684,7 @@ fn check_chdb(server: &Server, db: &str, times: &BTreeSet<i64>, events: usize, s
     }
     let dir = server.dir.join("chdb");
     std::fs::create_dir_all(&dir).unwrap();
-    for table in ["events", "session_summaries"] {
+    for table in ["events", "session_summaries", "stream_stats"] {
         let columns = server.lines(
             db,
             &format!(

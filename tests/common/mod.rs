@@ -153,6 +153,7 @@ pub fn require_root() -> bool {
 pub mod clickhouse;
 pub mod crafted;
 pub mod flv;
+pub mod health;
 pub mod measure;
 pub mod pcap;
 pub mod tls;

@@ -36,9 +36,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::analysis::{ReportSink, SessionReport};
+use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
 use crate::common::{CommunityId, Notice};
-use crate::session::event::{Event, EventSink};
+use crate::session::event::{Event, EventSink, Flat};
 
 use batch::{Batch, Builder, Table};
 use http::{Client, HttpError, ServerUrl};
@@ -152,10 +152,10 @@ impl std::fmt::Display for Outcome {
     }
 }
 
-/// The batches being filled, and where batch ids come from.
+/// The batches being filled (one per table, in [`Table::ALL`] order), and where batch ids
+/// come from.
 struct Pending {
-    events: Builder,
-    summaries: Builder,
+    builders: [Builder; 3],
     ids: IdSource,
 }
 
@@ -194,36 +194,27 @@ impl IdSource {
 }
 
 impl Pending {
+    /// Empty batches for every table.
+    fn new(mut ids: IdSource) -> Self {
+        let builders = Table::ALL.map(|table| Builder::new(table, ids.next()));
+        Pending { builders, ids }
+    }
+
     fn builder(&mut self, table: Table) -> &mut Builder {
-        match table {
-            Table::Events => &mut self.events,
-            Table::Summaries => &mut self.summaries,
-        }
+        &mut self.builders[table.index()]
     }
 
     /// Seals `table`'s batch.
     fn take_one(&mut self, table: Table) -> Option<Batch> {
-        let Pending {
-            events,
-            summaries,
-            ids,
-        } = self;
-        let builder = match table {
-            Table::Events => events,
-            Table::Summaries => summaries,
-        };
-        builder.take(|| ids.next())
+        let Pending { builders, ids } = self;
+        builders[table.index()].take(|| ids.next())
     }
 
     /// Seals the batches older than `due`, or all of them (`None`).
     fn take(&mut self, due: Option<Duration>) -> Vec<Batch> {
-        let Pending {
-            events,
-            summaries,
-            ids,
-        } = self;
-        [events, summaries]
-            .into_iter()
+        let Pending { builders, ids } = self;
+        builders
+            .iter_mut()
             .filter(|b| due.is_none_or(|due| b.started.is_some_and(|s| s.elapsed() >= due)))
             .filter_map(|b| b.take(|| ids.next()))
             .collect()
@@ -316,12 +307,7 @@ impl ClickHouseSink {
                 settings.spool_dir.display()
             );
         }
-        let mut ids = IdSource::new(&settings.sensor);
-        let pending = Pending {
-            events: Builder::new(Table::Events, ids.next()),
-            summaries: Builder::new(Table::Summaries, ids.next()),
-            ids,
-        };
+        let pending = Pending::new(IdSource::new(&settings.sensor));
         let shared = Arc::new(Shared {
             pending: Mutex::new(pending),
             spool: Mutex::new(spool),
@@ -449,68 +435,107 @@ fn write_row(row: &impl Serialize, body: &mut Vec<u8>) -> bool {
     serde_json::to_writer(body, row).is_ok()
 }
 
-impl EventSink for ClickHouseSink {
-    fn event(&mut self, event: &Event<'_>) {
-        if !self.raw_json(event) {
-            return;
-        }
-        let raw = std::mem::take(&mut self.raw);
-        let sensor = std::mem::take(&mut self.sensor);
-        let id = CommunityId::of(&event.endpoints);
-        let text = std::str::from_utf8(&raw).unwrap_or("");
-        self.push(Table::Events, event.time.0, |batch_id, batch_row, body| {
-            let mut row = row::event_row(event, &sensor, id.as_str(), text);
-            row.batch_id = batch_id;
-            row.batch_row = batch_row;
-            write_row(&row, body)
-        });
-        self.raw = raw;
-        self.sensor = sensor;
-    }
+/// Writes a row given its sensor, its JSON line, its batch id and its place in the batch.
+type RowWriter<'r> = &'r mut dyn FnMut(&str, &str, &str, u32, &mut Vec<u8>) -> bool;
 
-    fn notice(&mut self, notice: &Notice) {
-        if !self.raw_json(&notice.as_event()) {
+impl ClickHouseSink {
+    /// Adds a row to `table` at `time_us` whose `raw` is `line`'s JSON (what `--json` prints),
+    /// written by `write`.
+    fn store(&mut self, table: Table, time_us: i64, line: &impl Serialize, write: RowWriter<'_>) {
+        if !self.raw_json(line) {
             return;
         }
         let raw = std::mem::take(&mut self.raw);
         let sensor = std::mem::take(&mut self.sensor);
-        let now_us = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-        let time_us = notice.time.map_or(now_us, |time| time.0);
         let text = std::str::from_utf8(&raw).unwrap_or("");
-        self.push(Table::Events, time_us, |batch_id, batch_row, body| {
-            let mut row = row::notice_row(notice, now_us, &sensor, text);
-            row.batch_id = batch_id;
-            row.batch_row = batch_row;
-            write_row(&row, body)
+        self.push(table, time_us, |batch_id, batch_row, body| {
+            write(&sensor, text, batch_id, batch_row, body)
         });
         self.raw = raw;
         self.sensor = sensor;
     }
 }
 
-impl ReportSink for ClickHouseSink {
-    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
-        if !self.raw_json(&ended.with_body("session_summary", report)) {
-            return;
-        }
-        let raw = std::mem::take(&mut self.raw);
-        let sensor = std::mem::take(&mut self.sensor);
-        let id = CommunityId::of(&ended.endpoints);
-        let text = std::str::from_utf8(&raw).unwrap_or("");
-        self.push(
-            Table::Summaries,
-            ended.time.0,
-            |batch_id, batch_row, body| {
-                let mut row = row::summary_row(ended, report, &sensor, id.as_str(), text);
+impl EventSink for ClickHouseSink {
+    fn event(&mut self, event: &Event<'_>) {
+        let id = CommunityId::of(&event.endpoints);
+        self.store(
+            Table::Events,
+            event.time.0,
+            event,
+            &mut |sensor, raw, batch_id, batch_row, body| {
+                let mut row = row::event_row(event, sensor, id.as_str(), raw);
                 row.batch_id = batch_id;
                 row.batch_row = batch_row;
                 write_row(&row, body)
             },
         );
-        self.raw = raw;
-        self.sensor = sensor;
+    }
+
+    fn notice(&mut self, notice: &Notice) {
+        let now_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let time_us = notice.time.map_or(now_us, |time| time.0);
+        self.store(
+            Table::Events,
+            time_us,
+            &notice.as_event(),
+            &mut |sensor, raw, batch_id, batch_row, body| {
+                let mut row = row::notice_row(notice, now_us, sensor, raw);
+                row.batch_id = batch_id;
+                row.batch_row = batch_row;
+                write_row(&row, body)
+            },
+        );
+    }
+}
+
+impl ReportSink for ClickHouseSink {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        let id = CommunityId::of(&ended.endpoints);
+        self.store(
+            Table::Summaries,
+            ended.time.0,
+            &ended.with_body("session_summary", report),
+            &mut |sensor, raw, batch_id, batch_row, body| {
+                let mut row = row::summary_row(ended, report, sensor, id.as_str(), raw);
+                row.batch_id = batch_id;
+                row.batch_row = batch_row;
+                write_row(&row, body)
+            },
+        );
+    }
+
+    /// `stream_stats` lines to their table; `finding` lines to `events`.
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        let id = CommunityId::of(&header.endpoints);
+        let at = (header.frame, header.time);
+        let (session, ends, variant) = (header.session, header.endpoints, header.variant);
+        match line {
+            Live::Stats(stats) => self.store(
+                Table::StreamStats,
+                header.time.0,
+                &Flat::new(line.name(), at, session, ends, variant, stats),
+                &mut |sensor, raw, batch_id, batch_row, body| {
+                    let mut row = row::stats_row(header, stats, sensor, id.as_str(), raw);
+                    row.batch_id = batch_id;
+                    row.batch_row = batch_row;
+                    write_row(&row, body)
+                },
+            ),
+            Live::Finding(finding) => self.store(
+                Table::Events,
+                header.time.0,
+                &Flat::new(line.name(), at, session, ends, variant, finding),
+                &mut |sensor, raw, batch_id, batch_row, body| {
+                    let mut row = row::finding_row(header, finding, sensor, id.as_str(), raw);
+                    row.batch_id = batch_id;
+                    row.batch_row = batch_row;
+                    write_row(&row, body)
+                },
+            ),
+        }
     }
 }
 
@@ -717,10 +742,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_has_both_tables() {
+    fn schema_has_every_table() {
         let statements = statements(SCHEMA);
-        assert_eq!(statements.len(), 2, "{statements:?}");
-        assert!(statements[0].starts_with("CREATE TABLE IF NOT EXISTS events"));
-        assert!(statements[1].starts_with("CREATE TABLE IF NOT EXISTS session_summaries"));
+        assert_eq!(statements.len(), 3, "{statements:?}");
+        for (statement, table) in statements.iter().zip(Table::ALL) {
+            let create = format!("CREATE TABLE IF NOT EXISTS {}\n", table.name());
+            assert!(statement.starts_with(&create), "{statement}");
+        }
     }
 }
