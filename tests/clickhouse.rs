@@ -1102,7 +1102,7 @@ fn server_killed_and_restarted_during_a_live_capture() {
         .arg(env!("CARGO_BIN_EXE_rtmpscope"))
         .arg(&out)
         .arg(server.url("fleet"))
-        .arg("8")
+        .arg("12")
         .spawn()
         .expect("the lab script");
     let publishing = out.join("publishing");
@@ -1120,22 +1120,128 @@ fn server_killed_and_restarted_during_a_live_capture() {
     assert!(lab.wait().unwrap().success(), "the lab script failed");
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
     assert_eq!(read("live.status").trim(), "0", "{}", read("live.err"));
-    let emitted = sorted(read("live.json").lines().map(str::to_string).collect());
+    let (stats, emitted): (Vec<String>, Vec<String>) = read("live.json")
+        .lines()
+        .map(str::to_string)
+        .partition(|l| l.starts_with("{\"event\":\"stream_stats\""));
     assert!(
         emitted.len() > 100,
         "a real publish: {} events",
         emitted.len()
     );
-    let stored = stored(&server, "fleet", "events", "live");
+    let findings = emitted
+        .iter()
+        .filter(|l| l.starts_with("{\"event\":\"finding\""))
+        .count();
+    assert!(findings >= 2, "the stall started and ended: {findings}");
+    assert!(stats.len() >= 2, "stream_stats every 5 s: {}", stats.len());
+    let stored_events = stored(&server, "fleet", "events", "live");
+    let stored_stats = stored(&server, "fleet", "stream_stats", "live");
     eprintln!(
-        "live, server killed and restarted: {} events emitted, {} stored; {}",
+        "live, server killed and restarted: {} events ({findings} findings) and {} stream_stats \
+         emitted, {} and {} stored; {}",
         emitted.len(),
-        stored.len(),
+        stats.len(),
+        stored_events.len(),
+        stored_stats.len(),
         read("live.err")
             .lines()
             .filter(|l| l.contains("clickhouse"))
             .collect::<Vec<_>>()
             .join(" | ")
     );
-    assert_eq!(stored, emitted);
+    assert_eq!(stored_events, sorted(emitted));
+    assert_eq!(stored_stats, sorted(stats.clone()));
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM events WHERE event = 'finding' AND code = 'stall' \
+             AND stream = 'chlive' AND msid = 1"
+        ),
+        findings as u64
+    );
+    check_live_stream_health(&server, &stats);
+}
+
+/// The typed columns of the stream_stats rows, and the live_stream_health query, against the
+/// stream_stats lines `--json` printed.
+fn check_live_stream_health(server: &Server, stats: &[String]) {
+    let stats: Vec<Value> = stats
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let columns = "session, msid, stream, role, interval_s, video_kbps, audio_kbps, fps, \
+                   keyframes, realtime_ratio, lag_s, retransmissions";
+    let names: Vec<&str> = columns.split(", ").map(str::trim).collect();
+    let rows = server.lines(
+        "fleet",
+        &format!("SELECT {columns}, raw FROM stream_stats FORMAT TSVRaw"),
+    );
+    for row in rows {
+        let fields: Vec<&str> = row.splitn(names.len() + 1, '\t').collect();
+        let json: Value = serde_json::from_str(fields[names.len()]).unwrap();
+        for (name, field) in names.iter().zip(&fields) {
+            let want = match &json[*name] {
+                Value::String(text) => text.clone(),
+                Value::Number(n) => format!("{}", n.as_f64().unwrap()),
+                _ => String::new(),
+            };
+            let got = field
+                .parse::<f64>()
+                .map_or(field.to_string(), |n| format!("{n}"));
+            assert_eq!(got, want, "{name} of {row}");
+        }
+    }
+    // Per stream: intervals, mean and lowest ratio, largest lag, keyframes, retransmissions.
+    let mut want: BTreeMap<(u64, u64), Vec<f64>> = BTreeMap::new();
+    for line in &stats {
+        let key = (
+            line["session"].as_u64().unwrap(),
+            line["msid"].as_u64().unwrap(),
+        );
+        want.entry(key)
+            .or_default()
+            .push(line["realtime_ratio"].as_f64().unwrap());
+    }
+    let now = stats
+        .iter()
+        .map(|l| l["time"].as_f64().unwrap() as i64 + 1)
+        .max()
+        .unwrap();
+    let sql = queries()["live_stream_health"].replace("now()", &format!("toDateTime({now})"));
+    let got = server.lines("fleet", &format!("{sql} FORMAT TSVRaw"));
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for row in got {
+        let r: Vec<&str> = row.split('\t').collect();
+        let key = (r[2].parse().unwrap(), r[3].parse().unwrap());
+        let ratios = &want[&key];
+        let of_stream = |name: &str| -> Vec<f64> {
+            stats
+                .iter()
+                .filter(|l| {
+                    (l["session"].as_u64(), l["msid"].as_u64()) == (Some(key.0), Some(key.1))
+                })
+                .map(|l| l[name].as_f64().unwrap())
+                .collect()
+        };
+        let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let lag = of_stream("lag_s").into_iter().fold(0.0, f64::max);
+        assert_eq!(r[4], mask("chlive"));
+        assert_eq!(r[6].parse::<usize>().unwrap(), ratios.len());
+        assert_eq!(
+            (
+                r3(r[7].parse().unwrap()),
+                r3(r[8].parse().unwrap()),
+                r3(r[9].parse().unwrap())
+            ),
+            (r3(mean), r3(lowest), r3(lag)),
+            "{row}"
+        );
+        let sum = |name| of_stream(name).iter().sum::<f64>().to_string();
+        assert_eq!(
+            (r[12].to_string(), r[13].to_string()),
+            (sum("keyframes"), sum("retransmissions"))
+        );
+    }
 }
