@@ -981,9 +981,11 @@ fn spool_full_drops_oldest_and_says_so() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // The outcome's line (the spool's warnings also say "rows dropped so far").
     let dropped: u64 = stderr
-        .split(" rows dropped")
-        .next()
+        .lines()
+        .find(|l| l.contains(" rows stored, "))
+        .and_then(|l| l.split(" rows dropped").next())
         .and_then(|s| s.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
         .expect("dropped count");
@@ -991,7 +993,12 @@ fn spool_full_drops_oldest_and_says_so() {
         dropped > 0 && stderr.contains("spool") && stderr.contains("full"),
         "{stderr}"
     );
-    let emitted = lines(&output.stdout).len() as u64;
+    // Rows of both tables: the events printed and the sessions' summaries.
+    let summaries = json_lines(&capture, true)
+        .iter()
+        .filter(|l| l.starts_with("{\"event\":\"session_summary\""))
+        .count();
+    let emitted = (lines(&output.stdout).len() + summaries) as u64;
     // What the spool kept arrives with the next run, once the server is up.
     server.start();
     let empty = samples_named("snaplen96.pcap");
@@ -1008,16 +1015,22 @@ fn spool_full_drops_oldest_and_says_so() {
         "4",
     ]);
     let _ = next;
-    let kept = server.count("fleet", "SELECT count() FROM events WHERE sensor = 'full'");
-    eprintln!("spool full: {emitted} emitted, {dropped} dropped, {kept} stored");
-    assert_eq!(kept + dropped, emitted, "stored = emitted - dropped");
-    assert_eq!(
-        server.count(
+    let kept = server.count("fleet", "SELECT count() FROM events WHERE sensor = 'full'")
+        + server.count(
             "fleet",
-            "SELECT count() - uniqExact(batch_id, batch_row) FROM events"
-        ),
-        0
-    );
+            "SELECT count() FROM session_summaries WHERE sensor = 'full'",
+        );
+    eprintln!("spool full: {emitted} rows emitted, {dropped} dropped, {kept} stored");
+    assert!(kept > 0, "the spool kept its newest batches");
+    assert_eq!(kept + dropped, emitted, "stored = emitted - dropped");
+    for table in ["events", "session_summaries"] {
+        let sql = format!("SELECT count() - uniqExact(batch_id, batch_row) FROM {table}");
+        assert_eq!(
+            server.count("fleet", &sql),
+            0,
+            "{table}: a row stored twice"
+        );
+    }
 }
 
 #[test]
@@ -1244,4 +1257,48 @@ fn check_live_stream_health(server: &Server, stats: &[String]) {
             (sum("keyframes"), sum("retransmissions"))
         );
     }
+}
+
+#[test]
+fn late_inserts_are_never_stored_twice() {
+    if !require("clickhouse-server") {
+        return;
+    }
+    let mut server = Server::new("late");
+    server.start();
+    // With a 1 s client timeout: one insert reaches the server 8 s late, after rtmpscope gave
+    // up on it, checked and sent the batch again; another is stored at once but answered 4 s
+    // late, after rtmpscope gave up on it.
+    let faults = vec![
+        Fault::DelayRequest(Duration::from_secs(8)),
+        Fault::DelayAnswer(Duration::from_secs(4)),
+    ];
+    let proxy = FaultyProxy::start(server.http_port, faults);
+    let capture = samples_named("publish_play.pcap");
+    let url = format!("http://127.0.0.1:{}/fleet", proxy.port);
+    let dir = spool(&server, "late");
+    let mut args = sink_args(&url, "late", &dir);
+    args.extend(["--clickhouse-timeout", "1", "-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("0 rows spooled"), "{stderr}");
+    // The late insert ran into the end of its session: refused, whenever it came.
+    let late = proxy.wait_late_answers(1);
+    assert_eq!(late.len(), 1);
+    assert!(late[0].contains("Code: 372"), "{}", late[0]);
+    let emitted = sorted(lines(&output.stdout));
+    assert_eq!(stored(&server, "fleet", "events", "late"), emitted);
+    let summaries: Vec<String> = json_lines(&capture, true)
+        .into_iter()
+        .filter(|l| l.starts_with("{\"event\":\"session_summary\""))
+        .collect();
+    assert_eq!(
+        stored(&server, "fleet", "session_summaries", "late"),
+        sorted(summaries)
+    );
+    eprintln!(
+        "late insert refused by the server ({}); {} events stored once",
+        late[0].lines().find(|l| l.contains("Code:")).unwrap_or(""),
+        emitted.len()
+    );
 }

@@ -57,6 +57,10 @@ pub struct Batch {
     pub max_us: i64,
     /// The rows, each a JSON object and a newline.
     pub body: Vec<u8>,
+    /// The server session of the last insert of it that may have stored rows: until the
+    /// server has forgotten that session, that insert may still run, so the batch is not
+    /// sent again (see the sender's fencing).
+    pub fence: Option<String>,
 }
 
 impl Batch {
@@ -169,6 +173,7 @@ impl Builder {
             min_us: old.min_us,
             max_us: old.max_us,
             body: old.body,
+            fence: None,
         };
         Some(batch)
     }
