@@ -1302,3 +1302,122 @@ fn late_inserts_are_never_stored_twice() {
         emitted.len()
     );
 }
+
+/// Child processes killed (by PID) when dropped.
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A self-signed certificate for localhost in `dir`: `NAME.pem` (returned), and
+/// `NAME-server.pem` with its key for a server.
+fn certificate(dir: &Path, name: &str) -> PathBuf {
+    let (cert, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    let mut both = std::fs::read(&cert).unwrap();
+    both.extend(std::fs::read(&key).unwrap());
+    std::fs::write(dir.join(format!("{name}-server.pem")), both).unwrap();
+    cert
+}
+
+#[test]
+fn https_through_the_documented_local_proxy() {
+    if !require("clickhouse-server") || !require("socat") || !require("openssl") {
+        return;
+    }
+    let mut server = Server::new("tls");
+    server.start();
+    // The remote side speaks only TLS (a terminator in front of the server, as an https
+    // port would); rtmpscope talks plain HTTP to the local proxy the README shows, which
+    // checks the server's certificate.
+    let ca = certificate(&server.dir, "remote");
+    let stranger = certificate(&server.dir, "stranger");
+    let (tls, trusting, distrusting) = (
+        common::clickhouse::free_port(),
+        common::clickhouse::free_port(),
+        common::clickhouse::free_port(),
+    );
+    let socat = |args: [String; 2]| {
+        Command::new("socat")
+            .args(args)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat")
+    };
+    let remote = server.dir.join("remote-server.pem");
+    let local = |port: u16, ca: &Path| {
+        [
+            format!("TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr"),
+            format!("OPENSSL:localhost:{tls},cafile={}", ca.display()),
+        ]
+    };
+    let _children = Children(vec![
+        socat([
+            format!(
+                "OPENSSL-LISTEN:{tls},bind=127.0.0.1,cert={},verify=0,fork,reuseaddr",
+                remote.display()
+            ),
+            format!("TCP:127.0.0.1:{}", server.http_port),
+        ]),
+        socat(local(trusting, &ca)),
+        socat(local(distrusting, &stranger)),
+    ]);
+    for port in [tls, trusting, distrusting] {
+        let up = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "socat on {port}");
+    }
+    let capture = samples_named("publish_play.pcap");
+    let url = format!("http://127.0.0.1:{trusting}/fleet");
+    let dir = spool(&server, "tls");
+    let mut args = sink_args(&url, "tls", &dir);
+    args.extend(["-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let emitted = sorted(lines(&output.stdout));
+    assert_eq!(stored(&server, "fleet", "events", "tls"), emitted);
+    // A certificate the proxy does not trust: nothing reaches the server, all is spooled.
+    let url = format!("http://127.0.0.1:{distrusting}/fleet");
+    let dir = spool(&server, "untrusted");
+    let mut args = sink_args(&url, "untrusted", &dir);
+    args.extend(["-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(" 0 rows stored"), "{stderr}");
+    assert!(!stderr.contains(" 0 rows spooled"), "{stderr}");
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM events WHERE sensor = 'untrusted'"
+        ),
+        0
+    );
+    eprintln!("https through socat: {} events stored", emitted.len());
+}
