@@ -1421,3 +1421,60 @@ fn https_through_the_documented_local_proxy() {
     );
     eprintln!("https through socat: {} events stored", emitted.len());
 }
+
+#[test]
+fn an_older_table_is_named_and_still_filled() {
+    if !require("clickhouse-server") {
+        return;
+    }
+    let mut server = Server::new("older");
+    server.start();
+    // session_summaries as a much older schema made it: no role, no health, no streams.
+    let client = server.client("fleet");
+    client
+        .query("CREATE DATABASE fleet", None)
+        .expect("database");
+    client
+        .query(
+            "CREATE TABLE session_summaries (time_us Int64, time DateTime MATERIALIZED \
+             toDateTime(intDiv(time_us, 1000000)), sensor String, session UInt64, raw String, \
+             batch_id String, batch_row UInt32) ENGINE = MergeTree() \
+             PARTITION BY toDate(time) ORDER BY (time, session)",
+            Some("fleet"),
+        )
+        .expect("old table");
+    let capture = samples_named("publish_play.pcap");
+    let url = server.url("fleet");
+    let dir = spool(&server, "older");
+    let mut args = sink_args(&url, "older", &dir);
+    args.extend(["-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said: Vec<&str> = stderr.lines().filter(|l| l.contains("lacks")).collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].contains("fleet.session_summaries")
+            && said[0].contains("role, ")
+            && said[0].contains("finding_codes")
+            && !said[0].contains("batch_id"),
+        "{}",
+        said[0]
+    );
+    // Not altered, and every summary stored whole in raw.
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM system.columns WHERE database = 'fleet' \
+             AND table = 'session_summaries'"
+        ),
+        7
+    );
+    let summaries: Vec<String> = json_lines(&capture, true)
+        .into_iter()
+        .filter(|l| l.starts_with("{\"event\":\"session_summary\""))
+        .collect();
+    assert_eq!(
+        stored(&server, "fleet", "session_summaries", "older"),
+        sorted(summaries)
+    );
+}

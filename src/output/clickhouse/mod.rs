@@ -25,6 +25,7 @@
 mod batch;
 pub mod http;
 mod row;
+pub mod schema;
 mod sender;
 mod spool;
 
@@ -67,9 +68,6 @@ pub fn default_spool_dir() -> PathBuf {
         None => PathBuf::from("/var/spool/rtmpscope"),
     }
 }
-
-/// The schema the sink creates when it is missing (one statement per `;`).
-pub const SCHEMA: &str = include_str!("../../../deploy/clickhouse/schema.sql");
 
 /// How the sink batches, spools and reaches the server.
 #[derive(Debug, Clone)]
@@ -224,6 +222,8 @@ struct Shared {
     quiet: bool,
     /// The server was said to be unreachable (said once for all senders, until it answers).
     said_down: AtomicBool,
+    /// Tables lacking columns were named (once for all senders).
+    said_lacking: AtomicBool,
 }
 
 impl Shared {
@@ -309,6 +309,7 @@ impl ClickHouseSink {
             sent_rows: AtomicU64::new(0),
             quiet: settings.quiet,
             said_down: AtomicBool::new(false),
+            said_lacking: AtomicBool::new(false),
         });
         let (queue, receiver) = mpsc::sync_channel(settings.queue_batches.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
@@ -526,35 +527,6 @@ impl ReportSink for ClickHouseSink {
                     write_row(&row, body)
                 },
             ),
-        }
-    }
-}
-
-/// The statements of a SQL file: comments dropped, split at `;`.
-pub fn statements(sql: &str) -> Vec<String> {
-    let code: String = sql
-        .lines()
-        .map(|line| line.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
-    code.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schema_has_every_table() {
-        let statements = statements(SCHEMA);
-        assert_eq!(statements.len(), 3, "{statements:?}");
-        for (statement, table) in statements.iter().zip(Table::ALL) {
-            let create = format!("CREATE TABLE IF NOT EXISTS {}\n", table.name());
-            assert!(statement.starts_with(&create), "{statement}");
         }
     }
 }

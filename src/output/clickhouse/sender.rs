@@ -30,7 +30,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::batch::Batch;
 use super::http::{Client, HttpError, SESSION_NOT_FOUND};
-use super::{Shared, SCHEMA};
+use super::{schema, Shared};
 
 /// How often the sender looks for batches that are due.
 const TICK: Duration = Duration::from_millis(100);
@@ -329,16 +329,15 @@ impl Sender {
         Ok(rows)
     }
 
-    /// Creates the database and the tables when they are missing (once per run).
+    /// Creates the database and the tables when they are missing (once per run), and says
+    /// what existing tables lack.
     fn ensure_schema(&mut self) -> Result<(), HttpError> {
         if self.schema_ready {
             return Ok(());
         }
-        let database = self.client.url().database.clone();
-        self.client
-            .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"), None)?;
-        for statement in super::statements(SCHEMA) {
-            self.client.query(&statement, Some(&database))?;
+        let lacking = schema::ensure(&self.client)?;
+        if !lacking.is_empty() && !self.shared.said_lacking.swap(true, Ordering::Relaxed) {
+            lacking.iter().for_each(|line| self.shared.say(line));
         }
         self.schema_ready = true;
         Ok(())
