@@ -1080,9 +1080,11 @@ fn tui_feeds_clickhouse_beside_the_ui() {
         }
         false
     };
+    // Quit once the whole file is decoded ("done"), or the rest is never stored.
     let shown = wait(&|| {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
-            .contains("Sessions (3)")
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+            .into_owned();
+        screen.contains("Sessions (3)") && screen.contains("| done |")
     });
     tmux(&["send-keys", "-t", &session, "q"]);
     let finished = wait(&|| done.exists());
