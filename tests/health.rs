@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::Once;
 
-use common::{json_events, require, require_root};
+use common::health::{capture, captures_dir};
+use common::{json_events, require};
 use rtmpscope::analysis::{Live, LiveFinding, LiveHeader, ReportSink, SessionReport};
 use rtmpscope::capture::Source;
 use rtmpscope::common::Timestamp;
@@ -31,29 +31,6 @@ const HEALTH_CODES: [&str; 9] = [
     "ingest_codec",
     "ingest_bitrate",
 ];
-
-fn captures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-data/health")
-}
-
-static RECORD: Once = Once::new();
-
-/// The capture `name`, recorded first when missing; None (skipped) without root or tools.
-fn capture(name: &str) -> Option<PathBuf> {
-    let path = captures_dir().join(format!("{name}.pcap"));
-    if !path.exists() {
-        if !require_root() || !require("nginx") || !require("ffmpeg") || !require("tc") {
-            return None;
-        }
-        RECORD.call_once(|| {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/record_health.sh");
-            let status = Command::new("bash").arg(script).status().unwrap();
-            assert!(status.success(), "scripts/record_health.sh failed");
-        });
-    }
-    assert!(path.exists(), "{} was not recorded", path.display());
-    Some(path)
-}
 
 /// The session summaries of a capture.
 fn summaries(path: &Path, args: &[&str]) -> Vec<Value> {

@@ -57,6 +57,10 @@ impl<S: ReportSink + ?Sized> ReportSink for Box<S> {
     fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
         (**self).report(ended, report);
     }
+
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        (**self).live(header, line);
+    }
 }
 
 /// Builds session reports from events and passes events on to `inner`.

@@ -189,6 +189,7 @@ pub fn tshark_message_lines(capture: &Path) -> Vec<String> {
 pub mod clickhouse;
 pub mod crafted;
 pub mod flv;
+pub mod health;
 pub mod measure;
 pub mod pcap;
 pub mod tls;
