@@ -203,16 +203,27 @@ fn filter_narrows_and_search_steps_through_matches() {
         &[Action::PrevMatch, Action::PrevMatch, Action::PrevMatch],
     );
     assert!(selected(&app).contains("NetStream.Publish.Start"));
+    // Before the first match, N goes on from the bottom and says so.
     act(&mut app, &[Action::PrevMatch]);
+    assert!(selected(&app).contains("NetStream.Unpublish.Success"));
+    assert_eq!(
+        app.model.status.as_deref(),
+        Some("search wrapped to the bottom")
+    );
+    act(&mut app, &[Action::NextMatch]);
     assert!(selected(&app).contains("NetStream.Publish.Start"));
-    assert!(app
-        .model
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .contains("no match"));
+    assert_eq!(
+        app.model.status.as_deref(),
+        Some("search wrapped to the top")
+    );
+    // With nothing open, Esc never quits (issue 17, point 9): it says how to.
+    act(&mut app, &[Action::Back, Action::Back]);
     assert!(!app.quit);
-    act(&mut app, &[Action::Back]);
+    assert_eq!(
+        app.model.status.as_deref(),
+        Some("nothing to close: q quits")
+    );
+    act(&mut app, &[Action::Quit]);
     assert!(app.quit);
 }
 
@@ -270,6 +281,8 @@ fn navigation_is_clamped() {
     act(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Details);
     act(&mut app, &[Action::NextPane]);
+    assert_eq!(app.focus, Pane::Bytes);
+    act(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Sessions);
     act(&mut app, &[Action::End]);
     assert_eq!(app.selected_session(), Some(3));
@@ -313,11 +326,7 @@ fn help_overlay() {
     let mut app = loaded("publish_play.pcap");
     act(&mut app, &[Action::Help]);
     let screen = screen(&mut app, 120, 36);
-    for key in [
-        "PgUp PgDn",
-        "pause the live view",
-        "export the selected session",
-    ] {
+    for key in ["PgUp PgDn", "pause the list", "export the selected session"] {
         assert!(screen.contains(key), "{screen}");
     }
     insta::assert_snapshot!("help", screen);

@@ -5,10 +5,12 @@
 //! rows arrive and is rebuilt only when the session or the filter changes; the details tree is
 //! rebuilt only when the selected row changes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use super::details::{fields, flatten, Field, Node};
+use super::clipboard;
+use super::details::{self, fields, flatten, Field, Node};
 use super::model::{MessageRow, Model, SessionRow, Update};
+use super::textview::TextView;
 use super::theme::Theme;
 
 /// The pane that has the keyboard.
@@ -20,6 +22,8 @@ pub enum Pane {
     Messages,
     /// Details tree (bottom left).
     Details,
+    /// The selected message's bytes (bottom right).
+    Bytes,
 }
 
 /// How `e` gets a session's media into FLV files.
@@ -80,6 +84,22 @@ pub enum Action {
     Back,
     /// Quit.
     Quit,
+    /// Delete the whole filter being typed (Ctrl-U).
+    FilterClearLine,
+    /// Delete the last word of the filter being typed (Ctrl-W).
+    FilterDeleteWord,
+    /// The full text of the selected row or field (`v`).
+    View,
+    /// The focused pane fills the screen, or no longer does (`z`).
+    Zoom,
+    /// Copy the selected field's value (or the row's summary) to the clipboard (`y`).
+    CopyValue,
+    /// Copy the selected field's bytes (or the row's body) as hex to the clipboard (`Y`).
+    CopyHex,
+    /// Collapse (details), scroll left, or go to the parent field.
+    Left,
+    /// Expand (details) or scroll right.
+    Right,
     /// A mouse click at a terminal cell (column, row).
     Click(u16, u16),
     /// Mouse wheel up over a terminal cell.
@@ -117,10 +137,22 @@ pub struct Areas {
     pub messages: ListArea,
     /// The details tree.
     pub details: ListArea,
+    /// The bytes pane: its lines of hex, and the first one shown.
+    pub bytes: ListArea,
+    /// The furthest the bytes pane scrolls down (lines).
+    pub bytes_max: usize,
+    /// The furthest the details pane scrolls sideways (columns).
+    pub details_x_max: usize,
+    /// The open overlay (full text, help, exports): lines it shows a page.
+    pub overlay_rows: u16,
+    /// The furthest the open overlay scrolls down (lines).
+    pub overlay_max: usize,
 }
 
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: i64 = 3;
+/// Columns Left and Right scroll the details pane sideways.
+const SIDEWAYS_STEP: usize = 8;
 
 /// The whole UI state.
 #[derive(Debug)]
@@ -181,6 +213,22 @@ pub struct App {
     pub theme: Theme,
     /// Arrival number of the next row to consider for `visible`.
     indexed: usize,
+    /// The full-text view (`v`, Enter on a field), when open.
+    pub text_view: Option<TextView>,
+    /// The focused pane fills the screen (`z`).
+    pub zoomed: bool,
+    /// Lines the open overlay (full text, help, exports) is scrolled down.
+    pub overlay_scroll: usize,
+    /// Columns the details pane is scrolled sideways.
+    pub details_x: usize,
+    /// Lines the bytes pane is scrolled down while it has the keyboard.
+    pub bytes_scroll: usize,
+    /// Text for the clipboard, taken by the run loop (which writes it as OSC 52).
+    pub clipboard: Option<String>,
+    /// Where `e` writes this run, once chosen.
+    pub export_dir: Option<String>,
+    /// Exports by `e` that ended without files: why, by session.
+    pub export_failures: HashMap<u64, String>,
 }
 
 impl App {
@@ -224,6 +272,14 @@ impl App {
             areas: Areas::default(),
             theme: Theme::default(),
             indexed: 0,
+            text_view: None,
+            zoomed: false,
+            overlay_scroll: 0,
+            details_x: 0,
+            bytes_scroll: 0,
+            clipboard: None,
+            export_dir: None,
+            export_failures: HashMap::new(),
         }
     }
 
@@ -332,6 +388,8 @@ impl App {
         self.fields = self.selected_row().map(fields).unwrap_or_default();
         self.details = flatten(&self.fields, &self.toggled);
         self.detail_cursor = 0;
+        self.details_x = 0;
+        self.bytes_scroll = 0;
     }
 
     /// Applies one action.
@@ -345,6 +403,9 @@ impl App {
     }
 
     fn command(&mut self, action: Action) {
+        if self.scrolls_overlay(action) {
+            return;
+        }
         match action {
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
@@ -352,8 +413,8 @@ impl App {
             Action::PageDown => self.step(self.page() as i64),
             Action::Home => self.step(i64::MIN / 2),
             Action::End => self.step(i64::MAX / 2),
-            Action::NextPane => self.focus = next_pane(self.focus, 1),
-            Action::PrevPane => self.focus = next_pane(self.focus, 2),
+            Action::NextPane => self.focus_pane(next_pane(self.focus, 1)),
+            Action::PrevPane => self.focus_pane(next_pane(self.focus, 3)),
             Action::Toggle => self.toggle(),
             Action::StartFilter => self.editing = Some(self.filter.clone()),
             Action::NextMatch => self.jump_to_match(true),
@@ -364,32 +425,207 @@ impl App {
                     self.message_cursor = self.visible.len().saturating_sub(1);
                 }
             }
-            Action::Pause => {
-                self.paused = !self.paused;
-                if !self.paused {
-                    self.index_new_rows();
-                }
-            }
-            Action::Stats => self.stats = !self.stats,
+            Action::Pause => self.pause(),
+            Action::Stats => self.toggle_stats(),
             Action::Export => self.export(),
-            Action::Help => self.help = !self.help,
-            Action::Back => {
-                if self.help || self.stats || self.exports {
-                    self.help = false;
-                    self.stats = false;
-                    self.exports = false;
-                } else if !self.filter.is_empty() {
-                    self.filter.clear();
-                    self.reindex();
-                } else {
-                    self.quit = true;
-                }
+            Action::Help => {
+                self.help = !self.help;
+                self.overlay_scroll = 0;
             }
+            Action::Back => self.back(),
             Action::Quit => self.quit = true,
+            Action::View => self.open_text_view(),
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::CopyValue => self.copy(false),
+            Action::CopyHex => self.copy(true),
+            Action::Left => self.left(),
+            Action::Right => self.right(),
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.scroll(x, y, -WHEEL_STEP),
             Action::ScrollDown(x, y) => self.scroll(x, y, WHEEL_STEP),
-            Action::FilterChar(_) | Action::FilterBackspace | Action::FilterApply => {}
+            Action::FilterChar(_)
+            | Action::FilterBackspace
+            | Action::FilterApply
+            | Action::FilterClearLine
+            | Action::FilterDeleteWord => {}
+        }
+    }
+
+    /// Esc: closes the innermost thing open (the full text, an overlay, the zoom, the filter);
+    /// with nothing open it only says how to quit.
+    fn back(&mut self) {
+        if self.text_view.is_some() {
+            self.text_view = None;
+        } else if self.help || self.stats || self.exports {
+            self.help = false;
+            self.stats = false;
+            self.exports = false;
+        } else if self.zoomed {
+            self.zoomed = false;
+        } else if !self.filter.is_empty() {
+            self.filter.clear();
+            self.reindex();
+        } else {
+            self.model.status = Some("nothing to close: q quits".into());
+        }
+        self.overlay_scroll = 0;
+    }
+
+    /// The open overlay (full text, help, exports) takes the moving keys to scroll itself.
+    /// Statistics scroll on their own terms.
+    fn scrolls_overlay(&mut self, action: Action) -> bool {
+        if self.text_view.is_none() && !self.help && !self.exports {
+            return false;
+        }
+        let page = i64::from(self.areas.overlay_rows.max(1));
+        let delta = match action {
+            Action::Up => -1,
+            Action::Down => 1,
+            Action::PageUp => -page,
+            Action::PageDown => page,
+            Action::Home => i64::MIN / 2,
+            Action::End => i64::MAX / 2,
+            Action::ScrollUp(..) => -WHEEL_STEP,
+            Action::ScrollDown(..) => WHEEL_STEP,
+            _ => return false,
+        };
+        self.overlay_scroll = moved(self.overlay_scroll, delta, self.areas.overlay_max);
+        true
+    }
+
+    /// `p`: pauses the list while rows still arrive; a file read to its end has nothing to
+    /// pause.
+    fn pause(&mut self) {
+        if self.model.done && !self.paused {
+            self.model.status = Some(
+                "the whole file is read: nothing to pause (p pauses while rows arrive)".into(),
+            );
+            return;
+        }
+        self.paused = !self.paused;
+        if !self.paused {
+            self.index_new_rows();
+        }
+    }
+
+    /// `s`: the selected session's statistics; on all sessions, says what to select.
+    fn toggle_stats(&mut self) {
+        if !self.stats && self.session().is_none() {
+            self.model.status = Some(
+                "statistics are per session: select one in the sessions pane (Tab, ↑ ↓), then s"
+                    .into(),
+            );
+            return;
+        }
+        self.stats = !self.stats;
+    }
+
+    /// `v`, or Enter on a field without parts: the whole text of the selected field (details
+    /// pane) or row (elsewhere), wrapped and scrollable.
+    fn open_text_view(&mut self) {
+        let field = (self.focus == Pane::Details)
+            .then(|| self.selected_field())
+            .flatten();
+        let view = match (field, self.selected_row()) {
+            (Some(field), _) => TextView {
+                title: field.path.clone(),
+                text: details::text(std::slice::from_ref(field)),
+            },
+            (None, Some(row)) => TextView {
+                title: format!("frame {}: {}", row.frame, row.type_name()),
+                text: details::text(&self.fields),
+            },
+            (None, None) => {
+                self.model.status = Some("nothing to show: select a message first".into());
+                return;
+            }
+        };
+        self.text_view = Some(view);
+        self.overlay_scroll = 0;
+    }
+
+    /// The field of the selected details line.
+    fn selected_field(&self) -> Option<&Field> {
+        let node = self.details.get(self.detail_cursor)?;
+        details::find(&self.fields, &node.path)
+    }
+
+    /// `y` (value) or `Y` (`hex`): the selected field's value or bytes in the details pane,
+    /// else the selected row's summary or body, put on the clipboard by the run loop.
+    fn copy(&mut self, hex: bool) {
+        let Some(row) = self.selected_row() else {
+            self.model.status = Some("nothing to copy: select a message or a field".into());
+            return;
+        };
+        let field = (self.focus == Pane::Details)
+            .then(|| self.selected_field())
+            .flatten();
+        let (what, text) = match (field, hex) {
+            (Some(field), false) => (
+                field.path.clone(),
+                match &field.value {
+                    Some(value) => unquoted(value).to_owned(),
+                    None => details::text(std::slice::from_ref(field)),
+                },
+            ),
+            (Some(field), true) => {
+                let Some(bytes) = field.bytes.clone().and_then(|r| row.body().get(r)) else {
+                    self.model.status = Some(format!("{} has no bytes of its own", field.path));
+                    return;
+                };
+                (
+                    format!("the bytes of {}", field.path),
+                    clipboard::hex(bytes),
+                )
+            }
+            (None, false) => (format!("frame {}", row.frame), row.summary().into_owned()),
+            (None, true) => (
+                format!("the body of frame {}", row.frame),
+                clipboard::hex(row.body()),
+            ),
+        };
+        let unit = if hex { "hex digits" } else { "characters" };
+        self.model.status = Some(format!(
+            "copied {what} ({} {unit}) to the clipboard",
+            text.chars().count()
+        ));
+        self.clipboard = Some(text);
+    }
+
+    /// Left: in the details pane, collapses an open field, else scrolls back, else goes to
+    /// the field it is part of.
+    fn left(&mut self) {
+        if self.focus != Pane::Details {
+            return;
+        }
+        let Some(node) = self.details.get(self.detail_cursor) else {
+            return;
+        };
+        if node.expanded {
+            self.toggle();
+        } else if self.details_x > 0 {
+            self.details_x = self.details_x.saturating_sub(SIDEWAYS_STEP);
+        } else if let Some(parent) = self
+            .details
+            .get(..self.detail_cursor)
+            .and_then(|above| above.iter().rposition(|n| n.depth < node.depth))
+        {
+            self.detail_cursor = parent;
+        }
+    }
+
+    /// Right: in the details pane, expands a closed field, else scrolls sideways to read
+    /// the end of long values.
+    fn right(&mut self) {
+        if self.focus != Pane::Details {
+            return;
+        }
+        match self.details.get(self.detail_cursor) {
+            Some(node) if node.container && !node.expanded => self.toggle(),
+            Some(_) => {
+                self.details_x = (self.details_x + SIDEWAYS_STEP).min(self.areas.details_x_max);
+            }
+            None => {}
         }
     }
 
@@ -401,6 +637,16 @@ impl App {
             Action::FilterChar(c) => text.push(c),
             Action::FilterBackspace => {
                 text.pop();
+            }
+            Action::FilterClearLine => text.clear(),
+            Action::FilterDeleteWord => {
+                // As a shell does: the spaces before the cursor, then the word.
+                let kept = text.trim_end().len();
+                let word = text
+                    .get(..kept)
+                    .and_then(|t| t.rfind(' '))
+                    .map_or(0, |space| space + 1);
+                text.truncate(word);
             }
             Action::FilterApply => {
                 self.filter = text.to_lowercase();
@@ -430,8 +676,35 @@ impl App {
         };
         let (id, exported) = (session.id, !session.exports.is_empty());
         self.exports = true;
+        self.overlay_scroll = 0;
         if self.export_mode == ExportMode::FromFile && !exported && self.exported.insert(id) {
             self.export_request = Some(id);
+        }
+    }
+
+    /// An export `e` started has ended: `files` written, or why none could be. The status bar
+    /// and the exports overlay then say the same.
+    pub fn export_ended(&mut self, session: u64, files: Result<usize, String>) {
+        let (status, failure) = match files {
+            Ok(0) => {
+                let why = format!("session {session} has no media stream to export");
+                (why.clone(), Some(why))
+            }
+            Ok(files) => (
+                format!(
+                    "exported session {session}: {files} file(s) in {}",
+                    self.export_dir.as_deref().unwrap_or("?")
+                ),
+                None,
+            ),
+            Err(error) => (
+                format!("export failed: {error}"),
+                Some(format!("export failed, nothing written: {error}")),
+            ),
+        };
+        self.model.status = Some(status);
+        if let Some(failure) = failure {
+            self.export_failures.insert(session, failure);
         }
     }
 
@@ -441,6 +714,7 @@ impl App {
             Pane::Sessions => self.areas.sessions,
             Pane::Messages => self.areas.messages,
             Pane::Details => self.areas.details,
+            Pane::Bytes => self.areas.bytes,
         };
         usize::from(area.rows.max(1))
     }
@@ -463,7 +737,18 @@ impl App {
             Pane::Details => {
                 self.detail_cursor = clamp(self.detail_cursor, self.details.len());
             }
+            Pane::Bytes => {
+                self.bytes_scroll = moved(self.bytes_scroll, delta, self.areas.bytes_max);
+            }
         }
+    }
+
+    /// Gives `pane` the keyboard; the bytes pane starts scrolled where it was drawn.
+    fn focus_pane(&mut self, pane: Pane) {
+        if pane == Pane::Bytes && self.focus != Pane::Bytes {
+            self.bytes_scroll = self.areas.bytes.offset;
+        }
+        self.focus = pane;
     }
 
     fn select_session(&mut self, cursor: usize) {
@@ -482,14 +767,17 @@ impl App {
         match self.focus {
             Pane::Sessions => self.focus = Pane::Messages,
             Pane::Messages => self.focus = Pane::Details,
-            Pane::Details => {
-                if let Some(node) = self.details.get(self.detail_cursor) {
-                    if node.container && !self.toggled.remove(&node.path) {
+            Pane::Details => match self.details.get(self.detail_cursor) {
+                Some(node) if node.container => {
+                    if !self.toggled.remove(&node.path) {
                         self.toggled.insert(node.path.clone());
                     }
                     self.details = flatten(&self.fields, &self.toggled);
                 }
-            }
+                Some(_) => self.open_text_view(),
+                None => {}
+            },
+            Pane::Bytes => {}
         }
     }
 
@@ -505,21 +793,35 @@ impl App {
                 .and_then(|&i| self.model.rows.get(i))
                 .is_some_and(|row| matches(row, &self.search))
         };
-        let found = if forward {
-            (self.message_cursor + 1..self.visible.len()).find(is_match)
+        let (len, here) = (self.visible.len(), self.message_cursor);
+        let ahead = if forward {
+            (here + 1..len).find(is_match)
         } else {
-            (0..self.message_cursor).rev().find(is_match)
+            (0..here).rev().find(is_match)
         };
-        match found {
-            Some(position) => {
-                self.message_cursor = position;
-                self.follow = false;
-                self.focus = Pane::Messages;
+        // Past the last match, the search goes on from the other end, and says so.
+        let wrapped = || {
+            if forward {
+                (0..=here.min(len.saturating_sub(1))).find(is_match)
+            } else {
+                (here..len).rev().find(is_match)
             }
-            None => {
-                let which = if forward { "after" } else { "before" };
-                self.model.status = Some(format!("no match for '{}' {which} here", self.search));
-            }
+        };
+        let (found, note) = match ahead {
+            Some(position) => (Some(position), None),
+            None => match wrapped() {
+                Some(position) => {
+                    let end = if forward { "top" } else { "bottom" };
+                    (Some(position), Some(format!("search wrapped to the {end}")))
+                }
+                None => (None, Some(format!("no match for '{}'", self.search))),
+            },
+        };
+        self.model.status = note;
+        if let Some(position) = found {
+            self.message_cursor = position;
+            self.follow = false;
+            self.focus = Pane::Messages;
         }
     }
 
@@ -530,17 +832,21 @@ impl App {
             (Pane::Messages, self.areas.messages),
             (Pane::Details, self.areas.details),
         ];
-        panes.into_iter().find_map(|(pane, area)| {
-            // The header line (sessions, messages) and borders count as the pane too.
-            let top = area.top.saturating_sub(2);
-            (top..area.top + area.rows + 1)
-                .contains(&y)
-                .then(|| (pane, area.item_at(y)))
-        })
+        // A pane not drawn (zoomed out of view) has no rows and is never under the pointer.
+        panes
+            .into_iter()
+            .filter(|(_, area)| area.rows > 0)
+            .find_map(|(pane, area)| {
+                // The header line (sessions, messages) and borders count as the pane too.
+                let top = area.top.saturating_sub(2);
+                (top..area.top + area.rows + 1)
+                    .contains(&y)
+                    .then(|| (pane, area.item_at(y)))
+            })
     }
 
     fn click(&mut self, _x: u16, y: u16) {
-        if self.help || self.stats || self.exports {
+        if self.help || self.stats || self.exports || self.text_view.is_some() {
             return;
         }
         let Some((pane, item)) = self.pane_at(y) else {
@@ -564,6 +870,7 @@ impl App {
                     self.toggle();
                 }
             }
+            Pane::Bytes => {}
         }
     }
 
@@ -575,8 +882,23 @@ impl App {
     }
 }
 
+/// `cursor` moved by `delta`, kept within `0..=max`.
+fn moved(cursor: usize, delta: i64, max: usize) -> usize {
+    let max = i64::try_from(max).unwrap_or(i64::MAX);
+    let cursor = i64::try_from(cursor).unwrap_or(i64::MAX);
+    usize::try_from(cursor.saturating_add(delta).clamp(0, max)).unwrap_or(0)
+}
+
+/// A string value without the quotes the tree shows it in.
+fn unquoted(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value)
+}
+
 fn next_pane(pane: Pane, steps: usize) -> Pane {
-    let order = [Pane::Sessions, Pane::Messages, Pane::Details];
+    let order = [Pane::Sessions, Pane::Messages, Pane::Details, Pane::Bytes];
     let index = order.iter().position(|&p| p == pane).unwrap_or(0);
     order
         .get((index + steps) % order.len())

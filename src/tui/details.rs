@@ -39,6 +39,8 @@ pub struct Field {
     pub path: String,
     /// Its body bytes, when known.
     pub bytes: Option<Range<usize>>,
+    /// A leaf's value as the label shows it, before escaping (what `y` copies).
+    pub value: Option<String>,
     /// Its parts.
     pub children: Vec<Field>,
 }
@@ -87,6 +89,36 @@ fn flatten_into(field: &Field, depth: usize, toggled: &HashSet<String>, out: &mu
         for child in &field.children {
             flatten_into(child, depth + 1, toggled, out);
         }
+    }
+}
+
+/// The field at `path`, wherever it is in the tree.
+pub fn find<'a>(fields: &'a [Field], path: &str) -> Option<&'a Field> {
+    fields.iter().find_map(|field| {
+        if field.path == path {
+            Some(field)
+        } else {
+            find(&field.children, path)
+        }
+    })
+}
+
+/// The whole text of `fields`, every part expanded, one field a line indented by its depth:
+/// what the full-text view shows and `y` copies of a container.
+pub fn text(fields: &[Field]) -> String {
+    let mut out = String::new();
+    for field in fields {
+        text_into(field, 0, &mut out);
+    }
+    out
+}
+
+fn text_into(field: &Field, depth: usize, out: &mut String) {
+    out.push_str(&"  ".repeat(depth));
+    out.push_str(&field.label);
+    out.push('\n');
+    for child in &field.children {
+        text_into(child, depth + 1, out);
     }
 }
 
@@ -166,6 +198,7 @@ fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field
         label: format!("{}: {}", Escaped(key), Escaped(text)),
         path: path.to_owned(),
         bytes,
+        value: Some(text.to_owned()),
         children: Vec::new(),
     }
 }
@@ -176,6 +209,7 @@ fn group(key: &str, path: &str, children: Vec<Field>, bytes: Option<Range<usize>
         label: format!("{} {{{}}}", Escaped(key), children.len()),
         path: path.to_owned(),
         bytes,
+        value: None,
         children,
     }
 }
@@ -215,6 +249,7 @@ fn amf_fields(values: Vec<AmfNode>, command: bool) -> Vec<Field> {
         label: format!("{list} [{}]", items.len()),
         path: list.to_owned(),
         bytes,
+        value: None,
         children: items,
     });
     out
@@ -268,6 +303,7 @@ fn amf_field(key: &str, node: &AmfNode, path: &str) -> Field {
                 label: format!("{key} [{}]", children.len()),
                 path: path.to_owned(),
                 bytes,
+                value: None,
                 children,
             }
         }
@@ -294,6 +330,7 @@ fn json_field(
             label: format!("{key} [{}]", items.len()),
             path: path.to_owned(),
             bytes,
+            value: None,
             children: items
                 .iter()
                 .enumerate()

@@ -1,5 +1,6 @@
 //! The bytes pane (bottom right): the selected message's body in hex and text, the bytes of
-//! the selected field marked and scrolled into view.
+//! the selected field marked and scrolled into view; with the keyboard (Tab) it scrolls
+//! where ↑ ↓ PgUp PgDn take it.
 
 use std::ops::Range;
 
@@ -10,7 +11,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::pane_block;
-use crate::tui::app::App;
+use crate::tui::app::{App, ListArea, Pane};
 
 /// Bytes per hex line for a pane `width` columns wide inside its borders: 16 when the offset,
 /// the hex and the text fit, else 8.
@@ -22,12 +23,14 @@ fn hex_width(width: u16) -> usize {
     }
 }
 
-/// Draws the bytes of the selected message (an empty frame for rows that are not messages).
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+/// Draws the bytes of the selected message (an empty frame for rows that are not messages);
+/// returns where its lines went and the furthest it scrolls down.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
     let theme = app.theme;
+    let focused = app.focus == Pane::Bytes;
     let Some(row) = app.selected_row().filter(|row| row.is_message()) else {
-        frame.render_widget(pane_block(" Bytes ".to_owned(), false, theme), area);
-        return;
+        frame.render_widget(pane_block(" Bytes ".to_owned(), focused, theme), area);
+        return (ListArea::default(), 0);
     };
     let body = row.body();
     let kept = body.len();
@@ -36,22 +39,30 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         format!(" Bytes ({kept}) ")
     };
-    let block = pane_block(title, false, theme);
+    let block = pane_block(title, focused, theme);
     let inner = block.inner(area);
     let width = hex_width(inner.width);
+    let max = body
+        .len()
+        .div_ceil(width)
+        .saturating_sub(usize::from(inner.height));
     let highlight: Option<Range<usize>> = app
         .details
         .get(app.detail_cursor)
         .and_then(|node| node.bytes.clone());
     // Scroll so the highlighted bytes are on screen, a line of context above them.
-    let first_line = highlight.as_ref().map_or(0, |range| {
-        let line = range.start / width;
-        if line >= usize::from(inner.height) {
-            line.saturating_sub(1)
-        } else {
-            0
-        }
-    });
+    let first_line = if focused {
+        app.bytes_scroll.min(max)
+    } else {
+        highlight.as_ref().map_or(0, |range| {
+            let line = range.start / width;
+            if line >= usize::from(inner.height) {
+                line.saturating_sub(1)
+            } else {
+                0
+            }
+        })
+    };
     let marked = theme.marked_bytes();
     let lines: Vec<Line<'_>> = body
         .chunks(width)
@@ -95,4 +106,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
+    let list = ListArea {
+        top: inner.y,
+        rows: inner.height,
+        offset: first_line,
+    };
+    (list, max)
 }
