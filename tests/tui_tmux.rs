@@ -193,7 +193,7 @@ fn drive_the_binary_in_tmux() {
 
     tmux.keys(&["?"]);
     let screen = tmux.wait_for("the help", |s| s.contains(" Keys "));
-    assert!(screen.contains("pause the live view"), "{screen}");
+    assert!(screen.contains("pause the list"), "{screen}");
     tmux.keys(&["?"]);
 
     // Too small a terminal gets a message; back to a usable size, the layout comes back.

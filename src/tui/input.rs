@@ -85,7 +85,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "Enter  Space",
-        "open (session → messages → details), expand, read a value whole",
+        "open (session → messages → details), expand, read whole",
     ),
     (
         "← →",

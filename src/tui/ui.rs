@@ -41,9 +41,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
     let overlay = if app.text_view.is_some() {
         text::draw(frame, body, app)
     } else if app.help {
-        help::draw(frame, area, app.theme, app.overlay_scroll)
+        help::draw(frame, body, app.theme, app.overlay_scroll)
     } else if app.exports {
-        exports::draw(frame, area, app)
+        exports::draw(frame, body, app)
     } else {
         text::Scroll::default()
     };

@@ -92,8 +92,9 @@ pub fn line(app: &App, width: usize) -> String {
             + source
             + 1
     };
-    // Drop optional pieces until the file name fits, or at least a useful part of it.
-    let least_source = source.chars().count().min(MIN_SOURCE);
+    // Drop optional pieces until the file name fits, or at least its last part (`…/name`).
+    let name = source.rsplit('/').next().unwrap_or(&source).chars().count();
+    let least_source = source.chars().count().min(MIN_SOURCE.max(name + 2));
     while used(&optional, HELP[0], least_source) > width {
         let Some(lowest) = optional
             .iter()
@@ -112,7 +113,7 @@ pub fn line(app: &App, width: usize) -> String {
     };
     let room = width.saturating_sub(used(&optional, help, 0));
     let mut pieces = Vec::new();
-    if room >= least_source.max(1) {
+    if room >= MIN_SOURCE.min(source.chars().count()).max(1) {
         pieces.push(cut_start(&source, room));
     }
     pieces.extend(optional.into_iter().map(|(_, text)| text));
