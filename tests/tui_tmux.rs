@@ -317,3 +317,44 @@ fn live_capture_in_the_tui() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn esc_keeps_the_capture_and_the_prompt_shows_at_eighty_columns() {
+    if !require("tmux") {
+        return;
+    }
+    let dir = scratch("text");
+    // An earlier run's export: this run's `e` must not touch it, nor fail on it.
+    let earlier = dir.join("rtmpscope-export");
+    std::fs::create_dir_all(&earlier).expect("earlier export");
+    std::fs::write(earlier.join("earlier.flv"), b"FLV").expect("earlier file");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/publish_play.pcap");
+    let tmux = start_in(&dir, &format!("-r {} --tui", sample.display()));
+    tmux.wait_for("the decoded capture", |s| s.contains("| done |"));
+    // Esc with nothing open, twice: the capture stays, the status bar says how to quit.
+    tmux.keys(&["Escape", "Escape"]);
+    let screen = tmux.wait_for("the hint", |s| s.contains("nothing to close: q quits"));
+    assert!(screen.contains("Sessions (3)"), "{screen}");
+    // At 80x24 what is typed at the `/` prompt and `? help` are on the status bar.
+    tmux.resize(80, 24);
+    tmux.keys(&["/", "c", "o", "n"]);
+    let screen = tmux.wait_for("the prompt", |s| s.contains("/con▏"));
+    let status = screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(status.contains("/con▏") && status.contains("? help"), "{screen}");
+    // Ctrl-U clears the line instead of typing a letter.
+    tmux.keys(&["C-u"]);
+    let screen = tmux.wait_for("the cleared prompt", |s| s.contains("| /▏"));
+    assert!(!screen.contains("/conu"), "{screen}");
+    tmux.keys(&["Escape"]);
+    // e on session 1 writes beside the earlier export, never over it.
+    tmux.resize(150, 45);
+    tmux.keys(&["BTab", "j", "e"]);
+    let screen = tmux.wait_for("the export", |s| s.contains("62 video, 175 audio"));
+    assert!(!screen.contains("export failed"), "{screen}");
+    assert!(screen.contains("rtmpscope-export-2"), "{screen}");
+    assert_eq!(files_in(&earlier), [earlier.join("earlier.flv")]);
+    assert_eq!(files_in(&dir.join("rtmpscope-export-2")).len(), 1);
+    tmux.keys(&["Escape", "q"]);
+    assert_quit_cleanly(&tmux, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
