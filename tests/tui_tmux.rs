@@ -340,7 +340,10 @@ fn esc_keeps_the_capture_and_the_prompt_shows_at_eighty_columns() {
     tmux.keys(&["/", "c", "o", "n"]);
     let screen = tmux.wait_for("the prompt", |s| s.contains("/con▏"));
     let status = screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
-    assert!(status.contains("/con▏") && status.contains("? help"), "{screen}");
+    assert!(
+        status.contains("/con▏") && status.contains("? help"),
+        "{screen}"
+    );
     // Ctrl-U clears the line instead of typing a letter.
     tmux.keys(&["C-u"]);
     let screen = tmux.wait_for("the cleared prompt", |s| s.contains("| /▏"));

@@ -78,6 +78,20 @@ pub enum Content {
         /// The body bytes kept (at most [`MAX_KEPT_BODY`]).
         body: Box<[u8]>,
     },
+    /// A handshake, TLS hello, warning or gap: what the event said, field by field.
+    Event(Box<EventContent>),
+}
+
+/// What a row that is not a message keeps of its event, for the details tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventContent {
+    /// The one-line description.
+    pub summary: Box<str>,
+    /// The event's fields as its JSON line has them, under the event's name
+    /// (`{"handshake": {"c0_version": 3, …}}`).
+    pub fields: serde_json::Value,
+    /// The bytes the fields were read from, when kept (a handshake's C0, C1, S0 and S1).
+    pub body: Box<[u8]>,
 }
 
 /// One message (or handshake, warning or gap) in the messages pane: 80 bytes, plus for rows
@@ -157,6 +171,7 @@ impl MessageRow {
         match &self.content {
             Content::Media { prefix, kept } => prefix.get(..usize::from(*kept)).unwrap_or(prefix),
             Content::Text { body, .. } => body,
+            Content::Event(event) => &event.body,
         }
     }
 
@@ -164,6 +179,7 @@ impl MessageRow {
     pub fn summary(&self) -> Cow<'_, str> {
         match &self.content {
             Content::Text { summary, .. } => Cow::Borrowed(summary),
+            Content::Event(event) => Cow::Borrowed(&event.summary),
             Content::Media { .. } => {
                 let message = decode_message(self.header(), self.body(), &AmfLimits::default());
                 Cow::Owned(MessageSummary(&message).to_string())

@@ -12,6 +12,7 @@ use ratatui::Frame;
 
 use super::pane_block;
 use crate::tui::app::{App, ListArea, Pane};
+use crate::tui::details::without_bytes;
 
 /// Bytes per hex line for a pane `width` columns wide inside its borders: 16 when the offset,
 /// the hex and the text fit, else 8.
@@ -28,7 +29,10 @@ fn hex_width(width: u16) -> usize {
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
     let theme = app.theme;
     let focused = app.focus == Pane::Bytes;
-    let Some(row) = app.selected_row().filter(|row| row.is_message()) else {
+    let Some(row) = app
+        .selected_row()
+        .filter(|row| row.is_message() || !row.body().is_empty())
+    else {
         frame.render_widget(pane_block(" Bytes ".to_owned(), focused, theme), area);
         return (ListArea::default(), 0);
     };
@@ -39,7 +43,15 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
     } else {
         format!(" Bytes ({kept}) ")
     };
-    let block = pane_block(title, focused, theme);
+    let mut block = pane_block(title, focused, theme);
+    // A field without bytes of its own says why, under the bytes.
+    let selected = app.details.get(app.detail_cursor);
+    if let Some(reason) = selected
+        .filter(|node| node.bytes.is_none())
+        .and_then(|node| without_bytes(&node.path))
+    {
+        block = block.title_bottom(format!(" no bytes: {reason} "));
+    }
     let inner = block.inner(area);
     let width = hex_width(inner.width);
     let max = body
