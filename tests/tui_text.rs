@@ -47,10 +47,7 @@ fn long_connect() -> App {
         type_id: 20,
         kind: RowKind::Command,
         dir: None,
-        content: Content::Text {
-            summary: format!("connect tcUrl={url}").into(),
-            body: body.into(),
-        },
+        content: Content::text(format!("connect tcUrl={url}"), body),
     };
     let address = "127.0.0.1:1935".parse().expect("address");
     let mut app = App::new("long.pcap".into(), false);

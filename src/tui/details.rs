@@ -22,7 +22,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::layout::{amf_values, AmfNode, NodeKind};
-use super::model::{Content, EventContent, MessageRow};
+use super::model::{Content, MessageRow};
 use crate::amf::AmfLimits;
 use crate::rtmp::codec::ConfigSpans;
 use crate::rtmp::decode::decode_message;
@@ -166,8 +166,10 @@ fn event_without_bytes(path: &str) -> Option<&'static str> {
 /// The fields of a row.
 pub fn fields(row: &MessageRow) -> Vec<Field> {
     let summary = leaf("summary", &row.summary(), "summary", None);
-    if let Content::Event(event) = &row.content {
-        return event_fields(event, summary);
+    if let Content::Text(text) = &row.content {
+        if let Some(event) = &text.fields {
+            return event_fields(event, &text.body, summary);
+        }
     }
     if !row.is_message() {
         return vec![summary];
@@ -218,13 +220,13 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
 
 /// The fields of a handshake, TLS hello, warning or gap, under the event's name; a
 /// handshake's have the bytes of C0, C1, S0 and S1 they were read from.
-fn event_fields(event: &EventContent, summary: Field) -> Vec<Field> {
+fn event_fields(event: &Value, body: &[u8], summary: Field) -> Vec<Field> {
     let mut out = vec![summary];
-    if let Value::Object(named) = &event.fields {
+    if let Value::Object(named) = event {
         for (name, value) in named {
             let locate = |path: &str| {
-                let range = handshake_field(value, &event.body, path.strip_prefix("handshake.")?)?;
-                (range.end <= event.body.len()).then_some(range)
+                let range = handshake_field(value, body, path.strip_prefix("handshake.")?)?;
+                (range.end <= body.len()).then_some(range)
             };
             out.push(json_field(name, value, name, &locate));
         }
@@ -548,10 +550,7 @@ mod tests {
             type_id,
             kind,
             dir: None,
-            content: Content::Text {
-                summary: "connect".into(),
-                body: body.into(),
-            },
+            content: Content::text("connect", body),
         }
     }
 

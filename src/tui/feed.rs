@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::model::{
-    Content, EventContent, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY,
+    Content, Fact, MessageRow, RowKind, TextContent, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY,
 };
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
@@ -166,10 +166,10 @@ fn event_content(event: &Event<'_>) -> Content {
     if let Ok(fields) = fields {
         named.insert(event.kind.name().to_owned(), fields);
     }
-    Content::Event(Box::new(EventContent {
+    Content::Text(Box::new(TextContent {
         summary: EventSummary(event).to_string().into_boxed_str(),
-        fields: serde_json::Value::Object(named),
         body: body.unwrap_or_default(),
+        fields: Some(Box::new(serde_json::Value::Object(named))),
     }))
 }
 
@@ -205,14 +205,13 @@ fn row(event: &Event<'_>, message: Option<&MessageEvent<'_>>) -> MessageRow {
             kept: kept as u8,
         }
     } else {
-        Content::Text {
-            summary: EventSummary(event).to_string().into_boxed_str(),
-            body: message
+        Content::text(
+            EventSummary(event).to_string(),
+            message
                 .payload
                 .get(..MAX_KEPT_BODY)
-                .unwrap_or(message.payload)
-                .into(),
-        }
+                .unwrap_or(message.payload),
+        )
     };
     MessageRow {
         frame: event.frame,

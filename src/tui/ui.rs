@@ -116,10 +116,10 @@ mod tests {
         ack.type_id = 5;
         ack.length = 4;
         ack.dir = Some(Direction::ServerToClient);
-        ack.content = crate::tui::model::Content::Text {
-            summary: "Window Acknowledgement Size 5000000".into(),
-            body: vec![0, 0x4C, 0x4B, 0x40].into(),
-        };
+        ack.content = crate::tui::model::Content::text(
+            "Window Acknowledgement Size 5000000",
+            vec![0, 0x4C, 0x4B, 0x40],
+        );
         app.receive(vec![
             Update::SessionStarted {
                 id: 1,
