@@ -100,7 +100,8 @@ pub struct TextContent {
 }
 
 /// One message (or handshake, warning or gap) in the messages pane: 72 bytes, plus for rows
-/// that are not audio or video one heap block with their summary, kept body and (for events) fields.
+/// that are not audio or video one heap block with their summary, kept body and (for
+/// events) fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRow {
     /// Frame that completed it.
