@@ -80,6 +80,18 @@ impl Theme {
         }
     }
 
+    /// A row drawn in `base`, marked as selected. A row already in reverse video (without
+    /// colour: warnings, gaps, errors) is turned back and underlined instead, so that the
+    /// selection never disappears on it.
+    pub fn select(self, base: Style, focused: bool) -> Style {
+        if focused && base.add_modifier.contains(Modifier::REVERSED) {
+            base.remove_modifier(Modifier::REVERSED)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            base.patch(self.selected(focused))
+        }
+    }
+
     /// A message row of this kind.
     pub fn row(self, kind: RowKind) -> Style {
         let color = match kind {
@@ -281,5 +293,17 @@ mod tests {
             Theme::COLOR.message(&fine),
             Theme::COLOR.row(RowKind::Command)
         );
+    }
+
+    #[test]
+    fn the_selection_shows_on_every_row_without_colour() {
+        let theme = Theme::MONOCHROME;
+        let kinds = [RowKind::Command, RowKind::Warning, RowKind::Gap];
+        for kind in kinds {
+            let row = theme.row(kind);
+            for focused in [true, false] {
+                assert_ne!(theme.select(row, focused), row, "{kind:?} {focused}");
+            }
+        }
     }
 }

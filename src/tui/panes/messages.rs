@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> ListArea {
                 style = style.patch(theme.search_match());
             }
             if position == app.message_cursor {
-                style = style.patch(theme.selected(app.focus == Pane::Messages));
+                style = theme.select(style, app.focus == Pane::Messages);
             }
             Some(message_row(row, seconds, summary.into_owned()).style(style))
         })
