@@ -168,7 +168,8 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
     let summary = leaf("summary", &row.summary(), "summary", None);
     if let Content::Text(text) = &row.content {
         if let Some(event) = &text.fields {
-            return event_fields(event, &text.body, summary);
+            let event = serde_json::from_str(event).unwrap_or(Value::Null);
+            return event_fields(&event, &text.body, summary);
         }
     }
     if !row.is_message() {

@@ -169,7 +169,9 @@ fn event_content(event: &Event<'_>) -> Content {
     Content::Text(Box::new(TextContent {
         summary: EventSummary(event).to_string().into_boxed_str(),
         body: body.unwrap_or_default(),
-        fields: Some(Box::new(serde_json::Value::Object(named))),
+        fields: serde_json::to_string(&named)
+            .ok()
+            .map(String::into_boxed_str),
     }))
 }
 

@@ -95,8 +95,10 @@ pub struct TextContent {
     /// and S1 when seen whole.
     pub body: Box<[u8]>,
     /// A handshake's, TLS hello's, warning's or gap's fields as its JSON line has them,
-    /// under the event's name (`{"handshake": {"c0_version": 3, …}}`); None for messages.
-    pub fields: Option<Box<serde_json::Value>>,
+    /// under the event's name (`{"handshake":{"c0_version":3,…}}`), as JSON text (a
+    /// fraction of the memory of a parsed value; the details tree parses it when the row
+    /// is selected); None for messages.
+    pub fields: Option<Box<str>>,
 }
 
 /// One message (or handshake, warning or gap) in the messages pane: 72 bytes, plus for rows
