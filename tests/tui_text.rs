@@ -108,7 +108,11 @@ fn esc_closes_what_is_open_one_thing_at_a_time_and_never_quits() {
         &[Action::StartFilter, Action::FilterChar('x'), Action::Back],
     );
     assert!(app.editing.is_none() && !app.quit);
-    act(&mut app, &[Action::Quit]);
+    // Ctrl-C (Quit) quits even from the prompt.
+    act(
+        &mut app,
+        &[Action::StartFilter, Action::FilterChar('q'), Action::Quit],
+    );
     assert!(app.quit);
 }
 
@@ -408,4 +412,52 @@ fn pause_and_statistics_say_why_they_do_nothing() {
     );
     act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
     assert!(app.stats);
+}
+
+#[test]
+fn failed_statuses_are_drawn_as_errors() {
+    let address = "127.0.0.1:1935".parse().expect("address");
+    let mut app = App::new("errors.pcap".into(), false);
+    let status = |frame, summary: &str| {
+        let mut row = MessageRow::note(
+            frame,
+            Timestamp(0),
+            1,
+            RowKind::Command,
+            None,
+            summary.into(),
+        );
+        row.type_id = 20;
+        Update::Row(row)
+    };
+    app.receive(vec![
+        Update::SessionStarted {
+            id: 1,
+            client: address,
+            server: address,
+            variant: Variant::Rtmp,
+            time: Timestamp(0),
+        },
+        status(1, "onStatus status NetStream.Publish.Start Publishing"),
+        status(
+            2,
+            "onStatus error NetStream.Publish.BadName Stream already publishing",
+        ),
+        Update::Done,
+    ]);
+    let terminal = common::tui::draw(&mut app, 160, 45);
+    let buffer = terminal.backend().buffer();
+    // The colour of the first letter of each row's summary.
+    let colour_of = |text: &str| {
+        (0..45u16)
+            .find_map(|y| {
+                let line: String = (0..160u16).map(|x| buffer[(x, y)].symbol()).collect();
+                let x = line.find(text)?;
+                let column = line[..x].chars().count() as u16;
+                Some(buffer[(column, y)].fg)
+            })
+            .unwrap_or_else(|| panic!("{text} not on screen"))
+    };
+    assert_eq!(colour_of("onStatus error"), ratatui::style::Color::LightRed);
+    assert_eq!(colour_of("onStatus status"), ratatui::style::Color::Yellow);
 }

@@ -657,7 +657,12 @@ impl App {
                 self.focus = Pane::Messages;
                 self.reindex();
             }
-            Action::Back | Action::Quit => self.editing = None,
+            Action::Back => self.editing = None,
+            // Ctrl-C quits from the prompt too.
+            Action::Quit => {
+                self.editing = None;
+                self.quit = true;
+            }
             _ => {}
         }
     }
@@ -865,9 +870,14 @@ impl App {
                 }
             }
             Pane::Details => {
-                if item < self.details.len() {
+                // A click selects a field and opens or closes one with parts; reading a
+                // value whole is Enter's or v's.
+                if let Some(node) = self.details.get(item) {
+                    let container = node.container;
                     self.detail_cursor = item;
-                    self.toggle();
+                    if container {
+                        self.toggle();
+                    }
                 }
             }
             Pane::Bytes => {}
