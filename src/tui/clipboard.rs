@@ -12,11 +12,6 @@ pub fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{}\x07", STANDARD.encode(text.as_bytes()))
 }
 
-/// `bytes` as lowercase hex, two digits a byte, nothing between them.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,11 +26,5 @@ mod tests {
         assert!(inner
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)));
-    }
-
-    #[test]
-    fn hex_is_two_digits_a_byte() {
-        assert_eq!(hex(&[0, 0x4c, 0x4b, 0x40]), "004c4b40");
-        assert_eq!(hex(&[]), "");
     }
 }

@@ -3,7 +3,7 @@
 //! from the rest of its state changes.
 
 use super::{Action, App, Pane, WHEEL_STEP};
-use crate::tui::clipboard;
+use crate::common::hex::Hex;
 use crate::tui::details::{self, Field};
 use crate::tui::textview::TextView;
 
@@ -88,13 +88,13 @@ impl App {
                 };
                 (
                     format!("the bytes of {}", field.path),
-                    clipboard::hex(bytes),
+                    Hex(bytes).to_string(),
                 )
             }
             (None, false) => (format!("frame {}", row.frame), row.summary().into_owned()),
             (None, true) => (
                 format!("the body of frame {}", row.frame),
-                clipboard::hex(row.body()),
+                Hex(row.body()).to_string(),
             ),
         };
         let unit = if hex { "hex digits" } else { "characters" };
