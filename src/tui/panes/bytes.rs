@@ -7,7 +7,7 @@ use std::ops::Range;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::pane_block;
@@ -24,6 +24,19 @@ fn hex_width(width: u16) -> usize {
     }
 }
 
+/// `block` with, when the selected field has no bytes of its own, why, on its bottom line.
+fn with_reason<'a>(block: Block<'a>, app: &App) -> Block<'a> {
+    let reason = app
+        .details
+        .get(app.detail_cursor)
+        .filter(|node| node.bytes.is_none())
+        .and_then(|node| without_bytes(&node.path));
+    match reason {
+        Some(reason) => block.title_bottom(format!(" no bytes: {reason} ")),
+        None => block,
+    }
+}
+
 /// Draws the bytes of the selected message (an empty frame for rows that are not messages);
 /// returns where its lines went and the furthest it scrolls down.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
@@ -33,7 +46,8 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
         .selected_row()
         .filter(|row| row.is_message() || !row.body().is_empty())
     else {
-        frame.render_widget(pane_block(" Bytes ".to_owned(), focused, theme), area);
+        let block = with_reason(pane_block(" Bytes ".to_owned(), focused, theme), app);
+        frame.render_widget(block, area);
         return (ListArea::default(), 0);
     };
     let body = row.body();
@@ -43,15 +57,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
     } else {
         format!(" Bytes ({kept}) ")
     };
-    let mut block = pane_block(title, focused, theme);
-    // A field without bytes of its own says why, under the bytes.
-    let selected = app.details.get(app.detail_cursor);
-    if let Some(reason) = selected
-        .filter(|node| node.bytes.is_none())
-        .and_then(|node| without_bytes(&node.path))
-    {
-        block = block.title_bottom(format!(" no bytes: {reason} "));
-    }
+    let block = with_reason(pane_block(title, focused, theme), app);
     let inner = block.inner(area);
     let width = hex_width(inner.width);
     let max = body
