@@ -82,7 +82,7 @@ pub enum Action {
     Export,
     /// Show or hide the help.
     Help,
-    /// Close an overlay, clear the filter, or quit.
+    /// Close what is open (full text, overlay, zoom, filter); never quits.
     Back,
     /// Quit.
     Quit,
