@@ -389,6 +389,15 @@ fn the_bytes_pane_takes_the_keyboard_and_scrolls() {
     act(&mut app, &[Action::Home]);
     assert_eq!(app.bytes_scroll, 0);
     insta::assert_snapshot!("bytes_focused_160x45", screen(&mut app, 160, 45));
+    // The mouse: the wheel over the bytes scrolls them, a click on the details goes back.
+    act(&mut app, &[Action::PrevPane]);
+    screen(&mut app, 80, 24);
+    let (bytes, left) = (app.areas.bytes, app.areas.bytes_x);
+    act(&mut app, &[Action::ScrollDown(left + 5, bytes.top + 1)]);
+    assert_eq!(app.focus, Pane::Bytes);
+    assert_eq!(app.bytes_scroll, 3);
+    act(&mut app, &[Action::Click(2, bytes.top + 1)]);
+    assert_eq!(app.focus, Pane::Details);
 }
 
 #[test]

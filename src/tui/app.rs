@@ -143,6 +143,8 @@ pub struct Areas {
     pub bytes: ListArea,
     /// The furthest the bytes pane scrolls down (lines).
     pub bytes_max: usize,
+    /// The bytes pane's first column (it sits beside the details).
+    pub bytes_x: u16,
     /// The furthest the details pane scrolls sideways (columns).
     pub details_x_max: usize,
     /// The open overlay (full text, help, exports): lines it shows a page.
@@ -700,7 +702,12 @@ impl App {
     }
 
     /// The pane a screen row is in, and the item under it.
-    fn pane_at(&self, y: u16) -> Option<(Pane, Option<usize>)> {
+    fn pane_at(&self, x: u16, y: u16) -> Option<(Pane, Option<usize>)> {
+        let bytes = self.areas.bytes;
+        let beside = bytes.top.saturating_sub(1)..bytes.top + bytes.rows + 1;
+        if bytes.rows > 0 && x >= self.areas.bytes_x && beside.contains(&y) {
+            return Some((Pane::Bytes, None));
+        }
         let panes = [
             (Pane::Sessions, self.areas.sessions),
             (Pane::Messages, self.areas.messages),
@@ -719,14 +726,14 @@ impl App {
             })
     }
 
-    fn click(&mut self, _x: u16, y: u16) {
+    fn click(&mut self, x: u16, y: u16) {
         if self.help || self.stats || self.exports || self.text_view.is_some() {
             return;
         }
-        let Some((pane, item)) = self.pane_at(y) else {
+        let Some((pane, item)) = self.pane_at(x, y) else {
             return;
         };
-        self.focus = pane;
+        self.focus_pane(pane);
         let Some(item) = item else {
             return;
         };
@@ -753,9 +760,9 @@ impl App {
         }
     }
 
-    fn scroll(&mut self, _x: u16, y: u16, delta: i64) {
-        if let Some((pane, _)) = self.pane_at(y) {
-            self.focus = pane;
+    fn scroll(&mut self, x: u16, y: u16, delta: i64) {
+        if let Some((pane, _)) = self.pane_at(x, y) {
+            self.focus_pane(pane);
         }
         self.step(delta);
     }

@@ -74,6 +74,7 @@ fn draw_panes(frame: &mut Frame<'_>, body: Rect, app: &App) -> Areas {
         details_x_max,
         bytes,
         bytes_max,
+        bytes_x: bytes_area.x,
         ..Areas::default()
     }
 }
