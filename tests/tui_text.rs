@@ -367,6 +367,9 @@ fn export_messages_agree_with_each_other() {
         "{screen}"
     );
     assert!(!screen.contains("Live:"), "{screen}");
+    // At 80 columns the message wraps inside the box, to its last word.
+    let small = common::tui::screen(&mut stdin, 80, 24);
+    assert!(small.contains("as it is decoded."), "{small}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use super::centered;
 use super::text::{scrolled_box, Scroll};
 use crate::tui::app::{App, ExportMode};
 use crate::tui::export::DEFAULT_EXPORT_DIR;
+use crate::tui::textview::wrap;
 
 /// Draws the selected session's files in a box across `area` (nothing without a session),
 /// scrolled down `app.overlay_scroll` lines.
@@ -16,10 +17,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Scroll {
     let Some(session) = app.session() else {
         return Scroll::default();
     };
+    // Long paths and messages wrap inside the box.
+    let width = usize::from(area.width.saturating_sub(8 + 2));
+    let wrapped = |text: String| wrap(&text, width).into_iter().map(Line::raw);
     let mut lines: Vec<Line<'_>> = session
         .exports
         .iter()
-        .flat_map(|export| {
+        .flat_map(|export| -> Vec<Line<'_>> {
             let stream = export.stream.as_deref().unwrap_or("?");
             let state = if export.state == "finished" {
                 format!(
@@ -34,24 +38,21 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Scroll {
             } else {
                 "writing…".to_owned()
             };
-            [
-                Line::styled(
-                    format!(
-                        "{} {} (stream {}): {state}",
-                        export.role,
-                        Escaped(stream),
-                        export.msid
-                    ),
-                    app.theme.emphasis(),
-                ),
-                Line::raw(format!("  {}", Escaped(&export.path))),
-            ]
+            let title = format!(
+                "{} {} (stream {}): {state}",
+                export.role,
+                Escaped(stream),
+                export.msid
+            );
+            std::iter::once(Line::styled(title, app.theme.emphasis()))
+                .chain(wrapped(format!("  {}", Escaped(&export.path))))
+                .collect()
         })
         .collect();
     if lines.is_empty() {
         // What the status bar says of the same export, never a promise it contradicts.
         let failure = app.export_failures.get(&session.id);
-        lines.push(Line::raw(match (app.export_mode, failure) {
+        lines.extend(wrapped(match (app.export_mode, failure) {
             (ExportMode::FromFile, Some(failure)) => Escaped(failure).to_string(),
             (ExportMode::FromFile, None) => format!(
                 "Exporting into {}/: the files appear here when written.",
