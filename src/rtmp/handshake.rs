@@ -14,14 +14,15 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::common::{Direction, PacketMeta, Timestamp};
+use crate::rtmp::layout::handshake::{self, SIDE};
 use crate::transport::rtmpe::{dh_key, DhKey};
 
 /// Length of C1, C2, S1 and S2.
-pub const HANDSHAKE_BLOCK: usize = 1536;
+pub const HANDSHAKE_BLOCK: usize = handshake::BLOCK;
 /// Bytes of one direction's whole handshake: version byte and two blocks.
 pub const HANDSHAKE_LEN: usize = 1 + 2 * HANDSHAKE_BLOCK;
 
-const DIGEST_LEN: usize = 32;
+const DIGEST_LEN: usize = handshake::DIGEST_LEN;
 /// The Flash Player key (the first 30 bytes sign C1).
 const PLAYER_KEY_TEXT: &[u8] = b"Genuine Adobe Flash Player 001";
 /// The Flash Media Server key (the first 36 bytes sign S1).
@@ -90,6 +91,11 @@ pub struct HandshakeSummary {
     /// From the first handshake byte to the last, in ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
+    /// C0 and C1, then S0 and S1 ([`crate::rtmp::layout::handshake`]), each when seen whole
+    /// (S0 and S1 only after C0 and C1): for a viewer to show where each field came from.
+    /// Not written out.
+    #[serde(skip)]
+    pub first_blocks: Option<Box<[u8]>>,
 }
 
 fn is_zero(value: &u64) -> bool {
@@ -257,6 +263,12 @@ impl HandshakeTracker {
                 (Some(start), Some(a), Some(b)) => Some(a.max(b).micros_since(start) as f64 / 1e3),
                 _ => None,
             },
+            // S0 and S1 only after a whole C0 and C1, so that they are always where the
+            // layout says.
+            first_blocks: client.bytes.get(..SIDE).map(|c0c1| {
+                let s0s1 = server.bytes.get(..SIDE).unwrap_or_default();
+                [c0c1, s0s1].concat().into_boxed_slice()
+            }),
         }
     }
 }
@@ -289,6 +301,13 @@ fn version_field(block: &[u8]) -> String {
         .map(u8::to_string)
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// The bytes of the digest of a C1/S1 block signed under `scheme` (0 or 1), from the start
+/// of the block.
+pub fn digest_range(block: &[u8], scheme: u8) -> Option<std::ops::Range<usize>> {
+    let offset = digest_offset(block, scheme)?;
+    Some(offset..offset + DIGEST_LEN)
 }
 
 /// Where the digest of a C1/S1 block sits under `scheme` (0 or 1).
