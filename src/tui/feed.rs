@@ -145,6 +145,12 @@ impl EventSink for Feed {
             Escaped(&notice.message)
         )));
     }
+
+    /// A quiet live capture: what is waiting goes now, not with the next event (the end of
+    /// the last session would otherwise never show).
+    fn tick(&mut self, _now: Timestamp) {
+        self.flush();
+    }
 }
 
 /// The row of a message, handshake, warning or gap.
