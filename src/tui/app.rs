@@ -9,7 +9,9 @@ use std::collections::HashSet;
 
 use super::details::{fields, flatten, Field, Node};
 use super::model::{MessageRow, Model, SessionRow, Update};
+use super::sort::SessionView;
 use super::theme::Theme;
+use super::time::TimeFormat;
 
 /// The pane that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +88,15 @@ pub enum Action {
     ScrollUp(u16, u16),
     /// Mouse wheel down over a terminal cell.
     ScrollDown(u16, u16),
+    // Sessions, times and overlays (issue 17's session, model and time half).
+    /// Cycle the time column: since capture start, since the previous row, wall clock.
+    CycleTime,
+    /// Sort the sessions by the next column.
+    SortNext,
+    /// Reverse the sessions' order.
+    SortReverse,
+    /// List only the sessions that need attention (errors, warnings, health not ok).
+    ErrorsOnly,
 }
 
 /// Where one pane's list was drawn: the screen row of its first line of data, how many lines
@@ -117,6 +128,8 @@ pub struct Areas {
     pub messages: ListArea,
     /// The details tree.
     pub details: ListArea,
+    /// How far the statistics text can scroll (its lines past the last one shown).
+    pub stats_scroll_max: u16,
 }
 
 /// Rows the mouse wheel moves.
@@ -137,8 +150,12 @@ pub struct App {
     pub export_mode: ExportMode,
     /// Focused pane.
     pub focus: Pane,
-    /// Selected session: 0 is "all sessions", `i + 1` is `model.sessions[i]`.
+    /// Selected session: 0 is "all sessions", `i + 1` is `model.sessions[session_order[i]]`.
     pub session_cursor: usize,
+    /// How the sessions pane sorts and filters.
+    pub session_view: SessionView,
+    /// The sessions listed, in order (indexes into `model.sessions`).
+    pub session_order: Vec<usize>,
     /// Rows of the selected session that pass the filter (arrival numbers, ascending).
     pub visible: Vec<usize>,
     /// Selected position in `visible`.
@@ -157,6 +174,10 @@ pub struct App {
     pub help: bool,
     /// Statistics view shown.
     pub stats: bool,
+    /// Lines the statistics text is scrolled by.
+    pub stats_scroll: u16,
+    /// How the time column reads.
+    pub time_format: TimeFormat,
     /// Exports overlay shown.
     pub exports: bool,
     /// Details nodes whose default open/closed state was flipped.
@@ -203,6 +224,8 @@ impl App {
             },
             focus: Pane::Messages,
             session_cursor: 0,
+            session_view: SessionView::default(),
+            session_order: Vec::new(),
             visible: Vec::new(),
             message_cursor: 0,
             filter: String::new(),
@@ -212,6 +235,8 @@ impl App {
             paused: false,
             help: false,
             stats: false,
+            stats_scroll: 0,
+            time_format: TimeFormat::default(),
             exports: false,
             toggled: HashSet::new(),
             fields: Vec::new(),
@@ -235,11 +260,11 @@ impl App {
 
     /// Takes in updates from the decoder. While paused, the messages list stays as it is.
     pub fn receive(&mut self, updates: Vec<Update>) {
-        let sessions_dropped = self.model.sessions_dropped;
         for update in updates {
             self.model.apply(update);
         }
-        self.forget_dropped(self.model.sessions_dropped - sessions_dropped);
+        self.forget_dropped();
+        self.order_sessions();
         if !self.paused {
             self.index_new_rows();
         }
@@ -255,7 +280,25 @@ impl App {
     pub fn session(&self) -> Option<&SessionRow> {
         self.session_cursor
             .checked_sub(1)
-            .and_then(|i| self.model.sessions.get(i))
+            .and_then(|i| self.session_order.get(i))
+            .and_then(|&i| self.model.sessions.get(i))
+    }
+
+    /// Lists the sessions as `session_view` says, keeping the selected one selected (or all
+    /// sessions, when it is no longer listed).
+    fn order_sessions(&mut self) {
+        let selected = self.selected_session();
+        self.session_order = self.session_view.order(&self.model.sessions);
+        let listed = selected.and_then(|id| {
+            self.session_order
+                .iter()
+                .position(|&i| self.model.sessions.get(i).is_some_and(|s| s.id == id))
+        });
+        self.session_cursor = listed.map_or(0, |position| position + 1);
+        if selected.is_some() && listed.is_none() {
+            self.exports = false;
+            self.reindex();
+        }
     }
 
     /// The selected message row.
@@ -285,23 +328,13 @@ impl App {
     }
 
     /// Drops from `visible` the rows the model no longer keeps, keeping the selection on the
-    /// same row (or the oldest kept); moves the session selection past `sessions_dropped`
-    /// sessions that went (to all sessions, if the selected one went).
-    fn forget_dropped(&mut self, sessions_dropped: usize) {
+    /// same row (or the oldest kept).
+    fn forget_dropped(&mut self) {
         let first = self.model.rows.first();
         let gone = self.visible.partition_point(|&i| i < first);
         if gone > 0 {
             self.visible.drain(..gone);
             self.message_cursor = self.message_cursor.saturating_sub(gone);
-        }
-        if sessions_dropped > 0 && self.session_cursor > 0 {
-            if self.session_cursor > sessions_dropped {
-                self.session_cursor -= sessions_dropped;
-            } else {
-                self.session_cursor = 0;
-                self.exports = false;
-                self.reindex();
-            }
         }
     }
 
@@ -345,6 +378,9 @@ impl App {
     }
 
     fn command(&mut self, action: Action) {
+        if self.stats && self.scroll_stats(action) {
+            return;
+        }
         match action {
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
@@ -370,7 +406,23 @@ impl App {
                     self.index_new_rows();
                 }
             }
-            Action::Stats => self.stats = !self.stats,
+            Action::Stats => {
+                self.stats = !self.stats;
+                self.stats_scroll = 0;
+            }
+            Action::CycleTime => self.time_format = self.time_format.next(),
+            Action::SortNext => {
+                self.session_view.column = self.session_view.column.next();
+                self.order_sessions();
+            }
+            Action::SortReverse => {
+                self.session_view.reverse = !self.session_view.reverse;
+                self.order_sessions();
+            }
+            Action::ErrorsOnly => {
+                self.session_view.errors_only = !self.session_view.errors_only;
+                self.order_sessions();
+            }
             Action::Export => self.export(),
             Action::Help => self.help = !self.help,
             Action::Back => {
@@ -416,6 +468,30 @@ impl App {
         }
     }
 
+    /// While the statistics are open, the moving keys scroll them; true when `action` was one.
+    fn scroll_stats(&mut self, action: Action) -> bool {
+        let page = self
+            .areas
+            .sessions
+            .rows
+            .max(self.areas.messages.rows)
+            .max(10);
+        let by = |delta: i32| {
+            let scrolled = i32::from(self.stats_scroll) + delta;
+            scrolled.clamp(0, i32::from(self.areas.stats_scroll_max)) as u16
+        };
+        self.stats_scroll = match action {
+            Action::Up | Action::ScrollUp(..) => by(-1),
+            Action::Down | Action::ScrollDown(..) => by(1),
+            Action::PageUp => by(-i32::from(page)),
+            Action::PageDown => by(i32::from(page)),
+            Action::Home => 0,
+            Action::End => self.areas.stats_scroll_max,
+            _ => return false,
+        };
+        true
+    }
+
     /// `e`: the exports overlay of the selected session, exporting it first when the file can
     /// be read again and it has not been.
     fn export(&mut self) {
@@ -453,7 +529,7 @@ impl App {
         };
         match self.focus {
             Pane::Sessions => {
-                let cursor = clamp(self.session_cursor, self.model.sessions.len() + 1);
+                let cursor = clamp(self.session_cursor, self.session_order.len() + 1);
                 self.select_session(cursor);
             }
             Pane::Messages => {
@@ -467,7 +543,7 @@ impl App {
     }
 
     fn select_session(&mut self, cursor: usize) {
-        if cursor != self.session_cursor && cursor <= self.model.sessions.len() {
+        if cursor != self.session_cursor && cursor <= self.session_order.len() {
             self.session_cursor = cursor;
             self.exports = false;
             self.reindex();

@@ -48,6 +48,10 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('?') => Action::Help,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('t') => Action::CycleTime,
+        KeyCode::Char('o') => Action::SortNext,
+        KeyCode::Char('O') => Action::SortReverse,
+        KeyCode::Char('x') => Action::ErrorsOnly,
         _ => return None,
     })
 }
@@ -62,7 +66,7 @@ fn mouse_action(mouse: &MouseEvent) -> Option<Action> {
 }
 
 /// Every key, for the help overlay: (keys, what they do).
-pub const KEYS: [(&str, &str); 19] = [
+pub const KEYS: [(&str, &str); 22] = [
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn", "move a page"),
     ("Home End  g G", "first / last row"),
@@ -78,7 +82,19 @@ pub const KEYS: [(&str, &str); 19] = [
     ("n  N", "next / previous match of the last filter"),
     ("f", "follow new messages"),
     ("p", "pause the live view (capture goes on)"),
-    ("s", "statistics of the selected session"),
+    (
+        "s",
+        "statistics of the selected session (↑ ↓ PgUp PgDn scroll them)",
+    ),
+    (
+        "t",
+        "time column: since capture start, since previous row, wall clock",
+    ),
+    (
+        "o  O",
+        "sort sessions by the next column / reverse the order",
+    ),
+    ("x", "sessions with errors, warnings or bad health only"),
     ("e", "export the selected session's media to FLV"),
     ("?", "this help"),
     ("Esc", "close an overlay, clear the filter, quit"),
@@ -121,11 +137,15 @@ mod tests {
             (KeyCode::Char('?'), Action::Help),
             (KeyCode::Esc, Action::Back),
             (KeyCode::Char('q'), Action::Quit),
+            (KeyCode::Char('t'), Action::CycleTime),
+            (KeyCode::Char('o'), Action::SortNext),
+            (KeyCode::Char('O'), Action::SortReverse),
+            (KeyCode::Char('x'), Action::ErrorsOnly),
         ];
         for (code, expected) in cases {
             assert_eq!(action(&key(code), false), Some(expected), "{code:?}");
         }
-        assert_eq!(action(&key(KeyCode::Char('x')), false), None);
+        assert_eq!(action(&key(KeyCode::Char('%')), false), None);
         let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert_eq!(action(&ctrl_c, false), Some(Action::Quit));
         assert_eq!(action(&ctrl_c, true), Some(Action::Quit));

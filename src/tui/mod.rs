@@ -15,8 +15,10 @@ pub mod input;
 pub mod layout;
 pub mod model;
 pub mod panes;
+pub mod sort;
 pub mod terminal;
 pub mod theme;
+pub mod time;
 pub mod ui;
 
 use std::path::PathBuf;

@@ -18,6 +18,7 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::session::event::ExportEvent;
 use crate::session::variant::Variant;
+use crate::tui::time::ActiveTime;
 
 /// How a message row is coloured and filtered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,7 +308,9 @@ pub struct SessionRow {
     pub role: &'static str,
     /// Open or ended.
     pub state: SessionState,
-    /// Body bytes of messages each way (client to server, server to client).
+    /// Bytes each way (client to server, server to client): the body bytes of its messages
+    /// while it is open, the bytes its connection carried (as its report says) once it ended,
+    /// so that RTMPS and RTMPE sessions whose messages stay sealed count theirs too.
     pub bytes: [u64; 2],
     /// Messages decoded.
     pub messages: u64,
@@ -321,6 +324,8 @@ pub struct SessionRow {
     pub first: Timestamp,
     /// Last event.
     pub last: Timestamp,
+    /// Time it was active (clock jumps excluded).
+    pub active: ActiveTime,
     /// The latest report (on session end, and periodically while open).
     pub report: Option<Box<SessionReport>>,
     /// Video and audio bytes per second of media time of its first media stream.
@@ -353,6 +358,7 @@ impl SessionRow {
             problems: 0,
             first: time,
             last: time,
+            active: ActiveTime::new(time),
             report: None,
             rates: (Vec::new(), Vec::new()),
             exports: Vec::new(),
@@ -362,6 +368,7 @@ impl SessionRow {
     /// Counts a row of this session.
     fn count(&mut self, row: &MessageRow) {
         self.last = self.last.max(row.time);
+        self.active.observe(row.time);
         match row.kind {
             RowKind::Warning | RowKind::Gap => self.problems += 1,
             RowKind::Handshake => {}
@@ -473,6 +480,8 @@ pub struct Model {
     pub status: Option<String>,
     /// The input has ended.
     pub done: bool,
+    /// Time of the capture's first event: times are shown since then, as the text output does.
+    pub origin: Option<Timestamp>,
 }
 
 impl Default for Model {
@@ -496,6 +505,7 @@ impl Model {
             drops: 0,
             status: None,
             done: false,
+            origin: None,
         }
     }
 
@@ -509,6 +519,7 @@ impl Model {
                 variant,
                 time,
             } => {
+                self.origin.get_or_insert(time);
                 if self.sessions.len() >= self.max_sessions {
                     self.drop_oldest_sessions(self.max_sessions.div_ceil(10));
                 }
@@ -517,6 +528,7 @@ impl Model {
                     .push(SessionRow::new(id, client, server, variant, time));
             }
             Update::Row(row) => {
+                self.origin.get_or_insert(row.time);
                 if let Some(session) = self.session_mut(row.session) {
                     session.count(&row);
                 }
@@ -538,10 +550,14 @@ impl Model {
                 if let Some(session) = self.session_mut(id) {
                     session.state = SessionState::Ended(reason);
                     session.last = session.last.max(time);
+                    session.active.observe(time);
                 }
             }
             Update::Report(id, report, rates) => {
                 if let Some(session) = self.session_mut(id) {
+                    if report.end_reason.is_some() {
+                        session.bytes = [report.bytes_c2s, report.bytes_s2c];
+                    }
                     session.report = Some(report);
                     session.rates = rates;
                 }

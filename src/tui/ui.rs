@@ -30,8 +30,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     status::draw(frame, status_line, app);
     if app.stats {
-        statistics::draw(frame, body, app);
-        return Areas::default();
+        return Areas {
+            stats_scroll_max: statistics::draw(frame, body, app),
+            ..Areas::default()
+        };
     }
     let session_rows = (app.model.sessions.len() as u16 + 4)
         .min(body.height / 4)
@@ -48,6 +50,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
         sessions: sessions::draw(frame, sessions_area, app),
         messages: messages::draw(frame, messages_area, app),
         details: details::draw(frame, details_area, app),
+        stats_scroll_max: 0,
     };
     bytes::draw(frame, bytes_area, app);
     if app.help {

@@ -156,6 +156,8 @@ pub mod flv;
 pub mod measure;
 pub mod pcap;
 pub mod tls;
+#[cfg(feature = "tui")]
+pub mod tui;
 
 /// A classic little-endian pcap file without the packets whose 1-based numbers are in `drop`.
 pub fn pcap_without(bytes: &[u8], drop: &[u64]) -> Vec<u8> {
