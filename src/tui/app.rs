@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 
 use super::details::{fields, flatten, Field, Node};
+use super::expert::ExpertLine;
 use super::model::{MessageRow, Model, SessionRow, Update};
 use super::sort::SessionView;
 use super::theme::Theme;
@@ -97,6 +98,8 @@ pub enum Action {
     SortReverse,
     /// List only the sessions that need attention (errors, warnings, health not ok).
     ErrorsOnly,
+    /// Show or hide Expert Info: every warning and error of the capture, by code.
+    Expert,
 }
 
 /// Where one pane's list was drawn: the screen row of its first line of data, how many lines
@@ -132,6 +135,8 @@ pub struct Areas {
     pub stats_scroll_max: u16,
 }
 
+/// Lines PgUp and PgDn move in Expert Info.
+const EXPERT_PAGE: i64 = 10;
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: i64 = 3;
 
@@ -180,6 +185,10 @@ pub struct App {
     pub time_format: TimeFormat,
     /// Exports overlay shown.
     pub exports: bool,
+    /// Expert Info overlay shown.
+    pub expert: bool,
+    /// Selected line of Expert Info.
+    pub expert_cursor: usize,
     /// Details nodes whose default open/closed state was flipped.
     pub toggled: HashSet<String>,
     /// The fields of the selected row.
@@ -238,6 +247,8 @@ impl App {
             stats_scroll: 0,
             time_format: TimeFormat::default(),
             exports: false,
+            expert: false,
+            expert_cursor: 0,
             toggled: HashSet::new(),
             fields: Vec::new(),
             fields_of: None,
@@ -381,6 +392,9 @@ impl App {
         if self.stats && self.scroll_stats(action) {
             return;
         }
+        if self.expert && self.in_expert(action) {
+            return;
+        }
         match action {
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
@@ -423,13 +437,15 @@ impl App {
                 self.session_view.errors_only = !self.session_view.errors_only;
                 self.order_sessions();
             }
+            Action::Expert => self.expert = true,
             Action::Export => self.export(),
             Action::Help => self.help = !self.help,
             Action::Back => {
-                if self.help || self.stats || self.exports {
+                if self.help || self.stats || self.exports || self.expert {
                     self.help = false;
                     self.stats = false;
                     self.exports = false;
+                    self.expert = false;
                 } else if !self.filter.is_empty() {
                     self.filter.clear();
                     self.reindex();
@@ -490,6 +506,63 @@ impl App {
             _ => return false,
         };
         true
+    }
+
+    /// While Expert Info is open, the moving keys move in it and Enter jumps to the selected
+    /// entry's row; true when `action` was one of those (or `w`, which closes it).
+    fn in_expert(&mut self, action: Action) -> bool {
+        let last = self.model.expert.lines().saturating_sub(1) as i64;
+        let by = |delta: i64| (self.expert_cursor as i64 + delta).clamp(0, last) as usize;
+        self.expert_cursor = match action {
+            Action::Up | Action::ScrollUp(..) => by(-1),
+            Action::Down | Action::ScrollDown(..) => by(1),
+            Action::PageUp => by(-EXPERT_PAGE),
+            Action::PageDown => by(EXPERT_PAGE),
+            Action::Home => 0,
+            Action::End => by(last),
+            Action::Toggle => {
+                self.jump_to_expert_entry();
+                return true;
+            }
+            Action::Expert => {
+                self.expert = false;
+                return true;
+            }
+            _ => return false,
+        };
+        true
+    }
+
+    /// Selects the row of the selected Expert Info entry: its session, the filter cleared if
+    /// it hid the row.
+    fn jump_to_expert_entry(&mut self) {
+        let Some(ExpertLine::Entry(&entry)) = self.model.expert.line(self.expert_cursor) else {
+            return;
+        };
+        if self.model.rows.get(entry.row).is_none() {
+            self.model.status = Some(format!(
+                "frame {} is no longer kept (the oldest rows went to stay within memory)",
+                entry.frame
+            ));
+            return;
+        }
+        self.expert = false;
+        let listed = self.session_order.iter().position(|&i| {
+            self.model
+                .sessions
+                .get(i)
+                .is_some_and(|s| s.id == entry.session)
+        });
+        self.select_session(listed.map_or(0, |position| position + 1));
+        if self.visible.binary_search(&entry.row).is_err() {
+            self.filter.clear();
+            self.reindex();
+        }
+        if let Ok(position) = self.visible.binary_search(&entry.row) {
+            self.message_cursor = position;
+            self.follow = false;
+            self.focus = Pane::Messages;
+        }
     }
 
     /// `e`: the exports overlay of the selected session, exporting it first when the file can
@@ -616,7 +689,7 @@ impl App {
     }
 
     fn click(&mut self, _x: u16, y: u16) {
-        if self.help || self.stats || self.exports {
+        if self.help || self.stats || self.exports || self.expert {
             return;
         }
         let Some((pane, item)) = self.pane_at(y) else {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::expert;
 use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
@@ -107,16 +108,29 @@ impl EventSink for Feed {
         }
         match &event.kind {
             EventKind::Message(message) => {
+                let mut error = false;
                 for fact in facts(message) {
+                    error |= fact == Fact::Error;
                     self.push(Update::Fact(event.session, fact));
                 }
                 self.push(Update::Row(row(event, Some(message))));
+                if error {
+                    self.push(Update::Problem {
+                        code: expert::ERROR_STATUS,
+                        error: true,
+                    });
+                }
             }
-            EventKind::Handshake(_)
-            | EventKind::TlsHandshake(_)
-            | EventKind::Gap(_)
-            | EventKind::Warning(_) => {
+            EventKind::Handshake(_) | EventKind::TlsHandshake(_) => {
                 self.push(Update::Row(row(event, None)));
+            }
+            EventKind::Gap(_) | EventKind::Warning(_) => {
+                self.push(Update::Row(row(event, None)));
+                let code = match &event.kind {
+                    EventKind::Warning(warning) => warning.code.as_str(),
+                    _ => expert::GAP,
+                };
+                self.push(Update::Problem { code, error: false });
             }
             EventKind::SessionEnd(end) => {
                 self.push(Update::SessionEnded(event.session, end.reason, event.time));

@@ -52,6 +52,7 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('o') => Action::SortNext,
         KeyCode::Char('O') => Action::SortReverse,
         KeyCode::Char('x') => Action::ErrorsOnly,
+        KeyCode::Char('w') => Action::Expert,
         _ => return None,
     })
 }
@@ -66,7 +67,7 @@ fn mouse_action(mouse: &MouseEvent) -> Option<Action> {
 }
 
 /// Every key, for the help overlay: (keys, what they do).
-pub const KEYS: [(&str, &str); 22] = [
+pub const KEYS: [(&str, &str); 23] = [
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn", "move a page"),
     ("Home End  g G", "first / last row"),
@@ -95,6 +96,10 @@ pub const KEYS: [(&str, &str); 22] = [
         "sort sessions by the next column / reverse the order",
     ),
     ("x", "sessions with errors, warnings or bad health only"),
+    (
+        "w",
+        "Expert Info: every warning and error by code (Enter jumps to it)",
+    ),
     ("e", "export the selected session's media to FLV"),
     ("?", "this help"),
     ("Esc", "close an overlay, clear the filter, quit"),
@@ -141,6 +146,7 @@ mod tests {
             (KeyCode::Char('o'), Action::SortNext),
             (KeyCode::Char('O'), Action::SortReverse),
             (KeyCode::Char('x'), Action::ErrorsOnly),
+            (KeyCode::Char('w'), Action::Expert),
         ];
         for (code, expected) in cases {
             assert_eq!(action(&key(code), false), Some(expected), "{code:?}");

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod details;
+pub mod expert;
 pub mod export;
 pub mod feed;
 pub mod input;

@@ -18,6 +18,7 @@ use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::session::event::ExportEvent;
 use crate::session::variant::Variant;
+use crate::tui::expert::{Expert, ExpertEntry};
 use crate::tui::time::ActiveTime;
 
 /// How a message row is coloured and filtered.
@@ -433,6 +434,13 @@ pub enum Update {
     Row(MessageRow),
     /// Something learnt about a session.
     Fact(u64, Fact),
+    /// The row just sent is a problem for Expert Info: its code, and whether it is an error.
+    Problem {
+        /// The stable code (a warning code, `gap`, `error_status`).
+        code: &'static str,
+        /// An error rather than a warning.
+        error: bool,
+    },
     /// A session ended.
     SessionEnded(u64, crate::reassembly::CloseReason, Timestamp),
     /// A fresh report of a session, with its media rates.
@@ -482,6 +490,8 @@ pub struct Model {
     pub done: bool,
     /// Time of the capture's first event: times are shown since then, as the text output does.
     pub origin: Option<Timestamp>,
+    /// Every warning, gap and error status, by code.
+    pub expert: Expert,
 }
 
 impl Default for Model {
@@ -506,6 +516,7 @@ impl Model {
             status: None,
             done: false,
             origin: None,
+            expert: Expert::default(),
         }
     }
 
@@ -544,6 +555,17 @@ impl Model {
                         }
                         Fact::Error => session.errors += 1,
                     }
+                }
+            }
+            Update::Problem { code, error } => {
+                let row = self.rows.end().saturating_sub(1);
+                if let Some(kept) = self.rows.get(row) {
+                    let entry = ExpertEntry {
+                        row,
+                        frame: kept.frame,
+                        session: kept.session,
+                    };
+                    self.expert.add(code, error, entry);
                 }
             }
             Update::SessionEnded(id, reason, time) => {

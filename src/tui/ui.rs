@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Areas};
-use super::panes::{bytes, details, exports, help, messages, sessions, statistics, status};
+use super::panes::{bytes, details, expert, exports, help, messages, sessions, statistics, status};
 
 /// The smallest terminal the layout fits.
 pub const MIN_WIDTH: u16 = 60;
@@ -57,6 +57,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
         help::draw(frame, area, app.theme);
     } else if app.exports {
         exports::draw(frame, area, app);
+    } else if app.expert {
+        expert::draw(frame, body, app);
     }
     areas
 }

@@ -5,6 +5,7 @@
 pub mod bytes;
 pub mod cells;
 pub mod details;
+pub mod expert;
 pub mod exports;
 pub mod help;
 pub mod messages;
