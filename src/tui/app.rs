@@ -271,11 +271,18 @@ impl App {
 
     /// Takes in updates from the decoder. While paused, the messages list stays as it is.
     pub fn receive(&mut self, updates: Vec<Update>) {
+        let (sessions, dropped) = (self.model.sessions.len(), self.model.sessions_dropped);
         for update in updates {
             self.model.apply(update);
         }
         self.forget_dropped();
-        self.order_sessions();
+        // Discovery order changes only when sessions come or go; other orders at any update.
+        let changed = self.model.sessions.len() != sessions
+            || self.model.sessions_dropped != dropped
+            || self.session_view != SessionView::default();
+        if changed {
+            self.order_sessions();
+        }
         if !self.paused {
             self.index_new_rows();
         }

@@ -13,6 +13,7 @@ use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, ME
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
+use crate::common::budget::MemoryBudget;
 use crate::common::{Notice, Timestamp};
 use crate::output::describe::EventSummary;
 /// How the capture is decoded for the UI (the pipeline's settings).
@@ -278,6 +279,9 @@ pub struct Decoder {
     pub updates: Receiver<Vec<Update>>,
     /// The thread.
     pub thread: JoinHandle<()>,
+    /// The memory budget its decoders charge (`--memory-cap`'s share): the UI's history
+    /// charges it too.
+    pub budget: MemoryBudget,
 }
 
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
@@ -296,6 +300,8 @@ pub fn spawn_with(
     also: Option<Box<dyn ReportSink + Send>>,
 ) -> anyhow::Result<Decoder> {
     let (tx, updates) = std::sync::mpsc::channel();
+    let budget = MemoryBudget::new(decoding.decoder.memory_budget);
+    let decoders = budget.clone();
     // The chain is built on the thread that runs it; whether it could be is told back.
     let (built_tx, built) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::spawn(move || {
@@ -308,7 +314,7 @@ pub fn spawn_with(
             feed: Feed::new(tx),
             also: also.map(|also| Analyzer::new(also, true)),
         };
-        let mut chain = match decoding.chain(sinks) {
+        let mut chain = match decoding.chain_within(sinks, decoders) {
             Ok(chain) => chain,
             Err(error) => {
                 let _ = built_tx.send(Err(error));
@@ -333,7 +339,11 @@ pub fn spawn_with(
         feed.flush();
     });
     match built.recv() {
-        Ok(Ok(())) => Ok(Decoder { updates, thread }),
+        Ok(Ok(())) => Ok(Decoder {
+            updates,
+            thread,
+            budget,
+        }),
         Ok(Err(error)) => {
             let _ = thread.join();
             Err(error)

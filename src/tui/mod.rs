@@ -72,16 +72,19 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
         (None, Some(_)) => ExportMode::FromFile,
         (None, None) => ExportMode::Unavailable,
     };
-    let mut app = App::new(options.source_name.clone(), live).with_export(export_mode);
-    app.file_size = file_size;
-    app.theme = theme::Theme::from_env();
-    let mut screen = terminal::Screen::enter()?;
     let decoder = feed::spawn_with(
         source,
         options.decoding.clone(),
         run_options,
         options.also.take(),
     )?;
+    // The history shares the decoders' budget, so --memory-cap bounds it too.
+    let model = model::Model::within(&decoder.budget);
+    let mut app =
+        App::with_model(model, options.source_name.clone(), live).with_export(export_mode);
+    app.file_size = file_size;
+    app.theme = theme::Theme::from_env();
+    let mut screen = terminal::Screen::enter()?;
     let mut exports = Vec::new();
     let outcome = ui_loop(
         &mut screen,
