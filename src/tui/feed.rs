@@ -3,7 +3,7 @@
 
 use crate::common::escape::Escaped;
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -27,12 +27,16 @@ use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
 const FLUSH_INTERVAL: Duration = Duration::from_millis(30);
 /// Or when this many are waiting.
 const FLUSH_BATCH: usize = 1024;
+/// Batches sent and not yet taken by the UI: past it the decoder waits, so a UI that falls
+/// behind (a slow terminal, a busy machine) holds at most this many (64 K updates), not the
+/// whole capture.
+const MAX_BATCHES_IN_FLIGHT: usize = 64;
 /// Open sessions' reports are refreshed this often.
 const REPORT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Turns events into updates for the UI.
 pub struct Feed {
-    tx: Sender<Vec<Update>>,
+    tx: SyncSender<Vec<Update>>,
     batch: Vec<Update>,
     last_flush: Instant,
     analyses: HashMap<u64, SessionAnalysis>,
@@ -42,7 +46,7 @@ pub struct Feed {
 
 impl Feed {
     /// A feed sending to `tx`.
-    pub fn new(tx: Sender<Vec<Update>>) -> Self {
+    pub fn new(tx: SyncSender<Vec<Update>>) -> Self {
         Feed {
             tx,
             batch: Vec::with_capacity(FLUSH_BATCH),
@@ -299,7 +303,7 @@ pub fn spawn_with(
     options: RunOptions,
     also: Option<Box<dyn ReportSink + Send>>,
 ) -> anyhow::Result<Decoder> {
-    let (tx, updates) = std::sync::mpsc::channel();
+    let (tx, updates) = std::sync::mpsc::sync_channel(MAX_BATCHES_IN_FLIGHT);
     let budget = MemoryBudget::new(decoding.decoder.memory_budget);
     let decoders = budget.clone();
     // The chain is built on the thread that runs it; whether it could be is told back.

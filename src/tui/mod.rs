@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event;
 
@@ -38,6 +38,8 @@ use crate::pipeline::{Decoding, PacketCounters, RunOptions};
 
 /// How long the UI waits for a key before it redraws.
 const FRAME: Duration = Duration::from_millis(50);
+/// How long it waits for a key while the input is still being read (it takes updates between).
+const BUSY_WAIT: Duration = Duration::from_millis(5);
 
 /// What the TUI runs on.
 pub struct TuiOptions {
@@ -95,9 +97,14 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
         &mut exports,
     );
     drop(screen);
-    // Stop decoding and exporting; wait for them so every FLV file is complete.
+    // Stop decoding and exporting; wait for them so every FLV file is complete. The updates
+    // go first: a decoder waiting for room in their channel is released.
     options.stop.store(true, Ordering::Relaxed);
-    for thread in std::iter::once(decoder.thread).chain(exports) {
+    let feed::Decoder {
+        updates, thread, ..
+    } = decoder;
+    drop(updates);
+    for thread in std::iter::once(thread).chain(exports) {
         let _ = thread.join();
     }
     outcome
@@ -112,6 +119,7 @@ fn ui_loop(
     exports: &mut Vec<JoinHandle<()>>,
 ) -> anyhow::Result<()> {
     let (status_tx, status_rx) = std::sync::mpsc::channel::<Vec<Update>>();
+    let mut drawn: Option<Instant> = None;
     while !app.quit && !options.stop.load(Ordering::Relaxed) {
         if terminal::panicked() {
             anyhow::bail!("stopped after an internal error (the message is above)");
@@ -123,13 +131,20 @@ fn ui_loop(
             app.model.bytes = counters.bytes.load(Ordering::Relaxed);
             app.model.drops = counters.drops.load(Ordering::Relaxed);
         }
-        screen
-            .terminal
-            .draw(|frame| app.areas = ui::draw(frame, app))?;
-        if event::poll(FRAME)? {
+        if drawn.is_none_or(|at| at.elapsed() >= FRAME) {
+            screen
+                .terminal
+                .draw(|frame| app.areas = ui::draw(frame, app))?;
+            drawn = Some(Instant::now());
+        }
+        // While the input is read, updates are taken often (the decoder waits when their
+        // channel is full); the screen is still drawn once a frame.
+        let wait = if app.model.done { FRAME } else { BUSY_WAIT };
+        if event::poll(wait)? {
             let event = event::read()?;
             if let Some(action) = input::action(&event, app.editing.is_some()) {
                 app.act(action);
+                drawn = None;
             }
         }
         if let Some(session) = app.export_request.take() {
