@@ -83,22 +83,13 @@ pub const KEYS: [(&str, &str); 23] = [
     ("n  N", "next / previous match of the last filter"),
     ("f", "follow new messages"),
     ("p", "pause the live view (capture goes on)"),
-    (
-        "s",
-        "statistics of the selected session (↑ ↓ PgUp PgDn scroll them)",
-    ),
-    (
-        "t",
-        "time column: since capture start, since previous row, wall clock",
-    ),
-    (
-        "o  O",
-        "sort sessions by the next column / reverse the order",
-    ),
+    ("s", "statistics of the selected session (↑ ↓ scroll them)"),
+    ("t", "time column: since start / since row above / UTC"),
+    ("o  O", "sort sessions by the next column / reverse"),
     ("x", "sessions with errors, warnings or bad health only"),
     (
         "w",
-        "Expert Info: every warning and error by code (Enter jumps to it)",
+        "Expert Info: warnings and errors by code (Enter jumps)",
     ),
     ("e", "export the selected session's media to FLV"),
     ("?", "this help"),
