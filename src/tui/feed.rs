@@ -123,6 +123,8 @@ impl EventSink for Feed {
                     self.push(Update::Problem {
                         code: expert::ERROR_STATUS,
                         error: true,
+                        frame: event.frame,
+                        session: event.session,
                     });
                 }
             }
@@ -135,7 +137,12 @@ impl EventSink for Feed {
                     EventKind::Warning(warning) => warning.code.as_str(),
                     _ => expert::GAP,
                 };
-                self.push(Update::Problem { code, error: false });
+                self.push(Update::Problem {
+                    code,
+                    error: false,
+                    frame: event.frame,
+                    session: event.session,
+                });
             }
             EventKind::SessionEnd(end) => {
                 self.push(Update::SessionEnded(event.session, end.reason, event.time));

@@ -574,12 +574,17 @@ pub enum Update {
     Row(MessageRow),
     /// Something learnt about a session.
     Fact(u64, Fact),
-    /// The row just sent is a problem for Expert Info: its code, and whether it is an error.
+    /// The row just sent is a problem for Expert Info (counted even when the history could
+    /// not keep the row).
     Problem {
         /// The stable code (a warning code, `gap`, `error_status`).
         code: &'static str,
         /// An error rather than a warning.
         error: bool,
+        /// The row's frame.
+        frame: u64,
+        /// The row's session.
+        session: u64,
     },
     /// A session ended.
     SessionEnded(u64, crate::reassembly::CloseReason, Timestamp),
@@ -722,16 +727,18 @@ impl Model {
                     }
                 }
             }
-            Update::Problem { code, error } => {
-                let row = self.rows.end().saturating_sub(1);
-                if let Some(kept) = self.rows.get(row) {
-                    let entry = ExpertEntry {
-                        row,
-                        frame: kept.frame,
-                        session: kept.session,
-                    };
-                    self.expert.add(code, error, entry);
-                }
+            Update::Problem {
+                code,
+                error,
+                frame,
+                session,
+            } => {
+                let entry = ExpertEntry {
+                    row: self.rows.end().saturating_sub(1),
+                    frame,
+                    session,
+                };
+                self.expert.add(code, error, entry);
             }
             Update::SessionEnded(id, reason, time) => {
                 if let Some(session) = self.session_mut(id) {
@@ -931,6 +938,27 @@ mod tests {
         assert_eq!(model.session(5000).map(|s| s.id), Some(5000));
         drop(model);
         assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn a_problem_is_counted_even_when_its_row_is_not_kept() {
+        let budget = MemoryBudget::new(1 << 20);
+        let mut elsewhere = budget.charge();
+        assert!(elsewhere.try_grow(1 << 20));
+        let mut model = Model::within(&budget);
+        let row = MessageRow::note(9, Timestamp(0), 1, RowKind::Gap, None, "gap".into());
+        model.apply(Update::Row(row));
+        model.apply(Update::Problem {
+            code: crate::tui::expert::GAP,
+            error: false,
+            frame: 9,
+            session: 1,
+        });
+        assert!(model.rows.is_empty());
+        assert_eq!(model.expert.total(), 1);
+        let entry = model.expert.groups()[0].entries[0];
+        assert_eq!((entry.frame, entry.session), (9, 1));
+        assert!(model.rows.get(entry.row).is_none());
     }
 
     #[test]
