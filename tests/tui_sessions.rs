@@ -224,10 +224,10 @@ fn sessions_sort_by_a_column_reverse_and_filter_to_errors() {
     assert_eq!(app.selected_session(), None);
     assert!(screen(&mut app, 160, 45).contains("Sessions (3, 0 of 3 need attention)"));
 
-    // A capture cut to 96 bytes a packet: its session failed, and is listed.
+    // A capture cut to 96 bytes a packet: its session is degraded (120 gaps), and is listed.
     let mut app = loaded(&sample("snaplen96.pcap"));
     act(&mut app, &[Action::ErrorsOnly]);
     assert_eq!(listed(&app), [1]);
-    let failed = screen(&mut app, 160, 45);
-    assert!(failed.contains("failed"), "{failed}");
+    let degraded = screen(&mut app, 160, 45);
+    assert!(degraded.contains(" degraded w "), "{degraded}");
 }

@@ -192,6 +192,9 @@ impl<S: ReportSink> Analyzer<S> {
             for stats in live::interval_stats(session, span, delta) {
                 self.inner.live(&header, Live::Stats(&stats));
             }
+            for finding in live::new_findings(session, &self.health, &mut live.announced) {
+                self.inner.live(&header, Live::Finding(&finding));
+            }
         }
         self.stats_from = now;
         let mut next = next_stats;
@@ -222,6 +225,7 @@ impl<S: ReportSink> EventSink for Analyzer<S> {
                     LiveSession {
                         header,
                         retransmissions_at_start: 0,
+                        announced: Vec::new(),
                     },
                 );
                 if self.next_stats.is_none() {

@@ -14,7 +14,7 @@ use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
 use crate::common::budget::MemoryBudget;
-use crate::common::{Notice, Timestamp};
+use crate::common::{Direction, Notice, Timestamp};
 use crate::output::describe::EventSummary;
 /// How the capture is decoded for the UI (the pipeline's settings).
 pub use crate::pipeline::Decoding;
@@ -247,6 +247,13 @@ pub fn kind_of(body: &MessageBody) -> RowKind {
 
 /// What a message says about its session (app, stream, role, errors).
 fn facts(message: &MessageEvent<'_>) -> Vec<Fact> {
+    if message.flags.joined && message.message.header.type_id.is_media() {
+        // Picked up mid-stream: the role from the media's direction, marked as such.
+        return vec![Fact::Joined(match message.dir {
+            Direction::ClientToServer => "joined publisher",
+            Direction::ServerToClient => "joined player",
+        })];
+    }
     let MessageBody::Command(command) = &message.message.body else {
         return Vec::new();
     };

@@ -552,6 +552,9 @@ pub enum Fact {
     },
     /// An error status.
     Error,
+    /// The session was picked up mid-stream (no publish or play seen): the role its media's
+    /// direction suggests, marked `joined`.
+    Joined(&'static str),
 }
 
 /// What the decoding thread tells the UI.
@@ -724,6 +727,8 @@ impl Model {
                             session.role = role;
                         }
                         Fact::Error => session.errors += 1,
+                        Fact::Joined(role) if session.role.is_empty() => session.role = role,
+                        Fact::Joined(_) => {}
                     }
                 }
             }
