@@ -120,8 +120,13 @@ impl Decoding {
         self.chain_within(sink, budget)
     }
 
-    /// The chain ending in `sink`, its decoders charging `budget` (which `sink` may share).
-    fn chain_within<S: EventSink>(self, sink: S, budget: MemoryBudget) -> anyhow::Result<Chain<S>> {
+    /// The chain ending in `sink`, its decoders charging `budget` (which `sink` may share: the
+    /// TUI's history does).
+    pub fn chain_within<S: EventSink>(
+        self,
+        sink: S,
+        budget: MemoryBudget,
+    ) -> anyhow::Result<Chain<S>> {
         let mut decoder = self.decoder;
         let out = match &self.export {
             Some(dir) => {

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use ratatui::style::Color;
 
-use common::tui::{act, draw, loaded, screen, selected, updates};
+use common::tui::{act, draw, sample, sample_updates, screen, selected};
 use rtmpscope::common::{Direction, Timestamp};
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
 use rtmpscope::tui::feed::Decoding;
@@ -51,13 +51,13 @@ fn type_filter(app: &mut App, text: &str) {
 
 #[test]
 fn main_view() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     insta::assert_snapshot!("main_view", screen(&mut app, 140, 40));
 }
 
 #[test]
 fn session_selected_and_details_expanded_with_the_fields_bytes_highlighted() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     // Sessions pane: session 1; then its messages: connect; then the details tree.
     act(
         &mut app,
@@ -90,7 +90,7 @@ fn session_selected_and_details_expanded_with_the_fields_bytes_highlighted() {
 
 #[test]
 fn the_hex_pane_scrolls_to_the_selected_field() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     type_filter(&mut app, "setdataframe");
     assert_eq!(app.visible.len(), 1);
     act(&mut app, &[Action::NextPane]);
@@ -108,7 +108,7 @@ fn the_hex_pane_scrolls_to_the_selected_field() {
 
 #[test]
 fn filter_narrows_and_search_steps_through_matches() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     let all = app.visible.len();
     type_filter(&mut app, "OnStatus");
     // Publish.Start and Unpublish.Success for the publisher, Play.Start for each player.
@@ -159,7 +159,7 @@ fn filter_narrows_and_search_steps_through_matches() {
 
 #[test]
 fn filters_match_types_commands_and_text() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     type_filter(&mut app, "video");
     let videos = app.visible.len();
     assert!(videos > 100);
@@ -198,7 +198,7 @@ fn filters_match_types_commands_and_text() {
 
 #[test]
 fn navigation_is_clamped() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     act(&mut app, &[Action::End]);
     assert_eq!(app.message_cursor, app.visible.len() - 1);
     act(&mut app, &[Action::Down, Action::PageDown]);
@@ -222,7 +222,7 @@ fn navigation_is_clamped() {
 
 #[test]
 fn the_mouse_selects_rows_and_expands_fields() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     screen(&mut app, 140, 40);
     // Click the second session row (session 2), then the third message of its list.
     let sessions = app.areas.sessions;
@@ -253,7 +253,7 @@ fn the_mouse_selects_rows_and_expands_fields() {
 
 #[test]
 fn help_overlay() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     act(&mut app, &[Action::Help]);
     let screen = screen(&mut app, 120, 36);
     for key in ["PgUp PgDn", "pause the list", "export the selected session"] {
@@ -266,7 +266,7 @@ fn help_overlay() {
 
 #[test]
 fn statistics_view() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
     let screen = screen(&mut app, 160, 50);
     assert!(screen.contains("publish \"test\" (live)"), "{screen}");
@@ -280,7 +280,7 @@ fn statistics_view() {
 
 #[test]
 fn statistics_count_messages_by_type_each_way() {
-    let app = loaded("publish_play.pcap");
+    let app = sample("publish_play.pcap");
     let publisher = app.model.session(1).unwrap();
     let video = publisher.by_type[9];
     let audio = publisher.by_type[8];
@@ -305,7 +305,7 @@ fn statistics_count_messages_by_type_each_way() {
 
 #[test]
 fn the_rtmp_family_shows_in_the_sessions_rows_and_statistics() {
-    let mut app = loaded("rtmps.pcap");
+    let mut app = sample("rtmps.pcap");
     let main = screen(&mut app, 160, 40);
     assert!(main.contains("RTMPS"), "{main}");
     assert!(
@@ -316,7 +316,7 @@ fn the_rtmp_family_shows_in_the_sessions_rows_and_statistics() {
     let stats = screen(&mut app, 160, 45);
     assert!(stats.contains("RTMPS"), "{stats}");
     assert!(stats.contains("TLS records c2s"), "{stats}");
-    let mut app = loaded("rtmpt.pcap");
+    let mut app = sample("rtmpt.pcap");
     let main = screen(&mut app, 160, 40);
     assert!(main.contains("RTMPT"), "{main}");
     act(&mut app, &[Action::PrevPane, Action::Down, Action::Stats]);
@@ -326,14 +326,14 @@ fn the_rtmp_family_shows_in_the_sessions_rows_and_statistics() {
 
 #[test]
 fn too_small_a_terminal_says_so() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     let screen = screen(&mut app, 40, 10).replace('\n', " ");
     assert!(screen.contains("needs at least 60x15"), "{screen}");
 }
 
 #[test]
 fn pause_freezes_the_list_and_follow_keeps_the_newest() {
-    let all = updates("publish_play.pcap", Decoding::default()).concat();
+    let all = sample_updates("publish_play.pcap", Decoding::default()).concat();
     let rows = |u: &[Update]| u.iter().filter(|u| matches!(u, Update::Row(_))).count();
     let half = (1..all.len()).find(|&n| rows(&all[..n]) == 300).unwrap();
     let mut app = App::new("live".into(), true);
@@ -368,7 +368,7 @@ fn export_lists_the_files_written_as_decoded() {
         ..Decoding::default()
     };
     let mut app = App::new("file".into(), false).with_export(ExportMode::AsDecoded);
-    for batch in updates("publish_play.pcap", decoding) {
+    for batch in sample_updates("publish_play.pcap", decoding) {
         app.receive(batch);
     }
     // e without a session says what to do.
@@ -404,7 +404,7 @@ fn export_lists_the_files_written_as_decoded() {
 
 #[test]
 fn export_from_a_file_is_asked_once_per_session() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     assert_eq!(app.export_mode, ExportMode::FromFile);
     act(
         &mut app,
@@ -417,7 +417,7 @@ fn export_from_a_file_is_asked_once_per_session() {
     assert_eq!(app.export_request, None);
     // Live, without --export-flv, there is nothing to read again.
     let mut live = App::new("live".into(), true);
-    live.receive(updates("publish_play.pcap", Decoding::default()).concat());
+    live.receive(sample_updates("publish_play.pcap", Decoding::default()).concat());
     act(&mut live, &[Action::PrevPane, Action::Down, Action::Export]);
     assert_eq!(live.export_request, None);
     assert!(screen(&mut live, 140, 40).contains("start rtmpscope with --export-flv DIR"));
@@ -459,7 +459,7 @@ fn the_history_is_capped_and_the_selection_survives() {
 
 #[test]
 fn decoder_configurations_are_kept_whole() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     type_filter(&mut app, "avc keyframe sequence header");
     let row = app.selected_row().unwrap();
     assert_eq!(row.body().len(), 47);

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::tui::{act, loaded, screen, selected};
+use common::tui::{act, sample, screen, selected};
 use rtmpscope::common::Timestamp;
 use rtmpscope::session::variant::Variant;
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
@@ -79,7 +79,7 @@ fn status_line(screen: &str) -> &str {
 
 #[test]
 fn esc_closes_what_is_open_one_thing_at_a_time_and_never_quits() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     // A filter, a zoom, the help, and the full text of a row, one over the other.
     act(&mut app, &[Action::StartFilter]);
     for c in "onstatus".chars() {
@@ -118,7 +118,7 @@ fn esc_closes_what_is_open_one_thing_at_a_time_and_never_quits() {
 
 #[test]
 fn the_prompt_and_help_show_at_eighty_columns() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     act(&mut app, &[Action::StartFilter]);
     for c in "connect".chars() {
         act(&mut app, &[Action::FilterChar(c)]);
@@ -152,7 +152,7 @@ fn the_prompt_and_help_show_at_eighty_columns() {
 
 #[test]
 fn a_long_file_name_is_cut_not_the_notes_or_the_help() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     app.source = format!(
         "/srv/captures/{}/publish_play.pcap",
         "nested-folder".repeat(8)
@@ -212,7 +212,7 @@ fn a_long_value_reads_whole_in_the_full_text_view() {
 
 #[test]
 fn the_full_text_view_scrolls_when_it_is_longer_than_the_screen() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     while !selected(&app).starts_with("onMetaData") && !selected(&app).starts_with("@setDataFrame")
     {
         act(&mut app, &[Action::Down]);
@@ -263,7 +263,7 @@ fn details_scroll_sideways_and_fold_with_left_and_right() {
 
 #[test]
 fn zoom_fills_the_screen_with_the_focused_pane() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     act(&mut app, &[Action::Zoom]);
     let zoomed = screen(&mut app, 160, 45);
     assert!(zoomed.starts_with("┌ Messages (574)"), "{zoomed}");
@@ -281,7 +281,7 @@ fn zoom_fills_the_screen_with_the_focused_pane() {
 
 #[test]
 fn the_help_scrolls_at_eighty_by_twenty_four() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     let cursor = app.message_cursor;
     act(&mut app, &[Action::Help]);
     let top = screen(&mut app, 80, 24);
@@ -331,7 +331,7 @@ fn y_copies_a_value_and_shift_y_its_bytes() {
 
 #[test]
 fn export_messages_agree_with_each_other() {
-    let mut app = loaded("publish_play.pcap").with_export(ExportMode::FromFile);
+    let mut app = sample("publish_play.pcap").with_export(ExportMode::FromFile);
     act(&mut app, &[Action::PrevPane, Action::Down, Action::Export]);
     assert_eq!(app.export_request.take(), Some(1));
     app.export_dir = Some("rtmpscope-export-2".into());
@@ -356,7 +356,7 @@ fn export_messages_agree_with_each_other() {
     act(&mut app, &[Action::Export, Action::Export]);
     assert!(app.exports && app.export_request.is_none());
     // Standard input is not called live.
-    let mut stdin = loaded("publish_play.pcap").with_export(ExportMode::Unavailable);
+    let mut stdin = sample("publish_play.pcap").with_export(ExportMode::Unavailable);
     act(
         &mut stdin,
         &[Action::PrevPane, Action::Down, Action::Export],
@@ -374,7 +374,7 @@ fn export_messages_agree_with_each_other() {
 
 #[test]
 fn the_bytes_pane_takes_the_keyboard_and_scrolls() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     while !selected(&app).starts_with("connect") {
         act(&mut app, &[Action::Down]);
     }
@@ -405,7 +405,7 @@ fn the_bytes_pane_takes_the_keyboard_and_scrolls() {
 
 #[test]
 fn pause_and_statistics_say_why_they_do_nothing() {
-    let mut app = loaded("publish_play.pcap");
+    let mut app = sample("publish_play.pcap");
     act(&mut app, &[Action::Pause]);
     assert!(!app.paused);
     let screen_after_p = screen(&mut app, 80, 24);

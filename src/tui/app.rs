@@ -8,9 +8,12 @@
 use std::collections::{HashMap, HashSet};
 
 use super::details::{fields, flatten, Field, Node};
+use super::expert::ExpertLine;
 use super::model::{MessageRow, Model, SessionRow, Update};
+use super::sort::SessionView;
 use super::textview::TextView;
 use super::theme::Theme;
+use super::time::TimeFormat;
 use reading::moved;
 
 mod reading;
@@ -108,6 +111,17 @@ pub enum Action {
     ScrollUp(u16, u16),
     /// Mouse wheel down over a terminal cell.
     ScrollDown(u16, u16),
+    // Sessions, times and overlays (issue 17's session, model and time half).
+    /// Cycle the time column: since capture start, since the previous row, wall clock.
+    CycleTime,
+    /// Sort the sessions by the next column.
+    SortNext,
+    /// Reverse the sessions' order.
+    SortReverse,
+    /// List only the sessions that need attention (errors, warnings, health not ok).
+    ErrorsOnly,
+    /// Show or hide Expert Info: every warning and error of the capture, by code.
+    Expert,
 }
 
 /// Where one pane's list was drawn: the screen row of its first line of data, how many lines
@@ -151,8 +165,12 @@ pub struct Areas {
     pub overlay_rows: u16,
     /// The furthest the open overlay scrolls down (lines).
     pub overlay_max: usize,
+    /// How far the statistics text can scroll (its lines past the last one shown).
+    pub stats_scroll_max: u16,
 }
 
+/// Lines PgUp and PgDn move in Expert Info.
+const EXPERT_PAGE: i64 = 10;
 /// Rows the mouse wheel moves.
 const WHEEL_STEP: i64 = 3;
 
@@ -171,8 +189,12 @@ pub struct App {
     pub export_mode: ExportMode,
     /// Focused pane.
     pub focus: Pane,
-    /// Selected session: 0 is "all sessions", `i + 1` is `model.sessions[i]`.
+    /// Selected session: 0 is "all sessions", `i + 1` is `model.sessions[session_order[i]]`.
     pub session_cursor: usize,
+    /// How the sessions pane sorts and filters.
+    pub session_view: SessionView,
+    /// The sessions listed, in order (indexes into `model.sessions`).
+    pub session_order: Vec<usize>,
     /// Rows of the selected session that pass the filter (arrival numbers, ascending).
     pub visible: Vec<usize>,
     /// Selected position in `visible`.
@@ -191,8 +213,16 @@ pub struct App {
     pub help: bool,
     /// Statistics view shown.
     pub stats: bool,
+    /// Lines the statistics text is scrolled by.
+    pub stats_scroll: u16,
+    /// How the time column reads.
+    pub time_format: TimeFormat,
     /// Exports overlay shown.
     pub exports: bool,
+    /// Expert Info overlay shown.
+    pub expert: bool,
+    /// Selected line of Expert Info.
+    pub expert_cursor: usize,
     /// Details nodes whose default open/closed state was flipped.
     pub toggled: HashSet<String>,
     /// The fields of the selected row.
@@ -253,6 +283,8 @@ impl App {
             },
             focus: Pane::Messages,
             session_cursor: 0,
+            session_view: SessionView::default(),
+            session_order: Vec::new(),
             visible: Vec::new(),
             message_cursor: 0,
             filter: String::new(),
@@ -262,7 +294,11 @@ impl App {
             paused: false,
             help: false,
             stats: false,
+            stats_scroll: 0,
+            time_format: TimeFormat::default(),
             exports: false,
+            expert: false,
+            expert_cursor: 0,
             toggled: HashSet::new(),
             fields: Vec::new(),
             fields_of: None,
@@ -293,11 +329,18 @@ impl App {
 
     /// Takes in updates from the decoder. While paused, the messages list stays as it is.
     pub fn receive(&mut self, updates: Vec<Update>) {
-        let sessions_dropped = self.model.sessions_dropped;
+        let (sessions, dropped) = (self.model.sessions.len(), self.model.sessions_dropped);
         for update in updates {
             self.model.apply(update);
         }
-        self.forget_dropped(self.model.sessions_dropped - sessions_dropped);
+        self.forget_dropped();
+        // Discovery order changes only when sessions come or go; other orders at any update.
+        let changed = self.model.sessions.len() != sessions
+            || self.model.sessions_dropped != dropped
+            || self.session_view != SessionView::default();
+        if changed {
+            self.order_sessions();
+        }
         if !self.paused {
             self.index_new_rows();
         }
@@ -313,7 +356,25 @@ impl App {
     pub fn session(&self) -> Option<&SessionRow> {
         self.session_cursor
             .checked_sub(1)
-            .and_then(|i| self.model.sessions.get(i))
+            .and_then(|i| self.session_order.get(i))
+            .and_then(|&i| self.model.sessions.get(i))
+    }
+
+    /// Lists the sessions as `session_view` says, keeping the selected one selected (or all
+    /// sessions, when it is no longer listed).
+    fn order_sessions(&mut self) {
+        let selected = self.selected_session();
+        self.session_order = self.session_view.order(&self.model.sessions);
+        let listed = selected.and_then(|id| {
+            self.session_order
+                .iter()
+                .position(|&i| self.model.sessions.get(i).is_some_and(|s| s.id == id))
+        });
+        self.session_cursor = listed.map_or(0, |position| position + 1);
+        if selected.is_some() && listed.is_none() {
+            self.exports = false;
+            self.reindex();
+        }
     }
 
     /// The selected message row.
@@ -343,23 +404,13 @@ impl App {
     }
 
     /// Drops from `visible` the rows the model no longer keeps, keeping the selection on the
-    /// same row (or the oldest kept); moves the session selection past `sessions_dropped`
-    /// sessions that went (to all sessions, if the selected one went).
-    fn forget_dropped(&mut self, sessions_dropped: usize) {
+    /// same row (or the oldest kept).
+    fn forget_dropped(&mut self) {
         let first = self.model.rows.first();
         let gone = self.visible.partition_point(|&i| i < first);
         if gone > 0 {
             self.visible.drain(..gone);
             self.message_cursor = self.message_cursor.saturating_sub(gone);
-        }
-        if sessions_dropped > 0 && self.session_cursor > 0 {
-            if self.session_cursor > sessions_dropped {
-                self.session_cursor -= sessions_dropped;
-            } else {
-                self.session_cursor = 0;
-                self.exports = false;
-                self.reindex();
-            }
         }
     }
 
@@ -408,6 +459,12 @@ impl App {
         if self.scrolls_overlay(action) {
             return;
         }
+        if self.stats && self.scroll_stats(action) {
+            return;
+        }
+        if self.expert && self.in_expert(action) {
+            return;
+        }
         match action {
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
@@ -429,6 +486,20 @@ impl App {
             }
             Action::Pause => self.pause(),
             Action::Stats => self.toggle_stats(),
+            Action::CycleTime => self.time_format = self.time_format.next(),
+            Action::SortNext => {
+                self.session_view.column = self.session_view.column.next();
+                self.order_sessions();
+            }
+            Action::SortReverse => {
+                self.session_view.reverse = !self.session_view.reverse;
+                self.order_sessions();
+            }
+            Action::ErrorsOnly => {
+                self.session_view.errors_only = !self.session_view.errors_only;
+                self.order_sessions();
+            }
+            Action::Expert => self.expert = true,
             Action::Export => self.export(),
             Action::Help => {
                 self.help = !self.help;
@@ -458,10 +529,11 @@ impl App {
     fn back(&mut self) {
         if self.text_view.is_some() {
             self.text_view = None;
-        } else if self.help || self.stats || self.exports {
+        } else if self.help || self.stats || self.exports || self.expert {
             self.help = false;
             self.stats = false;
             self.exports = false;
+            self.expert = false;
         } else if self.zoomed {
             self.zoomed = false;
         } else if !self.filter.is_empty() {
@@ -498,6 +570,7 @@ impl App {
             return;
         }
         self.stats = !self.stats;
+        self.stats_scroll = 0;
     }
 
     fn edit_filter(&mut self, action: Action) {
@@ -535,6 +608,87 @@ impl App {
                 self.quit = true;
             }
             _ => {}
+        }
+    }
+
+    /// While the statistics are open, the moving keys scroll them; true when `action` was one.
+    fn scroll_stats(&mut self, action: Action) -> bool {
+        let page = self
+            .areas
+            .sessions
+            .rows
+            .max(self.areas.messages.rows)
+            .max(10);
+        let by = |delta: i32| {
+            let scrolled = i32::from(self.stats_scroll) + delta;
+            scrolled.clamp(0, i32::from(self.areas.stats_scroll_max)) as u16
+        };
+        self.stats_scroll = match action {
+            Action::Up | Action::ScrollUp(..) => by(-1),
+            Action::Down | Action::ScrollDown(..) => by(1),
+            Action::PageUp => by(-i32::from(page)),
+            Action::PageDown => by(i32::from(page)),
+            Action::Home => 0,
+            Action::End => self.areas.stats_scroll_max,
+            _ => return false,
+        };
+        true
+    }
+
+    /// While Expert Info is open, the moving keys move in it and Enter jumps to the selected
+    /// entry's row; true when `action` was one of those (or `w`, which closes it).
+    fn in_expert(&mut self, action: Action) -> bool {
+        let last = self.model.expert.lines().saturating_sub(1) as i64;
+        let by = |delta: i64| (self.expert_cursor as i64 + delta).clamp(0, last) as usize;
+        self.expert_cursor = match action {
+            Action::Up | Action::ScrollUp(..) => by(-1),
+            Action::Down | Action::ScrollDown(..) => by(1),
+            Action::PageUp => by(-EXPERT_PAGE),
+            Action::PageDown => by(EXPERT_PAGE),
+            Action::Home => 0,
+            Action::End => by(last),
+            Action::Toggle => {
+                self.jump_to_expert_entry();
+                return true;
+            }
+            Action::Expert => {
+                self.expert = false;
+                return true;
+            }
+            _ => return false,
+        };
+        true
+    }
+
+    /// Selects the row of the selected Expert Info entry: its session, the filter cleared if
+    /// it hid the row.
+    fn jump_to_expert_entry(&mut self) {
+        let Some(ExpertLine::Entry(&entry)) = self.model.expert.line(self.expert_cursor) else {
+            return;
+        };
+        if self.model.rows.get(entry.row).is_none() {
+            self.model.status = Some(format!(
+                "frame {} is no longer kept (the oldest rows went to stay within memory)",
+                entry.frame
+            ));
+            return;
+        }
+        self.expert = false;
+        let listed = self.session_order.iter().position(|&i| {
+            self.model
+                .sessions
+                .get(i)
+                .is_some_and(|s| s.id == entry.session)
+        });
+        self.select_session(listed.map_or(0, |position| position + 1));
+        if self.visible.binary_search(&entry.row).is_err() {
+            self.filter.clear();
+            self.reindex();
+        }
+        if let Ok(position) = self.visible.binary_search(&entry.row) {
+            self.message_cursor = position;
+            self.follow = false;
+            self.focus = Pane::Messages;
         }
     }
 
@@ -603,7 +757,7 @@ impl App {
         };
         match self.focus {
             Pane::Sessions => {
-                let cursor = clamp(self.session_cursor, self.model.sessions.len() + 1);
+                let cursor = clamp(self.session_cursor, self.session_order.len() + 1);
                 self.select_session(cursor);
             }
             Pane::Messages => {
@@ -628,7 +782,7 @@ impl App {
     }
 
     fn select_session(&mut self, cursor: usize) {
-        if cursor != self.session_cursor && cursor <= self.model.sessions.len() {
+        if cursor != self.session_cursor && cursor <= self.session_order.len() {
             self.session_cursor = cursor;
             self.exports = false;
             self.reindex();
@@ -727,7 +881,7 @@ impl App {
     }
 
     fn click(&mut self, x: u16, y: u16) {
-        if self.help || self.stats || self.exports || self.text_view.is_some() {
+        if self.help || self.stats || self.exports || self.expert || self.text_view.is_some() {
             return;
         }
         let Some((pane, item)) = self.pane_at(x, y) else {

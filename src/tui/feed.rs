@@ -3,17 +3,19 @@
 
 use crate::common::escape::Escaped;
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::expert;
 use super::model::{
     Content, Fact, MessageRow, RowKind, TextContent, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY,
 };
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
+use crate::common::budget::MemoryBudget;
 use crate::common::{Direction, Notice, Timestamp};
 use crate::output::describe::EventSummary;
 /// How the capture is decoded for the UI (the pipeline's settings).
@@ -27,12 +29,16 @@ use crate::session::event::{Event, EventKind, EventSink, MessageEvent};
 const FLUSH_INTERVAL: Duration = Duration::from_millis(30);
 /// Or when this many are waiting.
 const FLUSH_BATCH: usize = 1024;
+/// Batches sent and not yet taken by the UI: past it the decoder waits, so a UI that falls
+/// behind (a slow terminal, a busy machine) holds at most this many (64 K updates), not the
+/// whole capture.
+const MAX_BATCHES_IN_FLIGHT: usize = 64;
 /// Open sessions' reports are refreshed this often.
 const REPORT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Turns events into updates for the UI.
 pub struct Feed {
-    tx: Sender<Vec<Update>>,
+    tx: SyncSender<Vec<Update>>,
     batch: Vec<Update>,
     last_flush: Instant,
     analyses: HashMap<u64, SessionAnalysis>,
@@ -42,7 +48,7 @@ pub struct Feed {
 
 impl Feed {
     /// A feed sending to `tx`.
-    pub fn new(tx: Sender<Vec<Update>>) -> Self {
+    pub fn new(tx: SyncSender<Vec<Update>>) -> Self {
         Feed {
             tx,
             batch: Vec::with_capacity(FLUSH_BATCH),
@@ -109,16 +115,36 @@ impl EventSink for Feed {
         }
         match &event.kind {
             EventKind::Message(message) => {
+                let mut error = false;
                 for fact in facts(message) {
+                    error |= fact == Fact::Error;
                     self.push(Update::Fact(event.session, fact));
                 }
                 self.push(Update::Row(row(event, Some(message))));
+                if error {
+                    self.push(Update::Problem {
+                        code: expert::ERROR_STATUS,
+                        error: true,
+                        frame: event.frame,
+                        session: event.session,
+                    });
+                }
             }
-            EventKind::Handshake(_)
-            | EventKind::TlsHandshake(_)
-            | EventKind::Gap(_)
-            | EventKind::Warning(_) => {
+            EventKind::Handshake(_) | EventKind::TlsHandshake(_) => {
                 self.push(Update::Row(row(event, None)));
+            }
+            EventKind::Gap(_) | EventKind::Warning(_) => {
+                self.push(Update::Row(row(event, None)));
+                let code = match &event.kind {
+                    EventKind::Warning(warning) => warning.code.as_str(),
+                    _ => expert::GAP,
+                };
+                self.push(Update::Problem {
+                    code,
+                    error: false,
+                    frame: event.frame,
+                    session: event.session,
+                });
             }
             EventKind::SessionEnd(end) => {
                 self.push(Update::SessionEnded(event.session, end.reason, event.time));
@@ -146,6 +172,12 @@ impl EventSink for Feed {
             notice.code,
             Escaped(&notice.message)
         )));
+    }
+
+    /// A quiet live capture: what is waiting goes now, not with the next event (the end of
+    /// the last session would otherwise never show).
+    fn tick(&mut self, _now: Timestamp) {
+        self.flush();
     }
 }
 
@@ -294,6 +326,9 @@ pub struct Decoder {
     pub updates: Receiver<Vec<Update>>,
     /// The thread.
     pub thread: JoinHandle<()>,
+    /// The memory budget its decoders charge (`--memory-cap`'s share): the UI's history
+    /// charges it too.
+    pub budget: MemoryBudget,
 }
 
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
@@ -311,7 +346,9 @@ pub fn spawn_with(
     options: RunOptions,
     also: Option<Box<dyn ReportSink + Send>>,
 ) -> anyhow::Result<Decoder> {
-    let (tx, updates) = std::sync::mpsc::channel();
+    let (tx, updates) = std::sync::mpsc::sync_channel(MAX_BATCHES_IN_FLIGHT);
+    let budget = MemoryBudget::new(decoding.decoder.memory_budget);
+    let decoders = budget.clone();
     // The chain is built on the thread that runs it; whether it could be is told back.
     let (built_tx, built) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::spawn(move || {
@@ -324,7 +361,7 @@ pub fn spawn_with(
             feed: Feed::new(tx),
             also: also.map(|also| Analyzer::new(also, true)),
         };
-        let mut chain = match decoding.chain(sinks) {
+        let mut chain = match decoding.chain_within(sinks, decoders) {
             Ok(chain) => chain,
             Err(error) => {
                 let _ = built_tx.send(Err(error));
@@ -349,7 +386,11 @@ pub fn spawn_with(
         feed.flush();
     });
     match built.recv() {
-        Ok(Ok(())) => Ok(Decoder { updates, thread }),
+        Ok(Ok(())) => Ok(Decoder {
+            updates,
+            thread,
+            budget,
+        }),
         Ok(Err(error)) => {
             let _ = thread.join();
             Err(error)

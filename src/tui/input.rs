@@ -61,6 +61,11 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('Y') => Action::CopyHex,
         KeyCode::Left => Action::Left,
         KeyCode::Right => Action::Right,
+        KeyCode::Char('t') => Action::CycleTime,
+        KeyCode::Char('o') => Action::SortNext,
+        KeyCode::Char('O') => Action::SortReverse,
+        KeyCode::Char('x') => Action::ErrorsOnly,
+        KeyCode::Char('w') => Action::Expert,
         _ => return None,
     })
 }
@@ -114,7 +119,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("f", "follow new messages"),
     ("p", "pause the list while rows arrive (capture goes on)"),
-    ("s", "statistics of the selected session"),
+    ("s", "statistics of the selected session (↑ ↓ scroll them)"),
+    ("t", "time column: since start / since row above / UTC"),
+    ("o  O", "sort sessions by the next column / reverse"),
+    ("x", "sessions with errors, warnings or bad health only"),
+    (
+        "w",
+        "Expert Info: warnings and errors by code (Enter jumps)",
+    ),
     ("e", "export the selected session's media to FLV"),
     ("?", "this help"),
     (
@@ -166,11 +178,16 @@ mod tests {
             (KeyCode::Char('Y'), Action::CopyHex),
             (KeyCode::Left, Action::Left),
             (KeyCode::Right, Action::Right),
+            (KeyCode::Char('t'), Action::CycleTime),
+            (KeyCode::Char('o'), Action::SortNext),
+            (KeyCode::Char('O'), Action::SortReverse),
+            (KeyCode::Char('x'), Action::ErrorsOnly),
+            (KeyCode::Char('w'), Action::Expert),
         ];
         for (code, expected) in cases {
             assert_eq!(action(&key(code), false), Some(expected), "{code:?}");
         }
-        assert_eq!(action(&key(KeyCode::Char('x')), false), None);
+        assert_eq!(action(&key(KeyCode::Char('%')), false), None);
         let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert_eq!(action(&ctrl_c, false), Some(Action::Quit));
         assert_eq!(action(&ctrl_c, true), Some(Action::Quit));

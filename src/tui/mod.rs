@@ -10,15 +10,18 @@
 pub mod app;
 pub mod clipboard;
 pub mod details;
+pub mod expert;
 pub mod export;
 pub mod feed;
 pub mod input;
 pub mod layout;
 pub mod model;
 pub mod panes;
+pub mod sort;
 pub mod terminal;
 pub mod textview;
 pub mod theme;
+pub mod time;
 pub mod ui;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event;
 
@@ -37,6 +40,8 @@ use crate::pipeline::{Decoding, PacketCounters, RunOptions};
 
 /// How long the UI waits for a key before it redraws.
 const FRAME: Duration = Duration::from_millis(50);
+/// How long it waits for a key while the input is still being read (it takes updates between).
+const BUSY_WAIT: Duration = Duration::from_millis(5);
 
 /// What the TUI runs on.
 pub struct TuiOptions {
@@ -71,16 +76,19 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
         (None, Some(_)) => ExportMode::FromFile,
         (None, None) => ExportMode::Unavailable,
     };
-    let mut app = App::new(options.source_name.clone(), live).with_export(export_mode);
-    app.file_size = file_size;
-    app.theme = theme::Theme::from_env();
-    let mut screen = terminal::Screen::enter()?;
     let decoder = feed::spawn_with(
         source,
         options.decoding.clone(),
         run_options,
         options.also.take(),
     )?;
+    // The history shares the decoders' budget, so --memory-cap bounds it too.
+    let model = model::Model::within(&decoder.budget);
+    let mut app =
+        App::with_model(model, options.source_name.clone(), live).with_export(export_mode);
+    app.file_size = file_size;
+    app.theme = theme::Theme::from_env();
+    let mut screen = terminal::Screen::enter()?;
     let mut exports = Vec::new();
     let outcome = ui_loop(
         &mut screen,
@@ -91,9 +99,14 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
         &mut exports,
     );
     drop(screen);
-    // Stop decoding and exporting; wait for them so every FLV file is complete.
+    // Stop decoding and exporting; wait for them so every FLV file is complete. The updates
+    // go first: a decoder waiting for room in their channel is released.
     options.stop.store(true, Ordering::Relaxed);
-    for thread in std::iter::once(decoder.thread).chain(exports) {
+    let feed::Decoder {
+        updates, thread, ..
+    } = decoder;
+    drop(updates);
+    for thread in std::iter::once(thread).chain(exports) {
         let _ = thread.join();
     }
     outcome
@@ -110,6 +123,7 @@ fn ui_loop(
     let (status_tx, status_rx) = std::sync::mpsc::channel::<Vec<Update>>();
     let (ended_tx, ended_rx) = std::sync::mpsc::channel::<ExportEnded>();
     let mut export_dir: Option<Option<PathBuf>> = None;
+    let mut drawn: Option<Instant> = None;
     while !app.quit && !options.stop.load(Ordering::Relaxed) {
         if terminal::panicked() {
             anyhow::bail!("stopped after an internal error (the message is above)");
@@ -124,13 +138,20 @@ fn ui_loop(
             app.model.bytes = counters.bytes.load(Ordering::Relaxed);
             app.model.drops = counters.drops.load(Ordering::Relaxed);
         }
-        screen
-            .terminal
-            .draw(|frame| app.areas = ui::draw(frame, app))?;
-        if event::poll(FRAME)? {
+        if drawn.is_none_or(|at| at.elapsed() >= FRAME) {
+            screen
+                .terminal
+                .draw(|frame| app.areas = ui::draw(frame, app))?;
+            drawn = Some(Instant::now());
+        }
+        // While the input is read, updates are taken often (the decoder waits when their
+        // channel is full); the screen is still drawn once a frame.
+        let wait = if app.model.done { FRAME } else { BUSY_WAIT };
+        if event::poll(wait)? {
             let event = event::read()?;
             if let Some(action) = input::action(&event, app.editing.is_some()) {
                 app.act(action);
+                drawn = None;
             }
         }
         if let Some(text) = app.clipboard.take() {

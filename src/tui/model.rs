@@ -1,10 +1,12 @@
 //! What the TUI knows: one compact row per session and per message, built from the updates
 //! the decoding thread sends. Nothing here knows about the terminal.
 //!
-//! Memory is bounded: at most [`MAX_ROWS`] message rows and [`MAX_SESSIONS`] sessions are
-//! kept; past either, the oldest go (in blocks, so the cost is paid rarely) and the status bar
-//! counts them. An audio or video row holds its tag header inline and no heap memory at all:
-//! its one-line summary is rebuilt from those bytes when it is shown or searched.
+//! Memory is bounded: the message rows are charged, in bytes, to the memory budget the
+//! decoders share (`--memory-cap`, [`MemoryBudget`]), and at most [`MAX_SESSIONS`] sessions
+//! are kept; past either, the oldest go (rows in blocks, so the cost is paid rarely) and the
+//! status bar counts them. An audio or video row holds its tag header inline and no heap
+//! memory at all: its one-line summary is rebuilt from those bytes when it is shown or
+//! searched.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -12,12 +14,15 @@ use std::net::SocketAddr;
 
 use crate::amf::AmfLimits;
 use crate::analysis::SessionReport;
+use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Timestamp};
 use crate::output::describe::MessageSummary;
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::session::event::ExportEvent;
 use crate::session::variant::Variant;
+use crate::tui::expert::{Expert, ExpertEntry};
+use crate::tui::time::ActiveTime;
 
 /// How a message row is coloured and filtered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,23 +203,61 @@ impl MessageRow {
     }
 }
 
-/// Rows per storage block: rows are kept in blocks so that growing never copies them all,
-/// and the oldest can be dropped a block at a time.
+/// Most rows a storage block holds: rows are kept in blocks so that growing never copies them
+/// all, and the oldest can be dropped a block at a time.
 pub const BLOCK_ROWS: usize = 1 << 16;
-/// Most rows kept (64 blocks: about 300 MB when most are audio and video); past it the
-/// oldest block goes.
+/// Fewest rows a block holds (a small budget gets small blocks, so that dropping one loses
+/// little).
+const MIN_BLOCK_ROWS: usize = 1 << 10;
+/// A budget is shared by at least this many blocks' worth of rows (when it is big enough).
+const BLOCKS_PER_BUDGET: usize = 16;
+/// The part of a shared budget the message rows may take.
+pub const ROWS_SHARE: f64 = 0.25;
+/// The part of a shared budget the sessions may take (with the rows', half: the rest stays for
+/// the decoders).
+pub const SESSIONS_SHARE: f64 = 0.25;
+/// Rows worth of budget of [`Model::default`] (64 full blocks of audio and video rows).
 pub const MAX_ROWS: usize = 64 * BLOCK_ROWS;
+/// Bytes a row costs besides its heap: the row itself.
+const ROW_BYTES: usize = std::mem::size_of::<MessageRow>();
+/// The history charges its budget this many bytes at a time (less when the budget is short).
+const CHARGE_STEP: usize = 64 << 10;
+/// Bookkeeping of the heap allocations of a text row (its box, summary, body and fields: the
+/// allocator's headers).
+const TEXT_ROW_OVERHEAD: usize = 64;
 
 /// Every row kept, addressed by its arrival number (which stays valid when older rows go).
+///
+/// Its bytes (each row and its heap) are charged to a [`MemoryBudget`], and take at most
+/// [`ROWS_SHARE`] of it, so the decoders sharing it always keep room for their buffers:
+/// when a row does not fit, the oldest blocks go until it does; when nothing is left and it
+/// still does not, the row is counted as dropped without being kept. Beyond the budget, only
+/// the unused capacity of the newest block is held: at most [`BLOCK_ROWS`] × 80 bytes (5 MiB).
 #[derive(Debug)]
 pub struct RowStore {
-    blocks: VecDeque<Vec<MessageRow>>,
+    blocks: VecDeque<Block>,
     /// Arrival number of the first row kept.
     first: usize,
     /// Rows kept.
     len: usize,
-    /// Most rows kept (a multiple of [`BLOCK_ROWS`]).
-    max: usize,
+    /// Rows a block holds at most.
+    block_rows: usize,
+    /// Most bytes the rows may be charged for.
+    limit: usize,
+    /// The bytes the rows hold: charged to the budget ahead of need, in steps of
+    /// [`CHARGE_STEP`], so that most rows cost no atomic operation.
+    charge: Charge,
+    /// Of `charge`, the bytes the rows hold.
+    used: usize,
+}
+
+/// A run of rows, and the bytes charged for them.
+#[derive(Debug)]
+struct Block {
+    /// Arrival number of its first row.
+    start: usize,
+    rows: Vec<MessageRow>,
+    bytes: usize,
 }
 
 impl Default for RowStore {
@@ -224,14 +267,36 @@ impl Default for RowStore {
 }
 
 impl RowStore {
-    /// A store keeping at most `max` rows (rounded up to whole blocks).
+    /// A store with room for `max` audio or video rows (rounded up to whole blocks of
+    /// [`BLOCK_ROWS`]), on a budget of its own.
     pub fn new(max: usize) -> Self {
+        let bytes = max.div_ceil(BLOCK_ROWS).max(1) * BLOCK_ROWS * ROW_BYTES;
+        RowStore::with_blocks(MemoryBudget::new(bytes).charge(), BLOCK_ROWS, bytes)
+    }
+
+    /// A store charging at most [`ROWS_SHARE`] of `budget`, in blocks of a sixteenth of that
+    /// (within 1024..=[`BLOCK_ROWS`] rows).
+    pub fn within(budget: &MemoryBudget) -> Self {
+        let limit = share(budget, ROWS_SHARE);
+        let block_rows = (limit / BLOCKS_PER_BUDGET / ROW_BYTES).clamp(MIN_BLOCK_ROWS, BLOCK_ROWS);
+        RowStore::with_blocks(budget.charge(), block_rows, limit)
+    }
+
+    fn with_blocks(charge: Charge, block_rows: usize, limit: usize) -> Self {
         RowStore {
             blocks: VecDeque::new(),
             first: 0,
             len: 0,
-            max: max.div_ceil(BLOCK_ROWS).max(1) * BLOCK_ROWS,
+            block_rows,
+            limit,
+            charge,
+            used: 0,
         }
+    }
+
+    /// Bytes the rows kept are charged for.
+    pub fn bytes(&self) -> usize {
+        self.used
     }
 
     /// Arrival number of the oldest row kept (rows before it were dropped).
@@ -256,29 +321,109 @@ impl RowStore {
 
     /// The row with arrival number `index`, if kept.
     pub fn get(&self, index: usize) -> Option<&MessageRow> {
-        let relative = index.checked_sub(self.first)?;
-        self.blocks
-            .get(relative / BLOCK_ROWS)?
-            .get(relative % BLOCK_ROWS)
+        if index < self.first {
+            return None;
+        }
+        // Blocks are in arrival order; the row is in the last one starting at or before it.
+        let after = self.blocks.partition_point(|block| block.start <= index);
+        let block = self.blocks.get(after.checked_sub(1)?)?;
+        block.rows.get(index - block.start)
     }
 
-    /// Adds a row, dropping the oldest block when the store is full.
+    /// Adds a row, dropping the oldest blocks while the budget has no room for it (or, with
+    /// nothing left to drop, counting it as dropped).
     pub fn push(&mut self, row: MessageRow) {
-        if self.len >= self.max {
-            if let Some(dropped) = self.blocks.pop_front() {
-                self.first += dropped.len();
-                self.len -= dropped.len();
+        let bytes = cost(&row);
+        while !self.reserve(bytes) {
+            if !self.drop_oldest() {
+                // Not kept: it takes an arrival number, already before the first kept.
+                self.first += 1;
+                return;
             }
         }
+        let end = self.end();
         match self.blocks.back_mut() {
-            Some(block) if block.len() < BLOCK_ROWS => block.push(row),
+            Some(block) if block.rows.len() < self.block_rows => {
+                block.rows.push(row);
+                block.bytes += bytes;
+            }
             _ => {
-                let mut block = Vec::with_capacity(BLOCK_ROWS);
-                block.push(row);
-                self.blocks.push_back(block);
+                let mut rows = Vec::with_capacity(self.block_rows);
+                rows.push(row);
+                self.blocks.push_back(Block {
+                    start: end,
+                    rows,
+                    bytes,
+                });
             }
         }
         self.len += 1;
+    }
+
+    /// Drops the oldest block and gives its bytes back; false when there was none.
+    fn drop_oldest(&mut self) -> bool {
+        let Some(dropped) = self.blocks.pop_front() else {
+            return false;
+        };
+        self.first += dropped.rows.len();
+        self.len -= dropped.rows.len();
+        self.used -= dropped.bytes;
+        // Keeps one step in hand (the next rows need it), gives back the rest.
+        self.charge
+            .shrink(self.charge.bytes().saturating_sub(self.used + CHARGE_STEP));
+        true
+    }
+
+    /// Makes room for `bytes` more within the limit and the budget; false when there is none.
+    fn reserve(&mut self, bytes: usize) -> bool {
+        let wanted = self.used + bytes;
+        if wanted > self.limit {
+            return false;
+        }
+        let held = self.charge.bytes();
+        if wanted > held {
+            let step = (wanted - held).max(CHARGE_STEP).min(self.limit - held);
+            if !self.charge.try_grow(step) && !self.charge.try_grow(wanted - held) {
+                return false;
+            }
+        }
+        self.used = wanted;
+        true
+    }
+}
+
+/// `part` of `budget`'s limit, in bytes.
+fn share(budget: &MemoryBudget, part: f64) -> usize {
+    (budget.limit() as f64 * part) as usize
+}
+
+/// Bytes a session is charged for: itself, its media rates and its report (its vectors'
+/// elements; the strings inside are not counted).
+fn session_cost(session: &SessionRow) -> usize {
+    use crate::analysis::{Finding, StatusEntry, StreamReport};
+    use std::mem::size_of;
+    let rates = (session.rates.0.len() + session.rates.1.len()) * size_of::<u64>();
+    let report = session.report.as_ref().map_or(0, |report| {
+        size_of::<SessionReport>()
+            + report.streams.len() * size_of::<StreamReport>()
+            + report.status.len() * size_of::<StatusEntry>()
+            + report.findings.len() * size_of::<Finding>()
+    });
+    size_of::<SessionRow>() + rates + report
+}
+
+/// Bytes a row is charged for: itself, and its summary and body on the heap.
+fn cost(row: &MessageRow) -> usize {
+    match &row.content {
+        Content::Media { .. } => ROW_BYTES,
+        Content::Text(text) => {
+            ROW_BYTES
+                + TEXT_ROW_OVERHEAD
+                + std::mem::size_of::<TextContent>()
+                + text.summary.len()
+                + text.body.len()
+                + text.fields.as_ref().map_or(0, |fields| fields.len())
+        }
     }
 }
 
@@ -326,7 +471,9 @@ pub struct SessionRow {
     pub role: &'static str,
     /// Open or ended.
     pub state: SessionState,
-    /// Body bytes of messages each way (client to server, server to client).
+    /// Bytes each way (client to server, server to client): the body bytes of its messages
+    /// while it is open, the bytes its connection carried (as its report says) once it ended,
+    /// so that RTMPS and RTMPE sessions whose messages stay sealed count theirs too.
     pub bytes: [u64; 2],
     /// Messages decoded.
     pub messages: u64,
@@ -340,12 +487,16 @@ pub struct SessionRow {
     pub first: Timestamp,
     /// Last event.
     pub last: Timestamp,
+    /// Time it was active (clock jumps excluded).
+    pub active: ActiveTime,
     /// The latest report (on session end, and periodically while open).
     pub report: Option<Box<SessionReport>>,
     /// Video and audio bytes per second of media time of its first media stream.
     pub rates: (Vec<u64>, Vec<u64>),
     /// FLV files written for it (`--export-flv`, or `e`).
     pub exports: Vec<ExportEvent>,
+    /// Bytes it is charged for (see [`Model::within`]).
+    cost: usize,
 }
 
 impl SessionRow {
@@ -372,15 +523,18 @@ impl SessionRow {
             problems: 0,
             first: time,
             last: time,
+            active: ActiveTime::new(time),
             report: None,
             rates: (Vec::new(), Vec::new()),
             exports: Vec::new(),
+            cost: 0,
         }
     }
 
     /// Counts a row of this session.
     fn count(&mut self, row: &MessageRow) {
         self.last = self.last.max(row.time);
+        self.active.observe(row.time);
         match row.kind {
             RowKind::Warning | RowKind::Gap => self.problems += 1,
             RowKind::Handshake => {}
@@ -448,6 +602,18 @@ pub enum Update {
     Row(MessageRow),
     /// Something learnt about a session.
     Fact(u64, Fact),
+    /// The row just sent is a problem for Expert Info (counted even when the history could
+    /// not keep the row).
+    Problem {
+        /// The stable code (a warning code, `gap`, `error_status`).
+        code: &'static str,
+        /// An error rather than a warning.
+        error: bool,
+        /// The row's frame.
+        frame: u64,
+        /// The row's session.
+        session: u64,
+    },
     /// A session ended.
     SessionEnded(u64, crate::reassembly::CloseReason, Timestamp),
     /// A fresh report of a session, with its media rates.
@@ -481,8 +647,11 @@ pub struct Model {
     max_sessions: usize,
     /// Session id to its index in `sessions`.
     session_index: HashMap<u64, usize>,
-    /// Sessions dropped to stay within [`MAX_SESSIONS`].
+    /// Sessions dropped to stay within [`MAX_SESSIONS`] or their share of the budget.
     pub sessions_dropped: usize,
+    /// The bytes the sessions are charged for, and the most they may be.
+    sessions_charge: Charge,
+    sessions_limit: usize,
     /// Every row kept, in arrival order.
     pub rows: RowStore,
     /// Packets, bytes and kernel drops so far.
@@ -495,6 +664,10 @@ pub struct Model {
     pub status: Option<String>,
     /// The input has ended.
     pub done: bool,
+    /// Time of the capture's first event: times are shown since then, as the text output does.
+    pub origin: Option<Timestamp>,
+    /// Every warning, gap and error status, by code.
+    pub expert: Expert,
 }
 
 impl Default for Model {
@@ -504,20 +677,43 @@ impl Default for Model {
 }
 
 impl Model {
-    /// A model keeping at most `max_rows` rows (rounded up to whole blocks) and `max_sessions`
-    /// sessions.
+    /// A model with room for `max_rows` audio or video rows (rounded up to whole blocks) and
+    /// `max_sessions` sessions.
     pub fn new(max_rows: usize, max_sessions: usize) -> Self {
+        let sessions = MemoryBudget::unlimited().charge();
+        Model::with_rows(RowStore::new(max_rows), max_sessions, sessions, usize::MAX)
+    }
+
+    /// A model whose rows and sessions are charged to `budget` (the decoders', so
+    /// `--memory-cap` covers the history too): at most [`ROWS_SHARE`] of it for the rows and
+    /// [`SESSIONS_SHARE`] for the sessions (and [`MAX_SESSIONS`] of them).
+    pub fn within(budget: &MemoryBudget) -> Self {
+        let sessions = budget.charge();
+        let limit = share(budget, SESSIONS_SHARE);
+        Model::with_rows(RowStore::within(budget), MAX_SESSIONS, sessions, limit)
+    }
+
+    fn with_rows(
+        rows: RowStore,
+        max_sessions: usize,
+        sessions_charge: Charge,
+        sessions_limit: usize,
+    ) -> Self {
         Model {
+            sessions_charge,
+            sessions_limit,
             sessions: Vec::new(),
             max_sessions: max_sessions.max(1),
             session_index: HashMap::new(),
             sessions_dropped: 0,
-            rows: RowStore::new(max_rows),
+            rows,
             packets: 0,
             bytes: 0,
             drops: 0,
             status: None,
             done: false,
+            origin: None,
+            expert: Expert::default(),
         }
     }
 
@@ -531,14 +727,17 @@ impl Model {
                 variant,
                 time,
             } => {
+                self.origin.get_or_insert(time);
                 if self.sessions.len() >= self.max_sessions {
                     self.drop_oldest_sessions(self.max_sessions.div_ceil(10));
                 }
                 self.session_index.insert(id, self.sessions.len());
                 self.sessions
                     .push(SessionRow::new(id, client, server, variant, time));
+                self.recharge(id);
             }
             Update::Row(row) => {
+                self.origin.get_or_insert(row.time);
                 if let Some(session) = self.session_mut(row.session) {
                     session.count(&row);
                 }
@@ -558,17 +757,35 @@ impl Model {
                     }
                 }
             }
+            Update::Problem {
+                code,
+                error,
+                frame,
+                session,
+            } => {
+                let entry = ExpertEntry {
+                    row: self.rows.end().saturating_sub(1),
+                    frame,
+                    session,
+                };
+                self.expert.add(code, error, entry);
+            }
             Update::SessionEnded(id, reason, time) => {
                 if let Some(session) = self.session_mut(id) {
                     session.state = SessionState::Ended(reason);
                     session.last = session.last.max(time);
+                    session.active.observe(time);
                 }
             }
             Update::Report(id, report, rates) => {
                 if let Some(session) = self.session_mut(id) {
+                    if report.end_reason.is_some() {
+                        session.bytes = [report.bytes_c2s, report.bytes_s2c];
+                    }
                     session.report = Some(report);
                     session.rates = rates;
                 }
+                self.recharge(id);
             }
             Update::Export(id, export) => {
                 if let Some(session) = self.session_mut(id) {
@@ -601,9 +818,37 @@ impl Model {
         self.sessions.get_mut(index)
     }
 
+    /// Charges session `id` for what it holds now, dropping the oldest sessions while the
+    /// sessions' share of the budget has no room (it may go itself).
+    fn recharge(&mut self, id: u64) {
+        let Some(session) = self.session_mut(id) else {
+            return;
+        };
+        let cost = session_cost(session);
+        let old = std::mem::replace(&mut session.cost, 0);
+        self.sessions_charge.shrink(old);
+        loop {
+            let fits = self.sessions_charge.bytes() + cost <= self.sessions_limit;
+            if fits && self.sessions_charge.try_grow(cost) {
+                break;
+            }
+            if self.sessions.len() <= 1 {
+                // Nothing else to give way: this one is kept uncharged.
+                return;
+            }
+            self.drop_oldest_sessions(self.sessions.len().div_ceil(10));
+        }
+        if let Some(session) = self.session_mut(id) {
+            session.cost = cost;
+        } else {
+            self.sessions_charge.shrink(cost);
+        }
+    }
+
     fn drop_oldest_sessions(&mut self, count: usize) {
         let count = count.min(self.sessions.len());
-        self.sessions.drain(..count);
+        let freed: usize = self.sessions.drain(..count).map(|s| s.cost).sum();
+        self.sessions_charge.shrink(freed);
         self.sessions_dropped += count;
         self.session_index = self
             .sessions
@@ -662,6 +907,88 @@ mod tests {
         );
         assert_eq!(store.get(max + 2).map(|r| r.frame), Some(max as u64 + 2));
         assert!(store.get(max + 3).is_none());
+    }
+
+    #[test]
+    fn the_history_stays_within_its_memory_budget() {
+        let budget = MemoryBudget::new(4 << 20);
+        let mut store = RowStore::within(&budget);
+        // Another holder (a decoder) takes a quarter of the budget.
+        let mut decoder = budget.charge();
+        assert!(decoder.try_grow(1 << 20));
+        let rows = 100_000;
+        for n in 0..rows {
+            let summary = format!("{n:0>100}");
+            let row = MessageRow::note(n, Timestamp(0), 1, RowKind::Warning, None, summary);
+            store.push(row);
+            assert!(budget.used() <= budget.limit());
+            // The rest of the budget stays for the sessions and the decoders.
+            assert!(store.bytes() <= budget.limit() / 4);
+        }
+        // The oldest went, in blocks; the newest are kept and addressable.
+        assert_eq!(store.end(), rows as usize);
+        assert!(store.first() > rows as usize / 2, "{}", store.first());
+        assert!(store.len() > 1000, "{}", store.len());
+        assert_eq!(store.get(store.end() - 1).map(|r| r.frame), Some(rows - 1));
+        assert_eq!(
+            store.get(store.first()).map(|r| r.frame),
+            Some(store.first() as u64)
+        );
+        assert!(store.get(store.first() - 1).is_none());
+        // The store holds at most one step of budget ahead of its rows.
+        let held = budget.used() - decoder.bytes();
+        assert!(held >= store.bytes() && held <= store.bytes() + CHARGE_STEP);
+        // With the budget all taken elsewhere, rows are counted as dropped, not kept.
+        drop(store);
+        assert_eq!(budget.used(), decoder.bytes());
+        let mut starved = RowStore::within(&budget);
+        assert!(decoder.try_grow(budget.limit() - budget.used()));
+        starved.push(media_row(1));
+        assert_eq!((starved.first(), starved.len(), starved.end()), (1, 0, 1));
+    }
+
+    #[test]
+    fn sessions_stay_within_their_share_of_the_budget() {
+        let budget = MemoryBudget::new(4 << 20);
+        let mut model = Model::within(&budget);
+        let address: SocketAddr = "127.0.0.1:1935".parse().unwrap();
+        for id in 1..=5000 {
+            model.apply(Update::SessionStarted {
+                id,
+                client: address,
+                server: address,
+                variant: Variant::Rtmp,
+                time: Timestamp(0),
+            });
+            assert!(budget.used() <= budget.limit() / 4);
+        }
+        // About 1000 sessions of 1 KiB fit in 1 MiB; the oldest went, a tenth at a time.
+        assert!(model.sessions_dropped > 3000, "{}", model.sessions_dropped);
+        assert_eq!(model.sessions_dropped + model.sessions.len(), 5000);
+        assert_eq!(model.session(5000).map(|s| s.id), Some(5000));
+        drop(model);
+        assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn a_problem_is_counted_even_when_its_row_is_not_kept() {
+        let budget = MemoryBudget::new(1 << 20);
+        let mut elsewhere = budget.charge();
+        assert!(elsewhere.try_grow(1 << 20));
+        let mut model = Model::within(&budget);
+        let row = MessageRow::note(9, Timestamp(0), 1, RowKind::Gap, None, "gap".into());
+        model.apply(Update::Row(row));
+        model.apply(Update::Problem {
+            code: crate::tui::expert::GAP,
+            error: false,
+            frame: 9,
+            session: 1,
+        });
+        assert!(model.rows.is_empty());
+        assert_eq!(model.expert.total(), 1);
+        let entry = model.expert.groups()[0].entries[0];
+        assert_eq!((entry.frame, entry.session), (9, 1));
+        assert!(model.rows.get(entry.row).is_none());
     }
 
     #[test]

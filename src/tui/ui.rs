@@ -8,7 +8,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, Areas, Pane};
-use super::panes::{bytes, details, exports, help, messages, sessions, statistics, status, text};
+use super::panes::{
+    bytes, details, expert, exports, help, messages, sessions, statistics, status, text,
+};
 
 /// The smallest terminal the layout fits.
 pub const MIN_WIDTH: u16 = 60;
@@ -30,8 +32,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     status::draw(frame, status_line, app);
     if app.stats {
-        statistics::draw(frame, body, app);
-        return Areas::default();
+        return Areas {
+            stats_scroll_max: statistics::draw(frame, body, app),
+            ..Areas::default()
+        };
     }
     let mut areas = if app.zoomed {
         draw_zoomed(frame, body, app)
@@ -45,6 +49,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
     } else if app.exports {
         exports::draw(frame, body, app)
     } else {
+        if app.expert {
+            expert::draw(frame, body, app);
+        }
         text::Scroll::default()
     };
     areas.overlay_rows = overlay.rows;

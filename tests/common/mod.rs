@@ -193,6 +193,7 @@ pub mod health;
 pub mod measure;
 pub mod pcap;
 pub mod tls;
+#[cfg(feature = "tui")]
 pub mod tui;
 
 /// A classic little-endian pcap file without the packets whose 1-based numbers are in `drop`.

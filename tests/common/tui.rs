@@ -1,8 +1,9 @@
-//! The TUI's state built from a sample decoded to its end, drawn on a test terminal: no
-//! threads raced, nothing slept.
+//! The TUI's state built from a capture decoded to its end, drawn on a test terminal
+//! (ratatui's TestBackend): no threads raced, nothing slept.
 
 #![cfg(feature = "tui")]
 
+use std::path::Path;
 use std::sync::Arc;
 
 use ratatui::backend::TestBackend;
@@ -15,10 +16,9 @@ use rtmpscope::tui::feed::{self, Decoding};
 use rtmpscope::tui::model::Update;
 use rtmpscope::tui::ui;
 
-/// Every update the sample decodes to, in the batches the decoding thread sent.
-pub fn updates(name: &str, decoding: Decoding) -> Vec<Vec<Update>> {
-    let path = super::samples_dir().join(name);
-    let source = Source::open_file(&path, None).expect("open the sample");
+/// Every update `capture` decodes to, in the batches the decoding thread sent.
+pub fn updates(capture: &Path, decoding: Decoding) -> Vec<Vec<Update>> {
+    let source = Source::open_file(capture, None).expect("open the capture");
     let options = RunOptions {
         counters: Some(Arc::default()),
         ..RunOptions::default()
@@ -30,16 +30,35 @@ pub fn updates(name: &str, decoding: Decoding) -> Vec<Vec<Update>> {
     batches
 }
 
-/// An app holding everything the sample decodes to, as the UI would after reading it.
-pub fn loaded(name: &str) -> App {
-    let mut app = App::new(format!("samples/{name}"), false);
-    for batch in updates(name, Decoding::default()) {
+/// Every update the sample `name` decodes to.
+pub fn sample_updates(name: &str, decoding: Decoding) -> Vec<Vec<Update>> {
+    updates(&super::samples_dir().join(name), decoding)
+}
+
+/// An app holding everything `capture` decodes to, as the UI would after reading it; titled
+/// with the path from the project's root (screens must not depend on where it is checked out).
+pub fn loaded(capture: &Path) -> App {
+    let title = capture
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(capture);
+    let mut app = App::new(title.display().to_string(), false);
+    for batch in updates(capture, Decoding::default()) {
         app.receive(batch);
     }
     app
 }
 
-/// Draws the app on a `width` x `height` test terminal.
+/// An app holding everything the sample `name` decodes to, titled as on the command line.
+pub fn sample(name: &str) -> App {
+    let mut app = App::new(format!("samples/{name}"), false);
+    for batch in sample_updates(name, Decoding::default()) {
+        app.receive(batch);
+    }
+    app
+}
+
+/// Draws the app on a `width` x `height` test terminal (`app.areas` updated as the UI loop
+/// does).
 pub fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
@@ -64,7 +83,7 @@ pub fn screen(app: &mut App, width: u16, height: u16) -> String {
         .join("\n")
 }
 
-/// Applies the actions in order.
+/// Applies `actions` in order.
 pub fn act(app: &mut App, actions: &[Action]) {
     for action in actions {
         app.act(*action);

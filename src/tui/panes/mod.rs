@@ -3,7 +3,9 @@
 //! into its area; the lists return where their rows went, for the mouse and page sizes.
 
 pub mod bytes;
+pub mod cells;
 pub mod details;
+pub mod expert;
 pub mod exports;
 pub mod help;
 pub mod messages;
