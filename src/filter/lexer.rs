@@ -47,7 +47,7 @@ pub enum Token<'s> {
     /// A bare word: a field name, a value or text to search (any run of characters that are
     /// not white space, quotes, parentheses or operator characters).
     Word(&'s str),
-    /// A double-quoted string, escapes (`\"`, `\\`) resolved.
+    /// A double-quoted string, escapes (`\"`, `\\`, `\n`, `\t`) resolved, others kept.
     Quoted(String),
     /// A comparison.
     Cmp(CmpOp),
@@ -171,11 +171,10 @@ fn quoted(
                 Some((_, escaped @ ('"' | '\\'))) => text.push(escaped),
                 Some((_, 'n')) => text.push('\n'),
                 Some((_, 't')) => text.push('\t'),
-                Some((other_at, other)) => {
-                    return Err(FilterError::new(
-                        at..other_at + other.len_utf8(),
-                        format!("unknown escape \\{other}: use \\\" \\\\ \\n or \\t"),
-                    ))
+                // Kept as written, so regular expressions read naturally ("^a\.b").
+                Some((_, other)) => {
+                    text.push('\\');
+                    text.push(other);
                 }
                 None => break,
             },
@@ -263,6 +262,7 @@ mod tests {
         assert_eq!(tokens("a & b").unwrap_err().span, 2..3);
         assert_eq!(tokens("a | b").unwrap_err().span, 2..3);
         assert_eq!(tokens(r#"x == "abc"#).unwrap_err().span, 5..9);
-        assert_eq!(tokens(r#""a\qb""#).unwrap_err().span, 2..4);
+        let kept = tokens(r#""a\.b""#).unwrap();
+        assert_eq!(kept[0].token, Token::Quoted(r"a\.b".into()));
     }
 }
