@@ -183,7 +183,7 @@ fn filter_narrows_and_search_steps_through_matches() {
     type_filter(&mut app, "OnStatus");
     // Publish.Start and Unpublish.Success for the publisher, Play.Start for each player.
     assert_eq!(app.visible.len(), 4);
-    assert_eq!(app.filter, "onstatus");
+    assert_eq!(app.filter, "OnStatus");
     let first = app.message_cursor;
     act(&mut app, &[Action::NextMatch]);
     assert_eq!(app.message_cursor, first + 1);
@@ -203,14 +203,10 @@ fn filter_narrows_and_search_steps_through_matches() {
         &[Action::PrevMatch, Action::PrevMatch, Action::PrevMatch],
     );
     assert!(selected(&app).contains("NetStream.Publish.Start"));
+    // Before the first match, N goes round to the last.
     act(&mut app, &[Action::PrevMatch]);
-    assert!(selected(&app).contains("NetStream.Publish.Start"));
-    assert!(app
-        .model
-        .status
-        .as_deref()
-        .unwrap_or("")
-        .contains("no match"));
+    assert!(selected(&app).contains("NetStream.Unpublish.Success"));
+    assert!(!app.search_missed);
     assert!(!app.quit);
     act(&mut app, &[Action::Back]);
     assert!(app.quit);

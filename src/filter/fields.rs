@@ -1,6 +1,6 @@
 //! The names a filter can use: the top-level keys of the events' JSON (README, "JSON
-//! output"), two fields derived as the ClickHouse rows derive them, the event names as
-//! yes/no fields, and `amf.KEY`. A name that is none of these is an error with a suggestion.
+//! output"), two fields derived as the ClickHouse rows derive them, the event and message
+//! type names as yes/no fields, and `amf.KEY`. A name that is none of these is an error with a suggestion.
 
 /// Top-level keys of the JSON lines a filter sees (every session event, capture warnings and
 /// the live lines). `tests` check this against the keys the samples' `--json` output has.
@@ -149,6 +149,26 @@ pub const EVENT_FIELDS: &[&str] = &[
     "finding",
 ];
 
+/// Message type names usable as yes/no fields (`video`, `command_amf0`): true on messages of
+/// that type, so the words typed to filter the TUI by type still do.
+pub const TYPE_FIELDS: &[&str] = &[
+    "set_chunk_size",
+    "abort",
+    "acknowledgement",
+    "user_control",
+    "window_ack_size",
+    "set_peer_bandwidth",
+    "audio",
+    "video",
+    "data_amf3",
+    "shared_object_amf3",
+    "command_amf3",
+    "data_amf0",
+    "shared_object_amf0",
+    "command_amf0",
+    "aggregate",
+];
+
 /// Top-level keys whose values are AMF (command and data bodies): where `amf.KEY` looks, at
 /// any depth, and where text search looks at keys and strings.
 pub const AMF_FIELDS: &[&str] = &["command_object", "args", "values", "events"];
@@ -165,6 +185,8 @@ pub enum Resolved {
     Amf(String),
     /// An event name used as a yes/no field.
     Event(&'static str),
+    /// A message type name used as a yes/no field.
+    Type(&'static str),
 }
 
 /// What `name` means as a field, if anything.
@@ -174,6 +196,9 @@ pub fn resolve(name: &str) -> Option<Resolved> {
     }
     if let Some(&event) = EVENT_FIELDS.iter().find(|&&e| e == name) {
         return Some(Resolved::Event(event));
+    }
+    if let Some(&name) = TYPE_FIELDS.iter().find(|&&t| t == name) {
+        return Some(Resolved::Type(name));
     }
     let mut segments = name.split('.');
     let first = segments.next()?;
@@ -197,6 +222,7 @@ pub fn suggestion(name: &str) -> Option<&'static str> {
     JSON_FIELDS
         .iter()
         .chain(EVENT_FIELDS)
+        .chain(TYPE_FIELDS)
         .chain(&["amf"])
         .map(|&known| (edit_distance(first, known), known))
         .filter(|&(distance, _)| distance <= limit)
@@ -261,6 +287,7 @@ mod tests {
         );
         assert_eq!(resolve("amf.a.b"), Some(Resolved::Amf("a.b".into())));
         assert_eq!(resolve("warning"), Some(Resolved::Event("warning")));
+        assert_eq!(resolve("video"), Some(Resolved::Type("video")));
         assert_eq!(resolve("amf."), None);
         assert_eq!(resolve("tls..sni"), None);
         assert_eq!(resolve("tpye"), None);

@@ -15,7 +15,8 @@
 //!   (`amf.encoder`, `amf.tcUrl`); `stream` (the name a publish, play… command names) and
 //!   `code` (the `code` of onStatus, `_result`, `_error`) are also read from commands, as the
 //!   ClickHouse rows have them; the event names `warning` (also capture warnings), `gap`,
-//!   `handshake`, `session_start`, `session_end`… are true on those events.
+//!   `handshake`, `session_start`, `session_end`… are true on those events, and the message
+//!   type names `video`, `audio`, `command_amf0`… on those messages.
 //! * **Comparisons**: `==`, `!=`, `<`, `<=`, `>`, `>=` (numbers as numbers, strings exactly),
 //!   `contains` (ASCII case ignored), `matches` or `~` (a regular expression, case ignored).
 //!   A field that occurs several times (array elements, `amf.code` in two objects) passes
@@ -62,6 +63,17 @@ pub struct Filter {
     source: String,
     expr: Expr,
     atoms: Vec<Atom>,
+}
+
+impl Default for Filter {
+    /// The empty filter: everything matches.
+    fn default() -> Self {
+        Filter {
+            source: String::new(),
+            expr: Expr::All,
+            atoms: Vec::new(),
+        }
+    }
 }
 
 impl Filter {

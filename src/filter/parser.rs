@@ -201,20 +201,25 @@ impl<'s> Parser<'s> {
             Some(Resolved::Path(path)) => self.atom(Target::Path(path), Test::Present, span),
             Some(Resolved::Amf(key)) => self.atom(Target::Amf(key), Test::Present, span),
             Some(Resolved::Event(name)) => self.event(name, span),
+            Some(Resolved::Type(name)) => self.is("type", name, span),
             None => self.atom(Target::Text, Test::Contains(Needle::new(word)), span),
         }
     }
 
     /// An event name as a yes/no field: `event == NAME` (`warning` also `capture_warning`).
     fn event(&mut self, name: &str, span: Range<usize>) -> Result<Expr, FilterError> {
-        let is = |name: &str| Test::Compare(CmpOp::Eq, Literal::new(name.to_owned()));
-        let event = || Target::Path(vec!["event".to_owned()]);
-        let expr = self.atom(event(), is(name), span.clone())?;
+        let expr = self.is("event", name, span.clone())?;
         if name != "warning" {
             return Ok(expr);
         }
-        let capture = self.atom(event(), is("capture_warning"), span)?;
+        let capture = self.is("event", "capture_warning", span)?;
         Ok(Expr::Or(Box::new(expr), Box::new(capture)))
+    }
+
+    /// `field == value`.
+    fn is(&mut self, field: &str, value: &str, span: Range<usize>) -> Result<Expr, FilterError> {
+        let test = Test::Compare(CmpOp::Eq, Literal::new(value.to_owned()));
+        self.atom(Target::Path(vec![field.to_owned()]), test, span)
     }
 
     fn comparison(
@@ -226,10 +231,9 @@ impl<'s> Parser<'s> {
         let target = match resolve(field) {
             Some(Resolved::Path(path)) => Target::Path(path),
             Some(Resolved::Amf(key)) => Target::Amf(key),
-            Some(Resolved::Event(name)) => {
-                let message = format!(
-                    "{name} is an event name, true or false: write it alone, or compare event"
-                );
+            Some(Resolved::Event(name) | Resolved::Type(name)) => {
+                let message =
+                    format!("{name} is true or false: write it alone, or compare event or type");
                 return Err(FilterError::new(field_span, message));
             }
             None => {

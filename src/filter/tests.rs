@@ -108,7 +108,9 @@ fn event_names_are_yes_no_fields() {
     assert!(is("not gap", &mut video()));
     let mut capture = Line::new(json!({"event": "capture_warning", "code": "clock_jump"}));
     assert!(is("warning and code == clock_jump", &mut capture));
-    assert!(error("warning == x").message.contains("event name"));
+    assert!(error("warning == x").message.contains("true or false"));
+    assert!(is("video", &mut video()));
+    assert!(!is("audio", &mut video()));
 }
 
 #[test]

@@ -9,7 +9,9 @@ use std::collections::HashSet;
 
 use super::details::{fields, flatten, Field, Node};
 use super::model::{MessageRow, Model, SessionRow, Update};
+use super::row_filter::RowMatcher;
 use super::theme::Theme;
+use crate::filter::{Filter, FilterError};
 
 /// The pane that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,10 @@ pub enum Action {
     FilterChar(char),
     /// Delete the last filter character.
     FilterBackspace,
+    /// Delete the whole filter being typed (Ctrl-U).
+    FilterClear,
+    /// Delete the last word of the filter being typed (Ctrl-W).
+    FilterDeleteWord,
     /// Apply the filter being typed.
     FilterApply,
     /// Next row that matches the last filter.
@@ -143,12 +149,23 @@ pub struct App {
     pub visible: Vec<usize>,
     /// Selected position in `visible`.
     pub message_cursor: usize,
-    /// Applied filter (lowercase); empty for none.
+    /// The applied filter's expression (a display filter, see [`crate::filter`]); empty for
+    /// none.
     pub filter: String,
+    /// The applied filter, compiled.
+    applied: Filter,
     /// What `n` and `N` look for: the last filter applied (kept when Esc clears the filter).
     pub search: String,
+    /// `search`, compiled.
+    searching: Filter,
+    /// The last `n` or `N` found no row at all (until the filter changes or one is found).
+    pub search_missed: bool,
     /// The filter being typed, while typing.
     pub editing: Option<String>,
+    /// What is wrong with the filter being typed, and where (None while it compiles).
+    pub filter_error: Option<FilterError>,
+    /// Rows of the selected session(s) considered so far, before the filter: "12 of 1292".
+    pub listed: usize,
     /// Keep the newest message selected.
     pub follow: bool,
     /// The messages list is frozen (rows still arrive and are counted).
@@ -206,8 +223,13 @@ impl App {
             visible: Vec::new(),
             message_cursor: 0,
             filter: String::new(),
+            applied: Filter::default(),
             search: String::new(),
+            searching: Filter::default(),
+            search_missed: false,
             editing: None,
+            filter_error: None,
+            listed: 0,
             follow: live,
             paused: false,
             help: false,
@@ -265,18 +287,25 @@ impl App {
             .and_then(|&i| self.model.rows.get(i))
     }
 
-    /// Does a row pass the session selection and the filter?
-    fn shows(&self, row: &MessageRow) -> bool {
-        self.selected_session().is_none_or(|id| row.session == id) && matches(row, &self.filter)
-    }
-
-    /// Adds rows that arrived since the last call to `visible`.
+    /// Adds rows that arrived since the last call to `visible` (and counts those of the
+    /// selected session(s) in `listed`).
     fn index_new_rows(&mut self) {
         let start = self.indexed.max(self.model.rows.first());
         let end = self.model.rows.end();
-        let new: Vec<usize> = (start..end)
-            .filter(|&i| self.model.rows.get(i).is_some_and(|row| self.shows(row)))
-            .collect();
+        let session = self.selected_session();
+        let mut matcher = RowMatcher::new(&self.applied, &self.model);
+        let mut new = Vec::new();
+        for index in start..end {
+            let Some(row) = self.model.rows.get(index) else {
+                continue;
+            };
+            if session.is_none_or(|id| row.session == id) {
+                self.listed += 1;
+                if matcher.matches(row) {
+                    new.push(index);
+                }
+            }
+        }
         self.indexed = end;
         self.visible.extend(new);
         if self.follow {
@@ -294,6 +323,14 @@ impl App {
             self.visible.drain(..gone);
             self.message_cursor = self.message_cursor.saturating_sub(gone);
         }
+        if first > 0 {
+            // Rarely (a block at a time): the rows of the selection still kept.
+            let session = self.selected_session();
+            self.listed = (first..self.indexed.max(first))
+                .filter_map(|i| self.model.rows.get(i))
+                .filter(|row| session.is_none_or(|id| row.session == id))
+                .count();
+        }
         if sessions_dropped > 0 && self.session_cursor > 0 {
             if self.session_cursor > sessions_dropped {
                 self.session_cursor -= sessions_dropped;
@@ -310,6 +347,7 @@ impl App {
     fn reindex(&mut self) {
         let selected = self.visible.get(self.message_cursor).copied();
         self.visible.clear();
+        self.listed = 0;
         self.indexed = 0;
         let follow = std::mem::replace(&mut self.follow, false);
         self.index_new_rows();
@@ -380,6 +418,7 @@ impl App {
                     self.exports = false;
                 } else if !self.filter.is_empty() {
                     self.filter.clear();
+                    self.applied = Filter::default();
                     self.reindex();
                 } else {
                     self.quit = true;
@@ -389,10 +428,16 @@ impl App {
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.scroll(x, y, -WHEEL_STEP),
             Action::ScrollDown(x, y) => self.scroll(x, y, WHEEL_STEP),
-            Action::FilterChar(_) | Action::FilterBackspace | Action::FilterApply => {}
+            Action::FilterChar(_)
+            | Action::FilterBackspace
+            | Action::FilterClear
+            | Action::FilterDeleteWord
+            | Action::FilterApply => {}
         }
     }
 
+    /// A key while a filter is typed: the expression is compiled at each change, so an
+    /// error shows where it is as soon as it is typed; Enter applies only one that compiles.
     fn edit_filter(&mut self, action: Action) {
         let Some(text) = self.editing.as_mut() else {
             return;
@@ -402,18 +447,53 @@ impl App {
             Action::FilterBackspace => {
                 text.pop();
             }
-            Action::FilterApply => {
-                self.filter = text.to_lowercase();
-                if !self.filter.is_empty() {
-                    self.search = self.filter.clone();
-                }
-                self.editing = None;
-                self.focus = Pane::Messages;
-                self.reindex();
+            Action::FilterClear => text.clear(),
+            Action::FilterDeleteWord => {
+                let kept = text
+                    .trim_end()
+                    .trim_end_matches(|c: char| !c.is_whitespace());
+                text.truncate(kept.len());
             }
-            Action::Back | Action::Quit => self.editing = None,
-            _ => {}
+            Action::FilterApply => {
+                match Filter::parse(text) {
+                    Ok(filter) => {
+                        let text = std::mem::take(text);
+                        self.apply_filter(text, filter);
+                    }
+                    Err(error) => self.filter_error = Some(error),
+                }
+                return;
+            }
+            Action::Back | Action::Quit => {
+                self.editing = None;
+                self.filter_error = None;
+                return;
+            }
+            _ => return,
         }
+        self.filter_error = Filter::parse(text).err();
+    }
+
+    /// Shows only the rows `filter` (written `text`) passes; `n` and `N` look for them too.
+    fn apply_filter(&mut self, text: String, filter: Filter) {
+        if !filter.is_empty() {
+            self.search.clone_from(&text);
+            self.searching = filter.clone();
+        }
+        self.filter = text;
+        self.applied = filter;
+        self.search_missed = false;
+        self.editing = None;
+        self.filter_error = None;
+        self.focus = Pane::Messages;
+        self.reindex();
+    }
+
+    /// What marks the rows `n` and `N` would stop at, when the list is not filtered by it
+    /// (after Esc cleared the filter).
+    pub fn search_marks(&self) -> Option<RowMatcher<'_>> {
+        (self.filter.is_empty() && !self.searching.is_empty())
+            .then(|| RowMatcher::new(&self.searching, &self.model))
     }
 
     /// `e`: the exports overlay of the selected session, exporting it first when the file can
@@ -493,33 +573,35 @@ impl App {
         }
     }
 
-    /// Moves to the next (or previous) listed row matching the last filter.
+    /// Moves to the next (or previous) listed row matching the last filter, going round
+    /// past the end (or the start).
     fn jump_to_match(&mut self, forward: bool) {
-        if self.search.is_empty() {
+        if self.searching.is_empty() {
             self.model.status = Some("nothing to look for: type a filter with /".into());
             return;
         }
-        let is_match = |position: &usize| {
-            self.visible
-                .get(*position)
-                .and_then(|&i| self.model.rows.get(i))
-                .is_some_and(|row| matches(row, &self.search))
-        };
-        let found = if forward {
-            (self.message_cursor + 1..self.visible.len()).find(is_match)
-        } else {
-            (0..self.message_cursor).rev().find(is_match)
-        };
-        match found {
-            Some(position) => {
-                self.message_cursor = position;
-                self.follow = false;
-                self.focus = Pane::Messages;
-            }
-            None => {
-                let which = if forward { "after" } else { "before" };
-                self.model.status = Some(format!("no match for '{}' {which} here", self.search));
-            }
+        let len = self.visible.len();
+        let cursor = self.message_cursor.min(len.saturating_sub(1));
+        let mut matcher = RowMatcher::new(&self.searching, &self.model);
+        let found = (1..=len)
+            .map(|step| {
+                if forward {
+                    (cursor + step) % len
+                } else {
+                    (cursor + len - step % len) % len
+                }
+            })
+            .find(|&position| {
+                self.visible
+                    .get(position)
+                    .and_then(|&i| self.model.rows.get(i))
+                    .is_some_and(|row| matcher.matches(row))
+            });
+        self.search_missed = found.is_none();
+        if let Some(position) = found {
+            self.message_cursor = position;
+            self.follow = false;
+            self.focus = Pane::Messages;
         }
     }
 
@@ -582,20 +664,4 @@ fn next_pane(pane: Pane, steps: usize) -> Pane {
         .get((index + steps) % order.len())
         .copied()
         .unwrap_or(pane)
-}
-
-/// Does a row match a (lowercase) filter? Its type name and summary are searched.
-pub fn matches(row: &MessageRow, filter: &str) -> bool {
-    filter.is_empty()
-        || contains_ignoring_case(row.type_name(), filter)
-        || contains_ignoring_case(&row.summary(), filter)
-}
-
-/// ASCII case-insensitive substring search without allocating.
-fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
 }

@@ -20,6 +20,13 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
         return Some(Action::Quit);
     }
     if typing {
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            return match key.code {
+                KeyCode::Char('u') => Some(Action::FilterClear),
+                KeyCode::Char('w') => Some(Action::FilterDeleteWord),
+                _ => None,
+            };
+        }
         return match key.code {
             KeyCode::Enter => Some(Action::FilterApply),
             KeyCode::Esc => Some(Action::Back),
@@ -73,7 +80,7 @@ pub const KEYS: [(&str, &str); 19] = [
     ),
     (
         "/",
-        "filter messages by type, command or text (Enter applies)",
+        "filter: type == video, amf.encoder, warning, words (Enter)",
     ),
     ("n  N", "next / previous match of the last filter"),
     ("f", "follow new messages"),

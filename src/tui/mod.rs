@@ -15,6 +15,7 @@ pub mod input;
 pub mod layout;
 pub mod model;
 pub mod panes;
+pub mod row_filter;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> ListArea {
     let list = table_area(block.inner(area), app.message_cursor);
     let origin = app.model.rows.get(app.model.rows.first()).map(|r| r.time);
     // After Esc cleared a filter, its matches stay marked for n and N.
-    let marking = app.filter.is_empty() && !app.search.is_empty();
+    let mut marks = app.search_marks();
     let rows: Vec<Row<'_>> = app
         .visible
         .iter()
@@ -33,7 +33,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> ListArea {
             let seconds = origin.map_or(0.0, |o| row.time.micros_since(o) as f64 / 1e6);
             let mut style = theme.row(row.kind);
             let summary = row.summary();
-            if marking && crate::tui::app::matches(row, &app.search) {
+            if marks.as_mut().is_some_and(|marks| marks.matches(row)) {
                 style = style.patch(theme.search_match());
             }
             if position == app.message_cursor {

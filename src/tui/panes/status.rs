@@ -3,6 +3,8 @@
 
 use crate::common::escape::Escaped;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
@@ -26,12 +28,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             None => "reading…".to_owned(),
         }
     };
-    let filter = match &app.editing {
-        Some(text) => format!(" | filter: {text}▏"),
-        None if !app.filter.is_empty() => format!(" | filter: {}", app.filter),
-        None if !app.search.is_empty() => format!(" | n/N: {}", app.search),
-        None => String::new(),
-    };
     let drops = if app.live {
         format!(" | drops {}", app.model.drops)
     } else {
@@ -50,12 +46,82 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .as_deref()
         .map(|s| format!(" | {s}"))
         .unwrap_or_default();
-    let text = format!(
-        " {} | {mode} | {} packets, {} bytes | {} sessions{drops}{history}{filter}{follow}{note} | ? help  q quit",
+    let head = format!(
+        " {} | {mode} | {} packets, {} bytes | {} sessions{drops}{history}",
         Escaped(&app.source),
         app.model.packets,
         app.model.bytes,
         app.model.sessions.len(),
     );
-    frame.render_widget(Paragraph::new(text).style(app.theme.status_bar()), area);
+    let tail = format!("{follow}{note} | ? help  q quit");
+    let mut spans = vec![Span::raw(head)];
+    spans.extend(prompt(app));
+    spans.push(Span::raw(tail));
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(app.theme.status_bar()),
+        area,
+    );
+}
+
+/// The filter's part of the status bar: the expression being typed, with what is wrong with
+/// it marked where it is; or the filter applied and how many rows pass it ("no match" when
+/// none); or what `n` and `N` look for.
+pub fn prompt(app: &App) -> Vec<Span<'static>> {
+    if let Some(text) = &app.editing {
+        // One character shown for each typed, so the marker stays over its place.
+        let shown: Vec<char> = text
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        let Some(error) = &app.filter_error else {
+            return vec![Span::raw(format!(" | /{}▏", String::from_iter(shown)))];
+        };
+        let (before, width) = error.char_span(text);
+        let part = |from: usize, to: usize| -> String {
+            shown
+                .iter()
+                .skip(from)
+                .take(to.saturating_sub(from))
+                .collect()
+        };
+        let marked = part(before, before + width);
+        let marker = app.theme.error().add_modifier(Modifier::UNDERLINED);
+        return vec![
+            Span::raw(format!(" | /{}", part(0, before))),
+            // Past the end (something is missing): mark the place where it goes.
+            Span::styled(
+                if marked.is_empty() {
+                    " ".into()
+                } else {
+                    marked
+                },
+                marker,
+            ),
+            Span::raw(format!("{}▏ ", part(before + width, shown.len()))),
+            Span::styled(format!("✗ {}", Escaped(&error.message)), app.theme.error()),
+        ];
+    }
+    if !app.filter.is_empty() {
+        let count = if app.visible.is_empty() {
+            "no match".to_owned()
+        } else {
+            format!("{} of {}", app.visible.len(), app.listed)
+        };
+        return vec![Span::raw(format!(
+            " | filter: {} — {count}",
+            Escaped(&app.filter)
+        ))];
+    }
+    if !app.search.is_empty() {
+        let missed = if app.search_missed {
+            " — no match"
+        } else {
+            ""
+        };
+        return vec![Span::raw(format!(
+            " | n/N: {}{missed}",
+            Escaped(&app.search)
+        ))];
+    }
+    Vec::new()
 }
