@@ -157,6 +157,10 @@ mod tests {
             Some(Action::FilterBackspace)
         );
         assert_eq!(action(&key(KeyCode::Esc), true), Some(Action::Back));
+        let ctrl = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+        assert_eq!(action(&ctrl('u'), true), Some(Action::FilterClear));
+        assert_eq!(action(&ctrl('w'), true), Some(Action::FilterDeleteWord));
+        assert_eq!(action(&ctrl('x'), true), None, "not typed as a letter");
     }
 
     #[test]
