@@ -250,3 +250,37 @@ fn a_bad_expression_is_a_usage_error_pointing_at_the_fault() {
     assert_eq!(lines[2], "                    ^^^^^^");
     assert!(!stderr.contains("backtrace"));
 }
+
+#[test]
+fn every_key_the_json_lines_have_is_a_field_name() {
+    use rtmpscope::filter::fields::JSON_FIELDS;
+    let mut captures: Vec<(PathBuf, Vec<String>)> = common::samples()
+        .into_iter()
+        .map(|capture| {
+            let keys = capture.with_extension("keys");
+            let args = if keys.exists() {
+                vec!["--tls-keylog".to_owned(), keys.display().to_string()]
+            } else {
+                Vec::new()
+            };
+            (capture, args)
+        })
+        .collect();
+    captures.extend(shared_captures().into_iter().map(|c| (c, Vec::new())));
+    let mut seen = std::collections::BTreeSet::new();
+    for (capture, args) in &captures {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        for line in json_lines(capture, &args) {
+            let event: Value = serde_json::from_str(&line).expect("JSON");
+            for key in event.as_object().expect("an object").keys() {
+                assert!(
+                    JSON_FIELDS.contains(&key.as_str()),
+                    "{key} (in {}) is not a field name",
+                    capture.display()
+                );
+                seen.insert(key.clone());
+            }
+        }
+    }
+    assert!(seen.len() > 60, "{seen:?}");
+}
