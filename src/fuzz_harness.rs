@@ -13,11 +13,8 @@ use crate::amf::{amf0, amf3};
 use crate::amf::{AmfLimits, AmfValue};
 use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::filter::Filter;
-use crate::output::filtered::EventSubject;
-use crate::rtmp::message::{MessageHeader, MessageTypeId};
-use crate::session::event::{EventKind, MessageEvent};
-use crate::session::variant::Variant;
 use crate::net::{decode_frame, Decoded, LinkType};
+use crate::output::filtered::EventSubject;
 use crate::reassembly::{CloseReason, FlowId, GapReason, Reassembler, StreamEvent, StreamSink};
 use crate::redact::{self, Redactor};
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
@@ -25,8 +22,11 @@ use crate::rtmp::codec;
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::media::{audio_header, video_header};
+use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::session::event::{Event, EventSink};
+use crate::session::event::{EventKind, MessageEvent};
 use crate::session::table::{DecoderConfig, SessionTable};
+use crate::session::variant::Variant;
 use crate::transport::http::HttpParser;
 use crate::transport::tls::keylog::Secret;
 use crate::transport::tls::keys::{
@@ -635,7 +635,10 @@ pub fn escape(data: &[u8]) {
 /// the message without panicking, and `not` of it gives the opposite answer.
 pub fn filter(data: &[u8]) {
     let (expression, body) = match data.iter().position(|&b| b == 0) {
-        Some(at) => (data.get(..at).unwrap_or_default(), data.get(at + 1..).unwrap_or_default()),
+        Some(at) => (
+            data.get(..at).unwrap_or_default(),
+            data.get(at + 1..).unwrap_or_default(),
+        ),
         None => (data, &[][..]),
     };
     let expression = String::from_utf8_lossy(expression);
@@ -696,8 +699,16 @@ mod tests {
         let mut body = vec![1u8, 0x02, 0, 7];
         body.extend(b"connect");
         body.extend([0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]);
-        body.extend([0x03, 0, 1, b'x', 0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 9]);
-        for expression in ["amf.x == 1", "command == connect and not x", "(", "a ==", ""] {
+        body.extend([
+            0x03, 0, 1, b'x', 0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 9,
+        ]);
+        for expression in [
+            "amf.x == 1",
+            "command == connect and not x",
+            "(",
+            "a ==",
+            "",
+        ] {
             let mut input = expression.as_bytes().to_vec();
             input.push(0);
             input.extend(&body);

@@ -98,6 +98,25 @@ impl Filter {
         matches!(self.expr, Expr::All)
     }
 
+    /// True when every test is a text search (the filter is plain words): a subject with no
+    /// command or data body then needs no walk, only its text.
+    pub fn text_only(&self) -> bool {
+        self.atoms
+            .iter()
+            .all(|atom| matches!(atom.target, parser::Target::Text))
+    }
+
+    /// True when every test is on a top-level field named in `keys` (no text, no `amf.`, no
+    /// path below those keys): a subject may then offer those fields alone.
+    pub fn only_fields(&self, keys: &[&str]) -> bool {
+        self.atoms.iter().all(|atom| match &atom.target {
+            parser::Target::Path(path) => {
+                path.len() == 1 && path.first().is_some_and(|key| keys.contains(&key.as_str()))
+            }
+            _ => false,
+        })
+    }
+
     /// Does `subject` pass?
     pub fn matches<S: Subject + ?Sized>(&self, subject: &mut S) -> bool {
         if self.is_empty() {

@@ -3,15 +3,17 @@
 //!
 //! A message row is decoded again from the body bytes it kept (the whole body for commands,
 //! data and control, the tag header for audio and video), with its session's endpoints and
-//! variant. Handshake, warning and gap rows keep only their summary: they offer the common
-//! fields, `dir`, and for warnings `code` and `message` (read back from the summary).
+//! variant; a filter that names only header fields (`type`, `frame`, `dir`, `session`…) runs
+//! on the row without that. Handshake, warning and gap rows keep only their summary: they
+//! offer the common fields, `dir`, and for warnings `code` and `message` (read back from the
+//! summary).
 //! `reply_to` and `reply_to_frame` are known only while decoding, so rows lack them.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 use serde::Serialize;
 
-use super::model::{MessageRow, Model, RowKind};
+use super::model::{Content, MessageRow, Model, RowKind};
 use crate::amf::AmfLimits;
 use crate::common::{Endpoints, Timestamp};
 use crate::filter::{Filter, Probe, Subject};
@@ -20,10 +22,31 @@ use crate::rtmp::decode::decode_message;
 use crate::session::event::{Event, EventKind, MessageEvent};
 use crate::session::variant::Variant;
 
+/// The fields a row has without decoding its body again: a filter that names only these
+/// runs on the row as it is.
+const ROW_FIELDS: &[&str] = &[
+    "event",
+    "frame",
+    "time",
+    "session",
+    "client",
+    "server",
+    "variant",
+    "dir",
+    "csid",
+    "msid",
+    "timestamp",
+    "type_id",
+    "type",
+    "length",
+];
+
 /// Runs one filter over rows, reusing its text buffers.
 pub struct RowMatcher<'a> {
     filter: &'a Filter,
     model: &'a Model,
+    /// The filter needs only [`ROW_FIELDS`].
+    row_fields_only: bool,
     text: String,
 }
 
@@ -33,6 +56,7 @@ impl<'a> RowMatcher<'a> {
         RowMatcher {
             filter,
             model,
+            row_fields_only: filter.only_fields(ROW_FIELDS),
             text: String::new(),
         }
     }
@@ -60,10 +84,18 @@ impl<'a> RowMatcher<'a> {
                 )
             },
         );
-        let Some(dir) = row.dir.filter(|_| row.is_message()) else {
+        if self.filter.text_only() && matches!(row.content, Content::Media { .. }) {
+            // Words only, and no body to search: the row's text is all there is to read.
+            return self.filter.matches(&mut TextOnly {
+                row,
+                text: &mut self.text,
+            });
+        }
+        let message_dir = row.dir.filter(|_| row.is_message());
+        let Some(dir) = message_dir.filter(|_| !self.row_fields_only) else {
             return self.filter.matches(&mut NoteSubject {
                 row,
-                fields: note_fields(row, endpoints, variant),
+                fields: row_fields(row, endpoints, variant),
                 text: &mut self.text,
             });
         };
@@ -87,9 +119,10 @@ impl<'a> RowMatcher<'a> {
     }
 }
 
-/// The fields of a handshake, warning or gap row, as its event's JSON has them.
+/// The fields of a row that need no decoding, as its event's JSON has them: all a
+/// handshake, warning or gap row has, and a message's header.
 #[derive(Serialize)]
-struct NoteFields<'r> {
+struct RowFields<'r> {
     event: &'static str,
     frame: u64,
     time: Timestamp,
@@ -103,14 +136,29 @@ struct NoteFields<'r> {
     code: Option<&'r str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<&'r str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    header: Option<Header>,
 }
 
-fn note_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> NoteFields<'_> {
+/// A message row's header fields.
+#[derive(Serialize)]
+struct Header {
+    csid: u32,
+    msid: u32,
+    timestamp: u32,
+    type_id: u8,
+    #[serde(rename = "type")]
+    type_name: &'static str,
+    length: u32,
+}
+
+fn row_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> RowFields<'_> {
     let summary = match &row.content {
-        super::model::Content::Text { summary, .. } => &summary[..],
-        super::model::Content::Media { .. } => "",
+        Content::Text { summary, .. } => &summary[..],
+        Content::Media { .. } => "",
     };
     let event = match row.kind {
+        _ if row.is_message() => "message",
         RowKind::Warning => "warning",
         RowKind::Gap => "gap",
         _ if summary.starts_with("TLS handshake") => "tls_handshake",
@@ -120,7 +168,7 @@ fn note_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> Note
     let warning = (row.kind == RowKind::Warning)
         .then(|| summary.strip_prefix("WARNING ")?.split_once(": "))
         .flatten();
-    NoteFields {
+    RowFields {
         event,
         frame: row.frame,
         time: row.time,
@@ -131,13 +179,22 @@ fn note_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> Note
         dir: row.dir.map(|d| d.as_str()),
         code: warning.map(|(code, _)| code),
         message: warning.map(|(_, message)| message),
+        header: row.is_message().then(|| Header {
+            csid: row.csid,
+            msid: row.msid,
+            timestamp: row.timestamp,
+            type_id: row.type_id,
+            type_name: row.type_name(),
+            length: row.length,
+        }),
     }
 }
 
-/// A handshake, warning or gap row as a filter sees it.
+/// A row as a filter sees it without decoding its body: a handshake, warning or gap, or a
+/// message when the filter names only [`ROW_FIELDS`].
 struct NoteSubject<'r, 't> {
     row: &'r MessageRow,
-    fields: NoteFields<'r>,
+    fields: RowFields<'r>,
     text: &'t mut String,
 }
 
@@ -147,15 +204,27 @@ impl Subject for NoteSubject<'_, '_> {
     }
 
     fn text(&mut self) -> &str {
-        let row = self.row;
-        row_text(
-            self.text,
-            row.frame,
-            row.dir,
-            row.type_name(),
-            row.summary(),
-        )
+        shown_text(self.row, self.text)
     }
+}
+
+/// An audio or video row seen by a filter of words only: its text.
+struct TextOnly<'r, 't> {
+    row: &'r MessageRow,
+    text: &'t mut String,
+}
+
+impl Subject for TextOnly<'_, '_> {
+    fn walk(&mut self, _: &mut Probe<'_>) {}
+
+    fn text(&mut self) -> &str {
+        shown_text(self.row, self.text)
+    }
+}
+
+/// What a row shows, for text search.
+fn shown_text<'t>(row: &MessageRow, text: &'t mut String) -> &'t str {
+    row_text(text, row.frame, row.dir, row.type_name(), row.summary())
 }
 
 #[cfg(test)]
