@@ -17,6 +17,7 @@ use super::model::{Content, MessageRow, Model, RowKind};
 use crate::amf::AmfLimits;
 use crate::common::{Endpoints, Timestamp};
 use crate::filter::{Filter, Probe, Subject};
+use crate::output::describe::MessageSummary;
 use crate::output::filtered::{row_text, EventSubject};
 use crate::rtmp::decode::decode_message;
 use crate::session::event::{Event, EventKind, MessageEvent};
@@ -47,6 +48,8 @@ pub struct RowMatcher<'a> {
     model: &'a Model,
     /// The filter needs only [`ROW_FIELDS`].
     row_fields_only: bool,
+    /// The filter is words only.
+    text_only: bool,
     text: String,
 }
 
@@ -57,6 +60,7 @@ impl<'a> RowMatcher<'a> {
             filter,
             model,
             row_fields_only: filter.only_fields(ROW_FIELDS),
+            text_only: filter.text_only(),
             text: String::new(),
         }
     }
@@ -65,6 +69,13 @@ impl<'a> RowMatcher<'a> {
     pub fn matches(&mut self, row: &MessageRow) -> bool {
         if self.filter.is_empty() {
             return true;
+        }
+        if self.text_only && matches!(row.content, Content::Media { .. }) {
+            // Words only, and no body to search: the row's text is all there is to read.
+            return self.filter.matches(&mut TextOnly {
+                row,
+                text: &mut self.text,
+            });
         }
         let (endpoints, variant) = self.model.session(row.session).map_or(
             (
@@ -84,13 +95,6 @@ impl<'a> RowMatcher<'a> {
                 )
             },
         );
-        if self.filter.text_only() && matches!(row.content, Content::Media { .. }) {
-            // Words only, and no body to search: the row's text is all there is to read.
-            return self.filter.matches(&mut TextOnly {
-                row,
-                text: &mut self.text,
-            });
-        }
         let message_dir = row.dir.filter(|_| row.is_message());
         let Some(dir) = message_dir.filter(|_| !self.row_fields_only) else {
             return self.filter.matches(&mut NoteSubject {
@@ -222,9 +226,17 @@ impl Subject for TextOnly<'_, '_> {
     }
 }
 
-/// What a row shows, for text search.
+/// What a row shows, for text search (an audio or video summary written straight into
+/// `text` from the tag header).
 fn shown_text<'t>(row: &MessageRow, text: &'t mut String) -> &'t str {
-    row_text(text, row.frame, row.dir, row.type_name(), row.summary())
+    let (frame, dir, type_name) = (row.frame, row.dir, row.type_name());
+    match &row.content {
+        Content::Text { summary, .. } => row_text(text, frame, dir, type_name, summary),
+        Content::Media { .. } => {
+            let message = decode_message(row.header(), row.body(), &AmfLimits::default());
+            row_text(text, frame, dir, type_name, MessageSummary(&message))
+        }
+    }
 }
 
 #[cfg(test)]
