@@ -139,7 +139,8 @@ pub struct Cli {
     pub tls_keylogs: Vec<PathBuf>,
 
     /// Write only the events this display filter matches (text and --json output; session
-    /// reports and live statistics are written whatever it says). The same language as the
+    /// reports and live statistics are written whatever it says); with --tui, the filter
+    /// the messages list starts with. The same language as the
     /// TUI's `/`: fields of the JSON lines compared with == != < <= > >= contains matches
     /// (type == video, frame >= 1400, dir == c2s, session == 3, command == "publish"),
     /// amf.KEY for a property anywhere in a command or data body (amf.encoder, amf.tcUrl

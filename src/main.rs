@@ -211,6 +211,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
             count: cli.count,
             stop,
             also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),
+            filter: cli.filter_messages.clone(),
         },
     )?;
     // The UI is gone: the sink's outcome can be said now.

@@ -654,3 +654,21 @@ fn a_bad_expression_is_marked_where_it_is_and_not_applied() {
     act(&mut app, &[Action::Back]);
     assert!(app.editing.is_none() && app.filter_error.is_none());
 }
+
+#[test]
+fn a_filter_from_the_command_line_applies_from_the_start() {
+    let filter = rtmpscope::filter::Filter::parse("type == audio").expect("a filter");
+    let mut app = App::new("samples/publish_play.pcap".into(), false).with_filter(filter);
+    for batch in updates("publish_play.pcap", Decoding::default()) {
+        app.receive(batch);
+    }
+    assert_eq!(app.filter, "type == audio");
+    assert_eq!(
+        app.visible.len(),
+        cli_count("publish_play.pcap", "type == audio")
+    );
+    assert!(app
+        .visible
+        .iter()
+        .all(|&i| app.model.rows.get(i).unwrap().type_name() == "audio"));
+}

@@ -249,6 +249,12 @@ impl App {
         }
     }
 
+    /// The same UI showing only the rows `filter` passes (as if typed after `/`).
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.apply_filter(filter.source().to_owned(), filter);
+        self
+    }
+
     /// The same UI exporting as `mode` says.
     pub fn with_export(mut self, mode: ExportMode) -> Self {
         self.export_mode = mode;
