@@ -132,6 +132,16 @@ pub struct Cli {
     )]
     pub spool_cap: u64,
 
+    /// Seconds each request to ClickHouse (connect, send, answer) may take before the batch
+    /// is spooled and tried again.
+    #[arg(
+        long = "clickhouse-timeout",
+        value_name = "SECS",
+        default_value_t = 30,
+        requires = "clickhouse"
+    )]
+    pub clickhouse_timeout: u64,
+
     /// Decrypt RTMPS and RTMPTS with the TLS secrets in this key log (NSS format, as
     /// SSLKEYLOGFILE makes clients write it; repeatable). A pcapng capture's own Decryption
     /// Secrets Blocks (editcap --inject-secrets) are read without it.

@@ -678,7 +678,7 @@ pub fn filter(data: &[u8]) {
             dir: Direction::ClientToServer,
             message: decode_message(header, payload, &AmfLimits::default()),
             payload,
-            recovered: false,
+            flags: crate::rtmp::chunk::MessageFlags::default(),
         }),
     };
     let mut text = String::new();

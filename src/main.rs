@@ -163,6 +163,7 @@ fn start_fleet(cli: &Cli, quiet: bool) -> anyhow::Result<Option<ClickHouseSink>>
         .unwrap_or_else(clickhouse::default_spool_dir);
     let mut settings = clickhouse::Settings::new(url, sensor, spool);
     settings.spool_cap = cli.spool_cap.saturating_mul(1 << 20);
+    settings.timeout = std::time::Duration::from_secs(cli.clickhouse_timeout.max(1));
     settings.quiet = quiet;
     let sink = ClickHouseSink::start(settings.clone())
         .with_context(|| format!("cannot use the spool {}", settings.spool_dir.display()))?;

@@ -310,6 +310,8 @@ pub struct RunSummary {
     pub fragments: u64,
     /// Frames too short or inconsistent for their headers.
     pub malformed: u64,
+    /// Packets the capture's snap length cut short (their tails were not captured).
+    pub truncated: u64,
     /// The loop stopped on the stop flag.
     pub interrupted: bool,
     /// The source failed before its end: a file cut short, or a live interface gone; why.
@@ -452,6 +454,20 @@ fn run_loop(
         };
         if let Some(bar) = &progress {
             bar.inc(frame.captured as u64 + RECORD_OVERHEAD);
+        }
+        if frame.wire_len as usize > frame.captured {
+            summary.truncated += 1;
+            if summary.truncated == 1 {
+                notice_frame(
+                    sink,
+                    &last,
+                    NoticeCode::SnapLengthTruncated,
+                    format!(
+                        "the capture's snap length ({} bytes) cuts packets short (this one had {} on the wire): the bytes past it are missing from every longer packet (gaps of reason truncated); handshakes and messages are decoded as far as the captured bytes go",
+                        frame.captured, frame.wire_len
+                    ),
+                );
+            }
         }
         if let Some(counters) = &options.counters {
             counters.packets.store(summary.packets, Ordering::Relaxed);

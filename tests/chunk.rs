@@ -359,18 +359,8 @@ fn partial_bytes_budget_skips_oversized_messages() {
 }
 
 #[test]
-fn a_gap_drops_the_partial_message_and_resyncs() {
-    let command = |timestamp: u32, len: usize| {
-        let mut payload = command_body(timestamp);
-        payload.resize(len, 0x05); // AMF0 nulls as further arguments
-        Msg {
-            csid: 3,
-            msid: 1,
-            timestamp,
-            type_id: 20,
-            payload,
-        }
-    };
+fn a_hole_inside_a_body_is_skipped_exactly_and_decoding_stays_in_sync() {
+    let command = padded_command;
     let messages = vec![
         command(0, 100),
         msg(6, 0, 9, 1000),
@@ -378,31 +368,77 @@ fn a_gap_drops_the_partial_message_and_resyncs() {
         command(20, 80),
     ];
     let bytes = encode(&messages, 128, false, true);
-    // Lose 50 bytes in the middle of the video message.
-    let cut_at = 100 + 12 + 12 + 300;
+    // The video message's 12-byte header starts at 112; its chunks are 128 bytes each with a
+    // one-byte continuation header between them. Lose 50 bytes inside its third chunk, and
+    // separately 150 bytes that span a continuation header (149 body bytes + 1 header byte).
+    for (cut_at, lost, missing) in [
+        (112 + 12 + 129 * 2 + 10, 50, 50),
+        (112 + 12 + 100, 150, 149),
+    ] {
+        let mut demuxer = ChunkDemuxer::new(keep_all());
+        let mut got = Vec::new();
+        let mut warnings = Vec::new();
+        let mut on_event = |event: ChunkEvent<'_>| match event {
+            ChunkEvent::Message {
+                header,
+                payload,
+                flags,
+            } => got.push((header.csid, header.length, payload.len(), flags)),
+            ChunkEvent::Warning { code, .. } => warnings.push(code.to_string()),
+        };
+        demuxer.feed(&bytes[..cut_at], &mut on_event);
+        demuxer.gap(lost as u64, &mut on_event);
+        demuxer.feed(&bytes[cut_at + lost..], &mut on_event);
+        assert!(warnings.is_empty(), "no resync: {warnings:?}");
+        assert_eq!(got.len(), 4, "{got:?}");
+        let (csid, length, kept, flags) = got[1];
+        assert_eq!((csid, length), (6, 1000));
+        assert_eq!(flags.missing_bytes, missing, "exactly the body bytes lost");
+        // The body kept stops at the hole: nothing after it is joined to what came before.
+        assert_eq!(kept, cut_at - 112 - 12 - (cut_at - 112 - 12) / 129);
+        assert!(!flags.recovered && !flags.joined);
+        // The next messages decode without a search, timestamps intact.
+        assert_eq!(got[3].3, Default::default());
+    }
+}
+
+#[test]
+fn a_hole_over_a_message_start_loses_the_position_and_finds_it_again() {
+    let command = padded_command;
+    let mut messages = vec![command(0, 100), msg(6, 0, 9, 1000)];
+    for i in 0..8 {
+        messages.push(command(10 + i, 90 - i as usize));
+    }
+    let bytes = encode(&messages, 128, false, true);
+    // Lose the end of the video message and the start of the first command after it.
+    let video_end = 112 + 12 + 1000 + 7;
+    let (cut_at, lost) = (video_end - 20, 40);
     let mut demuxer = ChunkDemuxer::new(keep_all());
     let mut got = Vec::new();
     let mut on_event = |event: ChunkEvent<'_>| {
         if let ChunkEvent::Message {
             header,
             payload,
-            recovered,
+            flags,
         } = event
         {
-            got.push((header.csid, payload.len(), recovered));
+            got.push((header.csid, payload.to_vec(), flags));
         }
     };
     demuxer.feed(&bytes[..cut_at], &mut on_event);
-    demuxer.gap(50, &mut on_event);
-    demuxer.feed(&bytes[cut_at + 50..], &mut on_event);
-    assert_eq!(got[0], (3, 100, false));
-    assert!(
-        got.iter().all(|&(csid, _, _)| csid != 6),
-        "no message built across the gap: {got:?}"
-    );
-    // The messages after the gap have format-1/2 headers: found through the kept state of
-    // chunk stream 3, and flagged recovered (their timestamps rest on deltas).
-    assert!(got.contains(&(3, 80, true)), "decoding resumed: {got:?}");
+    demuxer.gap(lost, &mut on_event);
+    demuxer.feed(&bytes[cut_at + lost as usize..], &mut on_event);
+    // The video message's extent was known: reported with the 20 bytes it misses.
+    assert_eq!(got[1].0, 6);
+    assert_eq!(got[1].2.missing_bytes, 20);
+    // Whatever follows is real, and decoding resumed.
+    for (_, body, _) in &got {
+        assert!(
+            messages.iter().any(|m| m.payload.starts_with(body)),
+            "a message was made up"
+        );
+    }
+    assert!(got.len() >= 6, "decoding resumed: {}", got.len());
 }
 
 #[test]
@@ -417,7 +453,7 @@ fn mid_stream_start_finds_the_next_message() {
             type_id: 20,
             payload: command_body(i),
         });
-        messages.push(msg(6, i * 10, 9, 400));
+        messages.push(avc_frame(6, i * 10, 400 + i as usize));
     }
     let bytes = encode(&messages, 128, false, true);
     for start in [1, 17, 100, 333, 1000, 2000] {
@@ -446,6 +482,36 @@ fn mid_stream_start_finds_the_next_message() {
                 "start {start}: a command was fabricated"
             );
         }
+    }
+}
+
+/// A video message with a real AVC frame's tag header: an inter frame whose one NAL unit
+/// fills the body (the lock-on checks these bytes as a sender's would be).
+fn avc_frame(csid: u32, timestamp: u32, len: usize) -> Msg {
+    let mut payload = vec![0x27, 0x01, 0, 0, 0];
+    payload.extend_from_slice(&(len as u32 - 9).to_be_bytes());
+    payload.push(0x41);
+    payload.extend((10..len).map(|i| (i * 31) as u8));
+    Msg {
+        csid,
+        msid: 1,
+        timestamp,
+        type_id: 9,
+        payload,
+    }
+}
+
+/// A command on chunk stream 3 whose "ping" body is padded with AMF0 nulls (further
+/// arguments) to `len` bytes.
+fn padded_command(timestamp: u32, len: usize) -> Msg {
+    let mut payload = command_body(timestamp);
+    payload.resize(len, 0x05);
+    Msg {
+        csid: 3,
+        msid: 1,
+        timestamp,
+        type_id: 20,
+        payload,
     }
 }
 
@@ -538,5 +604,75 @@ proptest! {
         demuxer.feed(&bytes, &mut |_| {});
         demuxer.gap(10, &mut |_| {});
         demuxer.feed(&bytes, &mut |_| {});
+    }
+}
+
+/// Every event of a mid-stream demultiplexer fed `bytes` from `start` in pieces of `piece`
+/// bytes, with a hole of `hole` bytes (not fed, reported as a gap) at `hole_at`.
+fn mid_stream_events(
+    bytes: &[u8],
+    start: usize,
+    piece: usize,
+    hole: (usize, usize),
+) -> Vec<String> {
+    let (hole_at, hole_len) = hole;
+    let mut demuxer = ChunkDemuxer::mid_stream(keep_all());
+    let mut events = Vec::new();
+    let mut on_event = |event: ChunkEvent<'_>| {
+        events.push(match event {
+            ChunkEvent::Message {
+                header,
+                payload,
+                flags,
+            } => format!("{header:?} {payload:?} {flags:?}"),
+            ChunkEvent::Warning { code, message } => format!("{code} {message}"),
+        })
+    };
+    let mut at = start;
+    while at < bytes.len() {
+        if at == hole_at {
+            demuxer.gap(hole_len as u64, &mut on_event);
+            at += hole_len;
+            continue;
+        }
+        let end = at.saturating_add(piece).min(bytes.len());
+        let end = if at < hole_at && end > hole_at {
+            hole_at
+        } else {
+            end
+        };
+        demuxer.feed(&bytes[at..end], &mut on_event);
+        at = end;
+    }
+    demuxer.finish(&mut on_event);
+    events
+}
+
+#[test]
+fn lock_on_and_holes_do_not_depend_on_how_the_bytes_arrive() {
+    let mut messages = Vec::new();
+    for i in 0..40u32 {
+        messages.push(avc_frame(6, i * 66, 300 + (i as usize * 97) % 5000));
+        messages.push(Msg {
+            csid: 4,
+            msid: 1,
+            timestamp: i * 23,
+            type_id: 8,
+            payload: [&[0xAF, 0x01][..], &vec![0x21; 100 + i as usize % 50]].concat(),
+        });
+    }
+    let bytes = encode(&messages, 4096, false, true);
+    for start in [0, 5, 1000, 7777] {
+        for hole in [(start + 20_000, 300), (start + 31_000, 5)] {
+            let whole = mid_stream_events(&bytes, start, usize::MAX, hole);
+            assert!(whole.len() > 40, "start {start}: {} events", whole.len());
+            for piece in [1, 7, 1448] {
+                assert_eq!(
+                    mid_stream_events(&bytes, start, piece, hole),
+                    whole,
+                    "start {start}, pieces of {piece}"
+                );
+            }
+        }
     }
 }

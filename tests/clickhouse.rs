@@ -34,7 +34,7 @@ fn queries() -> BTreeMap<String, String> {
         let sql = sql.trim().trim_end_matches(';').to_string();
         found.insert(name.trim().to_string(), sql);
     }
-    assert_eq!(found.len(), 4, "{:?}", found.keys());
+    assert_eq!(found.len(), 10, "{:?}", found.keys());
     found
 }
 
@@ -111,6 +111,14 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
     let crafted = server.dir.join("one_key_two_servers.pcap");
     std::fs::write(&crafted, one_key_two_servers()).unwrap();
     captures.push(crafted);
+    // Real peers in bad conditions (stalls, retransmissions, behind real time, slow starts):
+    // what the health queries look for.
+    let health: Vec<PathBuf> = ["congested", "sigstop", "longgop"]
+        .into_iter()
+        .filter_map(common::health::capture)
+        .collect();
+    let have_health = health.len() == 3;
+    captures.extend(health);
     for capture in captures {
         let name = capture
             .file_stem()
@@ -153,7 +161,7 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
         events_total += printed.len();
         summaries_total += summaries.len();
         all_events.extend(printed);
-        all_summaries.extend(summaries);
+        all_summaries.extend(summaries.into_iter().map(|l| (sensor.clone(), l)));
     }
     eprintln!("stored {events_total} events and {summaries_total} session summaries");
     check_typed_columns(&server, db);
@@ -161,6 +169,7 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
     // after every session's end and every handshake, so each window holds something.
     let times: BTreeSet<i64> = all_summaries
         .iter()
+        .map(|(_, line)| line)
         .chain(
             all_events
                 .iter()
@@ -183,10 +192,21 @@ fn every_sample_stored_queries_answer_and_chdb_agrees() {
         "queries asked at {} times; times each answered with rows: {answered:?}",
         times.len()
     );
+    let health_only = ["worst_stalls", "streams_behind_realtime"];
+    let with_rows = |name: &&str| answered[*name] > 0;
     assert!(
-        answered.values().all(|&n| n > 0),
+        answered
+            .keys()
+            .filter(|n| !health_only.contains(n))
+            .all(with_rows),
         "every query has a case with rows: {answered:?}"
     );
+    if common::available(
+        have_health,
+        "the health captures (scripts/record_health.sh, root) for the health queries' rows",
+    ) {
+        assert!(health_only.iter().all(with_rows), "{answered:?}");
+    }
     check_chdb(&server, db, &times, events_total, summaries_total);
 }
 
@@ -280,12 +300,13 @@ fn check_queries(
     db: &str,
     now: i64,
     events: &[String],
-    summaries: &[String],
+    with_sensors: &[(String, String)],
 ) -> BTreeMap<&'static str, usize> {
-    let summaries: Vec<Value> = summaries
+    let with_sensors: Vec<(String, Value)> = with_sensors
         .iter()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|(sensor, l)| (sensor.clone(), serde_json::from_str(l).unwrap()))
         .collect();
+    let summaries: Vec<Value> = with_sensors.iter().map(|(_, s)| s.clone()).collect();
     let events: Vec<Value> = events
         .iter()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -407,6 +428,247 @@ fn check_queries(
         .collect();
     assert_eq!(got, want, "handshake_failures_by_client_version at {now}");
     answered.insert("handshake_failures_by_client_version", got.len());
+    let recent: Vec<(String, Value)> = with_sensors
+        .into_iter()
+        .filter(|(_, s)| recent(s, 86400.0))
+        .collect();
+    answered.extend(check_health_queries(now, &recent, &run));
+    answered
+}
+
+/// A number as the queries round it.
+fn r3(value: f64) -> String {
+    format!("{value:.3}")
+}
+
+/// A stream's name as the queries show it (masked).
+fn shown(stream: &Value) -> String {
+    let name = stream["name"].as_str().unwrap_or("");
+    if name.is_empty() || name.starts_with("<redacted:") {
+        name.to_string()
+    } else {
+        mask(name)
+    }
+}
+
+/// The hour (UTC) a time falls in, as ClickHouse prints a DateTime.
+fn utc_hour(time: f64) -> String {
+    let hour = (time as i64).div_euclid(3600) * 3600;
+    let out = Command::new("date")
+        .args(["-u", "-d", &format!("@{hour}"), "+%F %T"])
+        .output()
+        .expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The same rows in any order, numbers within half a unit of the third place (the queries
+/// round to three places; a value on a half may round either way, and 18.16 reads some JSON
+/// numbers a unit in the last place off).
+fn same_rows(got: Vec<Vec<String>>, want: Vec<Vec<String>>, what: &str) {
+    let (got, want) = (sorted_tuples(got), sorted_tuples(want));
+    assert_eq!(got.len(), want.len(), "{what}: {got:?} against {want:?}");
+    for (g, w) in got.iter().zip(&want) {
+        let same = g.len() == w.len()
+            && g.iter()
+                .zip(w)
+                .all(|(a, b)| match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(a), Ok(b)) => (a - b).abs() <= 0.0005 + 1e-9,
+                    _ => a == b,
+                });
+        assert!(same, "{what}: {g:?} against {w:?}");
+    }
+}
+
+/// The health queries against what the summaries of the last day (`(sensor, summary)`) say.
+fn check_health_queries(
+    now: i64,
+    recent: &[(String, Value)],
+    run: &dyn Fn(&str) -> Vec<Vec<String>>,
+) -> BTreeMap<&'static str, usize> {
+    let mut answered = BTreeMap::new();
+    let number = |v: &Value| v.as_f64().unwrap_or(0.0);
+
+    let mut want: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+    for (sensor, s) in recent {
+        let key = vec![
+            sensor.clone(),
+            utc_hour(number(&s["time"])),
+            s["health"].as_str().unwrap().to_string(),
+        ];
+        *want.entry(key).or_default() += 1;
+    }
+    let got: BTreeMap<Vec<String>, u64> = run("sessions_by_health_per_sensor_and_hour")
+        .into_iter()
+        .map(|r| (r[..3].to_vec(), r[3].parse().unwrap()))
+        .collect();
+    assert_eq!(got, want, "sessions_by_health_per_sensor_and_hour at {now}");
+    answered.insert("sessions_by_health_per_sensor_and_hour", got.len());
+
+    // (code, severity) -> findings, sessions, sensors, servers.
+    type Seen = (
+        u64,
+        BTreeSet<(String, u64)>,
+        BTreeSet<String>,
+        BTreeSet<String>,
+    );
+    let mut seen: BTreeMap<(String, String), Seen> = BTreeMap::new();
+    for (sensor, s) in recent {
+        for finding in s["findings"].as_array().unwrap() {
+            let key = (
+                finding["code"].as_str().unwrap().to_string(),
+                finding["severity"].as_str().unwrap().to_string(),
+            );
+            let entry = seen.entry(key).or_default();
+            entry.0 += 1;
+            entry
+                .1
+                .insert((sensor.clone(), s["session"].as_u64().unwrap()));
+            entry.2.insert(sensor.clone());
+            entry.3.insert(s["server"].as_str().unwrap().to_string());
+        }
+    }
+    let want: BTreeSet<Vec<String>> = seen
+        .into_iter()
+        .map(|((code, severity), (n, sessions, sensors, servers))| {
+            let counts = [n as usize, sessions.len(), sensors.len(), servers.len()];
+            [code, severity]
+                .into_iter()
+                .chain(counts.iter().map(usize::to_string))
+                .collect()
+        })
+        .collect();
+    let rows = run("findings_by_code");
+    let counts: Vec<u64> = rows.iter().map(|r| r[2].parse().unwrap()).collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most first: {rows:?}"
+    );
+    let got: BTreeSet<Vec<String>> = rows.into_iter().collect();
+    assert_eq!(got, want, "findings_by_code at {now}");
+    answered.insert("findings_by_code", got.len());
+
+    // One row per stream of a summary, from its realtime object.
+    let streams = || {
+        recent.iter().flat_map(|(sensor, s)| {
+            s["streams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |stream| (sensor, s, stream))
+        })
+    };
+    let mut want = Vec::new();
+    for (sensor, s, stream) in streams() {
+        let realtime = &stream["realtime"];
+        let stalls = realtime["stalls"].as_array().map_or(0, Vec::len) as u64
+            + realtime["stalls_dropped"].as_u64().unwrap_or(0);
+        if stalls > 0 {
+            let longest = realtime["stalls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|stall| number(&stall["seconds"]))
+                .fold(0.0, f64::max);
+            want.push(vec![
+                sensor.clone(),
+                s["session"].to_string(),
+                shown(stream),
+                stream["role"].as_str().unwrap_or("").to_string(),
+                stalls.to_string(),
+                r3(longest),
+            ]);
+        }
+    }
+    let rows: Vec<Vec<String>> = run("worst_stalls")
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![r[0].clone()];
+            row.extend_from_slice(&r[3..7]);
+            row.push(r3(r[7].parse().unwrap()));
+            row
+        })
+        .collect();
+    let longest: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
+    assert!(longest.windows(2).all(|w| w[0] >= w[1]), "longest first");
+    answered.insert("worst_stalls", rows.len());
+    same_rows(rows, want, &format!("worst_stalls at {now}"));
+
+    let mut want = Vec::new();
+    for (sensor, s, stream) in streams() {
+        let realtime = &stream["realtime"];
+        let ratio = realtime["ratio"].as_f64();
+        if ratio.is_some_and(|r| r < 0.9) && number(&realtime["wall_s"]) >= 10.0 {
+            want.push(vec![
+                sensor.clone(),
+                s["session"].to_string(),
+                shown(stream),
+                r3(ratio.unwrap_or(0.0)),
+                r3(number(&realtime["media_s"])),
+                r3(number(&realtime["wall_s"])),
+                r3(number(&realtime["max_lag_s"])),
+            ]);
+        }
+    }
+    let rows: Vec<Vec<String>> = run("streams_behind_realtime")
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![r[0].clone(), r[3].clone(), r[4].clone()];
+            row.extend(r[6..10].iter().map(|v| r3(v.parse().unwrap())));
+            row
+        })
+        .collect();
+    answered.insert("streams_behind_realtime", rows.len());
+    same_rows(rows, want, &format!("streams_behind_realtime at {now}"));
+
+    // sensor -> sessions, segments, bytes again, bytes, flagged.
+    let mut sums: BTreeMap<String, [u64; 5]> = BTreeMap::new();
+    for (sensor, s) in recent {
+        let network = &s["network"];
+        let flagged = s["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "retransmissions");
+        let sum = sums.entry(sensor.clone()).or_default();
+        let add = [
+            1,
+            network["retransmissions"].as_u64().unwrap_or(0),
+            network["retransmitted_bytes"].as_u64().unwrap_or(0),
+            s["bytes_c2s"].as_u64().unwrap() + s["bytes_s2c"].as_u64().unwrap(),
+            u64::from(flagged),
+        ];
+        for (total, n) in sum.iter_mut().zip(add) {
+            *total += n;
+        }
+    }
+    let want: BTreeSet<Vec<String>> = sums
+        .into_iter()
+        .map(|(sensor, [sessions, segments, again, bytes, flagged])| {
+            let percent = if bytes == 0 {
+                0.0
+            } else {
+                100.0 * again as f64 / bytes as f64
+            };
+            vec![
+                sensor,
+                sessions.to_string(),
+                segments.to_string(),
+                again.to_string(),
+                bytes.to_string(),
+                r3(percent),
+                flagged.to_string(),
+            ]
+        })
+        .collect();
+    let rows = run("retransmission_rates_by_sensor");
+    let percents: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
+    assert!(percents.windows(2).all(|w| w[0] >= w[1]), "highest first");
+    answered.insert("retransmission_rates_by_sensor", rows.len());
+    same_rows(
+        rows,
+        want.into_iter().collect(),
+        &format!("retransmission_rates_by_sensor at {now}"),
+    );
     answered
 }
 
@@ -429,7 +691,7 @@ fn check_chdb(server: &Server, db: &str, times: &BTreeSet<i64>, events: usize, s
     }
     let dir = server.dir.join("chdb");
     std::fs::create_dir_all(&dir).unwrap();
-    for table in ["events", "session_summaries"] {
+    for table in ["events", "session_summaries", "stream_stats"] {
         let columns = server.lines(
             db,
             &format!(
@@ -726,9 +988,11 @@ fn spool_full_drops_oldest_and_says_so() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // The outcome's line (the spool's warnings also say "rows dropped so far").
     let dropped: u64 = stderr
-        .split(" rows dropped")
-        .next()
+        .lines()
+        .find(|l| l.contains(" rows stored, "))
+        .and_then(|l| l.split(" rows dropped").next())
         .and_then(|s| s.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
         .expect("dropped count");
@@ -736,7 +1000,12 @@ fn spool_full_drops_oldest_and_says_so() {
         dropped > 0 && stderr.contains("spool") && stderr.contains("full"),
         "{stderr}"
     );
-    let emitted = lines(&output.stdout).len() as u64;
+    // Rows of both tables: the events printed and the sessions' summaries.
+    let summaries = json_lines(&capture, true)
+        .iter()
+        .filter(|l| l.starts_with("{\"event\":\"session_summary\""))
+        .count();
+    let emitted = (lines(&output.stdout).len() + summaries) as u64;
     // What the spool kept arrives with the next run, once the server is up.
     server.start();
     let empty = samples_named("snaplen96.pcap");
@@ -753,16 +1022,22 @@ fn spool_full_drops_oldest_and_says_so() {
         "4",
     ]);
     let _ = next;
-    let kept = server.count("fleet", "SELECT count() FROM events WHERE sensor = 'full'");
-    eprintln!("spool full: {emitted} emitted, {dropped} dropped, {kept} stored");
-    assert_eq!(kept + dropped, emitted, "stored = emitted - dropped");
-    assert_eq!(
-        server.count(
+    let kept = server.count("fleet", "SELECT count() FROM events WHERE sensor = 'full'")
+        + server.count(
             "fleet",
-            "SELECT count() - uniqExact(batch_id, batch_row) FROM events"
-        ),
-        0
-    );
+            "SELECT count() FROM session_summaries WHERE sensor = 'full'",
+        );
+    eprintln!("spool full: {emitted} rows emitted, {dropped} dropped, {kept} stored");
+    assert!(kept > 0, "the spool kept its newest batches");
+    assert_eq!(kept + dropped, emitted, "stored = emitted - dropped");
+    for table in ["events", "session_summaries"] {
+        let sql = format!("SELECT count() - uniqExact(batch_id, batch_row) FROM {table}");
+        assert_eq!(
+            server.count("fleet", &sql),
+            0,
+            "{table}: a row stored twice"
+        );
+    }
 }
 
 #[test]
@@ -805,9 +1080,11 @@ fn tui_feeds_clickhouse_beside_the_ui() {
         }
         false
     };
+    // Quit once the whole file is decoded ("done"), or the rest is never stored.
     let shown = wait(&|| {
-        String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
-            .contains("Sessions (3)")
+        let screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+            .into_owned();
+        screen.contains("Sessions (3)") && screen.contains("| done |")
     });
     tmux(&["send-keys", "-t", &session, "q"]);
     let finished = wait(&|| done.exists());
@@ -847,7 +1124,7 @@ fn server_killed_and_restarted_during_a_live_capture() {
         .arg(env!("CARGO_BIN_EXE_rtmpscope"))
         .arg(&out)
         .arg(server.url("fleet"))
-        .arg("8")
+        .arg("12")
         .spawn()
         .expect("the lab script");
     let publishing = out.join("publishing");
@@ -865,22 +1142,346 @@ fn server_killed_and_restarted_during_a_live_capture() {
     assert!(lab.wait().unwrap().success(), "the lab script failed");
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
     assert_eq!(read("live.status").trim(), "0", "{}", read("live.err"));
-    let emitted = sorted(read("live.json").lines().map(str::to_string).collect());
+    let (stats, emitted): (Vec<String>, Vec<String>) = read("live.json")
+        .lines()
+        .map(str::to_string)
+        .partition(|l| l.starts_with("{\"event\":\"stream_stats\""));
     assert!(
         emitted.len() > 100,
         "a real publish: {} events",
         emitted.len()
     );
-    let stored = stored(&server, "fleet", "events", "live");
+    let findings = emitted
+        .iter()
+        .filter(|l| l.starts_with("{\"event\":\"finding\""))
+        .count();
+    assert!(findings >= 2, "the stall started and ended: {findings}");
+    assert!(stats.len() >= 2, "stream_stats every 5 s: {}", stats.len());
+    let stored_events = stored(&server, "fleet", "events", "live");
+    let stored_stats = stored(&server, "fleet", "stream_stats", "live");
     eprintln!(
-        "live, server killed and restarted: {} events emitted, {} stored; {}",
+        "live, server killed and restarted: {} events ({findings} findings) and {} stream_stats \
+         emitted, {} and {} stored; {}",
         emitted.len(),
-        stored.len(),
+        stats.len(),
+        stored_events.len(),
+        stored_stats.len(),
         read("live.err")
             .lines()
             .filter(|l| l.contains("clickhouse"))
             .collect::<Vec<_>>()
             .join(" | ")
     );
-    assert_eq!(stored, emitted);
+    assert_eq!(stored_events, sorted(emitted));
+    assert_eq!(stored_stats, sorted(stats.clone()));
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM events WHERE event = 'finding' AND code = 'stall' \
+             AND stream = 'chlive' AND msid = 1"
+        ),
+        findings as u64
+    );
+    check_live_stream_health(&server, &stats);
+}
+
+/// The typed columns of the stream_stats rows, and the live_stream_health query, against the
+/// stream_stats lines `--json` printed.
+fn check_live_stream_health(server: &Server, stats: &[String]) {
+    let stats: Vec<Value> = stats
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let columns = "session, msid, stream, role, interval_s, video_kbps, audio_kbps, fps, \
+                   keyframes, realtime_ratio, lag_s, retransmissions";
+    let names: Vec<&str> = columns.split(", ").map(str::trim).collect();
+    let rows = server.lines(
+        "fleet",
+        &format!("SELECT {columns}, raw FROM stream_stats FORMAT TSVRaw"),
+    );
+    for row in rows {
+        let fields: Vec<&str> = row.splitn(names.len() + 1, '\t').collect();
+        let json: Value = serde_json::from_str(fields[names.len()]).unwrap();
+        for (name, field) in names.iter().zip(&fields) {
+            match &json[*name] {
+                // 18.16 reads about one JSON number in 7000 one unit in the last place off
+                // (6.613 is stored as 6.6129999999999995): equal to 1e-12.
+                Value::Number(n) => {
+                    let (want, got) = (n.as_f64().unwrap(), field.parse::<f64>().unwrap());
+                    let close = (got - want).abs() <= 1e-12 * want.abs().max(1.0);
+                    assert!(close, "{name} of {row}: {got} against {want}");
+                }
+                Value::String(text) => assert_eq!(field, text, "{name} of {row}"),
+                _ => assert_eq!(*field, "", "{name} of {row}"),
+            }
+        }
+    }
+    // Per stream: intervals, mean and lowest ratio, largest lag, keyframes, retransmissions.
+    let mut want: BTreeMap<(u64, u64), Vec<f64>> = BTreeMap::new();
+    for line in &stats {
+        let key = (
+            line["session"].as_u64().unwrap(),
+            line["msid"].as_u64().unwrap(),
+        );
+        want.entry(key)
+            .or_default()
+            .push(line["realtime_ratio"].as_f64().unwrap());
+    }
+    let now = stats
+        .iter()
+        .map(|l| l["time"].as_f64().unwrap() as i64 + 1)
+        .max()
+        .unwrap();
+    let sql = queries()["live_stream_health"].replace("now()", &format!("toDateTime({now})"));
+    let got = server.lines("fleet", &format!("{sql} FORMAT TSVRaw"));
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for row in got {
+        let r: Vec<&str> = row.split('\t').collect();
+        let key = (r[2].parse().unwrap(), r[3].parse().unwrap());
+        let ratios = &want[&key];
+        let of_stream = |name: &str| -> Vec<f64> {
+            stats
+                .iter()
+                .filter(|l| {
+                    (l["session"].as_u64(), l["msid"].as_u64()) == (Some(key.0), Some(key.1))
+                })
+                .map(|l| l[name].as_f64().unwrap())
+                .collect()
+        };
+        let mean = ratios.iter().sum::<f64>() / ratios.len() as f64;
+        let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let lag = of_stream("lag_s").into_iter().fold(0.0, f64::max);
+        assert_eq!(r[4], mask("chlive"));
+        assert_eq!(r[6].parse::<usize>().unwrap(), ratios.len());
+        // Rounded to 3 places by the query: a mean of 3-place values can fall on a half.
+        for (column, want) in [(7, mean), (8, lowest), (9, lag)] {
+            let got: f64 = r[column].parse().unwrap();
+            assert!((got - want).abs() <= 0.0005 + 1e-9, "{row}: {want}");
+        }
+        let sum = |name| of_stream(name).iter().sum::<f64>().to_string();
+        assert_eq!(
+            (r[12].to_string(), r[13].to_string()),
+            (sum("keyframes"), sum("retransmissions"))
+        );
+    }
+}
+
+#[test]
+fn late_inserts_are_never_stored_twice() {
+    if !require("clickhouse-server") {
+        return;
+    }
+    let mut server = Server::new("late");
+    server.start();
+    // With a 1 s client timeout: one insert reaches the server 8 s late, after rtmpscope gave
+    // up on it, checked and sent the batch again; another is stored at once but answered 4 s
+    // late, after rtmpscope gave up on it.
+    let faults = vec![
+        Fault::DelayRequest(Duration::from_secs(8)),
+        Fault::DelayAnswer(Duration::from_secs(4)),
+    ];
+    let proxy = FaultyProxy::start(server.http_port, faults);
+    let capture = samples_named("publish_play.pcap");
+    let url = format!("http://127.0.0.1:{}/fleet", proxy.port);
+    let dir = spool(&server, "late");
+    let mut args = sink_args(&url, "late", &dir);
+    args.extend(["--clickhouse-timeout", "1", "-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("0 rows spooled"), "{stderr}");
+    // The late insert ran into the end of its session: refused, whenever it came.
+    let late = proxy.wait_late_answers(1);
+    assert_eq!(late.len(), 1);
+    assert!(late[0].contains("Code: 372"), "{}", late[0]);
+    let emitted = sorted(lines(&output.stdout));
+    assert_eq!(stored(&server, "fleet", "events", "late"), emitted);
+    let summaries: Vec<String> = json_lines(&capture, true)
+        .into_iter()
+        .filter(|l| l.starts_with("{\"event\":\"session_summary\""))
+        .collect();
+    assert_eq!(
+        stored(&server, "fleet", "session_summaries", "late"),
+        sorted(summaries)
+    );
+    eprintln!(
+        "late insert refused by the server ({}); {} events stored once",
+        late[0].lines().find(|l| l.contains("Code:")).unwrap_or(""),
+        emitted.len()
+    );
+}
+
+/// Child processes killed (by PID) when dropped.
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A self-signed certificate for localhost in `dir`: `NAME.pem` (returned), and
+/// `NAME-server.pem` with its key for a server.
+fn certificate(dir: &Path, name: &str) -> PathBuf {
+    let (cert, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl");
+    assert!(status.success());
+    let mut both = std::fs::read(&cert).unwrap();
+    both.extend(std::fs::read(&key).unwrap());
+    std::fs::write(dir.join(format!("{name}-server.pem")), both).unwrap();
+    cert
+}
+
+#[test]
+fn https_through_the_documented_local_proxy() {
+    if !require("clickhouse-server") || !require("socat") || !require("openssl") {
+        return;
+    }
+    let mut server = Server::new("tls");
+    server.start();
+    // The remote side speaks only TLS (a terminator in front of the server, as an https
+    // port would); rtmpscope talks plain HTTP to the local proxy the README shows, which
+    // checks the server's certificate.
+    let ca = certificate(&server.dir, "remote");
+    let stranger = certificate(&server.dir, "stranger");
+    let (tls, trusting, distrusting) = (
+        common::clickhouse::free_port(),
+        common::clickhouse::free_port(),
+        common::clickhouse::free_port(),
+    );
+    let socat = |args: [String; 2]| {
+        Command::new("socat")
+            .args(args)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("socat")
+    };
+    let remote = server.dir.join("remote-server.pem");
+    let local = |port: u16, ca: &Path| {
+        [
+            format!("TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr"),
+            format!("OPENSSL:localhost:{tls},cafile={}", ca.display()),
+        ]
+    };
+    let _children = Children(vec![
+        socat([
+            format!(
+                "OPENSSL-LISTEN:{tls},bind=127.0.0.1,cert={},verify=0,fork,reuseaddr",
+                remote.display()
+            ),
+            format!("TCP:127.0.0.1:{}", server.http_port),
+        ]),
+        socat(local(trusting, &ca)),
+        socat(local(distrusting, &stranger)),
+    ]);
+    for port in [tls, trusting, distrusting] {
+        let up = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "socat on {port}");
+    }
+    let capture = samples_named("publish_play.pcap");
+    let url = format!("http://127.0.0.1:{trusting}/fleet");
+    let dir = spool(&server, "tls");
+    let mut args = sink_args(&url, "tls", &dir);
+    args.extend(["-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let emitted = sorted(lines(&output.stdout));
+    assert_eq!(stored(&server, "fleet", "events", "tls"), emitted);
+    // A certificate the proxy does not trust: nothing reaches the server, all is spooled.
+    let url = format!("http://127.0.0.1:{distrusting}/fleet");
+    let dir = spool(&server, "untrusted");
+    let mut args = sink_args(&url, "untrusted", &dir);
+    args.extend(["-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(" 0 rows stored"), "{stderr}");
+    assert!(!stderr.contains(" 0 rows spooled"), "{stderr}");
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM events WHERE sensor = 'untrusted'"
+        ),
+        0
+    );
+    eprintln!("https through socat: {} events stored", emitted.len());
+}
+
+#[test]
+fn an_older_table_is_named_and_still_filled() {
+    if !require("clickhouse-server") {
+        return;
+    }
+    let mut server = Server::new("older");
+    server.start();
+    // session_summaries as a much older schema made it: no role, no health, no streams.
+    let client = server.client("fleet");
+    client
+        .query("CREATE DATABASE fleet", None)
+        .expect("database");
+    client
+        .query(
+            "CREATE TABLE session_summaries (time_us Int64, time DateTime MATERIALIZED \
+             toDateTime(intDiv(time_us, 1000000)), sensor String, session UInt64, raw String, \
+             batch_id String, batch_row UInt32) ENGINE = MergeTree() \
+             PARTITION BY toDate(time) ORDER BY (time, session)",
+            Some("fleet"),
+        )
+        .expect("old table");
+    let capture = samples_named("publish_play.pcap");
+    let url = server.url("fleet");
+    let dir = spool(&server, "older");
+    let mut args = sink_args(&url, "older", &dir);
+    args.extend(["-r", capture.to_str().unwrap()]);
+    let output = run_ok(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let said: Vec<&str> = stderr.lines().filter(|l| l.contains("lacks")).collect();
+    assert_eq!(said.len(), 1, "{stderr}");
+    assert!(
+        said[0].contains("fleet.session_summaries")
+            && said[0].contains("role, ")
+            && said[0].contains("finding_codes")
+            && !said[0].contains("batch_id"),
+        "{}",
+        said[0]
+    );
+    // Not altered, and every summary stored whole in raw.
+    assert_eq!(
+        server.count(
+            "fleet",
+            "SELECT count() FROM system.columns WHERE database = 'fleet' \
+             AND table = 'session_summaries'"
+        ),
+        7
+    );
+    let summaries: Vec<String> = json_lines(&capture, true)
+        .into_iter()
+        .filter(|l| l.starts_with("{\"event\":\"session_summary\""))
+        .collect();
+    assert_eq!(
+        stored(&server, "fleet", "session_summaries", "older"),
+        sorted(summaries)
+    );
 }

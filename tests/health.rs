@@ -7,11 +7,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::Once;
 
-use common::{json_events, require, require_root};
+use common::health::{capture, captures_dir};
+use common::{json_events, require};
+use rtmpscope::analysis::{Live, LiveFinding, LiveHeader, ReportSink, SessionReport};
+use rtmpscope::capture::Source;
+use rtmpscope::common::Timestamp;
+use rtmpscope::pipeline::{Decoding, RunOptions};
+use rtmpscope::session::event::{Event, EventSink};
 use serde_json::Value;
 
 /// Codes this work added: a clean capture raises none of them.
@@ -26,29 +31,6 @@ const HEALTH_CODES: [&str; 9] = [
     "ingest_codec",
     "ingest_bitrate",
 ];
-
-fn captures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-data/health")
-}
-
-static RECORD: Once = Once::new();
-
-/// The capture `name`, recorded first when missing; None (skipped) without root or tools.
-fn capture(name: &str) -> Option<PathBuf> {
-    let path = captures_dir().join(format!("{name}.pcap"));
-    if !path.exists() {
-        if !require_root() || !require("nginx") || !require("ffmpeg") || !require("tc") {
-            return None;
-        }
-        RECORD.call_once(|| {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/record_health.sh");
-            let status = Command::new("bash").arg(script).status().unwrap();
-            assert!(status.success(), "scripts/record_health.sh failed");
-        });
-    }
-    assert!(path.exists(), "{} was not recorded", path.display());
-    Some(path)
-}
 
 /// The session summaries of a capture.
 fn summaries(path: &Path, args: &[&str]) -> Vec<Value> {
@@ -231,6 +213,137 @@ fn clean_captures_raise_no_health_finding() {
                 "{}: {found:?}",
                 path.display()
             );
+        }
+    }
+}
+
+/// The readable `--summary` of a capture.
+fn summary_text(path: &Path) -> String {
+    let output = common::rtmpscope()
+        .arg("-r")
+        .arg(path)
+        .arg("--summary")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The first line of `text` that starts (after its indent) with `label`.
+fn line<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find(|line| line.trim_start().starts_with(label))
+        .unwrap_or_else(|| panic!("no {label} line in:\n{text}"))
+}
+
+#[test]
+fn the_readable_summary_says_what_the_json_says_about_health() {
+    let (Some(congested), Some(frozen), Some(long_gop)) =
+        (capture("congested"), capture("sigstop"), capture("longgop"))
+    else {
+        return;
+    };
+    // Network facts: the retransmission count of the JSON, and TCP round trips.
+    let publisher = by_role(&summaries(&congested, &[]), "publisher").clone();
+    let text = summary_text(&congested);
+    let retransmissions = publisher["network"]["retransmissions"].as_u64().unwrap();
+    assert!(
+        line(&text, "network").contains(&format!("{retransmissions} segments sent again")),
+        "{text}"
+    );
+    assert!(line(&text, "rtt").contains(", tcp "), "{text}");
+    assert!(
+        text.contains("finding   warning retransmissions: "),
+        "{text}"
+    );
+    assert!(line(&text, "realtime").contains("(ratio 0."), "{text}");
+    // A stall: its length and when it began, from the session's start.
+    let text = summary_text(&frozen);
+    let stalls = line(&text, "realtime");
+    assert!(stalls.contains("1 stall(s): 3.0"), "{stalls}");
+    assert!(text.contains("finding   warning stall: "), "{text}");
+    // A slow start: the player's wait, as in the JSON.
+    let player = by_role(&summaries(&long_gop, &[]), "player").clone();
+    let wait = player["streams"][0]["first_frame_s"].as_f64().unwrap();
+    let text = summary_text(&long_gop);
+    assert!(
+        line(&text, "start").contains(&format!("first frame {wait:.2} s after play")),
+        "{text}"
+    );
+    assert!(text.contains("finding   warning slow_start: "), "{text}");
+}
+
+/// The live lines of a capture replayed with statistics every second, and the time each
+/// session's summary says it ended.
+#[derive(Default)]
+struct LiveLines {
+    findings: Vec<(u64, Timestamp, LiveFinding)>,
+    ends: Vec<(u64, Timestamp)>,
+}
+
+impl EventSink for LiveLines {
+    fn event(&mut self, _: &Event<'_>) {}
+}
+
+impl ReportSink for LiveLines {
+    fn report(&mut self, ended: &Event<'_>, _: &SessionReport) {
+        self.ends.push((ended.session, ended.time));
+    }
+
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        if let Live::Finding(finding) = line {
+            self.findings
+                .push((header.session, header.time, finding.clone()));
+        }
+    }
+}
+
+fn live_lines(path: &Path) -> LiveLines {
+    let mut decoding = Decoding {
+        stats_interval: 1,
+        ..Decoding::default()
+    };
+    decoding.reassembly.network_updates = true;
+    let mut source = Source::open_file(path, None).unwrap();
+    let (_, lines) = decoding
+        .run_reports(
+            &mut source,
+            &RunOptions::default(),
+            LiveLines::default(),
+            true,
+        )
+        .unwrap();
+    lines
+}
+
+#[test]
+fn findings_are_announced_live_before_their_session_ends() {
+    for (name, expected) in [
+        ("congested", &["retransmissions", "behind_realtime"][..]),
+        ("longgop", &["keyframe_interval", "slow_start"][..]),
+    ] {
+        let Some(path) = capture(name) else {
+            return;
+        };
+        let lines = live_lines(&path);
+        for code in expected {
+            let (session, at, finding) = lines
+                .findings
+                .iter()
+                .find(|(_, _, finding)| finding.finding.code == *code)
+                .unwrap_or_else(|| panic!("{name}: no live {code} finding"));
+            assert_eq!(finding.state, "found");
+            let (_, end) = lines.ends.iter().find(|(id, _)| id == session).unwrap();
+            let ahead = end.micros_since(*at) as f64 / 1e6;
+            eprintln!("{name}: {code} announced {ahead:.1} s before the session ended");
+            assert!(ahead > 1.0, "{name}: {code} only at the end");
+            // Once per code and session.
+            let times = lines
+                .findings
+                .iter()
+                .filter(|(id, _, f)| id == session && f.finding.code == *code)
+                .count();
+            assert_eq!(times, 1, "{name}: {code} announced {times} times");
         }
     }
 }

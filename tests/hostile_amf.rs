@@ -175,3 +175,58 @@ fn text_and_summary_outputs_of_the_bomb_stay_bounded_too() {
         assert_bounded(&run, args);
     }
 }
+
+/// AMF parts in one aggregate message.
+const AGGREGATE_PARTS: usize = 32;
+
+/// A type-22 body of [`AGGREGATE_PARTS`] FLV tags, each a type-15 trait bomb: every part
+/// could expand to the whole cap on its own.
+fn aggregate_of_bombs() -> Vec<u8> {
+    let bomb = trait_bomb(16 << 10, 0, 0);
+    let mut body = Vec::new();
+    for part in 0..AGGREGATE_PARTS {
+        let length = (bomb.len() as u32).to_be_bytes();
+        body.push(15); // tag type: AMF3 data
+        body.extend_from_slice(&length[1..]);
+        body.extend_from_slice(&[0, 0, part as u8, 0]); // timestamp
+        body.extend_from_slice(&[0, 0, 1]); // stream id
+        body.extend_from_slice(&bomb);
+        body.extend_from_slice(&(bomb.len() as u32 + 11).to_be_bytes()); // back pointer
+    }
+    body
+}
+
+#[test]
+fn the_parts_of_an_aggregate_share_one_expansion_cap() {
+    let aggregate = aggregate_of_bombs();
+    let mut pcap = PcapWriter::new();
+    let mut connection = Connection::open(&mut pcap, ([127, 0, 0, 1], 40000));
+    connection.rtmp_handshake(&mut pcap);
+    let mut stream = chunks(2, 1, 0, 4, &65536u32.to_be_bytes(), 128);
+    stream.extend(chunks(4, 22, 1, aggregate.len() as u32, &aggregate, 65536));
+    let after = after();
+    stream.extend(chunks(4, 18, 1, after.len() as u32, &after, 65536));
+    connection.send(&mut pcap, true, &stream);
+    connection.close(&mut pcap);
+    let run = run("aggregate", &pcap.finish(), ARGS);
+    assert_bounded(&run, ARGS);
+    let message = run
+        .events
+        .iter()
+        .find(|e| e["type"] == "aggregate")
+        .expect("the aggregate decodes");
+    let parts = message["messages"].as_array().expect("its parts");
+    assert_eq!(parts.len(), AGGREGATE_PARTS);
+    let share = MAX_REFERENCE_EXPANSION_BYTES / AGGREGATE_PARTS;
+    for part in parts {
+        let error = part["decode_error"]
+            .as_str()
+            .expect("each part says it stopped");
+        assert!(
+            error.contains(&format!("more than {share} bytes")),
+            "{error}"
+        );
+    }
+    let after = run.events.iter().find(|e| e["name"] == "onAfter");
+    assert_eq!(after.expect("onAfter decodes")["values"][0], 42.0);
+}

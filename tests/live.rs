@@ -5,35 +5,14 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::{require, require_root};
-
-/// Runs tests/lab/`script` with rtmpscope and a new folder (`prefix`-pid) for its output,
-/// which it returns.
-fn run_lab_script(script: &str, prefix: &str) -> std::path::PathBuf {
-    let out = std::env::temp_dir().join(format!("{prefix}-{}", std::process::id()));
-    std::fs::create_dir_all(&out).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/lab")
-        .join(script);
-    let status = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success(), "the lab script failed");
-    out
-}
 
 #[test]
 fn live_capture_sees_publish_and_play() {
     if !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
-    let out = run_lab_script("live_capture.sh", "rtmpscope-live");
+    let out = common::run_lab("live_capture.sh", "live");
 
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap_or_default();
     assert_eq!(
@@ -169,7 +148,7 @@ fn live_capture_reports_a_stall_as_it_happens() {
     if !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
-    let out = run_lab_script("live_stall.sh", "rtmpscope-stall");
+    let out = common::run_lab("live_stall.sh", "stall");
     let text = std::fs::read_to_string(out.join("live.json")).unwrap();
     let lines: Vec<(f64, serde_json::Value)> = text
         .lines()

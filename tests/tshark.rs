@@ -9,24 +9,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::{json_events, require, samples, shared_captures};
 
 /// tshark's messages as TSV lines, via scripts/tshark_messages.py.
 fn tshark_lines(capture: &Path) -> Vec<String> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tshark_messages.py");
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(capture)
-        .args(["--port", "6002"])
-        .output()
-        .expect("run the tshark script");
-    assert!(output.status.success());
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    common::tshark_message_lines(capture)
 }
 
 /// Our messages in the same TSV form.

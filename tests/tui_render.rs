@@ -5,76 +5,19 @@
 
 #![cfg(feature = "tui")]
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
-use ratatui::backend::TestBackend;
+use std::path::Path;
+
 use ratatui::style::Color;
-use ratatui::Terminal;
 
-use rtmpscope::capture::Source;
+use common::tui::{act, draw, loaded, screen, selected, updates};
 use rtmpscope::common::{Direction, Timestamp};
-use rtmpscope::pipeline::RunOptions;
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
 use rtmpscope::tui::feed::Decoding;
 use rtmpscope::tui::model::{
     Content, MessageRow, Model, RowKind, Update, BLOCK_ROWS, MEDIA_KEPT_BODY,
 };
-use rtmpscope::tui::{feed, ui};
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name)
-}
-
-/// Every update the sample decodes to, in the batches the decoding thread sent.
-fn updates(name: &str, decoding: Decoding) -> Vec<Vec<Update>> {
-    let source = Source::open_file(&sample(name), None).expect("open the sample");
-    let options = RunOptions {
-        counters: Some(Arc::default()),
-        ..RunOptions::default()
-    };
-    let decoder = feed::spawn(source, decoding, options).expect("decoder");
-    let batches: Vec<Vec<Update>> = decoder.updates.iter().collect();
-    decoder.thread.join().expect("the decoder ends");
-    assert!(batches.iter().flatten().any(|u| matches!(u, Update::Done)));
-    batches
-}
-
-/// An app holding everything the sample decodes to, as the UI would after reading it.
-fn loaded(name: &str) -> App {
-    let mut app = App::new(format!("samples/{name}"), false);
-    for batch in updates(name, Decoding::default()) {
-        app.receive(batch);
-    }
-    app
-}
-
-/// Draws the app on a `width` x `height` test terminal.
-fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal
-        .draw(|frame| app.areas = ui::draw(frame, app))
-        .expect("draw");
-    terminal
-}
-
-/// The screen as text, one line a row.
-fn screen(app: &mut App, width: u16, height: u16) -> String {
-    let terminal = draw(app, width, height);
-    let buffer = terminal.backend().buffer();
-    (0..height)
-        .map(|y| {
-            (0..width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// The hex digits the hex pane highlights (yellow background), in screen order.
 fn highlighted(app: &mut App, width: u16, height: u16) -> String {
@@ -94,12 +37,6 @@ fn highlighted(app: &mut App, width: u16, height: u16) -> String {
     out
 }
 
-fn act(app: &mut App, actions: &[Action]) {
-    for action in actions {
-        app.act(*action);
-    }
-}
-
 /// `/`, the text (replacing the filter being edited), Enter.
 fn type_filter(app: &mut App, text: &str) {
     act(app, &[Action::StartFilter]);
@@ -110,13 +47,6 @@ fn type_filter(app: &mut App, text: &str) {
         act(app, &[Action::FilterChar(c)]);
     }
     act(app, &[Action::FilterApply]);
-}
-
-/// The summary of the selected row.
-fn selected(app: &App) -> String {
-    app.selected_row()
-        .map(|row| row.summary().into_owned())
-        .unwrap_or_default()
 }
 
 #[test]
@@ -203,12 +133,28 @@ fn filter_narrows_and_search_steps_through_matches() {
         &[Action::PrevMatch, Action::PrevMatch, Action::PrevMatch],
     );
     assert!(selected(&app).contains("NetStream.Publish.Start"));
-    // Before the first match, N goes round to the last.
+    // Before the first match, N goes on from the bottom and says so.
     act(&mut app, &[Action::PrevMatch]);
     assert!(selected(&app).contains("NetStream.Unpublish.Success"));
+    assert_eq!(
+        app.model.status.as_deref(),
+        Some("search wrapped to the bottom")
+    );
     assert!(!app.search_missed);
+    act(&mut app, &[Action::NextMatch]);
+    assert!(selected(&app).contains("NetStream.Publish.Start"));
+    assert_eq!(
+        app.model.status.as_deref(),
+        Some("search wrapped to the top")
+    );
+    // With nothing open, Esc never quits (issue 17, point 9): it says how to.
+    act(&mut app, &[Action::Back, Action::Back]);
     assert!(!app.quit);
-    act(&mut app, &[Action::Back]);
+    assert_eq!(
+        app.model.status.as_deref(),
+        Some("nothing to close: q quits")
+    );
+    act(&mut app, &[Action::Quit]);
     assert!(app.quit);
 }
 
@@ -266,6 +212,8 @@ fn navigation_is_clamped() {
     act(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Details);
     act(&mut app, &[Action::NextPane]);
+    assert_eq!(app.focus, Pane::Bytes);
+    act(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Sessions);
     act(&mut app, &[Action::End]);
     assert_eq!(app.selected_session(), Some(3));
@@ -309,11 +257,7 @@ fn help_overlay() {
     let mut app = loaded("publish_play.pcap");
     act(&mut app, &[Action::Help]);
     let screen = screen(&mut app, 120, 36);
-    for key in [
-        "PgUp PgDn",
-        "pause the live view",
-        "export the selected session",
-    ] {
+    for key in ["PgUp PgDn", "pause the list", "export the selected session"] {
         assert!(screen.contains(key), "{screen}");
     }
     insta::assert_snapshot!("help", screen);
@@ -538,7 +482,11 @@ fn decoder_configurations_are_kept_whole() {
 fn cli_count(name: &str, expr: &str) -> usize {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_rtmpscope"))
         .arg("-r")
-        .arg(sample(name))
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("samples")
+                .join(name),
+        )
         .args(["--json", "--filter-messages", expr])
         .output()
         .expect("run rtmpscope");
@@ -639,7 +587,7 @@ fn a_bad_expression_is_marked_where_it_is_and_not_applied() {
     // Ctrl-W takes the last word back, Ctrl-U the whole line: both compile again.
     act(&mut app, &[Action::FilterDeleteWord]);
     assert_eq!(app.editing.as_deref(), Some("type == video and tpye == "));
-    act(&mut app, &[Action::FilterClear]);
+    act(&mut app, &[Action::FilterClearLine]);
     assert_eq!(app.editing.as_deref(), Some(""));
     assert!(app.filter_error.is_none());
     // Something missing at the end is marked after the text.
@@ -650,7 +598,7 @@ fn a_bad_expression_is_marked_where_it_is_and_not_applied() {
         app.filter_error.as_ref().map(|e| e.span.clone()),
         Some(8..8)
     );
-    assert!(screen(&mut app, 160, 45).contains("/frame >= ▏ ✗ expected a value after >="));
+    assert!(screen(&mut app, 160, 45).contains("/frame >=▏ ✗ expected a value after >="));
     act(&mut app, &[Action::Back]);
     assert!(app.editing.is_none() && app.filter_error.is_none());
 }

@@ -192,8 +192,10 @@ fn drive_the_binary_in_tmux() {
     assert!(!screen.contains("connect app=live"), "{screen}");
 
     tmux.keys(&["?"]);
-    let screen = tmux.wait_for("the help", |s| s.contains(" Keys "));
-    assert!(screen.contains("pause the live view"), "{screen}");
+    // Waiting for a line of the help, not only its title: a screen can be caught half drawn.
+    tmux.wait_for("the help", |s| {
+        s.contains(" Keys ") && s.contains("pause the list")
+    });
     tmux.keys(&["?"]);
 
     // Too small a terminal gets a message; back to a usable size, the layout comes back.
@@ -202,20 +204,27 @@ fn drive_the_binary_in_tmux() {
         s.contains("rtmpscope needs at least")
     });
     tmux.resize(120, 40);
-    let screen = tmux.wait_for("the layout", |s| s.contains("Sessions (3)"));
-    assert!(screen.contains("filter: video"), "{screen}");
+    tmux.wait_for("the layout", |s| {
+        s.contains("Sessions (3)") && s.contains("filter: video")
+    });
 
     // The statistics of session 1: the sessions pane, j, s.
-    tmux.keys(&["Escape", "BTab", "j", "s"]);
-    let screen = tmux.wait_for("the statistics", |s| s.contains("Statistics of session 1"));
-    assert!(screen.contains("Messages by type"), "{screen}");
-    assert!(screen.contains("avc High"), "{screen}");
+    // Esc alone first: sent together with the next keys, it can swallow them.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the filter cleared", |s| !s.contains("filter: video"));
+    tmux.keys(&["BTab", "j", "s"]);
+    tmux.wait_for("the statistics", |s| {
+        s.contains("Statistics of session 1")
+            && s.contains("Messages by type")
+            && s.contains("avc High")
+    });
     tmux.keys(&["s"]);
 
     // e exports session 1 by reading the file again, into rtmpscope-export/ here.
     tmux.keys(&["e"]);
-    let screen = tmux.wait_for("the export", |s| s.contains("62 video, 175 audio"));
-    assert!(screen.contains("FLV files of session 1"), "{screen}");
+    tmux.wait_for("the export", |s| {
+        s.contains("62 video, 175 audio") && s.contains("FLV files of session 1")
+    });
     let exported = files_in(&dir.join("rtmpscope-export"));
     assert_eq!(exported.len(), 1, "{exported:?}");
     assert!(exported[0]
@@ -252,12 +261,11 @@ fn export_flv_writes_every_stream_as_decoded() {
     }
     // e lists the selected session's file; nothing is read again.
     tmux.keys(&["BTab", "j", "j", "e"]);
-    let screen = tmux.wait_for("the list", |s| s.contains("FLV files of session 2"));
-    assert!(screen.contains("play test (stream 1)"), "{screen}");
-    assert!(
-        screen.contains("002-127.0.0.1_35682-live-test-msid1-play.flv"),
-        "{screen}"
-    );
+    tmux.wait_for("the list", |s| {
+        s.contains("FLV files of session 2")
+            && s.contains("play test (stream 1)")
+            && s.contains("002-127.0.0.1_35682-live-test-msid1-play.flv")
+    });
     // Ctrl-C quits as q does.
     tmux.keys(&["C-c"]);
     assert_quit_cleanly(&tmux, &dir);
@@ -315,5 +323,60 @@ fn live_capture_in_the_tui() {
             "{file:?}: {found}"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn esc_keeps_the_capture_and_the_prompt_shows_at_eighty_columns() {
+    if !require("tmux") {
+        return;
+    }
+    let dir = scratch("text");
+    // An earlier run's export: this run's `e` must not touch it, nor fail on it.
+    let earlier = dir.join("rtmpscope-export");
+    std::fs::create_dir_all(&earlier).expect("earlier export");
+    std::fs::write(earlier.join("earlier.flv"), b"FLV").expect("earlier file");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/publish_play.pcap");
+    let tmux = start_in(&dir, &format!("-r {} --tui", sample.display()));
+    tmux.wait_for("the decoded capture", |s| s.contains("| done |"));
+    // Esc with nothing open, twice: the capture stays, the status bar says how to quit.
+    tmux.keys(&["Escape", "Escape"]);
+    let screen = tmux.wait_for("the hint", |s| s.contains("nothing to close: q quits"));
+    assert!(screen.contains("Sessions (3)"), "{screen}");
+    // At 80x24 what is typed at the `/` prompt and `? help` are on the status bar.
+    tmux.resize(80, 24);
+    tmux.wait_for("the layout at 80 columns", |s| {
+        s.contains("│#    clien serve")
+    });
+    tmux.keys(&["/", "c", "o", "n"]);
+    let screen = tmux.wait_for("the prompt", |s| s.contains("/con▏"));
+    let status = screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
+    assert!(
+        status.contains("/con▏") && status.contains("? help"),
+        "{screen}"
+    );
+    // Ctrl-U clears the line instead of typing a letter.
+    tmux.keys(&["C-u"]);
+    let screen = tmux.wait_for("the cleared prompt", |s| s.contains("| /▏"));
+    assert!(!screen.contains("/conu"), "{screen}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the prompt closed", |s| !s.contains("| /▏"));
+    // e on session 1 writes beside the earlier export, never over it.
+    tmux.resize(150, 45);
+    // Keys sent before the UI has redrawn at the new size can be lost: wait for it.
+    tmux.wait_for("the layout at 150 columns", |s| {
+        s.contains("│#    client   ")
+    });
+    tmux.keys(&["BTab", "j"]);
+    tmux.wait_for("session 1", |s| s.contains("Messages of session 1"));
+    tmux.keys(&["e"]);
+    let screen = tmux.wait_for("the export", |s| {
+        s.contains("62 video, 175 audio") && s.contains("rtmpscope-export-2")
+    });
+    assert!(!screen.contains("export failed"), "{screen}");
+    assert_eq!(files_in(&earlier), [earlier.join("earlier.flv")]);
+    assert_eq!(files_in(&dir.join("rtmpscope-export-2")).len(), 1);
+    tmux.keys(&["Escape", "q"]);
+    assert_quit_cleanly(&tmux, &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -79,3 +79,126 @@ FROM events
 WHERE event = 'handshake' AND time >= now() - 86400 AND handshake_ok = 0
 GROUP BY client_version
 ORDER BY failures DESC, client_version;
+
+-- Stream health (the `health`, `findings`, `network` and `realtime` of session_summary;
+-- thresholds as in the README's Stream health table).
+
+-- name: sessions_by_health_per_sensor_and_hour
+-- Sessions of the last day by verdict (ok, degraded, failed), per sensor and hour (UTC): where
+-- and when viewers were hurt.
+SELECT
+    sensor,
+    toStartOfHour(time, 'UTC') AS hour,
+    health,
+    count() AS sessions
+FROM session_summaries
+WHERE time >= now() - 86400
+GROUP BY sensor, hour, health
+ORDER BY sensor, hour, health;
+
+-- name: findings_by_code
+-- Health findings of the last day across the fleet, most frequent first: how many, in how
+-- many sessions, on how many sensors and servers.
+SELECT
+    code,
+    severity,
+    count() AS findings,
+    uniqExact(sensor, session) AS sessions,
+    uniqExact(sensor) AS sensors,
+    uniqExact(server) AS servers
+FROM session_summaries
+ARRAY JOIN finding_codes AS code, finding_severities AS severity
+WHERE time >= now() - 86400
+GROUP BY code, severity
+ORDER BY findings DESC, code, severity;
+
+-- name: worst_stalls
+-- Streams of the last day that stalled (no media for over a second while live), longest
+-- stall first (names masked).
+SELECT
+    sensor,
+    server,
+    client,
+    session,
+    if(startsWith(s_name, '<redacted:') OR s_name = '', s_name,
+       concat('<redacted:', lower(substring(hex(SHA256(s_name)), 1, 6)), '>')) AS stream,
+    s_role AS role,
+    s_stalls AS stalls,
+    round(s_longest, 3) AS longest_stall_s
+FROM session_summaries
+ARRAY JOIN
+    stream_names AS s_name,
+    stream_roles AS s_role,
+    stream_stalls AS s_stalls,
+    stream_longest_stall_s AS s_longest
+WHERE time >= now() - 86400 AND s_stalls > 0
+ORDER BY longest_stall_s DESC, sensor, session, stream
+LIMIT 50;
+
+-- name: streams_behind_realtime
+-- Streams of the last day whose media arrived at under 0.9 of real time over at least 10 s
+-- of capture (a publisher that cannot push its media through), slowest first, with how far
+-- they fell behind.
+SELECT
+    sensor,
+    server,
+    client,
+    session,
+    if(startsWith(s_name, '<redacted:') OR s_name = '', s_name,
+       concat('<redacted:', lower(substring(hex(SHA256(s_name)), 1, 6)), '>')) AS stream,
+    s_role AS role,
+    round(s_ratio, 3) AS realtime_ratio,
+    round(s_media, 3) AS media_s,
+    round(s_wall, 3) AS wall_s,
+    round(s_lag, 3) AS max_lag_s
+FROM session_summaries
+ARRAY JOIN
+    stream_names AS s_name,
+    stream_roles AS s_role,
+    stream_realtime_ratios AS s_ratio,
+    stream_media_s AS s_media,
+    stream_wall_s AS s_wall,
+    stream_max_lag_s AS s_lag
+WHERE time >= now() - 86400 AND s_ratio >= 0 AND s_ratio < 0.9 AND s_wall >= 10
+ORDER BY realtime_ratio, sensor, session, stream;
+
+-- name: retransmission_rates_by_sensor
+-- TCP retransmissions of the last day per sensor: segments and bytes sent again, as a share
+-- of the sessions' bytes, and the sessions flagged for it (>= 10 segments and > 2 %).
+SELECT
+    sensor,
+    count() AS sessions,
+    sum(retransmissions) AS segments,
+    sum(retransmitted_bytes) AS bytes_again,
+    sum(bytes_c2s + bytes_s2c) AS bytes,
+    round(if(bytes = 0, 0, 100 * bytes_again / bytes), 3) AS percent,
+    countIf(has(finding_codes, 'retransmissions')) AS flagged_sessions
+FROM session_summaries
+WHERE time >= now() - 86400
+GROUP BY sensor
+ORDER BY percent DESC, sensor;
+
+-- name: live_stream_health
+-- Live (-i): the streams of the last 5 minutes from their stream_stats rows, worst real-time
+-- ratio first: intervals seen, mean and lowest ratio, largest lag, mean video bitrate and
+-- frame rate, keyframes and retransmissions.
+SELECT
+    sensor,
+    server,
+    session,
+    msid,
+    if(startsWith(stream, '<redacted:') OR stream = '', stream,
+       concat('<redacted:', lower(substring(hex(SHA256(stream)), 1, 6)), '>')) AS stream_key,
+    role,
+    count() AS intervals,
+    round(avg(realtime_ratio), 3) AS mean_ratio,
+    round(min(realtime_ratio), 3) AS lowest_ratio,
+    round(max(lag_s), 3) AS max_lag_s,
+    round(avg(video_kbps), 1) AS video_kbps,
+    round(avg(fps), 2) AS fps,
+    sum(keyframes) AS keyframes,
+    sum(retransmissions) AS retransmissions
+FROM stream_stats
+WHERE time >= now() - 300
+GROUP BY sensor, server, session, msid, stream, role
+ORDER BY mean_ratio, sensor, server, session, msid;

@@ -82,6 +82,14 @@ CREATE TABLE IF NOT EXISTS session_summaries
     -- The status codes that were errors (NetStream.Publish.BadName...).
     error_codes Array(String),
     health String,
+    -- Stream health: the findings' codes and severities (same order), and the connection's
+    -- network facts (both directions; 0 where the session spans several connections).
+    finding_codes Array(String),
+    finding_severities Array(String),
+    retransmissions UInt64,
+    retransmitted_bytes UInt64,
+    zero_windows UInt64,
+    rtt_median_ms Float64,
     -- One element per message stream, in the same order in every array (ARRAY JOIN them).
     stream_names Array(String),
     stream_roles Array(String),
@@ -90,6 +98,17 @@ CREATE TABLE IF NOT EXISTS session_summaries
     stream_frame_rates Array(Float64),
     stream_keyframe_seconds Array(Float64),
     stream_audio_kbps Array(Float64),
+    -- Real-time health per stream (0 without media): media and capture seconds, their
+    -- ratio (-1 when there was too little to judge), the largest lag behind media time, the
+    -- stalls (how many, the longest, in seconds), and a player's wait for its first picture
+    -- (-1 when not a player or none came).
+    stream_media_s Array(Float64),
+    stream_wall_s Array(Float64),
+    stream_realtime_ratios Array(Float64),
+    stream_max_lag_s Array(Float64),
+    stream_stalls Array(UInt64),
+    stream_longest_stall_s Array(Float64),
+    stream_first_frame_s Array(Float64),
     raw String,
     batch_id String,
     batch_row UInt32
@@ -97,6 +116,40 @@ CREATE TABLE IF NOT EXISTS session_summaries
 ENGINE = MergeTree()
 PARTITION BY toDate(time)
 ORDER BY (role, server, time, session);
+
+-- Live only (-i, every --stats-interval seconds): one row per active stream and interval, the
+-- `stream_stats` line. Kept apart from `events` because they are a time series of numbers
+-- that health questions aggregate (rates, ratios, lags) rather than events; `finding` lines
+-- (a stall as it starts and ends) are rare and go to `events` (code, stream, msid).
+CREATE TABLE IF NOT EXISTS stream_stats
+(
+    time_us Int64,
+    time DateTime MATERIALIZED toDateTime(intDiv(time_us, 1000000)),
+    sensor String,
+    frame UInt64,
+    session UInt64,
+    client String,
+    server String,
+    variant String,
+    community_id String,
+    msid UInt32,
+    stream String,
+    role String,
+    interval_s Float64,
+    video_kbps Float64,
+    audio_kbps Float64,
+    fps Float64,
+    keyframes UInt64,
+    realtime_ratio Float64,
+    lag_s Float64,
+    retransmissions UInt64,
+    raw String,
+    batch_id String,
+    batch_row UInt32
+)
+ENGINE = MergeTree()
+PARTITION BY toDate(time)
+ORDER BY (server, time, session, msid);
 
 -- A cluster: the same tables on every shard, replicated within it, and a Distributed table
 -- in front that rtmpscope writes to and the queries read (name it in the URL's database).
@@ -108,5 +161,5 @@ ORDER BY (role, server, time, session);
 -- CREATE TABLE events ON CLUSTER fleet AS events_local
 --     ENGINE = Distributed(fleet, rtmpscope, events_local, cityHash64(sensor, session));
 --
--- and the same for session_summaries. Sharding by sensor and session keeps a session's rows
--- together; replicated tables also deduplicate a retried insert by the block's checksum.
+-- and the same for session_summaries and stream_stats. Sharding by sensor and session keeps a
+-- session's rows together; replicated tables also deduplicate a retried insert by the block's checksum.

@@ -97,7 +97,8 @@ pub fn findings(report: &SessionReport, options: &HealthOptions) -> Vec<Finding>
             message,
         })
     };
-    if report.gaps > 0 {
+    let lost = report.gap_bytes.saturating_sub(report.truncated_bytes);
+    if lost > 0 {
         warn(
             "capture_gap",
             format!(
@@ -106,19 +107,29 @@ pub fn findings(report: &SessionReport, options: &HealthOptions) -> Vec<Finding>
             ),
         );
     }
+    if report.truncated_bytes > 0 {
+        warn(
+            "snap_length",
+            format!(
+                "the capture's snap length cut packets short: {} bytes sent were not captured \
+                 (messages in them are counted from their headers; bodies are incomplete)",
+                report.truncated_bytes
+            ),
+        );
+    }
     // Servers and clients often reset a connection once they are done; a reset is worth a
-    // word only when it came before the connection was accepted.
+    // word only when it came before the connection was accepted, and only a capture that saw
+    // the whole connection can tell.
     let connected = report
         .status
         .iter()
         .any(|status| status.code == "NetConnection.Connect.Success");
+    let saw_everything = !report.mid_stream && report.gaps == 0;
     // Inside RTMPS (without keys) and RTMPE the answer to connect cannot be seen.
-    let visible = match (report.variant, report.inner) {
-        (_, Some(Variant::Rtmpe)) | (Variant::Rtmpe, _) => false,
-        (Variant::Rtmps, _) => report.decrypted,
-        (Variant::Rtmp | Variant::Rtmpt, _) => true,
-    };
-    if visible && report.end_reason == Some(CloseReason::Rst) && !connected {
+    let visible = report
+        .variant
+        .messages_visible(report.inner, report.decrypted);
+    if visible && saw_everything && report.end_reason == Some(CloseReason::Rst) && !connected {
         warn(
             "reset_before_connect",
             "the connection was reset (RST) before connect succeeded".into(),
@@ -142,7 +153,7 @@ pub fn findings(report: &SessionReport, options: &HealthOptions) -> Vec<Finding>
         }
     }
     for stream in &report.streams {
-        stream_findings(stream, options, &mut warn);
+        stream_findings(stream, options, report.gaps > 0, &mut warn);
     }
     found
 }
@@ -155,10 +166,12 @@ pub fn stream_label(stream: &StreamReport) -> String {
     }
 }
 
-/// Warnings about one stream's media.
+/// Warnings about one stream's media; `gaps` when the capture lost bytes of the session (a
+/// frame missing from it may have been in them).
 fn stream_findings(
     stream: &StreamReport,
     options: &HealthOptions,
+    gaps: bool,
     warn: &mut impl FnMut(&'static str, String),
 ) {
     let label = stream_label(stream);
@@ -190,7 +203,7 @@ fn stream_findings(
         }
     }
     if let (Some(gop), Some(video)) = (&stream.gop, &stream.video) {
-        if gop.keyframes == 0 && video.frames > 0 {
+        if gop.keyframes == 0 && video.frames > 0 && !gaps {
             warn(
                 "no_keyframe",
                 format!("{label}: no keyframe in {} video frames", video.frames),

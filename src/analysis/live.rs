@@ -1,5 +1,6 @@
 //! Live statistics: a `stream_stats` line per active stream every interval, and findings as
-//! they happen (a stall when it passes the threshold and when it ends).
+//! they happen (a stall when it passes the threshold and when it ends; every other finding of
+//! the session's report the first time a statistics interval sees it).
 //!
 //! The clock is capture time: the events' times and, while a live capture is quiet, the
 //! pipeline's ticks ([`crate::session::event::EventSink::tick`]). On a file there are no
@@ -7,6 +8,7 @@
 
 use serde::Serialize;
 
+use super::health::HealthOptions;
 use super::realtime::{round3, STALL_MICROS};
 use super::report::Finding;
 use super::session::SessionAnalysis;
@@ -65,15 +67,18 @@ pub struct StreamStats {
 /// A finding as it happens: the `finding` event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveFinding {
-    /// Message stream id.
-    pub msid: u32,
+    /// Message stream id (stalls; a `found` finding names its stream in its message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msid: Option<u32>,
     /// Stream name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stream: Option<String>,
-    /// `started` (passed the threshold) or `ended`.
+    /// `started` (a stall passed the threshold), `ended` (media resumed) or `found` (another
+    /// finding of the session's report, the first time it is seen).
     pub state: &'static str,
-    /// How long it has lasted, seconds.
-    pub seconds: f64,
+    /// How long a stall has lasted, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
     /// Severity, code and message.
     #[serde(flatten)]
     pub finding: Finding,
@@ -98,12 +103,52 @@ impl Live<'_> {
     }
 }
 
-/// The live side of one session: its identity and where its interval started.
-#[derive(Debug, Clone, Copy)]
+/// The live side of one session: its identity, where its interval started and the finding
+/// codes already announced.
+#[derive(Debug, Clone)]
 pub(super) struct LiveSession {
     pub(super) header: LiveHeader,
     /// Retransmissions counted when the interval began.
     pub(super) retransmissions_at_start: u64,
+    /// Codes announced as `found` (at most one line per code and session: a few dozen codes).
+    pub(super) announced: Vec<&'static str>,
+}
+
+/// Codes not announced as `found`: stalls have their own lines, and the others can only be
+/// judged once a session is over (a handshake, a publish or a GOP still under way would look
+/// like a failure).
+const JUDGED_AT_THE_END: [&str; 5] = [
+    "stall",
+    "handshake_failed",
+    "no_media",
+    "no_keyframe",
+    "reset_before_connect",
+];
+
+/// Findings of `session`'s report as it stands, judged with `options`, whose code was not
+/// announced yet: one `found` line per code and session, the first time it is seen (the
+/// summary at the end has the final numbers).
+pub(super) fn new_findings(
+    session: &SessionAnalysis,
+    options: &HealthOptions,
+    announced: &mut Vec<&'static str>,
+) -> Vec<LiveFinding> {
+    let report = session.report_with(options);
+    let mut found = Vec::new();
+    for finding in report.findings {
+        if JUDGED_AT_THE_END.contains(&finding.code) || announced.contains(&finding.code) {
+            continue;
+        }
+        announced.push(finding.code);
+        found.push(LiveFinding {
+            msid: None,
+            stream: None,
+            state: "found",
+            seconds: None,
+            finding,
+        });
+    }
+    found
 }
 
 /// A stall finding for `stream`: `started` when it passes the threshold, `ended` with its
@@ -123,10 +168,10 @@ fn stall_finding(
         _ => format!("{label}: media resumed after {seconds:.1} s without"),
     };
     LiveFinding {
-        msid,
+        msid: Some(msid),
         stream: stream.name.clone(),
         state,
-        seconds: round3(seconds),
+        seconds: Some(round3(seconds)),
         finding: Finding {
             severity: "warning",
             code: "stall",

@@ -57,6 +57,10 @@ impl<S: ReportSink + ?Sized> ReportSink for Box<S> {
     fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
         (**self).report(ended, report);
     }
+
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        (**self).live(header, line);
+    }
 }
 
 /// Builds session reports from events and passes events on to `inner`.
@@ -192,6 +196,9 @@ impl<S: ReportSink> Analyzer<S> {
             for stats in live::interval_stats(session, span, delta) {
                 self.inner.live(&header, Live::Stats(&stats));
             }
+            for finding in live::new_findings(session, &self.health, &mut live.announced) {
+                self.inner.live(&header, Live::Finding(&finding));
+            }
         }
         self.stats_from = now;
         let mut next = next_stats;
@@ -222,6 +229,7 @@ impl<S: ReportSink> EventSink for Analyzer<S> {
                     LiveSession {
                         header,
                         retransmissions_at_start: 0,
+                        announced: Vec::new(),
                     },
                 );
                 if self.next_stats.is_none() {

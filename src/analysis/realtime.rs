@@ -80,6 +80,18 @@ pub struct Realtime {
 }
 
 impl Realtime {
+    /// A new run of timestamps starts at `media_ms` (their origin changed: a gap in the
+    /// capture or a stream adopted mid-way). What lay between the runs is unknown, so it is
+    /// taken to have kept pace with the capture: no false lag, no false step in media time.
+    pub fn new_run(&mut self, time: Timestamp, media_ms: u64) {
+        if self.first_arrival.is_none() {
+            return;
+        }
+        let quiet_ms = u64::try_from(time.micros_since(self.last_arrival) / 1000).unwrap_or(0);
+        self.media_ms = self.media_ms.saturating_add(quiet_ms);
+        self.last_media_ms = media_ms;
+    }
+
     /// A media message with timestamp `media_ms` arrived at `time`; returns the stall it ends,
     /// if it ends one.
     pub fn media(&mut self, time: Timestamp, media_ms: u64) -> Option<Stall> {

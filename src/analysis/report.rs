@@ -138,6 +138,16 @@ pub struct SessionReport {
     pub gaps: u64,
     /// Bytes lost in gaps.
     pub gap_bytes: u64,
+    /// Of them, bytes the capture's snap length cut from packets.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub truncated_bytes: u64,
+    /// Some messages were decoded from state adopted mid-stream (see `joined` on messages).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub joined: bool,
+    /// What the capture did not show of the session, when it saw it only in part:
+    /// `handshake`, `handshake_checks` (digests and echoes in bytes not captured), `connect`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_seen: Vec<&'static str>,
     /// Warnings raised.
     pub warnings: u64,
     /// Every status the peers sent, in order (at most 64; `status_dropped` counts the rest).
@@ -170,6 +180,10 @@ pub struct VideoCodec {
     /// The latest decoder configuration record.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub config: Option<VideoConfig>,
+    /// Where the configuration came from when no sequence header gave it: `in_band` (a
+    /// parameter set an encoder repeated in a keyframe).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_source: Option<&'static str>,
 }
 
 /// The audio codec as the stream's headers describe it.
@@ -245,6 +259,15 @@ pub struct StreamReport {
     /// onMetaData's values, declared against measured.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub metadata: Vec<Comparison>,
+    /// When no publish or play was seen (a session caught mid-way): `publish` if its media
+    /// went from client to server, `play` otherwise. Inferred, so not in `role`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inferred_role: Option<&'static str>,
+    /// What the capture did not show of this stream, for a session it saw only in part:
+    /// `publish_or_play`, `video_config`, `audio_config` (sent before the capture began),
+    /// `absolute_timestamps`, `message_stream_id`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_seen: Vec<&'static str>,
     /// Media time against capture time: ratio, lag, stalls.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub realtime: Option<RealtimeReport>,

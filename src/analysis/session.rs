@@ -6,11 +6,14 @@ use std::collections::BTreeMap;
 use super::health::{findings, HealthOptions};
 use super::report::{ConnectFacts, RttReport, SessionReport, StatusEntry, StreamReport};
 use super::stream::StreamAnalysis;
+use super::track::Timing;
 use crate::amf::AmfValue;
 use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Timestamp};
 use crate::reassembly::NetworkFacts;
+use crate::rtmp::codec::{in_band_avc_sps, VideoConfig};
 use crate::rtmp::handshake::HandshakeSummary;
+use crate::rtmp::media::VideoHeader;
 use crate::rtmp::message::{Command, MessageBody};
 use crate::session::event::{Event, EventKind, MessageEvent, SessionEnd, SessionStart};
 use crate::session::variant::Variant;
@@ -43,6 +46,8 @@ pub struct SessionAnalysis {
     streams: BTreeMap<u32, StreamAnalysis>,
     streams_dropped: u64,
     end: Option<SessionEnd>,
+    /// Some messages were decoded from state adopted mid-stream.
+    joined: bool,
     /// The latest network facts of the connection (live updates, then its end).
     pub(super) network: Option<NetworkFacts>,
     /// The streams' share of the memory budget.
@@ -83,6 +88,7 @@ impl SessionAnalysis {
             streams: BTreeMap::new(),
             streams_dropped: 0,
             end: None,
+            joined: false,
             network: None,
             memory: budget.charge(),
         }
@@ -107,15 +113,32 @@ impl SessionAnalysis {
     fn message(&mut self, time: Timestamp, event: &MessageEvent<'_>) {
         let header = &event.message.header;
         let timestamp = u64::from(header.timestamp);
+        let flags = event.flags;
+        let timing = Timing {
+            epoch: flags.epoch,
+            trusted: !flags.recovered && !flags.timestamp_relative,
+        };
+        self.joined |= flags.joined;
+        if flags.joined && header.type_id.is_media() {
+            if let Some(stream) = self.stream(header.msid) {
+                stream.relative_timestamps |= flags.timestamp_relative;
+                stream.msid_assumed |= flags.msid_assumed;
+            }
+        }
         match &event.message.body {
             MessageBody::Video(video) => {
                 if let Some(stream) = self.stream(header.msid) {
-                    stream.video(time, event.dir, timestamp, header.length, video);
+                    stream.video(time, event.dir, timestamp, header.length, video, timing);
+                    if stream.lacks_video_config() && video.frame_kind == "keyframe" {
+                        if let Some(config) = in_band_config(video, event.payload) {
+                            stream.in_band_video_config(config);
+                        }
+                    }
                 }
             }
             MessageBody::Audio(audio) => {
                 if let Some(stream) = self.stream(header.msid) {
-                    stream.audio(time, event.dir, timestamp, header.length, audio);
+                    stream.audio(time, event.dir, timestamp, header.length, audio, timing);
                 }
             }
             MessageBody::Aggregate { messages } => {
@@ -126,10 +149,10 @@ impl SessionAnalysis {
                     let timestamp = u64::from(part.timestamp);
                     match &part.body {
                         MessageBody::Video(video) => {
-                            stream.video(time, event.dir, timestamp, part.length, video)
+                            stream.video(time, event.dir, timestamp, part.length, video, timing)
                         }
                         MessageBody::Audio(audio) => {
-                            stream.audio(time, event.dir, timestamp, part.length, audio)
+                            stream.audio(time, event.dir, timestamp, part.length, audio, timing)
                         }
                         _ => {}
                     }
@@ -210,6 +233,21 @@ impl SessionAnalysis {
         self.streams.get(&msid).map(StreamAnalysis::per_second)
     }
 
+    /// What the capture did not show of a session it saw only in part.
+    fn not_seen(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.mid_stream && self.handshake.is_none() {
+            missing.push("handshake");
+        }
+        if self.handshake.as_ref().is_some_and(|h| h.missing_bytes > 0) {
+            missing.push("handshake_checks");
+        }
+        if self.connect.app.is_none() {
+            missing.push("connect");
+        }
+        missing
+    }
+
     /// The session's report as it stands.
     pub fn report(&self) -> SessionReport {
         self.report_with(&HealthOptions::default())
@@ -229,13 +267,16 @@ impl SessionAnalysis {
 
     /// The session's report as it stands, judged with `options`.
     pub fn report_with(&self, options: &HealthOptions) -> SessionReport {
+        let end = self.end.as_ref();
+        let gaps = end.map_or(0, |end| end.gaps);
+        let partial = self.mid_stream || gaps > 0;
         let streams: Vec<StreamReport> = self
             .streams
             .iter()
             .filter(|(_, stream)| stream.role.is_some() || stream.media_dir.is_some())
-            .map(|(&msid, stream)| stream.report(msid))
+            .map(|(&msid, stream)| stream.report(msid, partial))
             .collect();
-        let end = self.end.as_ref();
+        let visible = self.variant.messages_visible(self.inner, self.decrypted);
         let errors = self.status.iter().filter(|entry| entry.error).count() as u64;
         let mut report = SessionReport {
             variant: self.variant,
@@ -258,8 +299,15 @@ impl SessionAnalysis {
             bytes_c2s: end.map_or(0, |end| end.bytes_c2s),
             bytes_s2c: end.map_or(0, |end| end.bytes_s2c),
             messages: end.map_or(0, |end| end.messages),
-            gaps: end.map_or(0, |end| end.gaps),
+            gaps,
             gap_bytes: end.map_or(0, |end| end.gap_bytes),
+            truncated_bytes: end.map_or(0, |end| end.truncated_bytes),
+            joined: self.joined,
+            not_seen: if partial && visible {
+                self.not_seen()
+            } else {
+                Vec::new()
+            },
             warnings: end.map_or(0, |end| end.warnings),
             status: self.status.clone(),
             status_dropped: self.status_dropped,
@@ -273,6 +321,16 @@ impl SessionAnalysis {
         report.health = super::health::verdict(&report.findings);
         report
     }
+}
+
+/// A decoder configuration from a parameter set an encoder repeated in a keyframe (H.264
+/// repeats its SPS when asked to), for a stream whose sequence header was not seen.
+fn in_band_config(video: &VideoHeader, payload: &[u8]) -> Option<VideoConfig> {
+    const AVC_TAG_HEADER: usize = 5;
+    if video.codec != "avc" || video.avc_packet_type != Some(1) {
+        return None;
+    }
+    in_band_avc_sps(payload.get(AVC_TAG_HEADER..)?)
 }
 
 /// The session's role from the roles of its streams (or the direction of its media).

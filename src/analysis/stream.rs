@@ -5,9 +5,10 @@
 use super::metadata::{compare, Declared};
 use super::realtime::{round3, Realtime, Stall};
 use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
-use super::track::{MediaKind, Track};
+use super::track::{MediaKind, Timing, Track};
 use crate::amf::AmfValue;
 use crate::common::{Direction, Timestamp};
+use crate::rtmp::codec::VideoConfig;
 use crate::rtmp::media::{AudioHeader, VideoHeader};
 
 /// What is known of one message stream.
@@ -29,8 +30,17 @@ pub struct StreamAnalysis {
     drift: Drift,
     /// onMetaData as declared (the last one sent), the fields a report shows.
     metadata: Option<Declared>,
+    /// Whether the latest video and audio timestamps were trusted (see [`Timing::trusted`]):
+    /// audio and video are compared only then.
+    trusted: [bool; 2],
+    /// Some media timestamps were relative to a joined stream's first message.
+    pub relative_timestamps: bool,
+    /// The message stream id was assumed (no full header gave it).
+    pub msid_assumed: bool,
     /// Arrival against media time.
     pub(super) realtime: Realtime,
+    /// The run of timestamps the latest arrival belonged to.
+    arrival_epoch: Option<u32>,
     /// When `play` was sent, and when the first keyframe and audio frame arrived after it.
     play_at: Option<Timestamp>,
     first_keyframe_at: Option<Timestamp>,
@@ -79,8 +89,17 @@ impl StreamAnalysis {
         self.play_at.get_or_insert(time);
     }
 
-    /// A media message with timestamp `timestamp_ms` arrived at `time`.
-    fn arrival(&mut self, time: Timestamp, timestamp_ms: u64) {
+    /// A media message with timestamp `timestamp_ms` arrived at `time`. A new run of
+    /// timestamps (a gap, or an adopted stream) has another origin, so arrival is measured
+    /// against it afresh.
+    fn arrival(&mut self, time: Timestamp, timestamp_ms: u64, timing: Timing) {
+        if self
+            .arrival_epoch
+            .replace(timing.epoch)
+            .is_some_and(|epoch| epoch != timing.epoch)
+        {
+            self.realtime.new_run(time, timestamp_ms);
+        }
         if let Some(stall) = self.realtime.media(time, timestamp_ms) {
             self.ended_stall = Some(stall);
         }
@@ -94,13 +113,16 @@ impl StreamAnalysis {
         timestamp_ms: u64,
         length: u32,
         header: &VideoHeader,
+        timing: Timing,
     ) {
         self.media_dir.get_or_insert(dir);
         let kind = video_kind(header);
-        self.video.message(timestamp_ms, u64::from(length), kind);
+        self.video
+            .message(timestamp_ms, u64::from(length), kind, timing);
+        self.trusted[0] = timing.trusted;
         self.interval.video_bytes = self.interval.video_bytes.saturating_add(u64::from(length));
         if kind == MediaKind::Frame {
-            self.arrival(time, timestamp_ms);
+            self.arrival(time, timestamp_ms, timing);
             self.interval.video_frames = self.interval.video_frames.saturating_add(1);
             if header.frame_kind == "keyframe" {
                 self.interval.keyframes = self.interval.keyframes.saturating_add(1);
@@ -112,16 +134,41 @@ impl StreamAnalysis {
         let codec = self.video_codec.get_or_insert(VideoCodec {
             codec: header.codec,
             config: None,
+            config_source: None,
         });
         if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.codec = header.codec;
             codec.config = header.config.as_deref().cloned();
+            codec.config_source = None;
         }
         if kind == MediaKind::Frame && header.frame_kind == "keyframe" {
             self.gop.keyframe(self.video.frames, timestamp_ms);
         }
-        self.drift
-            .update(self.video.last_ms(), self.audio.last_ms());
+        self.update_drift();
+    }
+
+    /// Takes a decoder configuration found in the stream's frames (an encoder that repeats its
+    /// parameter sets in keyframes), when no sequence header has given one.
+    pub fn in_band_video_config(&mut self, config: VideoConfig) {
+        if let Some(codec) = self.video_codec.as_mut().filter(|c| c.config.is_none()) {
+            codec.config = Some(config);
+            codec.config_source = Some("in_band");
+        }
+    }
+
+    /// True when the video codec has no configuration yet (none seen).
+    pub fn lacks_video_config(&self) -> bool {
+        self.video_codec
+            .as_ref()
+            .is_some_and(|c| c.config.is_none())
+    }
+
+    /// Video minus audio, when both latest timestamps are trusted.
+    fn update_drift(&mut self) {
+        if self.trusted == [true, true] {
+            self.drift
+                .update(self.video.last_ms(), self.audio.last_ms());
+        }
     }
 
     /// Counts an audio message that arrived at `time`.
@@ -132,13 +179,16 @@ impl StreamAnalysis {
         timestamp_ms: u64,
         length: u32,
         header: &AudioHeader,
+        timing: Timing,
     ) {
         self.media_dir.get_or_insert(dir);
         let kind = audio_kind(header);
-        self.audio.message(timestamp_ms, u64::from(length), kind);
+        self.audio
+            .message(timestamp_ms, u64::from(length), kind, timing);
+        self.trusted[1] = timing.trusted;
         self.interval.audio_bytes = self.interval.audio_bytes.saturating_add(u64::from(length));
         if kind == MediaKind::Frame {
-            self.arrival(time, timestamp_ms);
+            self.arrival(time, timestamp_ms, timing);
             if self.play_at.is_some() {
                 self.first_audio_at.get_or_insert(time);
             }
@@ -154,8 +204,7 @@ impl StreamAnalysis {
         if kind == MediaKind::SequenceHeader && header.config.is_some() {
             codec.config = header.config.as_deref().cloned();
         }
-        self.drift
-            .update(self.video.last_ms(), self.audio.last_ms());
+        self.update_drift();
     }
 
     /// Records onMetaData as declared.
@@ -168,8 +217,44 @@ impl StreamAnalysis {
         (self.video.per_second(), self.audio.per_second())
     }
 
-    /// The stream's report.
-    pub fn report(&self, msid: u32) -> StreamReport {
+    /// What the capture did not show of this stream (for a session it saw only in part).
+    fn not_seen(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.role.is_none() {
+            missing.push("publish_or_play");
+        }
+        let needs_config = |codec: &str| {
+            matches!(
+                codec,
+                "avc" | "hevc" | "av1" | "vp9" | "aac" | "opus" | "flac"
+            )
+        };
+        if self
+            .video_codec
+            .as_ref()
+            .is_some_and(|c| c.config.is_none() && needs_config(c.codec))
+        {
+            missing.push("video_config");
+        }
+        if self
+            .audio_codec
+            .as_ref()
+            .is_some_and(|c| c.config.is_none() && needs_config(c.codec))
+        {
+            missing.push("audio_config");
+        }
+        if self.relative_timestamps {
+            missing.push("absolute_timestamps");
+        }
+        if self.msid_assumed {
+            missing.push("message_stream_id");
+        }
+        missing
+    }
+
+    /// The stream's report; `partial` when the capture saw the session only in part (it
+    /// started mid-connection, or lost bytes), so what it did not show is listed.
+    pub fn report(&self, msid: u32, partial: bool) -> StreamReport {
         let video = (self.video.messages > 0).then(|| self.video.report());
         let audio = (self.audio.messages > 0).then(|| self.audio.report());
         let metadata = self
@@ -214,6 +299,12 @@ impl StreamAnalysis {
                 .filter(|_| both)
                 .map(|_| self.drift.largest_ms),
             metadata,
+            inferred_role: match (partial, self.role, self.media_dir) {
+                (true, None, Some(Direction::ClientToServer)) => Some("publish"),
+                (true, None, Some(Direction::ServerToClient)) => Some("play"),
+                _ => None,
+            },
+            not_seen: if partial { self.not_seen() } else { Vec::new() },
             realtime: self.realtime.report(),
             first_frame_s,
         }
@@ -300,6 +391,10 @@ mod tests {
         let inter = video_header(&[0x27, 1, 0, 0, 0]);
         let aac = audio_header(&[0xAF, 1]);
         let dir = Direction::ClientToServer;
+        let timing = Timing {
+            epoch: 0,
+            trusted: true,
+        };
         for frame in 0..100u64 {
             let header = if frame % 50 == 0 { &key } else { &inter };
             stream.video(
@@ -308,6 +403,7 @@ mod tests {
                 frame * 40,
                 500,
                 header,
+                timing,
             );
             stream.audio(
                 Timestamp(frame as i64 * 40_000 + 20_000),
@@ -315,9 +411,10 @@ mod tests {
                 frame * 40 + 20,
                 100,
                 &aac,
+                timing,
             );
         }
-        let report = stream.report(1);
+        let report = stream.report(1, false);
         let gop = report.gop.expect("video");
         assert_eq!(
             (gop.keyframes, gop.frames, gop.seconds),

@@ -86,6 +86,7 @@ impl<'a> RawPacket<'a> {
         Frame {
             time: self.time,
             captured: self.data.len(),
+            wire_len: self.wire_len,
             decoded: decode_frame(link, self.data),
         }
     }
@@ -98,6 +99,8 @@ pub struct Frame<'a> {
     pub time: Timestamp,
     /// Bytes captured.
     pub captured: usize,
+    /// The packet's length on the wire (more than `captured` when cut by the snap length).
+    pub wire_len: u32,
     /// What the headers hold; a TCP segment borrows its payload.
     pub decoded: Decoded<'a>,
 }

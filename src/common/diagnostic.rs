@@ -54,6 +54,10 @@ codes! {
         ChunkGapDroppedMessages => "chunk_gap_dropped_messages",
         /// Chunks: a header that does not look like RTMP while the position is uncertain.
         ChunkHeaderImplausible => "chunk_header_implausible",
+        /// Chunks: the header after a hole is not the continuation predicted for it.
+        ChunkHoleMismatch => "chunk_hole_mismatch",
+        /// Chunks: a stream caught mid-way was locked on to; what was skipped and assumed.
+        ChunkJoined => "chunk_joined",
         /// Chunks: a message body that does not look like its type while uncertain.
         ChunkMessageImplausible => "chunk_message_implausible",
         /// Chunks: too many bytes in partial messages; one was dropped.
@@ -113,6 +117,8 @@ codes! {
         FlowTableFull => "flow_table_full",
         /// A live capture stopped with an error.
         CaptureStopped => "capture_stopped",
+        /// The capture's snap length cut packets short: their tails were not captured.
+        SnapLengthTruncated => "snap_length_truncated",
         /// The capture file breaks off in the middle of a packet.
         CaptureFileTruncated => "capture_file_truncated",
         /// An FLV file could not be written.
@@ -137,7 +143,8 @@ codes! {
     DetectedBy {
         /// It started with an RTMP (or RTMPE) handshake.
         Handshake => "handshake",
-        /// Caught mid-way, a command or data message decoded cleanly.
+        /// Caught mid-way, a command or data message decoded cleanly (or, where only media
+        /// flows, enough audio and video messages after a confirmed lock-on).
         ChunkStream => "chunk_stream",
         /// Caught mid-way on the RTMP port.
         Port => "port",

@@ -51,6 +51,12 @@ pub const JSON_FIELDS: &[&str] = &[
     "messages",
     "payload_hex",
     "raw_hex",
+    // message flags (what is assumed or missing)
+    "msid_assumed",
+    "timestamp_relative",
+    "joined",
+    "missing_bytes",
+    "truncated_bytes",
     // media
     "sound_format",
     "codec",

@@ -8,6 +8,7 @@ use std::fmt::{self, Display, Formatter};
 use crate::amf::AmfValue;
 use crate::common::escape::{Escaped, EscapedDisplay};
 use crate::common::DetectedBy;
+use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::media::{AudioSummary, VideoSummary};
 use crate::rtmp::message::{Command, Data, Message, MessageBody, UserControl};
 use crate::session::event::{Event, EventKind};
@@ -71,8 +72,12 @@ impl Display for MessageSummary<'_> {
                 message.header.type_id.0, message.header.length
             )?,
         }
-        if let Some(error) = &message.decode_error {
-            write!(f, " [decode error: {}]", EscapedDisplay(error))?;
+        match &message.decode_error {
+            Some(error @ DecodeError::NotCaptured { .. }) => {
+                write!(f, " [incomplete: {}]", EscapedDisplay(error))?
+            }
+            Some(error) => write!(f, " [decode error: {}]", EscapedDisplay(error))?,
+            None => {}
         }
         Ok(())
     }

@@ -455,6 +455,7 @@ impl<S: EventSink> FlvExporter<S> {
             video_tags: 0,
             script_tags: 0,
             skipped_frames: 0,
+            incomplete_frames: 0,
             gaps: 0,
             duration_ms: 0,
         };
@@ -567,6 +568,11 @@ impl<S: EventSink> FlvExporter<S> {
         let Some(file) = self.file(event, header.msid, message.dir) else {
             return;
         };
+        if message.flags.missing_bytes > 0 {
+            // Never a tag from bytes that were not captured.
+            file.report.incomplete_frames += 1;
+            return;
+        }
         for (tag_type, timestamp, body) in tags {
             let media = match tag_type {
                 TAG_VIDEO => Some(0),

@@ -2,10 +2,13 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use crate::analysis::{AudioCodec, SessionReport, StreamReport, TrackReport, VideoCodec};
+use crate::analysis::{
+    AudioCodec, RealtimeReport, SessionReport, StreamReport, TrackReport, VideoCodec,
+};
 use crate::common::escape::{Escaped, EscapedDisplay};
-use crate::common::{Direction, Endpoints};
+use crate::common::{Direction, Endpoints, Timestamp};
 use crate::output::describe::{ClientHelloFacts, RecordCounts, ServerChoice, TunnelFacts};
+use crate::reassembly::NetworkFacts;
 
 /// A session's report as text, with the session id and endpoints it belongs to.
 pub struct ReportText<'a> {
@@ -92,6 +95,16 @@ impl Display for ReportText<'_> {
                 ping.min_ms, ping.avg_ms, ping.max_ms, ping.count
             )?;
         }
+        if let Some(network) = report.network.filter(|network| network.rtt_samples > 0) {
+            write!(
+                f,
+                ", tcp {:.2}/{:.2}/{:.2} ms (min/median/max of {})",
+                network.rtt_min_us as f64 / 1000.0,
+                network.rtt_median_us as f64 / 1000.0,
+                network.rtt_max_us as f64 / 1000.0,
+                network.rtt_samples
+            )?;
+        }
         writeln!(f)?;
         writeln!(
             f,
@@ -103,6 +116,34 @@ impl Display for ReportText<'_> {
             report.gap_bytes,
             report.warnings
         )?;
+        if let Some(network) = &report.network {
+            NetworkText(network).fmt(f)?;
+        }
+        if report.truncated_bytes > 0 {
+            writeln!(
+                f,
+                "  capture   cut short by its snap length: {} B sent were not captured",
+                report.truncated_bytes
+            )?;
+        }
+        if report.joined {
+            writeln!(
+                f,
+                "  joined    chunk streams picked up without their full header (mid-stream, or after a hole): their timestamps are relative, their message stream ids assumed"
+            )?;
+        }
+        if !report.not_seen.is_empty() {
+            let facts: Vec<&str> = report
+                .not_seen
+                .iter()
+                .map(|what| match *what {
+                    "handshake_checks" => "handshake digests and echoes",
+                    "connect" => "connect's properties",
+                    other => other,
+                })
+                .collect();
+            writeln!(f, "  not seen  {}", facts.join(", "))?;
+        }
         let mut label = "status";
         for status in &report.status {
             let arrow = match status.dir {
@@ -118,7 +159,11 @@ impl Display for ReportText<'_> {
             label = "";
         }
         for stream in &report.streams {
-            StreamText(stream).fmt(f)?;
+            StreamText {
+                stream,
+                session_start: report.start,
+            }
+            .fmt(f)?;
         }
         if report.findings.is_empty() {
             writeln!(f, "  findings  none")?;
@@ -126,9 +171,10 @@ impl Display for ReportText<'_> {
         for finding in &report.findings {
             writeln!(
                 f,
-                "  {:<9} {}: {}",
+                "  {:<9} {} {}: {}",
                 "finding",
                 finding.severity,
+                finding.code,
                 Escaped(&finding.message)
             )?;
         }
@@ -136,18 +182,43 @@ impl Display for ReportText<'_> {
     }
 }
 
-/// One stream's lines.
-struct StreamText<'a>(&'a StreamReport);
+/// The connection's TCP facts on one line: what was sent again, zero windows and the busiest
+/// second each way (its round trips are on the `rtt` line).
+struct NetworkText<'a>(&'a NetworkFacts);
+
+impl Display for NetworkText<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let network = self.0;
+        writeln!(
+            f,
+            "  network   {} segments sent again ({} B), {} zero windows, peak {:.1} kbps c2s, {:.1} s2c",
+            network.retransmissions,
+            network.retransmitted_bytes,
+            network.zero_windows,
+            network.peak_bytes_per_s_c2s as f64 * 8.0 / 1000.0,
+            network.peak_bytes_per_s_s2c as f64 * 8.0 / 1000.0
+        )
+    }
+}
+
+/// One stream's lines; stall times are given from the session's start.
+struct StreamText<'a> {
+    stream: &'a StreamReport,
+    session_start: Timestamp,
+}
 
 impl Display for StreamText<'_> {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let stream = self.0;
-        write!(
-            f,
-            "  stream {:<2} {}",
-            stream.msid,
-            stream.role.unwrap_or("media")
-        )?;
+        let stream = self.stream;
+        match (stream.role, stream.inferred_role) {
+            (Some(role), _) => write!(f, "  stream {:<2} {role}", stream.msid)?,
+            (None, Some(role)) => write!(
+                f,
+                "  stream {:<2} {role} (inferred from the media's direction)",
+                stream.msid
+            )?,
+            (None, None) => write!(f, "  stream {:<2} media", stream.msid)?,
+        }
         if let Some(name) = &stream.name {
             write!(f, " \"{}\"", Escaped(name))?;
         }
@@ -155,9 +226,15 @@ impl Display for StreamText<'_> {
             write!(f, " ({})", Escaped(kind))?;
         }
         writeln!(f)?;
+        let not_seen = |what: &str| stream.not_seen.contains(&what);
         if let (Some(codec), Some(track)) = (&stream.video_codec, &stream.video) {
             write!(f, "    video   ")?;
             video_codec(f, codec)?;
+            if codec.config_source == Some("in_band") {
+                f.write_str(" (from an SPS repeated in a keyframe)")?;
+            } else if not_seen("video_config") {
+                f.write_str(" (configuration not seen)")?;
+            }
             track_numbers(f, track)?;
             if let Some(gop) = stream.gop.as_ref().and_then(|g| g.frames.zip(g.seconds)) {
                 write!(f, "; GOP {:.1} frames ({:.2} s)", gop.0, gop.1)?;
@@ -167,6 +244,9 @@ impl Display for StreamText<'_> {
         if let (Some(codec), Some(track)) = (&stream.audio_codec, &stream.audio) {
             write!(f, "    audio   ")?;
             audio_codec(f, codec)?;
+            if not_seen("audio_config") {
+                f.write_str(" (configuration not seen)")?;
+            }
             track_numbers(f, track)?;
             writeln!(f)?;
         }
@@ -175,6 +255,25 @@ impl Display for StreamText<'_> {
                 f,
                 "    sync    video - audio {drift} ms at the end, {max} ms at most"
             )?;
+        }
+        if let Some(realtime) = &stream.realtime {
+            self.realtime(f, realtime)?;
+        }
+        if let Some(seconds) = stream.first_frame_s {
+            writeln!(f, "    start   first frame {seconds:.2} s after play")?;
+        }
+        let unknown: Vec<&str> = stream
+            .not_seen
+            .iter()
+            .filter_map(|what| match *what {
+                "absolute_timestamps" => Some("absolute timestamps (relative ones measured)"),
+                "message_stream_id" => Some("message stream id (assumed)"),
+                "publish_or_play" => Some("publish or play"),
+                _ => None,
+            })
+            .collect();
+        if !unknown.is_empty() {
+            writeln!(f, "    not seen {}", unknown.join(", "))?;
         }
         for comparison in &stream.metadata {
             write!(f, "    {:<7} {} declared ", "meta", comparison.field)?;
@@ -190,6 +289,35 @@ impl Display for StreamText<'_> {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+impl StreamText<'_> {
+    /// Media time against capture time, and the stalls (at most five named, from the session's
+    /// start; the JSON has them all).
+    fn realtime(&self, f: &mut Formatter<'_>, realtime: &RealtimeReport) -> fmt::Result {
+        const STALLS_SHOWN: usize = 5;
+        write!(
+            f,
+            "    realtime {:.2} s of media in {:.2} s",
+            realtime.media_s, realtime.wall_s
+        )?;
+        if let Some(ratio) = realtime.ratio {
+            write!(f, " (ratio {ratio:.2})")?;
+        }
+        write!(f, ", lag {:.2} s at most", realtime.max_lag_s)?;
+        let stalls = realtime.stalls.len() as u64 + realtime.stalls_dropped;
+        if stalls > 0 {
+            write!(f, "; {stalls} stall(s):")?;
+            for stall in realtime.stalls.iter().take(STALLS_SHOWN) {
+                let at = stall.at.micros_since(self.session_start) as f64 / 1e6;
+                write!(f, " {:.2} s at +{at:.2} s", stall.seconds)?;
+            }
+            if stalls > STALLS_SHOWN as u64 {
+                f.write_str(" …")?;
+            }
+        }
+        writeln!(f)
     }
 }
 

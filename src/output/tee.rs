@@ -1,7 +1,7 @@
 //! Two sinks fed from one pipeline: the chosen output, and a second sink that sees everything
 //! (the ClickHouse sink beside the JSON or text output). Neither knows of the other.
 
-use crate::analysis::{ReportSink, SessionReport};
+use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
 use crate::common::Notice;
 use crate::session::event::{Event, EventSink};
 
@@ -50,5 +50,11 @@ impl<O: ReportSink, A: ReportSink> ReportSink for Tee<O, A> {
             self.output.report(ended, report);
         }
         self.all.report(ended, report);
+    }
+
+    /// Live lines go to both, as the chosen output prints them with `--json` and `--summary`.
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        self.output.live(header, line);
+        self.all.live(header, line);
     }
 }

@@ -49,6 +49,7 @@ pub fn decode_command(
         args: Vec::new(),
         reply_to: None,
         reply_to_frame: None,
+        values_decoded: 0,
     };
     let mut decoder = body_decoder(payload, encoding, limits);
     let error = fill_command(&mut decoder, &mut command).err();
@@ -60,11 +61,14 @@ fn fill_command(decoder: &mut AmfDecoder<'_>, command: &mut Command) -> Result<(
         AmfValue::String(name) => command.command = name,
         other => return Err(DecodeError::NameNotString(kind(&other))),
     }
+    command.values_decoded = 1;
     let id = next_value(decoder, "the transaction id")?;
     command.transaction_id = id
         .as_f64()
         .ok_or_else(|| DecodeError::TransactionIdNotNumber(kind(&id)))?;
+    command.values_decoded = 2;
     command.command_object = next_value(decoder, "the command object")?;
+    command.values_decoded = 3;
     match values_until_end(decoder, &mut command.args) {
         Some(error) => Err(error.into()),
         None => Ok(()),

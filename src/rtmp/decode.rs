@@ -187,17 +187,25 @@ fn user_control(payload: &[u8]) -> (MessageBody, Option<DecodeError>) {
     (MessageBody::UserControl(control), error)
 }
 
-/// Splits an aggregate message: each part is an FLV tag (type, size, timestamp, stream id,
-/// body) followed by a 4-byte back pointer.
-fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<DecodeError>) {
+/// One FLV tag of an aggregate message, as framed (its body not decoded yet).
+struct RawPart<'a> {
+    offset: usize,
+    type_id: MessageTypeId,
+    length: u32,
+    timestamp: u32,
+    body: &'a [u8],
+}
+
+/// Walks the FLV tags of an aggregate payload (type, size, timestamp, stream id, body, 4-byte
+/// back pointer): `Err(offset)` for a tag cut short there, which ends the walk.
+fn aggregate_parts(payload: &[u8]) -> impl Iterator<Item = Result<RawPart<'_>, usize>> {
     let mut offset = 0usize;
-    let mut messages = Vec::new();
-    let mut error = None;
-    while let Some(part) = payload.get(offset..).filter(|rest| !rest.is_empty()) {
-        if messages.len() == MAX_AGGREGATE_PARTS {
-            error = Some(DecodeError::TooManyParts(MAX_AGGREGATE_PARTS));
-            break;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
+        let part = payload.get(offset..).filter(|rest| !rest.is_empty())?;
         let read = || {
             let type_id = MessageTypeId(u8_at(part, tag::TYPE_ID)?);
             let length = be_u24(array_at(part, tag::LENGTH)?);
@@ -211,24 +219,69 @@ fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<DecodeE
             Some((type_id, length, (u32::from(high) << 24) | low, body, next))
         };
         let Some((type_id, length, timestamp, body, next)) = read() else {
-            error = Some(DecodeError::PartCutShort(offset));
-            break;
+            done = true;
+            return Some(Err(offset));
         };
-        let decoded = if type_id == MessageTypeId::AGGREGATE {
-            raw(body, None)
-        } else {
-            decode_body(type_id, body, limits)
-        };
-        messages.push(AggregatePart {
+        let raw = RawPart {
             offset,
             type_id,
-            type_name: type_id.name(),
-            timestamp,
             length,
-            body: decoded.0,
-        });
+            timestamp,
+            body,
+        };
         // Within the payload: the read above found every byte up to `next`.
         offset += next;
+        Some(Ok(raw))
+    })
+}
+
+/// Whether a message type's body is AMF (commands, data, shared objects).
+fn is_amf(type_id: MessageTypeId) -> bool {
+    matches!(type_id.0, 15..=20)
+}
+
+/// Splits an aggregate message into its parts and decodes each. The AMF parts share the
+/// message's AMF limits (each gets an equal share of the values and reference bytes), so an
+/// aggregate of many parts expands no further than one message may.
+fn aggregate(payload: &[u8], limits: &AmfLimits) -> (MessageBody, Option<DecodeError>) {
+    let amf_parts = aggregate_parts(payload)
+        .take(MAX_AGGREGATE_PARTS)
+        .filter(|part| part.as_ref().is_ok_and(|part| is_amf(part.type_id)))
+        .count()
+        .max(1);
+    let share = AmfLimits {
+        max_values: limits.max_values / amf_parts,
+        max_reference_bytes: limits.max_reference_bytes / amf_parts,
+        ..*limits
+    };
+    let mut messages = Vec::new();
+    let mut error = None;
+    for part in aggregate_parts(payload) {
+        if messages.len() == MAX_AGGREGATE_PARTS {
+            error = Some(DecodeError::TooManyParts(MAX_AGGREGATE_PARTS));
+            break;
+        }
+        let part = match part {
+            Ok(part) => part,
+            Err(offset) => {
+                error = Some(DecodeError::PartCutShort(offset));
+                break;
+            }
+        };
+        let decoded = if part.type_id == MessageTypeId::AGGREGATE {
+            raw(part.body, None)
+        } else {
+            decode_body(part.type_id, part.body, &share)
+        };
+        messages.push(AggregatePart {
+            offset: part.offset,
+            type_id: part.type_id,
+            type_name: part.type_id.name(),
+            timestamp: part.timestamp,
+            length: part.length,
+            body: decoded.0,
+            decode_error: decoded.1,
+        });
     }
     (MessageBody::Aggregate { messages }, error)
 }

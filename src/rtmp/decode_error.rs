@@ -36,6 +36,14 @@ pub enum DecodeError {
     SharedObjectHeaderCutShort,
     /// A shared object's event at this offset is cut short.
     SharedObjectEventCutShort(usize),
+    /// The capture lacks some of the body's bytes (holes of known length): the fields shown
+    /// come from the bytes captured before the first of them.
+    NotCaptured {
+        /// Body bytes captured before the first hole.
+        kept: usize,
+        /// Body bytes not captured.
+        missing: u32,
+    },
 }
 
 impl From<AmfError> for DecodeError {
@@ -71,6 +79,10 @@ impl fmt::Display for DecodeError {
             DecodeError::SharedObjectEventCutShort(offset) => {
                 write!(f, "the shared object event at offset {offset} is cut short")
             }
+            DecodeError::NotCaptured { kept, missing } => write!(
+                f,
+                "{missing} bytes of the body were not captured; decoded from the first {kept}"
+            ),
         }
     }
 }

@@ -14,14 +14,15 @@ use serde::Serialize;
 use sha2::Sha256;
 
 use crate::common::{Direction, PacketMeta, Timestamp};
+use crate::rtmp::layout::handshake::{self, SIDE};
 use crate::transport::rtmpe::{dh_key, DhKey};
 
 /// Length of C1, C2, S1 and S2.
-pub const HANDSHAKE_BLOCK: usize = 1536;
+pub const HANDSHAKE_BLOCK: usize = handshake::BLOCK;
 /// Bytes of one direction's whole handshake: version byte and two blocks.
 pub const HANDSHAKE_LEN: usize = 1 + 2 * HANDSHAKE_BLOCK;
 
-const DIGEST_LEN: usize = 32;
+const DIGEST_LEN: usize = handshake::DIGEST_LEN;
 /// The Flash Player key (the first 30 bytes sign C1).
 const PLAYER_KEY_TEXT: &[u8] = b"Genuine Adobe Flash Player 001";
 /// The Flash Media Server key (the first 36 bytes sign S1).
@@ -35,8 +36,13 @@ const KEY_SUFFIX: [u8; 32] = [
 /// What a completed (or cut-short) handshake showed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HandshakeSummary {
-    /// Both directions' handshakes were seen whole.
+    /// Both directions' handshakes went by whole (captured, or counted across holes of known
+    /// length: see `missing_bytes`).
     pub complete: bool,
+    /// Handshake bytes the capture lacks (lost segments, or packets cut by the snap length).
+    /// Fields that need them are absent: unknown, not wrong.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub missing_bytes: u64,
     /// C0: the protocol version the client asked for (3 plain; 6 and 8 are RTMPE).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub c0_version: Option<u8>,
@@ -85,12 +91,28 @@ pub struct HandshakeSummary {
     /// From the first handshake byte to the last, in ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
+    /// C0 and C1, then S0 and S1 ([`crate::rtmp::layout::handshake`]), each when seen whole
+    /// (S0 and S1 only after C0 and C1): for a viewer to show where each field came from.
+    /// Not written out.
+    #[serde(skip)]
+    pub first_blocks: Option<Box<[u8]>>,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// One direction's handshake bytes.
 #[derive(Debug, Default)]
 struct Side {
+    /// The bytes captured, up to the first hole (bytes after a hole are counted, not kept).
     bytes: Vec<u8>,
+    /// Bytes gone by: captured or in holes.
+    consumed: usize,
+    /// Bytes in holes.
+    missing: usize,
+    /// A hole of unknown length: where the handshake ended is unknown.
+    abandoned: bool,
     /// When the version byte and first block were complete.
     first_block_done: Option<Timestamp>,
     /// When its first byte arrived.
@@ -100,8 +122,25 @@ struct Side {
 }
 
 impl Side {
+    /// `count` more bytes went by in packet `meta`.
+    fn advance(&mut self, count: usize, meta: &PacketMeta) {
+        self.first_byte.get_or_insert(meta.time);
+        self.consumed = self.consumed.saturating_add(count).min(HANDSHAKE_LEN);
+        if self.consumed > HANDSHAKE_BLOCK && self.first_block_done.is_none() {
+            self.first_block_done = Some(meta.time);
+        }
+        if self.consumed == HANDSHAKE_LEN {
+            self.done_at = Some(meta.time);
+        }
+    }
+
     fn version(&self) -> Option<u8> {
         self.bytes.first().copied()
+    }
+
+    /// The time and version fields of C1/S1, when captured (the rest of the block may not be).
+    fn head(&self) -> Option<&[u8]> {
+        self.bytes.get(1..9)
     }
 
     fn block(&self, index: usize) -> Option<&[u8]> {
@@ -127,27 +166,43 @@ impl HandshakeTracker {
     /// belong to the handshake (the rest start that direction's chunk stream).
     pub fn feed(&mut self, dir: Direction, bytes: &[u8], meta: &PacketMeta) -> usize {
         let side = dir.of_mut(&mut self.sides);
-        let wanted = HANDSHAKE_LEN
-            .saturating_sub(side.bytes.len())
-            .min(bytes.len());
+        let wanted = HANDSHAKE_LEN.saturating_sub(side.consumed).min(bytes.len());
         if wanted == 0 {
             return 0;
         }
-        side.first_byte.get_or_insert(meta.time);
-        side.bytes
-            .extend_from_slice(bytes.get(..wanted).unwrap_or_default());
-        if side.bytes.len() > HANDSHAKE_BLOCK && side.first_block_done.is_none() {
-            side.first_block_done = Some(meta.time);
+        if side.missing == 0 {
+            side.bytes
+                .extend_from_slice(bytes.get(..wanted).unwrap_or_default());
         }
-        if side.bytes.len() == HANDSHAKE_LEN {
-            side.done_at = Some(meta.time);
-        }
+        side.advance(wanted, meta);
         wanted
     }
 
-    /// True once the direction's whole handshake (3073 bytes) has been consumed.
+    /// `bytes` of one direction were not captured (their length is known): those that belong
+    /// to the handshake are counted as gone by, so the chunk stream still starts where it
+    /// does; returns how many that was (the rest belong to the chunk stream).
+    /// `0` stands for an unknown number: the rest of the handshake is given up on (the
+    /// chunk stream's start is then searched for), and it does not count as complete.
+    pub fn gap(&mut self, dir: Direction, bytes: u64, meta: &PacketMeta) -> u64 {
+        let side = dir.of_mut(&mut self.sides);
+        let room = HANDSHAKE_LEN.saturating_sub(side.consumed);
+        if bytes == 0 && room > 0 {
+            side.abandoned = true;
+            side.missing = side.missing.saturating_add(room);
+            side.advance(room, meta);
+            return 0;
+        }
+        let taken = usize::try_from(bytes).unwrap_or(usize::MAX).min(room);
+        if taken > 0 {
+            side.missing = side.missing.saturating_add(taken);
+            side.advance(taken, meta);
+        }
+        taken as u64
+    }
+
+    /// True once the direction's whole handshake (3073 bytes) has gone by.
     pub fn is_done(&self, dir: Direction) -> bool {
-        dir.of(&self.sides).bytes.len() == HANDSHAKE_LEN
+        dir.of(&self.sides).consumed == HANDSHAKE_LEN
     }
 
     /// What the handshake showed so far.
@@ -171,13 +226,16 @@ impl HandshakeTracker {
         };
         HandshakeSummary {
             complete: self.is_done(Direction::ClientToServer)
-                && self.is_done(Direction::ServerToClient),
+                && self.is_done(Direction::ServerToClient)
+                && !client.abandoned
+                && !server.abandoned,
+            missing_bytes: (client.missing as u64).saturating_add(server.missing as u64),
             c0_version: client.version(),
             s0_version: server.version(),
-            c1_time: c1.and_then(time_field),
-            c1_version: c1.map(version_field),
-            s1_time: s1.and_then(time_field),
-            s1_version: s1.map(version_field),
+            c1_time: client.head().and_then(time_field),
+            c1_version: client.head().map(version_field),
+            s1_time: server.head().and_then(time_field),
+            s1_version: server.head().map(version_field),
             client_scheme: c1.map(|_| scheme_name(&client_digest)),
             server_scheme: s1.map(|_| scheme_name(&server_digest)),
             c2_check: response(response_check(
@@ -205,6 +263,12 @@ impl HandshakeTracker {
                 (Some(start), Some(a), Some(b)) => Some(a.max(b).micros_since(start) as f64 / 1e3),
                 _ => None,
             },
+            // S0 and S1 only after a whole C0 and C1, so that they are always where the
+            // layout says.
+            first_blocks: client.bytes.get(..SIDE).map(|c0c1| {
+                let s0s1 = server.bytes.get(..SIDE).unwrap_or_default();
+                [c0c1, s0s1].concat().into_boxed_slice()
+            }),
         }
     }
 }
@@ -237,6 +301,13 @@ fn version_field(block: &[u8]) -> String {
         .map(u8::to_string)
         .collect::<Vec<_>>()
         .join(".")
+}
+
+/// The bytes of the digest of a C1/S1 block signed under `scheme` (0 or 1), from the start
+/// of the block.
+pub fn digest_range(block: &[u8], scheme: u8) -> Option<std::ops::Range<usize>> {
+    let offset = digest_offset(block, scheme)?;
+    Some(offset..offset + DIGEST_LEN)
 }
 
 /// Where the digest of a C1/S1 block sits under `scheme` (0 or 1).
@@ -345,6 +416,13 @@ impl std::fmt::Display for HandshakeSummary {
         }
         if self.encrypted {
             f.write_str(" ENCRYPTED (RTMPE)")?;
+        }
+        if self.missing_bytes > 0 {
+            write!(
+                f,
+                " ({} bytes not captured: what needs them is unknown)",
+                self.missing_bytes
+            )?;
         }
         if !self.complete {
             f.write_str(" INCOMPLETE")?;
@@ -496,13 +574,46 @@ mod tests {
     }
 
     #[test]
+    fn holes_of_known_length_keep_the_handshake_in_place() {
+        // A snap length of 96 keeps 30 bytes of each handshake packet: C0 and C1's first 29.
+        let mut tracker = HandshakeTracker::new();
+        let client = Direction::ClientToServer;
+        let server = Direction::ServerToClient;
+        let mut c0c1 = vec![3, 0, 0, 1, 0, 9, 0, 124, 2];
+        c0c1.resize(30, 0xAA);
+        assert_eq!(tracker.feed(client, &c0c1, &meta(0)), 30);
+        assert_eq!(tracker.gap(client, 1507, &meta(0)), 1507);
+        assert_eq!(tracker.feed(server, &[3; 30], &meta(10)), 30);
+        // S1's rest, S2 and 100 bytes of the chunk stream in one hole: 100 are not the handshake's.
+        assert_eq!(tracker.gap(server, 3043 + 100, &meta(10)), 3043);
+        assert!(!tracker.is_done(client));
+        assert_eq!(tracker.gap(client, 1536, &meta(20)), 1536);
+        assert!(tracker.is_done(client) && tracker.is_done(server));
+        let summary = tracker.summary();
+        assert!(summary.complete);
+        assert_eq!(summary.missing_bytes, 1507 + 1536 + 3043);
+        assert_eq!(summary.c1_time, Some(256));
+        assert_eq!(summary.c1_version.as_deref(), Some("9.0.124.2"));
+        // What needs the missing bytes is unknown, not failed.
+        assert_eq!((summary.client_scheme, summary.c2_check), (None, None));
+        // A hole of unknown length: the rest is given up on and the handshake is not complete.
+        let mut tracker = HandshakeTracker::new();
+        tracker.feed(client, &c0c1, &meta(0));
+        assert_eq!(tracker.gap(client, 0, &meta(0)), 0);
+        assert!(tracker.is_done(client));
+        assert!(!tracker.summary().complete);
+    }
+
+    #[test]
     fn rtmpe_and_cut_short_handshakes() {
         let mut tracker = HandshakeTracker::new();
         tracker.feed(Direction::ClientToServer, &[6; 100], &meta(0));
         let summary = tracker.summary();
         assert!(summary.encrypted && !summary.complete);
         assert_eq!(summary.c0_version, Some(6));
-        assert_eq!(summary.c1_time, None, "C1 is not whole yet");
+        // C1 is not whole, its time field is captured; the digest scheme needs all of it.
+        assert_eq!(summary.c1_time, Some(0x0606_0606));
+        assert_eq!(summary.client_scheme, None);
         assert!(summary.to_string().contains("ENCRYPTED"));
     }
 

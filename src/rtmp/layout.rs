@@ -146,6 +146,27 @@ pub mod aggregate {
     pub const BACK_POINTER: usize = 4;
 }
 
+/// The handshake's first messages as a row keeps them: C0 and C1, then S0 and S1 (RTMP
+/// specification 5.2). Ranges in a block are from the start of C1 or S1.
+pub mod handshake {
+    use std::ops::Range;
+
+    /// The version byte (C0 or S0), before its block.
+    pub const VERSION: Range<usize> = 0..1;
+    /// Length of C1, S1 (and C2, S2).
+    pub const BLOCK: usize = 1536;
+    /// C0 and C1: where S0 starts in the bytes a handshake row keeps.
+    pub const SIDE: usize = VERSION.end + BLOCK;
+    /// Where C1 (S1) starts after C0 (S0).
+    pub const BLOCK_START: usize = VERSION.end;
+    /// The block's time field (ms, the sender's epoch).
+    pub const TIME: Range<usize> = 0..4;
+    /// The block's version field (zero for the simple handshake).
+    pub const BLOCK_VERSION: Range<usize> = 4..8;
+    /// Length of a digest in C1 or S1.
+    pub const DIGEST_LEN: usize = 32;
+}
+
 /// AVCDecoderConfigurationRecord (avcC), before its parameter sets.
 pub mod avcc {
     use std::ops::Range;

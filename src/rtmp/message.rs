@@ -233,8 +233,9 @@ pub struct UserControl {
     pub raw_hex: Option<String>,
 }
 
-/// A command (types 17 and 20).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A command (types 17 and 20). In JSON, the leading values the body did not hold (a body
+/// cut short, or not captured whole) are left out rather than shown as defaults.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Command {
     /// The command name (`connect`, `createStream`, `publish`, `_result`, `onStatus`, …).
     pub command: String,
@@ -245,11 +246,34 @@ pub struct Command {
     /// The remaining arguments.
     pub args: Vec<AmfValue>,
     /// For `_result` / `_error`: the command this answers (matched by transaction id).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
     /// For `_result` / `_error`: the frame of the command this answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_frame: Option<u64>,
+    /// How many of the leading values (name, transaction id, command object) the body held;
+    /// `args` follow only after all three.
+    pub values_decoded: u8,
+}
+
+impl Serialize for Command {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = serializer.serialize_struct("Command", 6)?;
+        out.serialize_field("command", &self.command)?;
+        if self.values_decoded >= 2 {
+            out.serialize_field("transaction_id", &self.transaction_id)?;
+        }
+        if self.values_decoded >= 3 {
+            out.serialize_field("command_object", &self.command_object)?;
+            out.serialize_field("args", &self.args)?;
+        }
+        if let Some(reply_to) = &self.reply_to {
+            out.serialize_field("reply_to", reply_to)?;
+        }
+        if let Some(frame) = self.reply_to_frame {
+            out.serialize_field("reply_to_frame", &frame)?;
+        }
+        out.end()
+    }
 }
 
 impl Command {
@@ -331,4 +355,7 @@ pub struct AggregatePart {
     /// Its decoded body (media headers, data values).
     #[serde(flatten)]
     pub body: MessageBody,
+    /// Why its body could not be decoded in full (what was decoded is in `body`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_error: Option<DecodeError>,
 }

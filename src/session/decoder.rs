@@ -13,6 +13,7 @@ use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
 use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use crate::rtmp::decode::decode_message;
+use crate::rtmp::decode_error::DecodeError;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::message::{Message, MessageBody};
 use crate::session::event::{
@@ -86,12 +87,25 @@ impl Side {
     }
 }
 
+/// What a chunk layer is given next.
+#[derive(Debug, Clone, Copy)]
+enum ChunkInput<'b> {
+    /// Captured bytes.
+    Bytes(&'b [u8]),
+    /// A hole of this many bytes (0: unknown).
+    Hole(u64),
+    /// The input ended.
+    End,
+}
+
 /// Counters reported at the end of a session.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counters {
     messages: u64,
     gaps: u64,
     gap_bytes: u64,
+    /// Of `gap_bytes`, those the snap length cut from packets.
+    truncated_bytes: u64,
     warnings: u64,
 }
 
@@ -132,8 +146,6 @@ pub struct Session {
     c0_seen: bool,
     /// `None` once both directions' handshakes are done and reported (or never captured).
     handshake: Option<HandshakeTracker>,
-    /// A direction lost bytes during its handshake: its chunk stream is searched for instead.
-    handshake_gapped: [bool; 2],
     sides: [Side; 2],
     counters: Counters,
     first_time: Timestamp,
@@ -182,7 +194,6 @@ impl Session {
             tls,
             c0_seen: false,
             handshake: (mode == StartMode::Handshake).then(HandshakeTracker::new),
-            handshake_gapped: [false; 2],
             sides: [
                 Side::new(&config, mode, budget),
                 Side::new(&config, mode, budget),
@@ -251,7 +262,7 @@ impl Session {
             // RTMPE content after the handshake is encrypted: counted, never parsed.
             return;
         }
-        self.chunk_data(meta, dir, rest, sink);
+        self.chunk_data(meta, dir, ChunkInput::Bytes(rest), sink);
     }
 
     /// Is the RTMP Adobe-encrypted (RTMPE, on its own or nested)?
@@ -316,11 +327,10 @@ impl Session {
         bytes: &'b [u8],
         sink: &mut impl EventSink,
     ) -> &'b [u8] {
-        let gapped = self.handshake_gapped;
         let Some(handshake) = self.handshake.as_mut() else {
             return bytes;
         };
-        let rest = if handshake.is_done(dir) || *dir.of(&gapped) {
+        let rest = if handshake.is_done(dir) {
             bytes
         } else {
             let consumed = handshake.feed(dir, bytes, meta).min(bytes.len());
@@ -330,14 +340,12 @@ impl Session {
         rest
     }
 
-    /// Reports the handshake once each direction has either finished it or lost bytes in it.
+    /// Reports the handshake once both directions have finished it.
     fn report_handshake_when_settled(&mut self, meta: &PacketMeta, sink: &mut impl EventSink) {
-        let gapped = self.handshake_gapped;
-        let settled = self.handshake.as_ref().is_some_and(|handshake| {
-            Direction::BOTH
-                .iter()
-                .all(|&d| handshake.is_done(d) || *d.of(&gapped))
-        });
+        let settled = self
+            .handshake
+            .as_ref()
+            .is_some_and(|handshake| Direction::BOTH.iter().all(|&d| handshake.is_done(d)));
         if settled {
             self.finish_handshake(meta, sink);
         }
@@ -351,11 +359,12 @@ impl Session {
         }
     }
 
+    /// Gives one direction's chunk layer its next bytes, or a hole of known length.
     fn chunk_data(
         &mut self,
         meta: &PacketMeta,
         dir: Direction,
-        bytes: &[u8],
+        input: ChunkInput<'_>,
         sink: &mut impl EventSink,
     ) {
         let Session {
@@ -381,11 +390,15 @@ impl Session {
             dir,
             sink,
         };
-        this.demux
-            .feed(bytes, &mut |event| context.chunk_event(event));
+        let on_event = &mut |event: ChunkEvent<'_>| context.chunk_event(event);
+        match input {
+            ChunkInput::Bytes(bytes) => this.demux.feed(bytes, on_event),
+            ChunkInput::Hole(length) => this.demux.gap(length, on_event),
+            ChunkInput::End => this.demux.finish(on_event),
+        }
     }
 
-    /// Bytes of one direction were lost.
+    /// Bytes of one direction were lost (`bytes` 0: an unknown number).
     pub fn gap(
         &mut self,
         meta: &PacketMeta,
@@ -394,9 +407,38 @@ impl Session {
         reason: GapReason,
         sink: &mut impl EventSink,
     ) {
+        self.lost(meta, dir, (bytes, bytes), reason, sink);
+    }
+
+    /// `bytes` of a connection carrying this session inside HTTP (RTMPT) were lost: how many
+    /// of them belonged to the RTMP stream, among HTTP heads and bodies, is unknown.
+    pub fn gap_in_tunnel(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        bytes: u64,
+        reason: GapReason,
+        sink: &mut impl EventSink,
+    ) {
+        self.lost(meta, dir, (bytes, 0), reason, sink);
+    }
+
+    /// Reports `reported` bytes lost; `placed` of them are the RTMP stream's (0: unknown).
+    fn lost(
+        &mut self,
+        meta: &PacketMeta,
+        dir: Direction,
+        (reported, placed): (u64, u64),
+        reason: GapReason,
+        sink: &mut impl EventSink,
+    ) {
+        let bytes = reported;
         self.last_time = meta.time;
         self.counters.gaps = self.counters.gaps.saturating_add(1);
         self.counters.gap_bytes = self.counters.gap_bytes.saturating_add(bytes);
+        if reason == GapReason::Truncated {
+            self.counters.truncated_bytes = self.counters.truncated_bytes.saturating_add(bytes);
+        }
         self.identity
             .emit(sink, meta, EventKind::Gap(GapEvent { dir, bytes, reason }));
         if let Some(tls) = self.tls.as_mut() {
@@ -406,25 +448,24 @@ impl Session {
             // Decrypting: the records are found again after the gap; the RTMP inside lost
             // bytes as plain RTMP would.
         }
-        if self.handshake.as_ref().is_some_and(|h| !h.is_done(dir)) {
-            // This direction's handshake has a hole: where its chunk stream starts is unknown,
-            // so the chunk layer searches for it; the other direction's handshake goes on.
-            *dir.of_mut(&mut self.handshake_gapped) = true;
+        // A hole in the handshake: its length is known, so where the chunk stream starts still
+        // is; what the handshake's missing bytes would have shown stays unknown.
+        let bytes = placed;
+        let in_handshake = self
+            .handshake
+            .as_mut()
+            .map_or(0, |handshake| handshake.gap(dir, bytes, meta));
+        let unknown = bytes == 0;
+        if in_handshake > 0 || unknown {
             self.report_handshake_when_settled(meta, sink);
         }
-        let Session {
-            identity,
-            sides,
-            counters,
-            ..
-        } = self;
-        let side = dir.of_mut(sides);
-        side.demux.gap(bytes, &mut |event| {
-            if let ChunkEvent::Warning { code, message } = event {
-                counters.warnings = counters.warnings.saturating_add(1);
-                emit_warning(identity, sink, meta, Some(dir), code, message);
-            }
-        });
+        let bytes = bytes.saturating_sub(in_handshake);
+        if (bytes == 0 && !unknown) || self.variant == Variant::Rtmpe {
+            return;
+        }
+        // The chunk layer skips what it can place exactly (a message then reports the bytes it
+        // misses, and may complete right here) and searches for the rest.
+        self.chunk_data(meta, dir, ChunkInput::Hole(bytes), sink);
     }
 
     /// A TCP-level anomaly on this session's connection.
@@ -474,6 +515,11 @@ impl Session {
         sink: &mut impl EventSink,
     ) {
         self.finish_handshake(meta, sink);
+        if self.tls.is_none() && self.variant != Variant::Rtmpe {
+            for dir in Direction::BOTH {
+                self.chunk_data(meta, dir, ChunkInput::End, sink);
+            }
+        }
         let end = SessionEnd {
             reason,
             bytes_c2s: self.sides[0].bytes,
@@ -481,6 +527,7 @@ impl Session {
             messages: self.counters.messages,
             gaps: self.counters.gaps,
             gap_bytes: self.counters.gap_bytes,
+            truncated_bytes: self.counters.truncated_bytes,
             warnings: self.counters.warnings,
             duration: self.last_time.micros_since(self.first_time) as f64 / 1e6,
             tunnel,
@@ -543,12 +590,21 @@ impl<S: EventSink> MessageContext<'_, S> {
             ChunkEvent::Message {
                 header,
                 payload,
-                recovered,
+                flags,
             } => {
                 let mut message = decode_message(header, payload, self.amf);
+                if flags.missing_bytes > 0 {
+                    // Decoded as far as the captured bytes go; what stopped it is the hole.
+                    message.decode_error = Some(DecodeError::NotCaptured {
+                        kept: payload.len(),
+                        missing: flags.missing_bytes,
+                    });
+                }
                 self.link(&mut message);
                 self.counters.messages = self.counters.messages.saturating_add(1);
-                if let Some(error) = &message.decode_error {
+                // A body the capture cut short is no warning: `missing_bytes` says why.
+                let cut_short = flags.missing_bytes > 0;
+                if let Some(error) = message.decode_error.as_ref().filter(|_| !cut_short) {
                     self.counters.warnings = self.counters.warnings.saturating_add(1);
                     let text = format!(
                         "{} message on csid {} did not decode fully: {error}",
@@ -567,7 +623,7 @@ impl<S: EventSink> MessageContext<'_, S> {
                     dir: self.dir,
                     message,
                     payload,
-                    recovered,
+                    flags,
                 };
                 self.identity
                     .emit(self.sink, self.meta, EventKind::Message(event));

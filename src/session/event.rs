@@ -16,6 +16,7 @@ use serde::{Serialize, Serializer};
 use super::variant::Variant;
 use crate::common::{CommunityId, Direction, Endpoints, Notice, Timestamp};
 use crate::reassembly::{CloseReason, GapReason, NetworkFacts};
+use crate::rtmp::chunk::MessageFlags;
 use crate::rtmp::handshake::HandshakeSummary;
 use crate::rtmp::message::Message;
 use crate::transport::rtmpt::TunnelInfo;
@@ -199,10 +200,11 @@ pub struct MessageEvent<'a> {
     /// [`crate::rtmp::chunk::ChunkConfig::keep_media_payloads`]). Not part of the JSON.
     #[serde(skip)]
     pub payload: &'a [u8],
-    /// True when this message follows a gap on its direction and before the decoder found its
-    /// footing again (the first messages after a resynchronisation).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub recovered: bool,
+    /// What is assumed or missing: `recovered` (follows a gap, before the decoder found its
+    /// footing again), `joined`, `timestamp_relative` and `msid_assumed` (decoded from state
+    /// adopted mid-stream), `missing_bytes` (body bytes the capture lacks). Each only when set.
+    #[serde(flatten)]
+    pub flags: MessageFlags,
 }
 
 /// Bytes that were never seen on one direction of a session.
@@ -243,6 +245,10 @@ pub struct SessionEnd {
     pub gaps: u64,
     /// Bytes lost in gaps, both directions.
     pub gap_bytes: u64,
+    /// Of `gap_bytes`, those the capture's snap length cut from packets (the capture, not the
+    /// network, lost them). Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub truncated_bytes: u64,
     /// Warning events.
     pub warnings: u64,
     /// Seconds from the session's first to its last packet.
@@ -282,10 +288,17 @@ pub struct ExportEvent {
     /// Audio and video frames skipped at the start because no decoder configuration (or, for
     /// codecs without one, keyframe) had been seen yet: a capture that starts mid-stream.
     pub skipped_frames: u64,
+    /// Messages left out because the capture lacks some of their bytes (`missing_bytes`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub incomplete_frames: u64,
     /// Gaps the stream went through (their frames are missing from the file).
     pub gaps: u64,
     /// Timestamp of the last tag, ms from the first.
     pub duration_ms: u32,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 /// Anything that consumes events: JSON writer, text printer, summary, TUI model, FLV exporter.

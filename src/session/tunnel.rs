@@ -403,7 +403,9 @@ impl Tunnels {
         cx: &mut Context<'_, S>,
     ) {
         if let Some(tunnel) = self.tunnels.get_mut(&key) {
-            tunnel.session.gap(cx.meta, dir, bytes, reason, cx.sink);
+            tunnel
+                .session
+                .gap_in_tunnel(cx.meta, dir, bytes, reason, cx.sink);
         }
     }
 

@@ -28,6 +28,16 @@ impl Variant {
         }
     }
 
+    /// Whether a session of this member carrying `inner` shows its RTMP messages: RTMPE
+    /// never does, RTMPS only when its keys were given, the others always.
+    pub fn messages_visible(self, inner: Option<Variant>, decrypted: bool) -> bool {
+        match (self, inner) {
+            (_, Some(Variant::Rtmpe)) | (Variant::Rtmpe, _) => false,
+            (Variant::Rtmps, _) => decrypted,
+            (Variant::Rtmp | Variant::Rtmpt, _) => true,
+        }
+    }
+
     /// The name shown to a person for this member carrying `inner`: the URL scheme clients
     /// use for the pair (`RTMPTS` for RTMPT inside TLS, `RTMPTE` for RTMPE inside RTMPT),
     /// else the member's own name in capitals.

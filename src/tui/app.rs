@@ -5,13 +5,17 @@
 //! rows arrive and is rebuilt only when the session or the filter changes; the details tree is
 //! rebuilt only when the selected row changes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::details::{fields, flatten, Field, Node};
 use super::model::{MessageRow, Model, SessionRow, Update};
 use super::row_filter::RowMatcher;
+use super::textview::TextView;
 use super::theme::Theme;
 use crate::filter::{Filter, FilterError};
+use reading::moved;
+
+mod reading;
 
 /// The pane that has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub enum Pane {
     Messages,
     /// Details tree (bottom left).
     Details,
+    /// The selected message's bytes (bottom right).
+    Bytes,
 }
 
 /// How `e` gets a session's media into FLV files.
@@ -62,10 +68,6 @@ pub enum Action {
     FilterChar(char),
     /// Delete the last filter character.
     FilterBackspace,
-    /// Delete the whole filter being typed (Ctrl-U).
-    FilterClear,
-    /// Delete the last word of the filter being typed (Ctrl-W).
-    FilterDeleteWord,
     /// Apply the filter being typed.
     FilterApply,
     /// Next row that matches the last filter.
@@ -82,10 +84,26 @@ pub enum Action {
     Export,
     /// Show or hide the help.
     Help,
-    /// Close an overlay, clear the filter, or quit.
+    /// Close what is open (full text, overlay, zoom, filter); never quits.
     Back,
     /// Quit.
     Quit,
+    /// Delete the whole filter being typed (Ctrl-U).
+    FilterClearLine,
+    /// Delete the last word of the filter being typed (Ctrl-W).
+    FilterDeleteWord,
+    /// The full text of the selected row or field (`v`).
+    View,
+    /// The focused pane fills the screen, or no longer does (`z`).
+    Zoom,
+    /// Copy the selected field's value (or the row's summary) to the clipboard (`y`).
+    CopyValue,
+    /// Copy the selected field's bytes (or the row's body) as hex to the clipboard (`Y`).
+    CopyHex,
+    /// Collapse (details), scroll left, or go to the parent field.
+    Left,
+    /// Expand (details) or scroll right.
+    Right,
     /// A mouse click at a terminal cell (column, row).
     Click(u16, u16),
     /// Mouse wheel up over a terminal cell.
@@ -123,6 +141,18 @@ pub struct Areas {
     pub messages: ListArea,
     /// The details tree.
     pub details: ListArea,
+    /// The bytes pane: its lines of hex, and the first one shown.
+    pub bytes: ListArea,
+    /// The furthest the bytes pane scrolls down (lines).
+    pub bytes_max: usize,
+    /// The bytes pane's first column (it sits beside the details).
+    pub bytes_x: u16,
+    /// The furthest the details pane scrolls sideways (columns).
+    pub details_x_max: usize,
+    /// The open overlay (full text, help, exports): lines it shows a page.
+    pub overlay_rows: u16,
+    /// The furthest the open overlay scrolls down (lines).
+    pub overlay_max: usize,
 }
 
 /// Rows the mouse wheel moves.
@@ -198,6 +228,22 @@ pub struct App {
     pub theme: Theme,
     /// Arrival number of the next row to consider for `visible`.
     indexed: usize,
+    /// The full-text view (`v`, Enter on a field), when open.
+    pub text_view: Option<TextView>,
+    /// The focused pane fills the screen (`z`).
+    pub zoomed: bool,
+    /// Lines the open overlay (full text, help, exports) is scrolled down.
+    pub overlay_scroll: usize,
+    /// Columns the details pane is scrolled sideways.
+    pub details_x: usize,
+    /// Lines the bytes pane is scrolled down while it has the keyboard.
+    pub bytes_scroll: usize,
+    /// Text for the clipboard, taken by the run loop (which writes it as OSC 52).
+    pub clipboard: Option<String>,
+    /// Where `e` writes this run, once chosen.
+    pub export_dir: Option<String>,
+    /// Exports by `e` that ended without files: why, by session.
+    pub export_failures: HashMap<u64, String>,
 }
 
 impl App {
@@ -246,6 +292,14 @@ impl App {
             areas: Areas::default(),
             theme: Theme::default(),
             indexed: 0,
+            text_view: None,
+            zoomed: false,
+            overlay_scroll: 0,
+            details_x: 0,
+            bytes_scroll: 0,
+            clipboard: None,
+            export_dir: None,
+            export_failures: HashMap::new(),
         }
     }
 
@@ -376,6 +430,8 @@ impl App {
         self.fields = self.selected_row().map(fields).unwrap_or_default();
         self.details = flatten(&self.fields, &self.toggled);
         self.detail_cursor = 0;
+        self.details_x = 0;
+        self.bytes_scroll = 0;
     }
 
     /// Applies one action.
@@ -389,6 +445,9 @@ impl App {
     }
 
     fn command(&mut self, action: Action) {
+        if self.scrolls_overlay(action) {
+            return;
+        }
         match action {
             Action::Up => self.step(-1),
             Action::Down => self.step(1),
@@ -396,8 +455,8 @@ impl App {
             Action::PageDown => self.step(self.page() as i64),
             Action::Home => self.step(i64::MIN / 2),
             Action::End => self.step(i64::MAX / 2),
-            Action::NextPane => self.focus = next_pane(self.focus, 1),
-            Action::PrevPane => self.focus = next_pane(self.focus, 2),
+            Action::NextPane => self.focus_pane(next_pane(self.focus, 1)),
+            Action::PrevPane => self.focus_pane(next_pane(self.focus, 3)),
             Action::Toggle => self.toggle(),
             Action::StartFilter => self.editing = Some(self.filter.clone()),
             Action::NextMatch => self.jump_to_match(true),
@@ -408,38 +467,78 @@ impl App {
                     self.message_cursor = self.visible.len().saturating_sub(1);
                 }
             }
-            Action::Pause => {
-                self.paused = !self.paused;
-                if !self.paused {
-                    self.index_new_rows();
-                }
-            }
-            Action::Stats => self.stats = !self.stats,
+            Action::Pause => self.pause(),
+            Action::Stats => self.toggle_stats(),
             Action::Export => self.export(),
-            Action::Help => self.help = !self.help,
-            Action::Back => {
-                if self.help || self.stats || self.exports {
-                    self.help = false;
-                    self.stats = false;
-                    self.exports = false;
-                } else if !self.filter.is_empty() {
-                    self.filter.clear();
-                    self.applied = Filter::default();
-                    self.reindex();
-                } else {
-                    self.quit = true;
-                }
+            Action::Help => {
+                self.help = !self.help;
+                self.overlay_scroll = 0;
             }
+            Action::Back => self.back(),
             Action::Quit => self.quit = true,
+            Action::View => self.open_text_view(),
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::CopyValue => self.copy(false),
+            Action::CopyHex => self.copy(true),
+            Action::Left => self.left(),
+            Action::Right => self.right(),
             Action::Click(x, y) => self.click(x, y),
             Action::ScrollUp(x, y) => self.scroll(x, y, -WHEEL_STEP),
             Action::ScrollDown(x, y) => self.scroll(x, y, WHEEL_STEP),
             Action::FilterChar(_)
             | Action::FilterBackspace
-            | Action::FilterClear
-            | Action::FilterDeleteWord
-            | Action::FilterApply => {}
+            | Action::FilterApply
+            | Action::FilterClearLine
+            | Action::FilterDeleteWord => {}
         }
+    }
+
+    /// Esc: closes the innermost thing open (the full text, an overlay, the zoom, the filter);
+    /// with nothing open it only says how to quit.
+    fn back(&mut self) {
+        if self.text_view.is_some() {
+            self.text_view = None;
+        } else if self.help || self.stats || self.exports {
+            self.help = false;
+            self.stats = false;
+            self.exports = false;
+        } else if self.zoomed {
+            self.zoomed = false;
+        } else if !self.filter.is_empty() {
+            self.filter.clear();
+            self.applied = Filter::default();
+            self.reindex();
+        } else {
+            self.model.status = Some("nothing to close: q quits".into());
+        }
+        self.overlay_scroll = 0;
+    }
+
+    /// `p`: pauses the list while rows still arrive; a file read to its end has nothing to
+    /// pause.
+    fn pause(&mut self) {
+        if self.model.done && !self.paused {
+            self.model.status = Some(
+                "the whole file is read: nothing to pause (p pauses while rows arrive)".into(),
+            );
+            return;
+        }
+        self.paused = !self.paused;
+        if !self.paused {
+            self.index_new_rows();
+        }
+    }
+
+    /// `s`: the selected session's statistics; on all sessions, says what to select.
+    fn toggle_stats(&mut self) {
+        if !self.stats && self.session().is_none() {
+            self.model.status = Some(
+                "statistics are per session: select one in the sessions pane (Tab, ↑ ↓), then s"
+                    .into(),
+            );
+            return;
+        }
+        self.stats = !self.stats;
     }
 
     /// A key while a filter is typed: the expression is compiled at each change, so an
@@ -453,12 +552,15 @@ impl App {
             Action::FilterBackspace => {
                 text.pop();
             }
-            Action::FilterClear => text.clear(),
+            Action::FilterClearLine => text.clear(),
             Action::FilterDeleteWord => {
-                let kept = text
-                    .trim_end()
-                    .trim_end_matches(|c: char| !c.is_whitespace());
-                text.truncate(kept.len());
+                // As a shell does: the spaces before the cursor, then the word.
+                let kept = text.trim_end().len();
+                let word = text
+                    .get(..kept)
+                    .and_then(|t| t.rfind(' '))
+                    .map_or(0, |space| space + 1);
+                text.truncate(word);
             }
             Action::FilterApply => {
                 match Filter::parse(text) {
@@ -470,9 +572,16 @@ impl App {
                 }
                 return;
             }
-            Action::Back | Action::Quit => {
+            Action::Back => {
                 self.editing = None;
                 self.filter_error = None;
+                return;
+            }
+            // Ctrl-C quits from the prompt too.
+            Action::Quit => {
+                self.editing = None;
+                self.filter_error = None;
+                self.quit = true;
                 return;
             }
             _ => return,
@@ -516,8 +625,35 @@ impl App {
         };
         let (id, exported) = (session.id, !session.exports.is_empty());
         self.exports = true;
+        self.overlay_scroll = 0;
         if self.export_mode == ExportMode::FromFile && !exported && self.exported.insert(id) {
             self.export_request = Some(id);
+        }
+    }
+
+    /// An export `e` started has ended: `files` written, or why none could be. The status bar
+    /// and the exports overlay then say the same.
+    pub fn export_ended(&mut self, session: u64, files: Result<usize, String>) {
+        let (status, failure) = match files {
+            Ok(0) => {
+                let why = format!("session {session} has no media stream to export");
+                (why.clone(), Some(why))
+            }
+            Ok(files) => (
+                format!(
+                    "exported session {session}: {files} file(s) in {}",
+                    self.export_dir.as_deref().unwrap_or("?")
+                ),
+                None,
+            ),
+            Err(error) => (
+                format!("export failed: {error}"),
+                Some(format!("export failed, nothing written: {error}")),
+            ),
+        };
+        self.model.status = Some(status);
+        if let Some(failure) = failure {
+            self.export_failures.insert(session, failure);
         }
     }
 
@@ -527,6 +663,7 @@ impl App {
             Pane::Sessions => self.areas.sessions,
             Pane::Messages => self.areas.messages,
             Pane::Details => self.areas.details,
+            Pane::Bytes => self.areas.bytes,
         };
         usize::from(area.rows.max(1))
     }
@@ -549,7 +686,18 @@ impl App {
             Pane::Details => {
                 self.detail_cursor = clamp(self.detail_cursor, self.details.len());
             }
+            Pane::Bytes => {
+                self.bytes_scroll = moved(self.bytes_scroll, delta, self.areas.bytes_max);
+            }
         }
+    }
+
+    /// Gives `pane` the keyboard; the bytes pane starts scrolled where it was drawn.
+    fn focus_pane(&mut self, pane: Pane) {
+        if pane == Pane::Bytes && self.focus != Pane::Bytes {
+            self.bytes_scroll = self.areas.bytes.offset;
+        }
+        self.focus = pane;
     }
 
     fn select_session(&mut self, cursor: usize) {
@@ -568,14 +716,17 @@ impl App {
         match self.focus {
             Pane::Sessions => self.focus = Pane::Messages,
             Pane::Messages => self.focus = Pane::Details,
-            Pane::Details => {
-                if let Some(node) = self.details.get(self.detail_cursor) {
-                    if node.container && !self.toggled.remove(&node.path) {
+            Pane::Details => match self.details.get(self.detail_cursor) {
+                Some(node) if node.container => {
+                    if !self.toggled.remove(&node.path) {
                         self.toggled.insert(node.path.clone());
                     }
                     self.details = flatten(&self.fields, &self.toggled);
                 }
-            }
+                Some(_) => self.open_text_view(),
+                None => {}
+            },
+            Pane::Bytes => {}
         }
     }
 
@@ -586,23 +737,37 @@ impl App {
             self.model.status = Some("nothing to look for: type a filter with /".into());
             return;
         }
-        let len = self.visible.len();
-        let cursor = self.message_cursor.min(len.saturating_sub(1));
+        let (len, here) = (self.visible.len(), self.message_cursor);
+        let (visible, rows) = (&self.visible, &self.model.rows);
         let mut matcher = RowMatcher::new(&self.searching, &self.model);
-        let found = (1..=len)
-            .map(|step| {
-                if forward {
-                    (cursor + step) % len
+        let mut is_match = |position: usize| {
+            visible
+                .get(position)
+                .and_then(|&i| rows.get(i))
+                .is_some_and(|row| matcher.matches(row))
+        };
+        let ahead = if forward {
+            (here + 1..len).find(|&p| is_match(p))
+        } else {
+            (0..here).rev().find(|&p| is_match(p))
+        };
+        // Past the last match, the search goes on from the other end, and says so.
+        let (found, note) = match ahead {
+            Some(position) => (Some(position), None),
+            None => {
+                let wrapped = if forward {
+                    (0..=here.min(len.saturating_sub(1))).find(|&p| is_match(p))
                 } else {
-                    (cursor + len - step % len) % len
-                }
-            })
-            .find(|&position| {
-                self.visible
-                    .get(position)
-                    .and_then(|&i| self.model.rows.get(i))
-                    .is_some_and(|row| matcher.matches(row))
-            });
+                    (here..len).rev().find(|&p| is_match(p))
+                };
+                let end = if forward { "top" } else { "bottom" };
+                (
+                    wrapped,
+                    wrapped.map(|_| format!("search wrapped to the {end}")),
+                )
+            }
+        };
+        self.model.status = note;
         self.search_missed = found.is_none();
         if let Some(position) = found {
             self.message_cursor = position;
@@ -612,29 +777,38 @@ impl App {
     }
 
     /// The pane a screen row is in, and the item under it.
-    fn pane_at(&self, y: u16) -> Option<(Pane, Option<usize>)> {
+    fn pane_at(&self, x: u16, y: u16) -> Option<(Pane, Option<usize>)> {
+        let bytes = self.areas.bytes;
+        let beside = bytes.top.saturating_sub(1)..bytes.top + bytes.rows + 1;
+        if bytes.rows > 0 && x >= self.areas.bytes_x && beside.contains(&y) {
+            return Some((Pane::Bytes, None));
+        }
         let panes = [
             (Pane::Sessions, self.areas.sessions),
             (Pane::Messages, self.areas.messages),
             (Pane::Details, self.areas.details),
         ];
-        panes.into_iter().find_map(|(pane, area)| {
-            // The header line (sessions, messages) and borders count as the pane too.
-            let top = area.top.saturating_sub(2);
-            (top..area.top + area.rows + 1)
-                .contains(&y)
-                .then(|| (pane, area.item_at(y)))
-        })
+        // A pane not drawn (zoomed out of view) has no rows and is never under the pointer.
+        panes
+            .into_iter()
+            .filter(|(_, area)| area.rows > 0)
+            .find_map(|(pane, area)| {
+                // The header line (sessions, messages) and borders count as the pane too.
+                let top = area.top.saturating_sub(2);
+                (top..area.top + area.rows + 1)
+                    .contains(&y)
+                    .then(|| (pane, area.item_at(y)))
+            })
     }
 
-    fn click(&mut self, _x: u16, y: u16) {
-        if self.help || self.stats || self.exports {
+    fn click(&mut self, x: u16, y: u16) {
+        if self.help || self.stats || self.exports || self.text_view.is_some() {
             return;
         }
-        let Some((pane, item)) = self.pane_at(y) else {
+        let Some((pane, item)) = self.pane_at(x, y) else {
             return;
         };
-        self.focus = pane;
+        self.focus_pane(pane);
         let Some(item) = item else {
             return;
         };
@@ -647,24 +821,30 @@ impl App {
                 }
             }
             Pane::Details => {
-                if item < self.details.len() {
+                // A click selects a field and opens or closes one with parts; reading a
+                // value whole is Enter's or v's.
+                if let Some(node) = self.details.get(item) {
+                    let container = node.container;
                     self.detail_cursor = item;
-                    self.toggle();
+                    if container {
+                        self.toggle();
+                    }
                 }
             }
+            Pane::Bytes => {}
         }
     }
 
-    fn scroll(&mut self, _x: u16, y: u16, delta: i64) {
-        if let Some((pane, _)) = self.pane_at(y) {
-            self.focus = pane;
+    fn scroll(&mut self, x: u16, y: u16, delta: i64) {
+        if let Some((pane, _)) = self.pane_at(x, y) {
+            self.focus_pane(pane);
         }
         self.step(delta);
     }
 }
 
 fn next_pane(pane: Pane, steps: usize) -> Pane {
-    let order = [Pane::Sessions, Pane::Messages, Pane::Details];
+    let order = [Pane::Sessions, Pane::Messages, Pane::Details, Pane::Bytes];
     let index = order.iter().position(|&p| p == pane).unwrap_or(0);
     order
         .get((index + steps) % order.len())

@@ -22,13 +22,16 @@ use std::ops::Range;
 use serde_json::Value;
 
 use super::layout::{amf_values, AmfNode, NodeKind};
-use super::model::MessageRow;
+use super::model::{Content, MessageRow};
 use crate::amf::AmfLimits;
 use crate::rtmp::codec::ConfigSpans;
 use crate::rtmp::decode::decode_message;
+use crate::rtmp::handshake::digest_range;
+use crate::rtmp::layout::handshake as hs;
 use crate::rtmp::layout::{aggregate as tag, audio, control, shift, user_control, video};
 use crate::rtmp::media::{audio_config_spans, video_config_spans, AudioHeader, VideoHeader};
 use crate::rtmp::message::{AggregatePart, MessageBody, MessageTypeId, RAW_PREVIEW_BYTES};
+use crate::transport::rtmpe::DH_KEY_LEN;
 
 /// One field of a message: a label, the body bytes it came from, and its parts.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +42,8 @@ pub struct Field {
     pub path: String,
     /// Its body bytes, when known.
     pub bytes: Option<Range<usize>>,
+    /// A leaf's value as the label shows it, before escaping (what `y` copies).
+    pub value: Option<String>,
     /// Its parts.
     pub children: Vec<Field>,
 }
@@ -90,6 +95,36 @@ fn flatten_into(field: &Field, depth: usize, toggled: &HashSet<String>, out: &mu
     }
 }
 
+/// The field at `path`, wherever it is in the tree.
+pub fn find<'a>(fields: &'a [Field], path: &str) -> Option<&'a Field> {
+    fields.iter().find_map(|field| {
+        if field.path == path {
+            Some(field)
+        } else {
+            find(&field.children, path)
+        }
+    })
+}
+
+/// The whole text of `fields`, every part expanded, one field a line indented by its depth:
+/// what the full-text view shows and `y` copies of a container.
+pub fn text(fields: &[Field]) -> String {
+    let mut out = String::new();
+    for field in fields {
+        text_into(field, 0, &mut out);
+    }
+    out
+}
+
+fn text_into(field: &Field, depth: usize, out: &mut String) {
+    out.push_str(&"  ".repeat(depth));
+    out.push_str(&field.label);
+    out.push('\n');
+    for child in &field.children {
+        text_into(child, depth + 1, out);
+    }
+}
+
 /// Header fields, as the chunk layer assembled them (not part of the body).
 const HEADER_FIELDS: [&str; 6] = ["csid", "msid", "timestamp", "type_id", "type", "length"];
 
@@ -106,6 +141,24 @@ pub fn without_bytes(path: &str) -> Option<&'static str> {
         "rtt_ms" => Some("measured: the time from a ping request to its response"),
         "error" if path.contains("config.") => Some("what went wrong reading the record"),
         "args" | "values" => Some("an empty list: no values follow"),
+        _ => event_without_bytes(path),
+    }
+}
+
+/// Why a field of a handshake, TLS hello, warning or gap row has no bytes.
+fn event_without_bytes(path: &str) -> Option<&'static str> {
+    let (event, key) = path.split_once('.')?;
+    match (event, key) {
+        ("handshake", "complete") => Some("whether both directions' handshakes were seen whole"),
+        ("handshake", "c2_check" | "s2_check") => {
+            Some("C2 and S2 are checked as they pass, not kept")
+        }
+        ("handshake", "duration_ms") => Some("measured: from the first handshake byte to the last"),
+        // Every other field has its bytes when its side's first block was seen whole.
+        ("handshake", _) => Some("the handshake was cut short: its bytes were not all seen"),
+        ("tls_handshake", _) => Some("read from the TLS hellos, which the row does not keep"),
+        ("warning", _) => Some("a finding about the stream, not bytes of it"),
+        ("gap", _) => Some("bytes that were never captured"),
         _ => None,
     }
 }
@@ -113,6 +166,12 @@ pub fn without_bytes(path: &str) -> Option<&'static str> {
 /// The fields of a row.
 pub fn fields(row: &MessageRow) -> Vec<Field> {
     let summary = leaf("summary", &row.summary(), "summary", None);
+    if let Content::Text(text) = &row.content {
+        if let Some(event) = &text.fields {
+            let event = serde_json::from_str(event).unwrap_or(Value::Null);
+            return event_fields(&event, &text.body, summary);
+        }
+    }
     if !row.is_message() {
         return vec![summary];
     }
@@ -160,12 +219,64 @@ pub fn fields(row: &MessageRow) -> Vec<Field> {
     out
 }
 
+/// The fields of a handshake, TLS hello, warning or gap, under the event's name; a
+/// handshake's have the bytes of C0, C1, S0 and S1 they were read from.
+fn event_fields(event: &Value, body: &[u8], summary: Field) -> Vec<Field> {
+    let mut out = vec![summary];
+    if let Value::Object(named) = event {
+        for (name, value) in named {
+            let locate = |path: &str| {
+                let range = handshake_field(value, body, path.strip_prefix("handshake.")?)?;
+                (range.end <= body.len()).then_some(range)
+            };
+            out.push(json_field(name, value, name, &locate));
+        }
+    }
+    out
+}
+
+/// Where a handshake field sits in C0 C1 S0 S1 (`body`); `fields` are the handshake's, for
+/// the digest scheme and key offsets found.
+fn handshake_field(fields: &Value, body: &[u8], key: &str) -> Option<Range<usize>> {
+    let side = |server: bool| if server { hs::SIDE } else { 0 };
+    let block = |server: bool| {
+        let start = side(server) + hs::BLOCK_START;
+        body.get(start..start + hs::BLOCK)
+    };
+    let in_block = |server: bool, range: Range<usize>| shift(range, side(server) + hs::BLOCK_START);
+    let (who, field) = key.split_once('.').unwrap_or((key, ""));
+    let server = who.starts_with('s');
+    match who {
+        "c0_version" | "s0_version" | "encrypted" => shift(hs::VERSION, side(server)),
+        "c1_time" | "s1_time" => in_block(server, hs::TIME),
+        "c1_version" | "s1_version" => in_block(server, hs::BLOCK_VERSION),
+        "client_scheme" | "server_scheme" => match fields.get(who)?.as_str()? {
+            "digest_scheme_0" => in_block(server, digest_range(block(server)?, 0)?),
+            "digest_scheme_1" => in_block(server, digest_range(block(server)?, 1)?),
+            // No digest checks out anywhere in the block: all of it was looked through.
+            _ => in_block(server, 0..hs::BLOCK),
+        },
+        "client_dh_key" | "server_dh_key" => {
+            let key = fields.get(who)?;
+            let offset = usize::try_from(key.get("offset")?.as_u64()?).ok()?;
+            let len = match field {
+                // The first bytes, as many as the hex shows.
+                "head" => key.get("head")?.as_str()?.len() / 2,
+                _ => DH_KEY_LEN,
+            };
+            in_block(server, offset..offset.checked_add(len)?)
+        }
+        _ => None,
+    }
+}
+
 /// A leaf `key: text`.
 fn leaf(key: &str, text: &str, path: &str, bytes: Option<Range<usize>>) -> Field {
     Field {
         label: format!("{}: {}", Escaped(key), Escaped(text)),
         path: path.to_owned(),
         bytes,
+        value: Some(text.to_owned()),
         children: Vec::new(),
     }
 }
@@ -176,6 +287,7 @@ fn group(key: &str, path: &str, children: Vec<Field>, bytes: Option<Range<usize>
         label: format!("{} {{{}}}", Escaped(key), children.len()),
         path: path.to_owned(),
         bytes,
+        value: None,
         children,
     }
 }
@@ -215,6 +327,7 @@ fn amf_fields(values: Vec<AmfNode>, command: bool) -> Vec<Field> {
         label: format!("{list} [{}]", items.len()),
         path: list.to_owned(),
         bytes,
+        value: None,
         children: items,
     });
     out
@@ -268,6 +381,7 @@ fn amf_field(key: &str, node: &AmfNode, path: &str) -> Field {
                 label: format!("{key} [{}]", children.len()),
                 path: path.to_owned(),
                 bytes,
+                value: None,
                 children,
             }
         }
@@ -294,6 +408,7 @@ fn json_field(
             label: format!("{key} [{}]", items.len()),
             path: path.to_owned(),
             bytes,
+            value: None,
             children: items
                 .iter()
                 .enumerate()
@@ -436,10 +551,7 @@ mod tests {
             type_id,
             kind,
             dir: None,
-            content: Content::Text {
-                summary: "connect".into(),
-                body: body.into(),
-            },
+            content: Content::text("connect", body),
         }
     }
 

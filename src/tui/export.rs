@@ -44,9 +44,25 @@ pub fn session(
     Ok(forward.finished)
 }
 
-/// The directory `e` writes to.
-pub fn directory() -> PathBuf {
-    PathBuf::from(DEFAULT_EXPORT_DIR)
+/// Most directories tried beside `base` for a run's exports.
+const MAX_DIRECTORIES: usize = 1000;
+
+/// The directory a run's `e` writes to: `base` when it does not exist or is empty, else the
+/// first of `base-2`, `base-3`, … that is not there or empty, so that files an earlier run
+/// wrote are never overwritten and an export never fails on them. None past
+/// [`MAX_DIRECTORIES`]: the caller refuses to export.
+pub fn fresh_directory(base: &Path) -> Option<PathBuf> {
+    let unused = |dir: &Path| match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none(),
+        Err(error) => error.kind() == std::io::ErrorKind::NotFound,
+    };
+    std::iter::once(base.to_owned())
+        .chain((2..=MAX_DIRECTORIES).map(|n| {
+            let mut name = base.as_os_str().to_owned();
+            name.push(format!("-{n}"));
+            PathBuf::from(name)
+        }))
+        .find(|dir| unused(dir))
 }
 
 /// Sends the exporter's `export` events to the UI, counting the files finished.
@@ -65,5 +81,28 @@ impl EventSink for Forward {
             // The UI may have gone; the files are written all the same.
             let _ = self.updates.send(vec![update]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_with_files_is_never_reused() {
+        let scratch = std::env::temp_dir().join(format!("rtmpscope-fresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch).expect("scratch");
+        let base = scratch.join("export");
+        assert_eq!(fresh_directory(&base), Some(base.clone()));
+        std::fs::create_dir(&base).expect("base");
+        // Empty: still the one.
+        assert_eq!(fresh_directory(&base), Some(base.clone()));
+        std::fs::write(base.join("001.flv"), b"FLV").expect("file");
+        assert_eq!(fresh_directory(&base), Some(scratch.join("export-2")));
+        std::fs::create_dir(scratch.join("export-2")).expect("second");
+        std::fs::write(scratch.join("export-2/001.flv"), b"FLV").expect("file");
+        assert_eq!(fresh_directory(&base), Some(scratch.join("export-3")));
+        std::fs::remove_dir_all(&scratch).expect("clean up");
     }
 }

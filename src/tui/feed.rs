@@ -8,11 +8,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::model::{Content, Fact, MessageRow, RowKind, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY};
+use super::model::{
+    Content, Fact, MessageRow, RowKind, TextContent, Update, MAX_KEPT_BODY, MEDIA_KEPT_BODY,
+};
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
-use crate::common::{Notice, Timestamp};
+use crate::common::{Direction, Notice, Timestamp};
 use crate::output::describe::EventSummary;
 /// How the capture is decoded for the UI (the pipeline's settings).
 pub use crate::pipeline::Decoding;
@@ -147,6 +149,32 @@ impl EventSink for Feed {
     }
 }
 
+/// What a handshake, TLS hello, warning or gap row keeps: its summary, its fields as its JSON
+/// line has them, and for a handshake the C0, C1, S0 and S1 they were read from.
+fn event_content(event: &Event<'_>) -> Content {
+    let (fields, body) = match &event.kind {
+        EventKind::Handshake(handshake) => (
+            serde_json::to_value(handshake),
+            handshake.first_blocks.clone(),
+        ),
+        EventKind::TlsHandshake(tls) => (serde_json::to_value(tls), None),
+        EventKind::Warning(warning) => (serde_json::to_value(warning), None),
+        EventKind::Gap(gap) => (serde_json::to_value(gap), None),
+        _ => (Ok(serde_json::Value::Null), None),
+    };
+    let mut named = serde_json::Map::new();
+    if let Ok(fields) = fields {
+        named.insert(event.kind.name().to_owned(), fields);
+    }
+    Content::Text(Box::new(TextContent {
+        summary: EventSummary(event).to_string().into_boxed_str(),
+        body: body.unwrap_or_default(),
+        fields: serde_json::to_string(&named)
+            .ok()
+            .map(String::into_boxed_str),
+    }))
+}
+
 /// The row of a message, handshake, warning or gap.
 fn row(event: &Event<'_>, message: Option<&MessageEvent<'_>>) -> MessageRow {
     let Some(message) = message else {
@@ -155,8 +183,10 @@ fn row(event: &Event<'_>, message: Option<&MessageEvent<'_>>) -> MessageRow {
             EventKind::Warning(warning) => (RowKind::Warning, warning.dir),
             _ => (RowKind::Handshake, None),
         };
-        let summary = EventSummary(event).to_string();
-        return MessageRow::note(event.frame, event.time, event.session, kind, dir, summary);
+        let mut row =
+            MessageRow::note(event.frame, event.time, event.session, kind, dir, "".into());
+        row.content = event_content(event);
+        return row;
     };
     let header = &message.message.header;
     let first = |n: usize| message.payload.get(n).copied();
@@ -177,14 +207,13 @@ fn row(event: &Event<'_>, message: Option<&MessageEvent<'_>>) -> MessageRow {
             kept: kept as u8,
         }
     } else {
-        Content::Text {
-            summary: EventSummary(event).to_string().into_boxed_str(),
-            body: message
+        Content::text(
+            EventSummary(event).to_string(),
+            message
                 .payload
                 .get(..MAX_KEPT_BODY)
-                .unwrap_or(message.payload)
-                .into(),
-        }
+                .unwrap_or(message.payload),
+        )
     };
     MessageRow {
         frame: event.frame,
@@ -215,6 +244,13 @@ pub fn kind_of(body: &MessageBody) -> RowKind {
 
 /// What a message says about its session (app, stream, role, errors).
 fn facts(message: &MessageEvent<'_>) -> Vec<Fact> {
+    if message.flags.joined && message.message.header.type_id.is_media() {
+        // Picked up mid-stream: the role from the media's direction, marked as such.
+        return vec![Fact::Joined(match message.dir {
+            Direction::ClientToServer => "joined publisher",
+            Direction::ServerToClient => "joined player",
+        })];
+    }
     let MessageBody::Command(command) = &message.message.body else {
         return Vec::new();
     };

@@ -22,7 +22,7 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
     if typing {
         if key.modifiers.contains(KeyModifiers::CONTROL) {
             return match key.code {
-                KeyCode::Char('u') => Some(Action::FilterClear),
+                KeyCode::Char('u') => Some(Action::FilterClearLine),
                 KeyCode::Char('w') => Some(Action::FilterDeleteWord),
                 _ => None,
             };
@@ -55,6 +55,12 @@ fn key_action(key: &KeyEvent, typing: bool) -> Option<Action> {
         KeyCode::Char('?') => Action::Help,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
+        KeyCode::Char('v') => Action::View,
+        KeyCode::Char('z') => Action::Zoom,
+        KeyCode::Char('y') => Action::CopyValue,
+        KeyCode::Char('Y') => Action::CopyHex,
+        KeyCode::Left => Action::Left,
+        KeyCode::Right => Action::Right,
         _ => return None,
     })
 }
@@ -69,26 +75,52 @@ fn mouse_action(mouse: &MouseEvent) -> Option<Action> {
 }
 
 /// Every key, for the help overlay: (keys, what they do).
-pub const KEYS: [(&str, &str); 19] = [
+pub const KEYS: &[(&str, &str)] = &[
     ("↑ ↓  j k", "move in the focused pane"),
     ("PgUp PgDn", "move a page"),
     ("Home End  g G", "first / last row"),
-    ("Tab  Shift-Tab", "next / previous pane"),
+    (
+        "Tab  Shift-Tab",
+        "next / previous pane (sessions, messages, details, bytes)",
+    ),
     (
         "Enter  Space",
-        "open (session → messages → details), expand a field",
+        "open (session → messages → details), expand, read whole",
+    ),
+    (
+        "← →",
+        "details: collapse / expand, scroll a long value sideways",
+    ),
+    ("v", "the whole text of the selected row or field, wrapped"),
+    (
+        "z",
+        "zoom the focused pane to the full screen (again or Esc: back)",
+    ),
+    (
+        "y  Y",
+        "copy the selected value / its bytes as hex (OSC 52)",
     ),
     (
         "/",
-        "filter: type == video, amf.encoder, warning, words (Enter)",
+        "filter messages by type, command or text (Enter applies)",
     ),
-    ("n  N", "next / previous match of the last filter"),
+    (
+        "Ctrl-U  Ctrl-W",
+        "while typing: clear the line / delete a word",
+    ),
+    (
+        "n  N",
+        "next / previous match of the last filter (wraps around)",
+    ),
     ("f", "follow new messages"),
-    ("p", "pause the live view (capture goes on)"),
+    ("p", "pause the list while rows arrive (capture goes on)"),
     ("s", "statistics of the selected session"),
     ("e", "export the selected session's media to FLV"),
     ("?", "this help"),
-    ("Esc", "close an overlay, clear the filter, quit"),
+    (
+        "Esc",
+        "close what is open (text, overlay, zoom, filter); never quits",
+    ),
     ("q  Ctrl-C", "quit"),
     ("mouse click", "select a row, expand a field"),
     ("mouse wheel", "scroll the pane under the pointer"),
@@ -128,6 +160,12 @@ mod tests {
             (KeyCode::Char('?'), Action::Help),
             (KeyCode::Esc, Action::Back),
             (KeyCode::Char('q'), Action::Quit),
+            (KeyCode::Char('v'), Action::View),
+            (KeyCode::Char('z'), Action::Zoom),
+            (KeyCode::Char('y'), Action::CopyValue),
+            (KeyCode::Char('Y'), Action::CopyHex),
+            (KeyCode::Left, Action::Left),
+            (KeyCode::Right, Action::Right),
         ];
         for (code, expected) in cases {
             assert_eq!(action(&key(code), false), Some(expected), "{code:?}");
@@ -158,9 +196,8 @@ mod tests {
         );
         assert_eq!(action(&key(KeyCode::Esc), true), Some(Action::Back));
         let ctrl = |c| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
-        assert_eq!(action(&ctrl('u'), true), Some(Action::FilterClear));
+        assert_eq!(action(&ctrl('u'), true), Some(Action::FilterClearLine));
         assert_eq!(action(&ctrl('w'), true), Some(Action::FilterDeleteWord));
-        assert_eq!(action(&ctrl('x'), true), None, "not typed as a letter");
     }
 
     #[test]
@@ -189,6 +226,7 @@ mod tests {
         let help: String = KEYS.iter().map(|(keys, _)| *keys).collect();
         for key in [
             "j k", "PgUp", "g G", "Tab", "Enter", "/", "n  N", "f", "p", "s", "e", "?", "Esc", "q",
+            "v", "z", "y  Y", "← →", "Ctrl-U",
         ] {
             assert!(help.contains(key), "{key}");
         }

@@ -8,6 +8,7 @@
 //! and on panic. [`export`] writes a session's streams as FLV.
 
 pub mod app;
+pub mod clipboard;
 pub mod details;
 pub mod export;
 pub mod feed;
@@ -17,10 +18,11 @@ pub mod model;
 pub mod panes;
 pub mod row_filter;
 pub mod terminal;
+pub mod textview;
 pub mod theme;
 pub mod ui;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::Arc;
@@ -112,12 +114,17 @@ fn ui_loop(
     exports: &mut Vec<JoinHandle<()>>,
 ) -> anyhow::Result<()> {
     let (status_tx, status_rx) = std::sync::mpsc::channel::<Vec<Update>>();
+    let (ended_tx, ended_rx) = std::sync::mpsc::channel::<ExportEnded>();
+    let mut export_dir: Option<Option<PathBuf>> = None;
     while !app.quit && !options.stop.load(Ordering::Relaxed) {
         if terminal::panicked() {
             anyhow::bail!("stopped after an internal error (the message is above)");
         }
         drain(app, updates);
         drain(app, &status_rx);
+        while let Ok((session, files)) = ended_rx.try_recv() {
+            app.export_ended(session, files);
+        }
         if !app.model.done {
             app.model.packets = counters.packets.load(Ordering::Relaxed);
             app.model.bytes = counters.bytes.load(Ordering::Relaxed);
@@ -132,8 +139,30 @@ fn ui_loop(
                 app.act(action);
             }
         }
+        if let Some(text) = app.clipboard.take() {
+            if let Err(error) = terminal::copy(&text) {
+                app.model.status = Some(format!("could not copy: {error}"));
+            }
+        }
         if let Some(session) = app.export_request.take() {
-            exports.push(start_export(session, options, status_tx.clone()));
+            // One directory a run, chosen at the first export: never one with files in it.
+            let dir = export_dir.get_or_insert_with(|| {
+                export::fresh_directory(Path::new(export::DEFAULT_EXPORT_DIR))
+            });
+            match dir {
+                Some(dir) => {
+                    app.export_dir = Some(dir.display().to_string());
+                    let channels = (status_tx.clone(), ended_tx.clone());
+                    exports.push(start_export(session, dir.clone(), options, channels));
+                }
+                None => app.export_ended(
+                    session,
+                    Err(format!(
+                        "{}, -2, -3 … all hold files: move them or use --export-flv DIR",
+                        export::DEFAULT_EXPORT_DIR
+                    )),
+                ),
+            }
         }
     }
     Ok(())
@@ -149,28 +178,28 @@ fn drain(app: &mut App, updates: &Receiver<Vec<Update>>) {
     }
 }
 
-/// Exports one session's streams by reading the file again on another thread (the UI keeps
-/// only the tag headers of media). What it writes comes back as updates on `status`.
-fn start_export(session: u64, options: &TuiOptions, status: Sender<Vec<Update>>) -> JoinHandle<()> {
+/// How an export ended: the session, and the files written or why none were.
+type ExportEnded = (u64, Result<usize, String>);
+
+/// Exports one session's streams into `dir` by reading the file again on another thread (the
+/// UI keeps only the tag headers of media). What it writes comes back as updates on the first
+/// channel, how it ended on the second.
+fn start_export(
+    session: u64,
+    dir: PathBuf,
+    options: &TuiOptions,
+    (status, ended): (Sender<Vec<Update>>, Sender<ExportEnded>),
+) -> JoinHandle<()> {
     let file = options.file.clone();
-    let dir = export::directory();
     let decoding = options.decoding.clone();
     let stop = Arc::clone(&options.stop);
     std::thread::spawn(move || {
-        let say = |line: String| {
-            let _ = status.send(vec![Update::Status(line)]);
-        };
         let Some(file) = file else {
             return;
         };
-        say(format!("exporting session {session} to {}…", dir.display()));
-        match export::session(&file, &dir, session, decoding, &stop, &status) {
-            Ok(0) => say(format!("session {session} has no media stream to export")),
-            Ok(files) => say(format!(
-                "exported session {session}: {files} file(s) in {}",
-                dir.display()
-            )),
-            Err(error) => say(format!("export failed: {error:#}")),
-        }
+        let line = format!("exporting session {session} to {}…", dir.display());
+        let _ = status.send(vec![Update::Status(line)]);
+        let result = export::session(&file, &dir, session, decoding, &stop, &status);
+        let _ = ended.send((session, result.map_err(|error| format!("{error:#}"))));
     })
 }

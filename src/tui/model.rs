@@ -70,18 +70,40 @@ pub enum Content {
         /// How many of `prefix` are body bytes.
         kept: u8,
     },
-    /// Anything else: the one-line summary as the decoder wrote it (with what it knew then,
-    /// such as the command a `_result` answers) and the body bytes kept.
-    Text {
-        /// The one-line description.
-        summary: Box<str>,
-        /// The body bytes kept (at most [`MAX_KEPT_BODY`]).
-        body: Box<[u8]>,
-    },
+    /// Anything else, on the heap (so that audio and video rows stay small).
+    Text(Box<TextContent>),
 }
 
-/// One message (or handshake, warning or gap) in the messages pane: 80 bytes, plus for rows
-/// that are not audio or video their summary and kept body on the heap.
+impl Content {
+    /// A row's summary and kept body, with no event fields.
+    pub fn text(summary: impl Into<Box<str>>, body: impl Into<Box<[u8]>>) -> Content {
+        Content::Text(Box::new(TextContent {
+            summary: summary.into(),
+            body: body.into(),
+            fields: None,
+        }))
+    }
+}
+
+/// What a row that is not audio or video keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextContent {
+    /// The one-line summary as the decoder wrote it (with what it knew then, such as the
+    /// command a `_result` answers).
+    pub summary: Box<str>,
+    /// The body bytes kept (at most [`MAX_KEPT_BODY`]); for a handshake, its C0, C1, S0
+    /// and S1 when seen whole.
+    pub body: Box<[u8]>,
+    /// A handshake's, TLS hello's, warning's or gap's fields as its JSON line has them,
+    /// under the event's name (`{"handshake":{"c0_version":3,…}}`), as JSON text (a
+    /// fraction of the memory of a parsed value; the details tree parses it when the row
+    /// is selected); None for messages.
+    pub fields: Option<Box<str>>,
+}
+
+/// One message (or handshake, warning or gap) in the messages pane: 72 bytes, plus for rows
+/// that are not audio or video one heap block with their summary, kept body and (for
+/// events) fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRow {
     /// Frame that completed it.
@@ -129,10 +151,7 @@ impl MessageRow {
             type_id: 0,
             kind,
             dir,
-            content: Content::Text {
-                summary: summary.into_boxed_str(),
-                body: Box::new([]),
-            },
+            content: Content::text(summary, Vec::new()),
         }
     }
 
@@ -156,14 +175,14 @@ impl MessageRow {
     pub fn body(&self) -> &[u8] {
         match &self.content {
             Content::Media { prefix, kept } => prefix.get(..usize::from(*kept)).unwrap_or(prefix),
-            Content::Text { body, .. } => body,
+            Content::Text(text) => &text.body,
         }
     }
 
     /// The one-line description (rebuilt from the tag header for audio and video).
     pub fn summary(&self) -> Cow<'_, str> {
         match &self.content {
-            Content::Text { summary, .. } => Cow::Borrowed(summary),
+            Content::Text(text) => Cow::Borrowed(&text.summary),
             Content::Media { .. } => {
                 let message = decode_message(self.header(), self.body(), &AmfLimits::default());
                 Cow::Owned(MessageSummary(&message).to_string())
@@ -182,7 +201,7 @@ impl MessageRow {
 /// Rows per storage block: rows are kept in blocks so that growing never copies them all,
 /// and the oldest can be dropped a block at a time.
 pub const BLOCK_ROWS: usize = 1 << 16;
-/// Most rows kept (64 blocks: about 340 MB when most are audio and video); past it the
+/// Most rows kept (64 blocks: about 300 MB when most are audio and video); past it the
 /// oldest block goes.
 pub const MAX_ROWS: usize = 64 * BLOCK_ROWS;
 
@@ -404,6 +423,9 @@ pub enum Fact {
     },
     /// An error status.
     Error,
+    /// The session was picked up mid-stream (no publish or play seen): the role its media's
+    /// direction suggests, marked `joined`.
+    Joined(&'static str),
 }
 
 /// What the decoding thread tells the UI.
@@ -531,6 +553,8 @@ impl Model {
                             session.role = role;
                         }
                         Fact::Error => session.errors += 1,
+                        Fact::Joined(role) if session.role.is_empty() => session.role = role,
+                        Fact::Joined(_) => {}
                     }
                 }
             }
@@ -614,7 +638,7 @@ mod tests {
 
     #[test]
     fn media_rows_are_small_and_summarise_themselves() {
-        assert!(std::mem::size_of::<MessageRow>() <= 80);
+        assert!(std::mem::size_of::<MessageRow>() <= 72);
         let row = media_row(1);
         assert_eq!(row.summary(), "Video avc inter NALU 1234 B");
         assert_eq!(row.body(), [0x27, 0x01]);

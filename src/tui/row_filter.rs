@@ -115,7 +115,7 @@ impl<'a> RowMatcher<'a> {
                 dir,
                 message,
                 payload: row.body(),
-                recovered: false,
+                flags: crate::rtmp::chunk::MessageFlags::default(),
             }),
         };
         self.filter
@@ -158,7 +158,7 @@ struct Header {
 
 fn row_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> RowFields<'_> {
     let summary = match &row.content {
-        Content::Text { summary, .. } => &summary[..],
+        Content::Text(text) => &text.summary[..],
         Content::Media { .. } => "",
     };
     let event = match row.kind {
@@ -231,7 +231,7 @@ impl Subject for TextOnly<'_, '_> {
 fn shown_text<'t>(row: &MessageRow, text: &'t mut String) -> &'t str {
     let (frame, dir, type_name) = (row.frame, row.dir, row.type_name());
     match &row.content {
-        Content::Text { summary, .. } => row_text(text, frame, dir, type_name, summary),
+        Content::Text(content) => row_text(text, frame, dir, type_name, &content.summary),
         Content::Media { .. } => {
             let message = decode_message(row.header(), row.body(), &AmfLimits::default());
             row_text(text, frame, dir, type_name, MessageSummary(&message))

@@ -3,7 +3,7 @@
 //! any thread panics (the hook restores the terminal before the panic message is printed, so
 //! the message is readable, and tells the UI loop to stop drawing).
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -55,6 +55,13 @@ impl Drop for Screen {
 /// True once any thread has panicked: the terminal is restored, so stop drawing.
 pub fn panicked() -> bool {
     PANICKED.load(Ordering::Relaxed)
+}
+
+/// Puts `text` on the clipboard of the terminal the UI runs in (OSC 52).
+pub fn copy(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(super::clipboard::osc52(text).as_bytes())?;
+    out.flush()
 }
 
 /// Mouse capture off, raw mode off, the normal screen back. Safe to call more than once.

@@ -9,7 +9,7 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 
-use super::model::RowKind;
+use super::model::{MessageRow, RowKind};
 
 /// The look of the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,18 @@ impl Theme {
         }
     }
 
+    /// A row drawn in `base`, marked as selected. A row already in reverse video (without
+    /// colour: warnings, gaps, errors) is turned back and underlined instead, so that the
+    /// selection never disappears on it.
+    pub fn select(self, base: Style, focused: bool) -> Style {
+        if focused && base.add_modifier.contains(Modifier::REVERSED) {
+            base.remove_modifier(Modifier::REVERSED)
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            base.patch(self.selected(focused))
+        }
+    }
+
     /// A message row of this kind.
     pub fn row(self, kind: RowKind) -> Style {
         let color = match kind {
@@ -99,6 +111,21 @@ impl Theme {
             _ => Style::default(),
         };
         self.pick(color, monochrome)
+    }
+
+    /// A message row: coloured by its kind, or as an error when it reports one
+    /// ([`reports_failure`]).
+    pub fn message(self, row: &MessageRow) -> Style {
+        if reports_failure(row) {
+            self.pick(
+                Style::default()
+                    .fg(Color::LightRed)
+                    .add_modifier(Modifier::BOLD),
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
+        } else {
+            self.row(row.kind)
+        }
     }
 
     /// A row that matches the last filter, after Esc showed every row again.
@@ -171,9 +198,28 @@ impl Theme {
     }
 }
 
+/// Does a command row report a failure? An `_error` result, or a status whose level is
+/// `error` or whose code says it failed or was rejected (`NetStream.Publish.Failed`,
+/// `NetConnection.Connect.Rejected`), as its summary shows them.
+pub fn reports_failure(row: &MessageRow) -> bool {
+    if row.kind != RowKind::Command {
+        return false;
+    }
+    let summary = row.summary();
+    let mut words = summary.split(' ');
+    words.next() == Some("_error")
+        || words.any(|word| {
+            word == "error"
+                || [".Failed", ".Rejected", ".BadName"]
+                    .iter()
+                    .any(|end| word.starts_with("Net") && word.ends_with(end))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::Timestamp;
 
     #[test]
     fn without_colour_nothing_has_a_colour_and_what_stood_out_still_does() {
@@ -220,5 +266,44 @@ mod tests {
             (Some(Color::Black), Some(Color::Yellow))
         );
         assert_eq!(Theme::default(), Theme::COLOR);
+    }
+
+    #[test]
+    fn failed_statuses_and_error_results_look_like_errors() {
+        let command = |summary: &str| {
+            let mut row =
+                MessageRow::note(1, Timestamp(0), 1, RowKind::Command, None, summary.into());
+            row.type_id = 20;
+            row
+        };
+        for failed in [
+            "onStatus error NetStream.Publish.BadName Stream already publishing",
+            "onStatus status NetStream.Play.Failed",
+            "_error (to connect in frame 5) error NetConnection.Connect.Rejected",
+        ] {
+            let style = Theme::COLOR.message(&command(failed));
+            assert_eq!(style.fg, Some(Color::LightRed), "{failed}");
+            assert!(Theme::MONOCHROME
+                .message(&command(failed))
+                .add_modifier
+                .contains(Modifier::REVERSED));
+        }
+        let fine = command("onStatus status NetStream.Publish.Start Publishing live/test");
+        assert_eq!(
+            Theme::COLOR.message(&fine),
+            Theme::COLOR.row(RowKind::Command)
+        );
+    }
+
+    #[test]
+    fn the_selection_shows_on_every_row_without_colour() {
+        let theme = Theme::MONOCHROME;
+        let kinds = [RowKind::Command, RowKind::Warning, RowKind::Gap];
+        for kind in kinds {
+            let row = theme.row(kind);
+            for focused in [true, false] {
+                assert_ne!(theme.select(row, focused), row, "{kind:?} {focused}");
+            }
+        }
     }
 }

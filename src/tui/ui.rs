@@ -3,12 +3,12 @@
 //! This file lays the screen out; each pane draws itself ([`super::panes`]) in the styles of
 //! the app's [`Theme`](super::theme::Theme).
 
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, Areas};
-use super::panes::{bytes, details, exports, help, messages, sessions, statistics, status};
+use super::app::{App, Areas, Pane};
+use super::panes::{bytes, details, exports, help, messages, sessions, statistics, status, text};
 
 /// The smallest terminal the layout fits.
 pub const MIN_WIDTH: u16 = 60;
@@ -33,6 +33,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
         statistics::draw(frame, body, app);
         return Areas::default();
     }
+    let mut areas = if app.zoomed {
+        draw_zoomed(frame, body, app)
+    } else {
+        draw_panes(frame, body, app)
+    };
+    let overlay = if app.text_view.is_some() {
+        text::draw(frame, body, app)
+    } else if app.help {
+        help::draw(frame, body, app.theme, app.overlay_scroll)
+    } else if app.exports {
+        exports::draw(frame, body, app)
+    } else {
+        text::Scroll::default()
+    };
+    areas.overlay_rows = overlay.rows;
+    areas.overlay_max = overlay.max;
+    areas
+}
+
+/// The four panes: sessions, messages, and details beside the bytes.
+fn draw_panes(frame: &mut Frame<'_>, body: Rect, app: &App) -> Areas {
     let session_rows = (app.model.sessions.len() as u16 + 4)
         .min(body.height / 4)
         .max(5);
@@ -44,16 +65,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) -> Areas {
     .areas(body);
     let [details_area, bytes_area] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
-    let areas = Areas {
+    let (details, details_x_max) = details::draw(frame, details_area, app);
+    let (bytes, bytes_max) = bytes::draw(frame, bytes_area, app);
+    Areas {
         sessions: sessions::draw(frame, sessions_area, app),
         messages: messages::draw(frame, messages_area, app),
-        details: details::draw(frame, details_area, app),
-    };
-    bytes::draw(frame, bytes_area, app);
-    if app.help {
-        help::draw(frame, area, app.theme);
-    } else if app.exports {
-        exports::draw(frame, area, app);
+        details,
+        details_x_max,
+        bytes,
+        bytes_max,
+        bytes_x: bytes_area.x,
+        ..Areas::default()
+    }
+}
+
+/// The focused pane alone over `body` (`z`).
+fn draw_zoomed(frame: &mut Frame<'_>, body: Rect, app: &App) -> Areas {
+    let mut areas = Areas::default();
+    match app.focus {
+        Pane::Sessions => areas.sessions = sessions::draw(frame, body, app),
+        Pane::Messages => areas.messages = messages::draw(frame, body, app),
+        Pane::Details => (areas.details, areas.details_x_max) = details::draw(frame, body, app),
+        Pane::Bytes => (areas.bytes, areas.bytes_max) = bytes::draw(frame, body, app),
     }
     areas
 }
@@ -84,10 +117,10 @@ mod tests {
         ack.type_id = 5;
         ack.length = 4;
         ack.dir = Some(Direction::ServerToClient);
-        ack.content = crate::tui::model::Content::Text {
-            summary: "Window Acknowledgement Size 5000000".into(),
-            body: vec![0, 0x4C, 0x4B, 0x40].into(),
-        };
+        ack.content = crate::tui::model::Content::text(
+            "Window Acknowledgement Size 5000000",
+            vec![0, 0x4C, 0x4B, 0x40],
+        );
         app.receive(vec![
             Update::SessionStarted {
                 id: 1,

@@ -6,7 +6,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rtmpscope::output::clickhouse::http::{Client, ServerUrl};
@@ -153,6 +153,12 @@ pub enum Fault {
     /// Passes it to the server, then answers 500 whatever it said: the server stored the
     /// rows but the client thinks it failed.
     LoseAnswer,
+    /// Holds it this long before passing it on (past the client's timeout: the client gives
+    /// up while its insert is still on its way), then passes the server's answer back.
+    DelayRequest(Duration),
+    /// Passes it on at once but holds the server's answer this long (the server stored the
+    /// rows; the client timed out).
+    DelayAnswer(Duration),
 }
 
 /// An HTTP proxy in front of a server that spoils the first requests that carry inserts.
@@ -161,21 +167,46 @@ pub struct FaultyProxy {
     pub port: u16,
     /// Inserts seen so far.
     pub inserts: Arc<AtomicUsize>,
+    /// The server's answers to the inserts it got late ([`Fault::DelayRequest`]), in order.
+    pub late_answers: Arc<Mutex<Vec<String>>>,
 }
 
 impl FaultyProxy {
-    /// Forwards to `upstream`; the n-th insert (from 0) gets `faults[n]`, later ones pass.
+    /// Forwards to `upstream`, each connection on a thread of its own; the n-th insert (from
+    /// 0) gets `faults[n]`, later ones pass.
     pub fn start(upstream: u16, faults: Vec<Fault>) -> FaultyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
         let inserts = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::clone(&inserts);
+        let late_answers = Arc::new(Mutex::new(Vec::new()));
+        let (seen, late) = (Arc::clone(&inserts), Arc::clone(&late_answers));
+        let faults = Arc::new(faults);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let _ = handle(client, upstream, &faults, &seen);
+                let (faults, seen, late) =
+                    (Arc::clone(&faults), Arc::clone(&seen), Arc::clone(&late));
+                std::thread::spawn(move || {
+                    let _ = handle(client, upstream, &faults, &seen, &late);
+                });
             }
         });
-        FaultyProxy { port, inserts }
+        FaultyProxy {
+            port,
+            inserts,
+            late_answers,
+        }
+    }
+
+    /// Waits (up to a minute) until the server has answered `n` late inserts; their answers.
+    pub fn wait_late_answers(&self, n: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answers = self.late_answers.lock().unwrap().clone();
+            if answers.len() >= n || Instant::now() > deadline {
+                return answers;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -208,6 +239,7 @@ fn handle(
     upstream: u16,
     faults: &[Fault],
     inserts: &AtomicUsize,
+    late_answers: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     let request = read_request(&mut client)?;
     let is_insert = String::from_utf8_lossy(&request[..request.len().min(300)]).contains("INSERT");
@@ -217,14 +249,27 @@ fn handle(
     } else {
         Fault::Pass
     };
+    if let Fault::DelayRequest(delay) = fault {
+        std::thread::sleep(delay);
+    }
     let mut answer = Vec::new();
     if fault != Fault::Refuse {
         let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
         server.write_all(&request)?;
-        server.read_to_end(&mut answer)?;
+        // A server that refuses before reading the body answers, then resets the
+        // connection: keep what it said.
+        let _ = server.read_to_end(&mut answer);
     }
-    if fault != Fault::Pass {
-        answer = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 33\r\nConnection: close\r\n\r\nCode: 999, injected by the proxy\n".to_vec();
+    match fault {
+        Fault::Pass => {}
+        Fault::Refuse | Fault::LoseAnswer => {
+            answer = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 33\r\nConnection: close\r\n\r\nCode: 999, injected by the proxy\n".to_vec();
+        }
+        Fault::DelayRequest(_) => late_answers
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(&answer).into_owned()),
+        Fault::DelayAnswer(delay) => std::thread::sleep(delay),
     }
     client.write_all(&answer)?;
     client.shutdown(Shutdown::Both)

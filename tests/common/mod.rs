@@ -150,12 +150,50 @@ pub fn require_root() -> bool {
     )
 }
 
+/// Runs the lab script `tests/lab/SCRIPT` with the rtmpscope binary under test and a fresh
+/// output folder (named after `tag`), which it returns; fails the test if the script fails.
+pub fn run_lab(script: &str, tag: &str) -> PathBuf {
+    let out = std::env::temp_dir().join(format!("rtmpscope-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&out).expect("an output folder");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/lab")
+        .join(script);
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
+        .arg(&out)
+        .status()
+        .expect("run bash");
+    assert!(status.success(), "the lab script failed");
+    out
+}
+
+/// tshark's RTMP messages in a capture, one TSV line each (frame, source, destination, chunk
+/// stream, type id, body size, command), via scripts/tshark_messages.py; port 6002 is decoded
+/// as RTMP too.
+pub fn tshark_message_lines(capture: &Path) -> Vec<String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/tshark_messages.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(capture)
+        .args(["--port", "6002"])
+        .output()
+        .expect("run the tshark script");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
 pub mod clickhouse;
 pub mod crafted;
 pub mod flv;
+pub mod health;
 pub mod measure;
 pub mod pcap;
 pub mod tls;
+pub mod tui;
 
 /// A classic little-endian pcap file without the packets whose 1-based numbers are in `drop`.
 pub fn pcap_without(bytes: &[u8], drop: &[u64]) -> Vec<u8> {

@@ -1,6 +1,11 @@
 //! Builds classic pcap files of TCP connections (Ethernet, IPv4) for crafted-input tests, with
 //! the library's [`rtmpscope::testkit`] writer.
 
+use std::path::Path;
+
+use rtmpscope::capture::{Next, Source};
+use rtmpscope::common::Timestamp;
+use rtmpscope::net::{decode_frame, Decoded, TcpFlags};
 use rtmpscope::testkit;
 pub use rtmpscope::testkit::{ACK, FIN, PSH, SYN};
 
@@ -157,6 +162,51 @@ fn basic_header(fmt: u8, csid: u32) -> Vec<u8> {
     }
 }
 
+/// One captured TCP segment, owning its payload.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// Capture time.
+    pub time: Timestamp,
+    /// Sender.
+    pub src: std::net::SocketAddr,
+    /// Receiver.
+    pub dst: std::net::SocketAddr,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgement number.
+    pub ack: u32,
+    /// Flags.
+    pub flags: TcpFlags,
+    /// Advertised receive window, as on the wire.
+    pub window: u16,
+    /// The payload captured.
+    pub payload: Vec<u8>,
+    /// Payload bytes the capture's snap length cut.
+    pub missing: u32,
+}
+
+/// The TCP segments of a capture file, in capture order.
+pub fn tcp_segments(capture: &Path) -> Vec<Segment> {
+    let mut source = Source::open_file(capture, None).expect("open the capture");
+    let link = source.link_type();
+    let mut out = Vec::new();
+    while let Next::Packet(packet) = source.next_packet() {
+        if let Decoded::Tcp(s) = decode_frame(link, packet.data) {
+            out.push(Segment {
+                time: packet.time,
+                src: s.src,
+                dst: s.dst,
+                seq: s.seq,
+                ack: s.ack,
+                flags: s.flags,
+                window: s.window,
+                payload: s.payload.to_vec(),
+                missing: s.missing,
+            });
+        }
+    }
+    out
+}
 /// An AMF0 string value.
 pub fn amf0_string(text: &str) -> Vec<u8> {
     let mut out = vec![2];

@@ -3,8 +3,8 @@
 deploy/clickhouse/schema.sql, and runs deploy/clickhouse/queries.sql on them.
 
 usage: chdb_check.py DEPLOY_DIR ROWS_DIR NOW...
-ROWS_DIR holds events.ndjson and session_summaries.ndjson (JSONEachRow, as rtmpscope sends
-them); NOW replaces now() in the queries. Prints JSON: the engine's version, the row counts,
+ROWS_DIR holds events.ndjson, session_summaries.ndjson and stream_stats.ndjson (JSONEachRow,
+as rtmpscope sends them; an empty file loads nothing); NOW replaces now() in the queries. Prints JSON: the engine's version, the row counts,
 and for each NOW each query's rows (JSONCompact's "data").
 """
 import json
@@ -30,9 +30,10 @@ def main():
             for statement in statements(f.read()):
                 db.query(statement)
         counts = {}
-        for table in ("events", "session_summaries"):
+        for table in ("events", "session_summaries", "stream_stats"):
             path = os.path.join(rows, table + ".ndjson")
-            db.query(f"INSERT INTO {table} SELECT * FROM file('{path}', JSONEachRow)")
+            if os.path.getsize(path) > 0:
+                db.query(f"INSERT INTO {table} SELECT * FROM file('{path}', JSONEachRow)")
             counts[table] = int(str(db.query(f"SELECT count() FROM {table}", "CSV")).strip())
         answers = {}
         with open(os.path.join(deploy, "queries.sql")) as f:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A live capture into ClickHouse with real peers: nginx-rtmp on a free loopback port, an ffmpeg
-# publisher for SECONDS, captured by rtmpscope -i lo --json --clickhouse URL, stopped with
-# Ctrl-C once the publisher is done. The test kills and restarts the server meanwhile.
+# publisher for SECONDS (frozen for 2 s after 3 s), captured by rtmpscope -i lo --json
+# --clickhouse URL (stream_stats every 5 s), stopped with Ctrl-C once the publisher is done.
+# The test kills and restarts the server meanwhile.
 #   clickhouse_live.sh RTMPSCOPE OUTDIR URL SECONDS
 # Writes OUTDIR/publishing when the publisher starts, OUTDIR/live.json, live.err, live.status.
 set -euo pipefail
@@ -21,6 +22,13 @@ sleep 1
 lab_publish "rtmp://127.0.0.1:$port/live/chlive" "$seconds"
 publisher=${LAB_PIDS[-1]}
 touch "$out/publishing"
+# Frozen for 2 s mid-stream (SIGSTOP to ffmpeg itself, the child of timeout): a stall, told
+# live as `finding` lines when it passes 1 s and when media resumes.
+sleep 3
+encoder=$(pgrep -P "$publisher")
+kill -STOP "$encoder"
+sleep 2
+kill -CONT "$encoder"
 lab_wait "$publisher" $((seconds + 15))
 sleep 1
 kill -INT "$scope"

@@ -3,31 +3,42 @@
 
 use std::time::Instant;
 
-/// The two tables rows go to.
+/// The tables rows go to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
     /// `events`: one row per event.
     Events,
     /// `session_summaries`: one row per session report.
     Summaries,
+    /// `stream_stats`: one row per live `stream_stats` line.
+    StreamStats,
 }
 
 impl Table {
+    /// Every table, in [`Table::index`] order.
+    pub const ALL: [Table; 3] = [Table::Events, Table::Summaries, Table::StreamStats];
+
     /// The table's name in SQL (and in spool file names).
     pub fn name(self) -> &'static str {
         match self {
             Table::Events => "events",
             Table::Summaries => "session_summaries",
+            Table::StreamStats => "stream_stats",
+        }
+    }
+
+    /// Its place in [`Table::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Table::Events => 0,
+            Table::Summaries => 1,
+            Table::StreamStats => 2,
         }
     }
 
     /// The table named `name`.
     pub fn from_name(name: &str) -> Option<Table> {
-        match name {
-            "events" => Some(Table::Events),
-            "session_summaries" => Some(Table::Summaries),
-            _ => None,
-        }
+        Table::ALL.into_iter().find(|table| table.name() == name)
     }
 }
 
@@ -46,6 +57,10 @@ pub struct Batch {
     pub max_us: i64,
     /// The rows, each a JSON object and a newline.
     pub body: Vec<u8>,
+    /// The server session of the last insert of it that may have stored rows: until the
+    /// server has forgotten that session, that insert may still run, so the batch is not
+    /// sent again (see the sender's fencing).
+    pub fence: Option<String>,
 }
 
 impl Batch {
@@ -158,6 +173,7 @@ impl Builder {
             min_us: old.min_us,
             max_us: old.max_us,
             body: old.body,
+            fence: None,
         };
         Some(batch)
     }

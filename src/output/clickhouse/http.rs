@@ -122,6 +122,14 @@ pub enum HttpError {
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            HttpError::Io(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                write!(f, "no answer in time ({error})")
+            }
             HttpError::Io(error) => write!(f, "{error}"),
             HttpError::Status(status, text) => {
                 let first = text.lines().next().unwrap_or("");
@@ -131,6 +139,23 @@ impl fmt::Display for HttpError {
         }
     }
 }
+
+impl HttpError {
+    /// The server's error code (`Code: N` in its answer), when it answered with one.
+    pub fn server_code(&self) -> Option<u32> {
+        let HttpError::Status(_, text) = self else {
+            return None;
+        };
+        let digits = text.split("Code: ").nth(1)?;
+        let end = digits
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(digits.len());
+        digits.get(..end)?.parse().ok()
+    }
+}
+
+/// The server's code for a session that does not exist (expired, or never made).
+pub const SESSION_NOT_FOUND: u32 = 372;
 
 impl From<io::Error> for HttpError {
     fn from(error: io::Error) -> Self {
@@ -167,18 +192,62 @@ impl Client {
     }
 
     /// Sends `rows` with the `query` in the URL (`INSERT INTO t FORMAT JSONEachRow`), with
-    /// `query_id` so that a second copy cannot run while the first still does.
-    pub fn insert(&self, query: &str, query_id: &str, rows: &[u8]) -> Result<(), HttpError> {
+    /// `query_id` so that a second copy cannot run while the first still does; with a
+    /// `session`, only inside that session while it lives (`session_check`: once it has
+    /// expired, this request is refused, however late it reaches the server).
+    pub fn insert(
+        &self,
+        query: &str,
+        query_id: &str,
+        rows: &[u8],
+        session: Option<(&str, Duration)>,
+    ) -> Result<(), HttpError> {
+        let mut params = vec![
+            ("database", self.url.database.as_str()),
+            ("query", query),
+            ("query_id", query_id),
+            ("input_format_skip_unknown_fields", "1"),
+        ];
+        let timeout = session.map(|(_, timeout)| timeout.as_secs().max(1).to_string());
+        if let (Some((id, _)), Some(timeout)) = (session, &timeout) {
+            params.extend([
+                ("session_id", id),
+                ("session_check", "1"),
+                ("session_timeout", timeout.as_str()),
+            ]);
+        }
+        self.post(&params, rows).map(|_| ())
+    }
+
+    /// Opens session `id`, which the server forgets once it has been idle for `timeout`.
+    pub fn open_session(&self, id: &str, timeout: Duration) -> Result<(), HttpError> {
+        let timeout = timeout.as_secs().max(1).to_string();
         self.post(
-            &[
-                ("database", self.url.database.as_str()),
-                ("query", query),
-                ("query_id", query_id),
-                ("input_format_skip_unknown_fields", "1"),
-            ],
-            rows,
+            &[("session_id", id), ("session_timeout", timeout.as_str())],
+            b"SELECT 1",
         )
         .map(|_| ())
+    }
+
+    /// Whether session `id` still exists (asking keeps it alive for `timeout` more).
+    pub fn session_exists(&self, id: &str, timeout: Duration) -> Result<bool, HttpError> {
+        let timeout = timeout.as_secs().max(1).to_string();
+        let asked = self.post(
+            &[
+                ("session_id", id),
+                ("session_check", "1"),
+                ("session_timeout", timeout.as_str()),
+            ],
+            b"SELECT 1",
+        );
+        match asked {
+            Ok(_) => Ok(true),
+            Err(error) if error.server_code() == Some(SESSION_NOT_FOUND) => Ok(false),
+            // Locked by a request still running in it, or any other refusal: taken to exist
+            // (the safe side: the batch waits).
+            Err(HttpError::Status(..)) => Ok(true),
+            Err(error) => Err(error),
+        }
     }
 
     /// One POST to `/` with `params` in the query string.
@@ -208,12 +277,21 @@ impl Client {
             head.push_str(&format!("Authorization: Basic {encoded}\r\n"));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(body)?;
-        stream.flush()?;
+        let sent = stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.write_all(body))
+            .and_then(|()| stream.flush());
         let mut answer = Vec::new();
-        stream.take(MAX_RESPONSE).read_to_end(&mut answer)?;
-        let (status, body) = parse_response(&answer)?;
+        let read = (&mut stream).take(MAX_RESPONSE).read_to_end(&mut answer);
+        // A server that refuses a request before reading its body (a session that does not
+        // exist, say) answers and resets the connection: its refusal counts, whatever the
+        // writing or the reading met. Success counts only from a whole exchange.
+        let (status, body) = match (parse_response(&answer), sent, read) {
+            (Ok(parsed), Ok(()), Ok(_)) => parsed,
+            (Ok((status, body)), _, _) if status != 200 => (status, body),
+            (_, Err(error), _) | (_, Ok(()), Err(error)) => return Err(error.into()),
+            (Err(error), Ok(()), Ok(_)) => return Err(error),
+        };
         if status == 200 {
             Ok(body)
         } else {
@@ -364,5 +442,20 @@ mod tests {
         );
         assert!(parse_response(b"garbage").is_err());
         assert_eq!(percent_encode("INSERT INTO t"), "INSERT%20INTO%20t");
+        // 18.16's error text, and a current release's.
+        let old = HttpError::Status(
+            500,
+            "Code: 372, e.displayText() = DB::Exception: Session not found., e.what() = DB::Exception".into(),
+        );
+        let new = HttpError::Status(
+            404,
+            "Code: 372. DB::Exception: Session not found. (SESSION_NOT_FOUND) (version 26.9)"
+                .into(),
+        );
+        assert_eq!(
+            (old.server_code(), new.server_code()),
+            (Some(372), Some(372))
+        );
+        assert_eq!(HttpError::Status(500, "oops".into()).server_code(), None);
     }
 }

@@ -5,16 +5,17 @@
 //! - Rows are collected per table into a batch, sealed at [`Settings::batch_rows`] rows,
 //!   [`Settings::batch_bytes`] bytes or [`Settings::batch_interval`] after its first row, and
 //!   handed to the sender threads ([`Settings::senders`], each with its own connection, as a
-//!   server parses one insert on one core) through a bounded queue. When the queue is full (the server
-//!   is slow), the pipeline writes the batch to the disk spool instead of waiting.
+//!   server parses one insert on one core) through a bounded queue. When the queue is full
+//!   (the server is slow), the pipeline writes the batch to the disk spool instead of waiting.
 //! - The sender sends each batch as one `INSERT … FORMAT JSONEachRow`. A batch that fails goes
 //!   to the spool, and the server is tried again after a backoff (0.5 s doubling to 30 s);
 //!   meanwhile new batches go straight to the spool. When the server answers again the spool
 //!   is sent, oldest first; it is also picked up by the next run.
-//! - Before a batch is sent again, the sender asks which of its rows (`batch_id`,
-//!   `batch_row`) are already stored and sends only the others: a batch that reached the
-//!   server although the answer was lost is not stored twice. Each insert runs with the batch
-//!   id as its query id, so a copy still running on the server blocks a second one.
+//! - A batch sent again is not stored twice: each insert runs in a server session of its own
+//!   that the server forgets soon after; before a batch is sent again the sender waits until
+//!   the session of its last insert is gone (so that insert can no longer run), then asks
+//!   which of its rows (`batch_id`, `batch_row`) are stored and sends only the others
+//!   (`sender`'s documentation has the details, and the one case left).
 //! - The spool is bounded ([`Settings::spool_cap`]); only past it are the oldest batches
 //!   dropped, each with a counted warning. Memory is bounded by the batch size times the queue.
 //! - [`ClickHouseSink::finish`] sends or spools everything and says what could not be: at
@@ -24,24 +25,26 @@
 mod batch;
 pub mod http;
 mod row;
+pub mod schema;
+mod sender;
 mod spool;
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::analysis::{ReportSink, SessionReport};
+use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
 use crate::common::{CommunityId, Notice};
-use crate::session::event::{Event, EventSink};
+use crate::session::event::{Event, EventSink, Flat};
 
 use batch::{Batch, Builder, Table};
-use http::{Client, HttpError, ServerUrl};
+use http::{Client, ServerUrl};
+use sender::Sender;
 use spool::Spool;
 
 /// The sensor name when none is given: the host name.
@@ -65,16 +68,6 @@ pub fn default_spool_dir() -> PathBuf {
         None => PathBuf::from("/var/spool/rtmpscope"),
     }
 }
-
-/// The schema the sink creates when it is missing (one statement per `;`).
-pub const SCHEMA: &str = include_str!("../../../deploy/clickhouse/schema.sql");
-
-/// How often the sender looks for batches that are due.
-const TICK: Duration = Duration::from_millis(100);
-/// First wait after a failure; doubled after each further one.
-const BACKOFF_MIN: Duration = Duration::from_millis(500);
-/// Longest wait between tries.
-const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
 /// How the sink batches, spools and reaches the server.
 #[derive(Debug, Clone)]
@@ -152,10 +145,10 @@ impl std::fmt::Display for Outcome {
     }
 }
 
-/// The batches being filled, and where batch ids come from.
+/// The batches being filled (one per table, in [`Table::ALL`] order), and where batch ids
+/// come from.
 struct Pending {
-    events: Builder,
-    summaries: Builder,
+    builders: [Builder; 3],
     ids: IdSource,
 }
 
@@ -194,36 +187,27 @@ impl IdSource {
 }
 
 impl Pending {
+    /// Empty batches for every table.
+    fn new(mut ids: IdSource) -> Self {
+        let builders = Table::ALL.map(|table| Builder::new(table, ids.next()));
+        Pending { builders, ids }
+    }
+
     fn builder(&mut self, table: Table) -> &mut Builder {
-        match table {
-            Table::Events => &mut self.events,
-            Table::Summaries => &mut self.summaries,
-        }
+        &mut self.builders[table.index()]
     }
 
     /// Seals `table`'s batch.
     fn take_one(&mut self, table: Table) -> Option<Batch> {
-        let Pending {
-            events,
-            summaries,
-            ids,
-        } = self;
-        let builder = match table {
-            Table::Events => events,
-            Table::Summaries => summaries,
-        };
-        builder.take(|| ids.next())
+        let Pending { builders, ids } = self;
+        builders[table.index()].take(|| ids.next())
     }
 
     /// Seals the batches older than `due`, or all of them (`None`).
     fn take(&mut self, due: Option<Duration>) -> Vec<Batch> {
-        let Pending {
-            events,
-            summaries,
-            ids,
-        } = self;
-        [events, summaries]
-            .into_iter()
+        let Pending { builders, ids } = self;
+        builders
+            .iter_mut()
             .filter(|b| due.is_none_or(|due| b.started.is_some_and(|s| s.elapsed() >= due)))
             .filter_map(|b| b.take(|| ids.next()))
             .collect()
@@ -238,6 +222,8 @@ struct Shared {
     quiet: bool,
     /// The server was said to be unreachable (said once for all senders, until it answers).
     said_down: AtomicBool,
+    /// Tables lacking columns were named (once for all senders).
+    said_lacking: AtomicBool,
 }
 
 impl Shared {
@@ -316,34 +302,26 @@ impl ClickHouseSink {
                 settings.spool_dir.display()
             );
         }
-        let mut ids = IdSource::new(&settings.sensor);
-        let pending = Pending {
-            events: Builder::new(Table::Events, ids.next()),
-            summaries: Builder::new(Table::Summaries, ids.next()),
-            ids,
-        };
+        let pending = Pending::new(IdSource::new(&settings.sensor));
         let shared = Arc::new(Shared {
             pending: Mutex::new(pending),
             spool: Mutex::new(spool),
             sent_rows: AtomicU64::new(0),
             quiet: settings.quiet,
             said_down: AtomicBool::new(false),
+            said_lacking: AtomicBool::new(false),
         });
         let (queue, receiver) = mpsc::sync_channel(settings.queue_batches.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         let mut senders = Vec::new();
         for n in 0..settings.senders.max(1) {
-            let sender = Sender {
-                shared: Arc::clone(&shared),
-                client: Client::new(settings.url.clone(), settings.timeout),
-                receiver: Arc::clone(&receiver),
-                interval: settings.batch_interval,
-                exit_wait: settings.exit_wait,
-                schema_ready: false,
-                down: false,
-                backoff: BACKOFF_MIN,
-                retry_at: Instant::now(),
-            };
+            let sender = Sender::new(
+                Arc::clone(&shared),
+                Client::new(settings.url.clone(), settings.timeout),
+                Arc::clone(&receiver),
+                settings.batch_interval,
+                settings.exit_wait,
+            );
             senders.push(
                 std::thread::Builder::new()
                     .name(format!("clickhouse-{n}"))
@@ -449,278 +427,106 @@ fn write_row(row: &impl Serialize, body: &mut Vec<u8>) -> bool {
     serde_json::to_writer(body, row).is_ok()
 }
 
-impl EventSink for ClickHouseSink {
-    fn event(&mut self, event: &Event<'_>) {
-        if !self.raw_json(event) {
-            return;
-        }
-        let raw = std::mem::take(&mut self.raw);
-        let sensor = std::mem::take(&mut self.sensor);
-        let id = CommunityId::of(&event.endpoints);
-        let text = std::str::from_utf8(&raw).unwrap_or("");
-        self.push(Table::Events, event.time.0, |batch_id, batch_row, body| {
-            let mut row = row::event_row(event, &sensor, id.as_str(), text);
-            row.batch_id = batch_id;
-            row.batch_row = batch_row;
-            write_row(&row, body)
-        });
-        self.raw = raw;
-        self.sensor = sensor;
-    }
+/// Writes a row given its sensor, its JSON line, its batch id and its place in the batch.
+type RowWriter<'r> = &'r mut dyn FnMut(&str, &str, &str, u32, &mut Vec<u8>) -> bool;
 
-    fn notice(&mut self, notice: &Notice) {
-        if !self.raw_json(&notice.as_event()) {
+impl ClickHouseSink {
+    /// Adds a row to `table` at `time_us` whose `raw` is `line`'s JSON (what `--json` prints),
+    /// written by `write`.
+    fn store(&mut self, table: Table, time_us: i64, line: &impl Serialize, write: RowWriter<'_>) {
+        if !self.raw_json(line) {
             return;
         }
         let raw = std::mem::take(&mut self.raw);
         let sensor = std::mem::take(&mut self.sensor);
-        let now_us = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-        let time_us = notice.time.map_or(now_us, |time| time.0);
         let text = std::str::from_utf8(&raw).unwrap_or("");
-        self.push(Table::Events, time_us, |batch_id, batch_row, body| {
-            let mut row = row::notice_row(notice, now_us, &sensor, text);
-            row.batch_id = batch_id;
-            row.batch_row = batch_row;
-            write_row(&row, body)
+        self.push(table, time_us, |batch_id, batch_row, body| {
+            write(&sensor, text, batch_id, batch_row, body)
         });
         self.raw = raw;
         self.sensor = sensor;
     }
 }
 
-impl ReportSink for ClickHouseSink {
-    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
-        if !self.raw_json(&ended.with_body("session_summary", report)) {
-            return;
-        }
-        let raw = std::mem::take(&mut self.raw);
-        let sensor = std::mem::take(&mut self.sensor);
-        let id = CommunityId::of(&ended.endpoints);
-        let text = std::str::from_utf8(&raw).unwrap_or("");
-        self.push(
-            Table::Summaries,
-            ended.time.0,
-            |batch_id, batch_row, body| {
-                let mut row = row::summary_row(ended, report, &sensor, id.as_str(), text);
+impl EventSink for ClickHouseSink {
+    fn event(&mut self, event: &Event<'_>) {
+        let id = CommunityId::of(&event.endpoints);
+        self.store(
+            Table::Events,
+            event.time.0,
+            event,
+            &mut |sensor, raw, batch_id, batch_row, body| {
+                let mut row = row::event_row(event, sensor, id.as_str(), raw);
                 row.batch_id = batch_id;
                 row.batch_row = batch_row;
                 write_row(&row, body)
             },
         );
-        self.raw = raw;
-        self.sensor = sensor;
-    }
-}
-
-/// One sender thread's state.
-struct Sender {
-    shared: Arc<Shared>,
-    client: Client,
-    receiver: Arc<Mutex<Receiver<Batch>>>,
-    interval: Duration,
-    exit_wait: Duration,
-    schema_ready: bool,
-    /// The last try failed; nothing is tried before `retry_at`.
-    down: bool,
-    backoff: Duration,
-    retry_at: Instant,
-}
-
-impl Sender {
-    fn run(mut self) {
-        loop {
-            // While the spool has batches and the server may take them, do not sleep.
-            let wait = if self.may_try() && self.shared.spool().has_unclaimed() {
-                Duration::ZERO
-            } else {
-                TICK
-            };
-            let received = self
-                .receiver
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .recv_timeout(wait);
-            match received {
-                Ok(batch) => self.deliver(batch),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            let due = self.shared.pending().take(Some(self.interval));
-            for batch in due {
-                self.deliver(batch);
-            }
-            if self.may_try() {
-                self.send_oldest_spooled();
-            }
-        }
-        // The pipeline is done and everything it made has been delivered or spooled: send the
-        // spool while the server takes it, giving up only when it has not taken a batch for
-        // `exit_wait` (trying once at once, even in the middle of a backoff).
-        let mut deadline = Instant::now() + self.exit_wait;
-        self.retry_at = Instant::now();
-        while self.shared.spool().has_unclaimed() {
-            let now = Instant::now();
-            if self.down && self.retry_at > now {
-                if self.retry_at > deadline {
-                    break;
-                }
-                std::thread::sleep(self.retry_at - now);
-            }
-            if Instant::now() > deadline {
-                break;
-            }
-            if self.send_oldest_spooled() {
-                deadline = Instant::now() + self.exit_wait;
-            }
-        }
     }
 
-    fn may_try(&self) -> bool {
-        !self.down || Instant::now() >= self.retry_at
-    }
-
-    /// A new batch: sent now, or spooled when the server is down or refuses it.
-    fn deliver(&mut self, batch: Batch) {
-        if !self.may_try() {
-            self.shared.spool_batch(&batch);
-            return;
-        }
-        match self.send(&batch, false) {
-            Ok(()) => self.up(),
-            Err(error) => {
-                self.shared.spool_batch(&batch);
-                self.failed(&error);
-            }
-        }
-    }
-
-    /// Sends the spool's oldest batch (only the rows the server does not have yet); true when
-    /// the server took it.
-    fn send_oldest_spooled(&mut self) -> bool {
-        let Some((entry, batch)) = self.shared.spool().claim_oldest() else {
-            return false;
-        };
-        match self.send(&batch, true) {
-            Ok(()) => {
-                self.shared.spool().remove(&entry);
-                self.up();
-                true
-            }
-            Err(error) => {
-                self.shared.spool().release(&entry);
-                self.failed(&error);
-                false
-            }
-        }
-    }
-
-    fn up(&mut self) {
-        if self.down && self.shared.said_down.swap(false, Ordering::Relaxed) {
-            let url = self.client.url().to_string();
-            self.shared
-                .say(&format!("{url} answers again; sending the spool"));
-        }
-        self.down = false;
-        self.backoff = BACKOFF_MIN;
-    }
-
-    fn failed(&mut self, error: &HttpError) {
-        if !self.down && !self.shared.said_down.swap(true, Ordering::Relaxed) {
-            let dir = self.shared.spool().dir().display().to_string();
-            let url = self.client.url().to_string();
-            self.shared.say(&format!(
-                "{url}: {error}; spooling to {dir} and trying again"
-            ));
-        }
-        self.down = true;
-        self.retry_at = Instant::now() + self.backoff;
-        self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
-    }
-
-    /// Inserts `batch`; for a batch sent before (`again`), only the rows not yet stored.
-    fn send(&mut self, batch: &Batch, again: bool) -> Result<(), HttpError> {
-        self.ensure_schema()?;
-        let batch = if again {
-            let stored = self.stored_rows(batch)?;
-            if stored.is_empty() {
-                Cow::Borrowed(batch)
-            } else {
-                Cow::Owned(batch.without(&stored))
-            }
-        } else {
-            Cow::Borrowed(batch)
-        };
-        if batch.rows > 0 {
-            let query = format!("INSERT INTO {} FORMAT JSONEachRow", batch.table.name());
-            self.client.insert(&query, &batch.id, &batch.body)?;
-        }
-        self.shared
-            .sent_rows
-            .fetch_add(u64::from(batch.rows), Ordering::Relaxed);
-        Ok(())
-    }
-
-    /// The `batch_row`s of `batch` the server already has, sorted.
-    fn stored_rows(&self, batch: &Batch) -> Result<Vec<u32>, HttpError> {
-        let second = |us: i64| us.div_euclid(1_000_000).clamp(0, i64::from(u32::MAX));
-        let sql = format!(
-            "SELECT batch_row FROM {} WHERE time >= toDateTime({}) AND time <= toDateTime({}) \
-             AND batch_id = '{}' ORDER BY batch_row FORMAT TabSeparated",
-            batch.table.name(),
-            second(batch.min_us),
-            second(batch.max_us),
-            batch.id
+    fn notice(&mut self, notice: &Notice) {
+        let now_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let time_us = notice.time.map_or(now_us, |time| time.0);
+        self.store(
+            Table::Events,
+            time_us,
+            &notice.as_event(),
+            &mut |sensor, raw, batch_id, batch_row, body| {
+                let mut row = row::notice_row(notice, now_us, sensor, raw);
+                row.batch_id = batch_id;
+                row.batch_row = batch_row;
+                write_row(&row, body)
+            },
         );
-        let answer = self.client.query(&sql, Some(&self.client.url().database))?;
-        let mut rows: Vec<u32> = answer
-            .lines()
-            .filter_map(|l| l.trim().parse().ok())
-            .collect();
-        rows.dedup();
-        Ok(rows)
-    }
-
-    /// Creates the database and the tables when they are missing (once per run).
-    fn ensure_schema(&mut self) -> Result<(), HttpError> {
-        if self.schema_ready {
-            return Ok(());
-        }
-        let database = self.client.url().database.clone();
-        self.client
-            .query(&format!("CREATE DATABASE IF NOT EXISTS {database}"), None)?;
-        for statement in statements(SCHEMA) {
-            self.client.query(&statement, Some(&database))?;
-        }
-        self.schema_ready = true;
-        Ok(())
     }
 }
 
-/// The statements of a SQL file: comments dropped, split at `;`.
-pub fn statements(sql: &str) -> Vec<String> {
-    let code: String = sql
-        .lines()
-        .map(|line| line.split("--").next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join("\n");
-    code.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
+impl ReportSink for ClickHouseSink {
+    fn report(&mut self, ended: &Event<'_>, report: &SessionReport) {
+        let id = CommunityId::of(&ended.endpoints);
+        self.store(
+            Table::Summaries,
+            ended.time.0,
+            &ended.with_body("session_summary", report),
+            &mut |sensor, raw, batch_id, batch_row, body| {
+                let mut row = row::summary_row(ended, report, sensor, id.as_str(), raw);
+                row.batch_id = batch_id;
+                row.batch_row = batch_row;
+                write_row(&row, body)
+            },
+        );
+    }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schema_has_both_tables() {
-        let statements = statements(SCHEMA);
-        assert_eq!(statements.len(), 2, "{statements:?}");
-        assert!(statements[0].starts_with("CREATE TABLE IF NOT EXISTS events"));
-        assert!(statements[1].starts_with("CREATE TABLE IF NOT EXISTS session_summaries"));
+    /// `stream_stats` lines to their table; `finding` lines to `events`.
+    fn live(&mut self, header: &LiveHeader, line: Live<'_>) {
+        let id = CommunityId::of(&header.endpoints);
+        let at = (header.frame, header.time);
+        let (session, ends, variant) = (header.session, header.endpoints, header.variant);
+        match line {
+            Live::Stats(stats) => self.store(
+                Table::StreamStats,
+                header.time.0,
+                &Flat::new(line.name(), at, session, ends, variant, stats),
+                &mut |sensor, raw, batch_id, batch_row, body| {
+                    let mut row = row::stats_row(header, stats, sensor, id.as_str(), raw);
+                    row.batch_id = batch_id;
+                    row.batch_row = batch_row;
+                    write_row(&row, body)
+                },
+            ),
+            Live::Finding(finding) => self.store(
+                Table::Events,
+                header.time.0,
+                &Flat::new(line.name(), at, session, ends, variant, finding),
+                &mut |sensor, raw, batch_id, batch_row, body| {
+                    let mut row = row::finding_row(header, finding, sensor, id.as_str(), raw);
+                    row.batch_id = batch_id;
+                    row.batch_row = batch_row;
+                    write_row(&row, body)
+                },
+            ),
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::SessionReport;
+use crate::analysis::{LiveFinding, LiveHeader, SessionReport, StreamReport, StreamStats};
 use crate::common::Notice;
 use crate::redact::STREAM_NAME_COMMANDS;
 use crate::rtmp::message::MessageBody;
@@ -137,6 +137,97 @@ pub fn notice_row<'a>(notice: &Notice, now_us: i64, sensor: &'a str, raw: &'a st
     }
 }
 
+/// The row of a live `finding` line (a stall as it starts and ends, msid 0 for a finding of
+/// the whole session as it is first found): in `events`, with its stream, code and, in `dir`,
+/// its state.
+pub fn finding_row<'a>(
+    header: &LiveHeader,
+    finding: &'a LiveFinding,
+    sensor: &'a str,
+    community_id: &'a str,
+    raw: &'a str,
+) -> EventRow<'a> {
+    EventRow {
+        time_us: header.time.0,
+        sensor,
+        event: "finding",
+        frame: header.frame,
+        session: header.session,
+        client: header.endpoints.client.to_string(),
+        server: header.endpoints.server.to_string(),
+        variant: header.variant.as_str(),
+        community_id,
+        msid: finding.msid.unwrap_or(0),
+        stream: finding.stream.as_deref().unwrap_or(""),
+        code: finding.finding.code.to_string(),
+        raw,
+        ..EventRow::default()
+    }
+}
+
+/// A row of `stream_stats`.
+#[derive(Serialize)]
+pub struct StatsRow<'a> {
+    /// Filled in by the batch.
+    pub batch_id: &'a str,
+    /// Filled in by the batch.
+    pub batch_row: u32,
+    time_us: i64,
+    sensor: &'a str,
+    frame: u64,
+    session: u64,
+    client: String,
+    server: String,
+    variant: &'static str,
+    community_id: &'a str,
+    msid: u32,
+    stream: &'a str,
+    role: &'static str,
+    interval_s: f64,
+    video_kbps: f64,
+    audio_kbps: f64,
+    fps: f64,
+    keyframes: u64,
+    realtime_ratio: f64,
+    lag_s: f64,
+    retransmissions: u64,
+    raw: &'a str,
+}
+
+/// The row of a live `stream_stats` line.
+pub fn stats_row<'a>(
+    header: &LiveHeader,
+    stats: &'a StreamStats,
+    sensor: &'a str,
+    community_id: &'a str,
+    raw: &'a str,
+) -> StatsRow<'a> {
+    StatsRow {
+        batch_id: "",
+        batch_row: 0,
+        time_us: header.time.0,
+        sensor,
+        frame: header.frame,
+        session: header.session,
+        client: header.endpoints.client.to_string(),
+        server: header.endpoints.server.to_string(),
+        variant: header.variant.as_str(),
+        community_id,
+        msid: stats.msid,
+        stream: stats.stream.as_deref().unwrap_or(""),
+        role: stats.role.unwrap_or(""),
+        interval_s: stats.interval_s,
+        video_kbps: stats.video_kbps,
+        audio_kbps: stats.audio_kbps,
+        fps: stats.fps,
+        keyframes: stats.keyframes,
+        realtime_ratio: stats.realtime_ratio,
+        lag_s: stats.lag_s,
+        retransmissions: stats.retransmissions,
+        raw,
+    }
+}
+
 /// A row of `session_summaries`.
 #[derive(Serialize)]
 pub struct SummaryRow<'a> {
@@ -168,6 +259,12 @@ pub struct SummaryRow<'a> {
     errors: u64,
     error_codes: Vec<&'a str>,
     health: &'static str,
+    finding_codes: Vec<&'static str>,
+    finding_severities: Vec<&'static str>,
+    retransmissions: u64,
+    retransmitted_bytes: u64,
+    zero_windows: u64,
+    rtt_median_ms: f64,
     stream_names: Vec<&'a str>,
     stream_roles: Vec<&'static str>,
     stream_video_codecs: Vec<&'static str>,
@@ -175,7 +272,26 @@ pub struct SummaryRow<'a> {
     stream_frame_rates: Vec<f64>,
     stream_keyframe_seconds: Vec<f64>,
     stream_audio_kbps: Vec<f64>,
+    stream_media_s: Vec<f64>,
+    stream_wall_s: Vec<f64>,
+    stream_realtime_ratios: Vec<f64>,
+    stream_max_lag_s: Vec<f64>,
+    stream_stalls: Vec<u64>,
+    stream_longest_stall_s: Vec<f64>,
+    stream_first_frame_s: Vec<f64>,
     raw: &'a str,
+}
+
+/// One number per stream: `value` of its real-time report, or `absent` without one.
+fn realtime_column(
+    streams: &[StreamReport],
+    absent: f64,
+    value: impl Fn(&crate::analysis::RealtimeReport) -> f64,
+) -> Vec<f64> {
+    streams
+        .iter()
+        .map(|s| s.realtime.as_ref().map_or(absent, &value))
+        .collect()
 }
 
 /// The row of a session's report; `ended` is its `session_end` event.
@@ -224,6 +340,15 @@ pub fn summary_row<'a>(
             .map(|status| status.code.as_str())
             .collect(),
         health: report.health,
+        finding_codes: report.findings.iter().map(|f| f.code).collect(),
+        finding_severities: report.findings.iter().map(|f| f.severity).collect(),
+        retransmissions: report.network.as_ref().map_or(0, |n| n.retransmissions),
+        retransmitted_bytes: report.network.as_ref().map_or(0, |n| n.retransmitted_bytes),
+        zero_windows: report.network.as_ref().map_or(0, |n| n.zero_windows),
+        rtt_median_ms: report
+            .network
+            .as_ref()
+            .map_or(0.0, |n| n.rtt_median_us as f64 / 1000.0),
         stream_names: streams.iter().map(|s| text(&s.name)).collect(),
         stream_roles: streams.iter().map(|s| s.role.unwrap_or("")).collect(),
         stream_video_codecs: streams
@@ -245,6 +370,27 @@ pub fn summary_row<'a>(
         stream_audio_kbps: streams
             .iter()
             .map(|s| s.audio.as_ref().map_or(0.0, |a| a.bitrates.average_kbps))
+            .collect(),
+        stream_media_s: realtime_column(streams, 0.0, |r| r.media_s),
+        stream_wall_s: realtime_column(streams, 0.0, |r| r.wall_s),
+        stream_realtime_ratios: realtime_column(streams, -1.0, |r| r.ratio.unwrap_or(-1.0)),
+        stream_max_lag_s: realtime_column(streams, 0.0, |r| r.max_lag_s),
+        stream_stalls: streams
+            .iter()
+            .map(|s| {
+                s.realtime.as_ref().map_or(0, |r| {
+                    u64::try_from(r.stalls.len())
+                        .unwrap_or(u64::MAX)
+                        .saturating_add(r.stalls_dropped)
+                })
+            })
+            .collect(),
+        stream_longest_stall_s: realtime_column(streams, 0.0, |r| {
+            r.stalls.iter().map(|s| s.seconds).fold(0.0, f64::max)
+        }),
+        stream_first_frame_s: streams
+            .iter()
+            .map(|s| s.first_frame_s.unwrap_or(-1.0))
             .collect(),
         raw,
     }

@@ -4,7 +4,8 @@
 //! either the whole batch or nothing; files left by an earlier run are picked up on start.
 //! The spool has a size cap: past it, the oldest files are dropped and counted (the only way
 //! rows are ever lost). Names sort oldest first:
-//! `{created_ns:020}-{seq:08}.{table}.{batch_id}.{rows}.{min_us}.{max_us}.jsonl`.
+//! `{created_ns:020}-{seq:08}.{table}.{batch_id}.{rows}.{min_us}.{max_us}[.{fence}].jsonl`,
+//! where `fence` names the server session of the last insert that may have stored rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -147,15 +148,7 @@ impl Spool {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         self.seq = self.seq.wrapping_add(1);
-        let name = format!(
-            "{created:020}-{:08}.{}.{}.{}.{}.{}.{EXTENSION}",
-            self.seq,
-            batch.table.name(),
-            batch.id,
-            batch.rows,
-            batch.min_us,
-            batch.max_us
-        );
+        let name = file_name(&format!("{created:020}-{:08}", self.seq), batch);
         let temporary = self.dir.join(format!("{name}.tmp"));
         let written = (|| {
             let mut file = fs::File::create(&temporary)?;
@@ -210,9 +203,25 @@ impl Spool {
         }
     }
 
-    /// Gives back a batch that could not be sent, for a later try.
-    pub fn release(&mut self, entry: &Entry) {
+    /// Gives back a batch that could not be sent, for a later try; `batch` is what was
+    /// claimed with its fence now (the file is renamed when the fence changed).
+    pub fn release(&mut self, entry: &Entry, batch: &Batch) {
         self.claimed.remove(&entry.name);
+        let prefix = entry.name.split('.').next().unwrap_or("");
+        let name = file_name(prefix, batch);
+        if name == entry.name || !self.entries.contains_key(&entry.name) {
+            return;
+        }
+        if fs::rename(self.dir.join(&entry.name), self.dir.join(&name)).is_ok() {
+            self.entries.remove(&entry.name);
+            self.entries.insert(
+                name.clone(),
+                Entry {
+                    name,
+                    ..entry.clone()
+                },
+            );
+        }
     }
 
     /// Forgets a batch that was sent.
@@ -225,6 +234,22 @@ impl Spool {
     }
 }
 
+/// The file name of `batch` spooled under `prefix` (`{created_ns:020}-{seq:08}`).
+fn file_name(prefix: &str, batch: &Batch) -> String {
+    let fence = batch
+        .fence
+        .as_deref()
+        .map_or(String::new(), |fence| format!(".{fence}"));
+    format!(
+        "{prefix}.{}.{}.{}.{}.{}{fence}.{EXTENSION}",
+        batch.table.name(),
+        batch.id,
+        batch.rows,
+        batch.min_us,
+        batch.max_us
+    )
+}
+
 /// The batch (without its body) and row count a spool file name describes.
 fn parse_name(name: &str) -> Option<(Batch, u32)> {
     let stem = name.strip_suffix(EXTENSION)?.strip_suffix('.')?;
@@ -235,6 +260,7 @@ fn parse_name(name: &str) -> Option<(Batch, u32)> {
     let rows: u32 = parts.next()?.parse().ok()?;
     let min_us: i64 = parts.next()?.parse().ok()?;
     let max_us: i64 = parts.next()?.parse().ok()?;
+    let fence = parts.next().map(str::to_string);
     if parts.next().is_some() {
         return None;
     }
@@ -246,6 +272,7 @@ fn parse_name(name: &str) -> Option<(Batch, u32)> {
             min_us,
             max_us,
             body: Vec::new(),
+            fence,
         },
         rows,
     ))
@@ -263,6 +290,7 @@ mod tests {
             min_us: -5,
             max_us: 7,
             body: vec![b'x'; bytes],
+            fence: None,
         }
     }
 
@@ -303,7 +331,18 @@ mod tests {
         let (c, read) = spool.claim_oldest().unwrap();
         assert_eq!(read, batch("c", 4, 100));
         assert!(spool.claim_oldest().is_none() && !spool.has_unclaimed());
-        spool.release(&c);
+        // A failed try records its fence in the name, and a later run reads it back.
+        let fenced = Batch {
+            fence: Some("c-s1".into()),
+            ..read.clone()
+        };
+        spool.release(&c, &fenced);
+        let c = spool.entries.values().last().unwrap().clone();
+        assert!(c.name.ends_with(".c-s1.jsonl"), "{}", c.name);
+        assert_eq!(
+            parse_name(&c.name).unwrap().0.fence.as_deref(),
+            Some("c-s1")
+        );
         assert!(
             spool.put(&batch("e", 16, 100)).is_ok(),
             "c goes to make room, b stays"

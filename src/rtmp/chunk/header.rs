@@ -3,7 +3,7 @@
 //!
 //! Parsed peek-then-commit from the bytes at hand: nothing is consumed until a header is whole.
 
-use super::ChunkStream;
+use super::{ChunkStream, MAX_PLAUSIBLE_MSID};
 use crate::common::reader::Reader;
 use crate::rtmp::message::MessageTypeId;
 
@@ -33,10 +33,13 @@ pub(super) enum HeaderProblem {
 }
 
 /// Reads a chunk header at the start of `bytes`. `known(csid)` tells, for a known chunk
-/// stream, its stored extended timestamp and whether a message is in progress.
+/// stream, its stored extended timestamp and whether a message is in progress. With `adopt`, a
+/// format-1 header on a stream never seen is read too (it gives length and type; the caller
+/// marks what it leaves unknown).
 pub(super) fn parse_header(
     bytes: &[u8],
     known: &dyn Fn(u32) -> Option<(Option<u32>, bool)>,
+    adopt: bool,
 ) -> Result<ChunkHeader, HeaderProblem> {
     let mut reader = Reader::new(bytes);
     let first = reader.u8().ok_or(HeaderProblem::Incomplete)?;
@@ -61,7 +64,7 @@ pub(super) fn parse_header(
         extended: false,
     };
     let stored = known(csid);
-    if fmt != 0 && stored.is_none() {
+    if fmt != 0 && stored.is_none() && !(adopt && fmt == 1) {
         return Err(HeaderProblem::UnknownStream(csid));
     }
     if fmt <= 2 {
@@ -90,6 +93,32 @@ pub(super) fn parse_header(
     Ok(header)
 }
 
+/// Could a real sender have written this header? Format 0 and 1 headers must name a known
+/// message type with a length that fits it (and format 0 a small message stream id); format 2
+/// and 3 headers carry nothing to judge.
+pub(super) fn header_is_plausible(header: &ChunkHeader) -> bool {
+    let Some(type_id) = header.type_id else {
+        return true;
+    };
+    let length = header.length.unwrap_or(0);
+    header.csid >= 2
+        && header.msid.is_none_or(|msid| msid <= MAX_PLAUSIBLE_MSID)
+        && fits_type(MessageTypeId(type_id), length)
+}
+
+/// Does a message of this type plausibly have this length?
+pub(super) fn fits_type(type_id: MessageTypeId, length: u32) -> bool {
+    match type_id.0 {
+        1 | 2 | 3 | 5 => length == 4,
+        6 => length == 5,
+        4 => (6..=10).contains(&length),
+        8 | 9 => length >= 1,
+        15..=20 => length >= 3,
+        22 => length >= 11,
+        _ => false,
+    }
+}
+
 /// Updates a chunk stream's header state from a chunk header.
 pub(super) fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, starts_message: bool) {
     if let Some(length) = header.length {
@@ -108,6 +137,7 @@ pub(super) fn apply_header(stream: &mut ChunkStream, header: &ChunkHeader, start
             stream.header.timestamp = timestamp;
             stream.delta = 0;
             stream.recovered = false;
+            stream.joined = false;
         }
         (_, Some(delta)) => {
             stream.header.timestamp = stream.header.timestamp.wrapping_add(delta);

@@ -58,6 +58,39 @@ pub(super) fn read(record: &[u8]) -> (VideoConfig, ConfigSpans) {
     })
 }
 
+/// Most NAL units of a frame looked through for a repeated SPS.
+const MAX_IN_BAND_NALS: usize = 8;
+
+/// The configuration an SPS repeated in a frame gives (encoders that repeat their parameter
+/// sets in keyframes): `nals` is the frame's AVCC-framed NAL units (4-byte lengths), or their
+/// first bytes. `None` when no whole, readable SPS is there.
+pub fn in_band_avc_sps(nals: &[u8]) -> Option<VideoConfig> {
+    const NAL_TYPE_SPS: u8 = 7;
+    let mut reader = Reader::new(nals);
+    for _ in 0..MAX_IN_BAND_NALS {
+        let length = usize::try_from(reader.be_u32()?).ok()?;
+        let nal = reader.take(length)?;
+        if nal
+            .first()
+            .is_some_and(|&header| header & 0x1F == NAL_TYPE_SPS)
+        {
+            let sps = nal.get(1..)?;
+            let (profile, constraints, level) = (*sps.first()?, *sps.get(1)?, *sps.get(2)?);
+            let mut config = VideoConfig {
+                profile: Some(profile_name(profile, constraints)),
+                level: Some(level_name(level, constraints)),
+                ..VideoConfig::default()
+            };
+            // A repeated SPS has no bytes in the message's tag header to point at.
+            let mut spans = ConfigSpans::default();
+            let rbsp = unescape_rbsp(sps, MAX_PARAMETER_SET_BYTES);
+            read_sps(&rbsp, &mut config, &mut spans, &(0..0))?;
+            return Some(config);
+        }
+    }
+    None
+}
+
 /// Reads the SPS fields up to the frame size and VUI timing. Their bytes are the whole SPS
 /// (`sps_bytes`), as its bits are read unescaped.
 fn read_sps(
@@ -253,6 +286,26 @@ mod tests {
             assert_eq!(config.chroma_format, Some("4:2:0"));
             assert_eq!(config.bit_depth, Some(8));
         }
+    }
+
+    #[test]
+    fn an_sps_repeated_in_a_keyframe_gives_the_configuration() {
+        // The record's SPS (length at bytes 6..8, the NAL unit after it) framed as a keyframe's
+        // first NAL units would be: an access unit delimiter, the SPS, then a slice cut short.
+        let record = hex(X264_240P_BASELINE);
+        let sps_len = usize::from(u16::from_be_bytes([record[6], record[7]]));
+        let sps = &record[8..8 + sps_len];
+        let mut nals = vec![0, 0, 0, 2, 0x09, 0xF0];
+        nals.extend_from_slice(&(sps_len as u32).to_be_bytes());
+        nals.extend_from_slice(sps);
+        nals.extend_from_slice(&[0, 0, 0x10, 0, 0x65, 0x88]);
+        let config = in_band_avc_sps(&nals).expect("the SPS is found");
+        assert_eq!((config.width, config.height), (Some(320), Some(240)));
+        assert_eq!(config.profile.as_deref(), Some("Constrained Baseline"));
+        assert_eq!(config.level.as_deref(), Some("1.3"));
+        // No SPS, or one cut short: nothing.
+        assert_eq!(in_band_avc_sps(&nals[..6]), None);
+        assert_eq!(in_band_avc_sps(&nals[..14]), None);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use self::bits::BitReader;
 
 pub use audio::{parse_aac_config, parse_flac_config, parse_opus_config};
 pub use av1::parse_av1_config;
-pub use avc::parse_avc_config;
+pub use avc::{in_band_avc_sps, parse_avc_config};
 pub use hevc::parse_hevc_config;
 pub use vp9::parse_vp9_config;
 

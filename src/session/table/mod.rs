@@ -38,7 +38,7 @@ use crate::transport::tls::{
 use std::sync::Arc;
 
 pub use probe::MAX_PROBE_BYTES;
-use probe::{http_start, is_rtmps, HeldBytes, Probe, TlsProbe, TlsTunnel};
+use probe::{http_start, is_rtmps, shows_rtmpt, HeldBytes, Probe, TlsProbe, TlsTunnel};
 
 /// The IANA port of RTMP.
 pub const RTMP_PORT: u16 = 1935;
@@ -416,6 +416,14 @@ impl<S: EventSink> Context<S> {
                 self.classify(meta, endpoints, mid_stream, held, first_is_client)
             }
             FlowState::TlsProbe(probe) => self.tls_probe_data(meta, endpoints, probe, dir, bytes),
+            FlowState::Probing(mut probe) if shows_rtmpt(bytes) => {
+                // HTTP after all: an RTMPT tunnel caught inside a body.
+                if !probe.held.hold(meta, dir, bytes) {
+                    return FlowState::Ignored;
+                }
+                let http = HttpFlow::new(&self.budget, true);
+                self.replay(endpoints, FlowState::Tunnel(Box::new(http)), probe.held)
+            }
             FlowState::TlsTunnel(tunnel) => {
                 self.tls_tunnel_data(meta, endpoints, tunnel, dir, bytes)
             }
@@ -452,6 +460,9 @@ impl<S: EventSink> StreamSink for SessionTable<S> {
                 Some(FlowState::Tunnel(mut http)) => {
                     let (tunnels, mut cx) = self.context.tunnels(meta, endpoints);
                     http.close(reason, tunnels, &mut cx);
+                }
+                Some(FlowState::Probing(probe)) => {
+                    self.context.close_probe(meta, endpoints, *probe, reason);
                 }
                 Some(FlowState::TlsTunnel(mut tunnel)) => {
                     let (tunnels, mut cx) = self.context.tunnels(meta, endpoints);

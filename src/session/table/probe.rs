@@ -3,6 +3,7 @@
 //! tracker until their plaintext (with a key) or their records' sizes (without) show RTMP or
 //! RTMPT, and HTTP caught mid-way.
 
+use crate::amf::AmfLimits;
 use crate::common::{DetectedBy, WarningCode};
 use crate::session::event::{EventSink, SessionStart};
 
@@ -63,6 +64,8 @@ pub(super) struct Probe {
     pub(super) demux: [ChunkDemuxer; 2],
     /// The held bytes passed their cap: the flow will be ignored.
     pub(super) gave_up: bool,
+    /// Audio and video messages with well-formed tag headers decoded after a lock-on.
+    pub(super) media: u32,
 }
 
 /// A TLS connection not yet known to carry RTMP. With the connection's secrets from a key log
@@ -124,6 +127,11 @@ impl TlsTunnel {
     }
 }
 
+/// Audio and video messages that prove a flow caught mid-way is RTMP when no command or data
+/// message comes (a monitor started on a busy server sees only media): each was found by a
+/// confirmed lock-on and has a well-formed tag header of a known codec.
+pub(super) const MEDIA_PROOF_MESSAGES: u32 = 24;
+
 /// Most bytes held while probing a mid-stream flow on an unusual port.
 pub const MAX_PROBE_BYTES: usize = 256 << 10;
 
@@ -175,6 +183,50 @@ pub(super) fn http_start(held: &HeldBytes) -> FirstBytes {
     } else {
         FirstBytes::Other
     }
+}
+
+/// Does a piece of a flow caught mid-way show an RTMPT tunnel (its requests, or the content
+/// type of its bodies)? The flow may have been caught inside an HTTP body, where an RTMP chunk
+/// stream travels too: the tunnel, not a chunk stream probe, must read it.
+pub(super) fn shows_rtmpt(bytes: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 3] = [b"application/x-fcs", b"POST /send/", b"POST /idle/"];
+    MARKERS
+        .iter()
+        .any(|marker| bytes.windows(marker.len()).any(|window| window == *marker))
+}
+
+/// Does this chunk event prove a flow is RTMP: a command or data message that decodes cleanly,
+/// or the last of [`MEDIA_PROOF_MESSAGES`] well-formed audio and video messages (`media`
+/// counts them)?
+fn proves_rtmp(event: &ChunkEvent<'_>, amf: &AmfLimits, media: &mut u32) -> bool {
+    let ChunkEvent::Message {
+        header, payload, ..
+    } = event
+    else {
+        return false;
+    };
+    let message = decode_message(*header, payload, amf);
+    let well_formed_media = match &message.body {
+        MessageBody::Video(video) => {
+            video.codec != "unknown"
+                && matches!(
+                    video.frame_kind,
+                    "keyframe" | "inter" | "disposable_inter" | "generated_keyframe"
+                )
+        }
+        MessageBody::Audio(audio) => !matches!(audio.codec, "reserved" | "none" | "unknown"),
+        _ => false,
+    };
+    if well_formed_media && message.decode_error.is_none() {
+        *media = media.saturating_add(1);
+        return *media >= MEDIA_PROOF_MESSAGES;
+    }
+    let proves = match &message.body {
+        MessageBody::Command(command) => !command.command.is_empty(),
+        MessageBody::Data(data) => data.name.is_some(),
+        _ => false,
+    };
+    proves && message.decode_error.is_none()
 }
 
 /// Is a TLS connection RTMPS? On the RTMP port, or when its SNI or ALPN names RTMP (plain
@@ -450,6 +502,10 @@ impl<S: EventSink> Context<S> {
                 (Variant::Rtmp, StartMode::MidStream, detected_by, true),
             );
         }
+        if held.pieces.iter().any(|(_, _, bytes)| shows_rtmpt(bytes)) {
+            let http = HttpFlow::new(&self.budget, true);
+            return self.replay(endpoints, FlowState::Tunnel(Box::new(http)), held);
+        }
         let chunk = self.config.session.chunk;
         let mut probe = Probe {
             held: HeldBytes::new(&self.budget),
@@ -458,6 +514,7 @@ impl<S: EventSink> Context<S> {
                 ChunkDemuxer::mid_stream(chunk).with_budget(&self.budget),
             ],
             gave_up: false,
+            media: 0,
         };
         let mut confirmed = false;
         for (piece_meta, dir, bytes) in held.pieces {
@@ -479,22 +536,35 @@ impl<S: EventSink> Context<S> {
             return false;
         }
         let amf = self.config.session.amf;
+        let Probe { demux, media, .. } = probe;
         let mut confirmed = false;
-        dir.of_mut(&mut probe.demux).feed(bytes, &mut |event| {
-            if let ChunkEvent::Message {
-                header, payload, ..
-            } = event
-            {
-                let message = decode_message(header, payload, &amf);
-                let proves = match &message.body {
-                    MessageBody::Command(command) => !command.command.is_empty(),
-                    MessageBody::Data(data) => data.name.is_some(),
-                    _ => false,
-                };
-                confirmed |= proves && message.decode_error.is_none();
-            }
+        dir.of_mut(demux).feed(bytes, &mut |event| {
+            confirmed |= proves_rtmp(&event, &amf, media);
         });
         confirmed
+    }
+
+    /// The flow ended while probing: if what its demultiplexers held, decoded to its end,
+    /// proves RTMP, the session is decoded from the held bytes and ended.
+    pub(super) fn close_probe(
+        &mut self,
+        meta: &PacketMeta,
+        endpoints: &Endpoints,
+        mut probe: Probe,
+        reason: CloseReason,
+    ) {
+        let amf = self.config.session.amf;
+        let Probe { demux, media, .. } = &mut probe;
+        let mut confirmed = false;
+        for demux in demux {
+            demux.finish(&mut |event| confirmed |= proves_rtmp(&event, &amf, media));
+        }
+        if !confirmed {
+            return;
+        }
+        if let FlowState::Decoding(mut session) = self.probe_outcome(meta, endpoints, probe, true) {
+            session.end(meta, reason, &mut self.sink);
+        }
     }
 
     pub(super) fn probe_outcome(

@@ -1,16 +1,18 @@
 //! The bytes pane (bottom right): the selected message's body in hex and text, the bytes of
-//! the selected field marked and scrolled into view.
+//! the selected field marked and scrolled into view; with the keyboard (Tab) it scrolls
+//! where ↑ ↓ PgUp PgDn take it.
 
 use std::ops::Range;
 
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::pane_block;
-use crate::tui::app::App;
+use crate::tui::app::{App, ListArea, Pane};
+use crate::tui::details::without_bytes;
 
 /// Bytes per hex line for a pane `width` columns wide inside its borders: 16 when the offset,
 /// the hex and the text fit, else 8.
@@ -22,12 +24,31 @@ fn hex_width(width: u16) -> usize {
     }
 }
 
-/// Draws the bytes of the selected message (an empty frame for rows that are not messages).
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+/// `block` with, when the selected field has no bytes of its own, why, on its bottom line.
+fn with_reason<'a>(block: Block<'a>, app: &App) -> Block<'a> {
+    let reason = app
+        .details
+        .get(app.detail_cursor)
+        .filter(|node| node.bytes.is_none())
+        .and_then(|node| without_bytes(&node.path));
+    match reason {
+        Some(reason) => block.title_bottom(format!(" no bytes: {reason} ")),
+        None => block,
+    }
+}
+
+/// Draws the bytes of the selected message (an empty frame for rows that are not messages);
+/// returns where its lines went and the furthest it scrolls down.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> (ListArea, usize) {
     let theme = app.theme;
-    let Some(row) = app.selected_row().filter(|row| row.is_message()) else {
-        frame.render_widget(pane_block(" Bytes ".to_owned(), false, theme), area);
-        return;
+    let focused = app.focus == Pane::Bytes;
+    let Some(row) = app
+        .selected_row()
+        .filter(|row| row.is_message() || !row.body().is_empty())
+    else {
+        let block = with_reason(pane_block(" Bytes ".to_owned(), focused, theme), app);
+        frame.render_widget(block, area);
+        return (ListArea::default(), 0);
     };
     let body = row.body();
     let kept = body.len();
@@ -36,22 +57,30 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     } else {
         format!(" Bytes ({kept}) ")
     };
-    let block = pane_block(title, false, theme);
+    let block = with_reason(pane_block(title, focused, theme), app);
     let inner = block.inner(area);
     let width = hex_width(inner.width);
+    let max = body
+        .len()
+        .div_ceil(width)
+        .saturating_sub(usize::from(inner.height));
     let highlight: Option<Range<usize>> = app
         .details
         .get(app.detail_cursor)
         .and_then(|node| node.bytes.clone());
     // Scroll so the highlighted bytes are on screen, a line of context above them.
-    let first_line = highlight.as_ref().map_or(0, |range| {
-        let line = range.start / width;
-        if line >= usize::from(inner.height) {
-            line.saturating_sub(1)
-        } else {
-            0
-        }
-    });
+    let first_line = if focused {
+        app.bytes_scroll.min(max)
+    } else {
+        highlight.as_ref().map_or(0, |range| {
+            let line = range.start / width;
+            if line >= usize::from(inner.height) {
+                line.saturating_sub(1)
+            } else {
+                0
+            }
+        })
+    };
     let marked = theme.marked_bytes();
     let lines: Vec<Line<'_>> = body
         .chunks(width)
@@ -95,4 +124,10 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), area);
+    let list = ListArea {
+        top: inner.y,
+        rows: inner.height,
+        offset: first_line,
+    };
+    (list, max)
 }

@@ -3,22 +3,27 @@
 use crate::common::escape::Escaped;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::centered;
+use super::text::{scrolled_box, Scroll};
 use crate::tui::app::{App, ExportMode};
 use crate::tui::export::DEFAULT_EXPORT_DIR;
+use crate::tui::textview::wrap;
 
-/// Draws the selected session's files in a box across `area` (nothing without a session).
-pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
+/// Draws the selected session's files in a box across `area` (nothing without a session),
+/// scrolled down `app.overlay_scroll` lines.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> Scroll {
     let Some(session) = app.session() else {
-        return;
+        return Scroll::default();
     };
+    // Long paths and messages wrap inside the box.
+    let width = usize::from(area.width.saturating_sub(8 + 2));
+    let wrapped = |text: String| wrap(&text, width).into_iter().map(Line::raw);
     let mut lines: Vec<Line<'_>> = session
         .exports
         .iter()
-        .flat_map(|export| {
+        .flat_map(|export| -> Vec<Line<'_>> {
             let stream = export.stream.as_deref().unwrap_or("?");
             let state = if export.state == "finished" {
                 format!(
@@ -33,30 +38,35 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
             } else {
                 "writing…".to_owned()
             };
-            [
-                Line::styled(
-                    format!(
-                        "{} {} (stream {}): {state}",
-                        export.role,
-                        Escaped(stream),
-                        export.msid
-                    ),
-                    app.theme.emphasis(),
-                ),
-                Line::raw(format!("  {}", Escaped(&export.path))),
-            ]
+            let title = format!(
+                "{} {} (stream {}): {state}",
+                export.role,
+                Escaped(stream),
+                export.msid
+            );
+            std::iter::once(Line::styled(title, app.theme.emphasis()))
+                .chain(wrapped(format!("  {}", Escaped(&export.path))))
+                .collect()
         })
         .collect();
     if lines.is_empty() {
-        lines.push(Line::raw(match app.export_mode {
-            ExportMode::FromFile => format!(
-                "Exporting into {DEFAULT_EXPORT_DIR}/: the files appear here when written."
+        // What the status bar says of the same export, never a promise it contradicts.
+        let failure = app.export_failures.get(&session.id);
+        lines.extend(wrapped(match (app.export_mode, failure) {
+            (ExportMode::FromFile, Some(failure)) => Escaped(failure).to_string(),
+            (ExportMode::FromFile, None) => format!(
+                "Exporting into {}/: the files appear here when written.",
+                Escaped(app.export_dir.as_deref().unwrap_or(DEFAULT_EXPORT_DIR))
             ),
-            ExportMode::AsDecoded => {
+            (ExportMode::AsDecoded, _) => {
                 "No media stream of this session has been written (yet).".to_owned()
             }
-            ExportMode::Unavailable => {
+            (ExportMode::Unavailable, _) if app.live => {
                 "Live: start rtmpscope with --export-flv DIR to write every stream as it is captured."
+                    .to_owned()
+            }
+            (ExportMode::Unavailable, _) => {
+                "Standard input cannot be read again: start rtmpscope with --export-flv DIR to write every stream as it is decoded."
                     .to_owned()
             }
         }));
@@ -64,13 +74,6 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     lines.push(Line::raw(""));
     lines.push(Line::raw("e or Esc closes this"));
     let popup = centered(area, area.width.saturating_sub(8), lines.len() as u16 + 2);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(format!(" FLV files of session {} ", session.id)),
-        ),
-        popup,
-    );
+    let title = format!("FLV files of session {}", session.id);
+    scrolled_box(frame, popup, &title, lines, app.overlay_scroll)
 }

@@ -2,16 +2,16 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::centered;
+use super::text::{scrolled_box, Scroll};
 use crate::tui::input::KEYS;
 use crate::tui::theme::Theme;
 
-/// Draws the keys in a box in the middle of `area`.
-pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: Theme) {
-    let popup = centered(area, 80, KEYS.len() as u16 + 2);
+/// Draws the keys in a box in the middle of `area`, from line `scroll` on.
+pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: Theme, scroll: usize) -> Scroll {
+    let popup = centered(area, 84, KEYS.len() as u16 + 2);
     let lines: Vec<Line<'_>> = KEYS
         .iter()
         .map(|(keys, what)| {
@@ -21,9 +21,5 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, theme: Theme) {
             ])
         })
         .collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
-        popup,
-    );
+    scrolled_box(frame, popup, "Keys", lines, scroll)
 }

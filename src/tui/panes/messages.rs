@@ -31,13 +31,13 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> ListArea {
         .filter_map(|(position, &index)| {
             let row = app.model.rows.get(index)?;
             let seconds = origin.map_or(0.0, |o| row.time.micros_since(o) as f64 / 1e6);
-            let mut style = theme.row(row.kind);
+            let mut style = theme.message(row);
             let summary = row.summary();
             if marks.as_mut().is_some_and(|marks| marks.matches(row)) {
                 style = style.patch(theme.search_match());
             }
             if position == app.message_cursor {
-                style = style.patch(theme.selected(app.focus == Pane::Messages));
+                style = theme.select(style, app.focus == Pane::Messages);
             }
             Some(message_row(row, seconds, summary.into_owned()).style(style))
         })

@@ -10,6 +10,7 @@ pub mod messages;
 pub mod sessions;
 pub mod statistics;
 pub mod status;
+pub mod text;
 
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Row};
