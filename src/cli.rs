@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser, ValueEnum};
 
+use crate::filter::Filter;
+
 const EXAMPLES: &str = "\
 Examples:
   rtmpscope -r capture.pcapng                    one readable line per RTMP message
@@ -15,6 +17,8 @@ Examples:
   sudo rtmpscope -i lo -f 'tcp port 1935' --json live capture, line-buffered JSON
   rtmpscope -r capture.pcap --export-flv out/    also write each media stream as FLV
   rtmpscope -r rtmps.pcap --tls-keylog keys.txt  decrypt RTMPS with the client's SSLKEYLOGFILE
+  rtmpscope -r capture.pcap --filter-messages 'command == publish or amf.encoder'
+                                                 only the events a display filter matches
   rtmpscope -r capture.pcap --flows              list the TCP connections only
   sudo rtmpscope -i eth0 --clickhouse http://db:8123/ --summary   a fleet's sensor";
 
@@ -144,6 +148,23 @@ pub struct Cli {
     #[arg(long = "tls-keylog", value_name = "FILE")]
     pub tls_keylogs: Vec<PathBuf>,
 
+    /// Write only the events this display filter matches (text and --json output; session
+    /// reports and live statistics are written whatever it says); with --tui, the filter
+    /// the messages list starts with. The same language as the
+    /// TUI's `/`: fields of the JSON lines compared with == != < <= > >= contains matches
+    /// (type == video, frame >= 1400, dir == c2s, session == 3, command == "publish"),
+    /// amf.KEY for a property anywhere in a command or data body (amf.encoder, amf.tcUrl
+    /// contains live), a field alone for "present and not false" (amf.encoder, recovered),
+    /// event names as yes/no (warning, gap, handshake), a word or "quoted text" alone to
+    /// search a row's text; and/&&, or/||, not/!, parentheses. See README, "Display filters".
+    #[arg(
+        long = "filter-messages",
+        value_name = "EXPR",
+        value_parser = parse_filter,
+        conflicts_with = "flows"
+    )]
+    pub filter_messages: Option<Filter>,
+
     /// Print a shell completion script and exit.
     #[arg(long, value_name = "SHELL")]
     pub completions: Option<Shell>,
@@ -151,6 +172,11 @@ pub struct Cli {
     /// Print the man page (roff) and exit.
     #[arg(long)]
     pub man: bool,
+}
+
+/// Compiles `--filter-messages`; an error shows the expression with a caret under the fault.
+fn parse_filter(expression: &str) -> Result<Filter, String> {
+    Filter::parse(expression).map_err(|error| error.caret(expression).to_string())
 }
 
 /// Ingest services whose recommendations `--ingest` checks.

@@ -12,7 +12,9 @@ use std::net::SocketAddr;
 use crate::amf::{amf0, amf3};
 use crate::amf::{AmfLimits, AmfValue};
 use crate::common::{Direction, Endpoints, PacketMeta, Timestamp};
+use crate::filter::Filter;
 use crate::net::{decode_frame, Decoded, LinkType};
+use crate::output::filtered::EventSubject;
 use crate::reassembly::{CloseReason, FlowId, GapReason, Reassembler, StreamEvent, StreamSink};
 use crate::redact::{self, Redactor};
 use crate::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
@@ -20,8 +22,11 @@ use crate::rtmp::codec;
 use crate::rtmp::decode::decode_message;
 use crate::rtmp::handshake::HandshakeTracker;
 use crate::rtmp::media::{audio_header, video_header};
+use crate::rtmp::message::{MessageHeader, MessageTypeId};
 use crate::session::event::{Event, EventSink};
+use crate::session::event::{EventKind, MessageEvent};
 use crate::session::table::{DecoderConfig, SessionTable};
+use crate::session::variant::Variant;
 use crate::transport::http::HttpParser;
 use crate::transport::tls::keylog::Secret;
 use crate::transport::tls::keys::{
@@ -36,7 +41,7 @@ use crate::transport::tls::{
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name, for the regression replay.
-pub const TARGETS: [Target; 13] = [
+pub const TARGETS: [Target; 14] = [
     ("amf0", amf0_values),
     ("amf3", amf3_values),
     ("amf3_refs", amf3_references),
@@ -50,6 +55,7 @@ pub const TARGETS: [Target; 13] = [
     ("http", http),
     ("pipeline", pipeline),
     ("escape", escape),
+    ("filter", filter),
 ];
 
 /// AMF0: any bytes decode to values (or an error) within the limits, and map to JSON.
@@ -622,9 +628,93 @@ pub fn escape(data: &[u8]) {
         "{text:?} in pieces of {piece}"
     );
 }
+/// Display filters: the bytes before the first zero are an expression (invalid UTF-8
+/// replaced), the bytes after it the body of an AMF0 command or data message (the first of
+/// them choosing which). Compiling never panics; an error's span lies on character
+/// boundaries of the expression and its caret can be drawn; a filter that compiles runs on
+/// the message without panicking, and `not` of it gives the opposite answer.
+pub fn filter(data: &[u8]) {
+    let (expression, body) = match data.iter().position(|&b| b == 0) {
+        Some(at) => (
+            data.get(..at).unwrap_or_default(),
+            data.get(at + 1..).unwrap_or_default(),
+        ),
+        None => (data, &[][..]),
+    };
+    let expression = String::from_utf8_lossy(expression);
+    let filter = match Filter::parse(&expression) {
+        Ok(filter) => filter,
+        Err(error) => {
+            assert!(error.span.start <= error.span.end && error.span.end <= expression.len());
+            assert!(expression.is_char_boundary(error.span.start));
+            assert!(expression.is_char_boundary(error.span.end));
+            let _ = error.caret(&expression).to_string();
+            return;
+        }
+    };
+    let type_id = match body.first() {
+        Some(byte) if byte % 2 == 0 => MessageTypeId::DATA_AMF0,
+        _ => MessageTypeId::COMMAND_AMF0,
+    };
+    let payload = body.get(1..).unwrap_or_default();
+    let header = MessageHeader {
+        csid: 3,
+        msid: 1,
+        timestamp: 0,
+        type_id,
+        length: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+    };
+    let event = Event {
+        frame: 1,
+        time: Timestamp(0),
+        session: 1,
+        endpoints: Endpoints {
+            client: SocketAddr::from(([127, 0, 0, 1], 50000)),
+            server: SocketAddr::from(([127, 0, 0, 1], 1935)),
+        },
+        variant: Variant::Rtmp,
+        inner: None,
+        kind: EventKind::Message(MessageEvent {
+            dir: Direction::ClientToServer,
+            message: decode_message(header, payload, &AmfLimits::default()),
+            payload,
+            flags: crate::rtmp::chunk::MessageFlags::default(),
+        }),
+    };
+    let mut text = String::new();
+    let matched = filter.matches(&mut EventSubject::new(&event, &mut text));
+    if let Ok(negated) = Filter::parse(&format!("not ({expression})")) {
+        let opposite = negated.matches(&mut EventSubject::new(&event, &mut text));
+        assert_ne!(matched, opposite, "not ({expression})");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_filter_target_runs_expressions_on_an_amf_body() {
+        // connect, transaction 1, {x: 1}
+        let mut body = vec![1u8, 0x02, 0, 7];
+        body.extend(b"connect");
+        body.extend([0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]);
+        body.extend([
+            0x03, 0, 1, b'x', 0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0, 0, 9,
+        ]);
+        for expression in [
+            "amf.x == 1",
+            "command == connect and not x",
+            "(",
+            "a ==",
+            "",
+        ] {
+            let mut input = expression.as_bytes().to_vec();
+            input.push(0);
+            input.extend(&body);
+            filter(&input);
+        }
+    }
 
     #[test]
     fn the_decryption_target_reaches_decryption_for_every_suite() {

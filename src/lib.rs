@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod capture;
 pub mod cli;
 pub mod common;
+pub mod filter;
 pub mod fuzz_harness;
 pub mod net;
 pub mod output;

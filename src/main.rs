@@ -14,6 +14,7 @@ use rtmpscope::capture::secrets::load_tls_keys;
 use rtmpscope::capture::{list_interfaces, Source};
 use rtmpscope::cli::Cli;
 use rtmpscope::output::clickhouse::{self, ClickHouseSink};
+use rtmpscope::output::filtered::Filtered;
 use rtmpscope::output::flows::FlowLister;
 use rtmpscope::output::json::JsonWriter;
 use rtmpscope::output::line::LineOut;
@@ -86,16 +87,16 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         lister.write(&mut out)?;
         summary
     } else if cli.json {
-        let writer = JsonWriter::new(out);
+        let writer = Filtered::new(JsonWriter::new(out), cli.filter_messages.clone());
         let (summary, writer) =
             run_reports(decoding, &mut source, &options, writer, &mut fleet, cli)?;
-        writer.finish()?;
+        writer.into_inner().finish()?;
         summary
     } else {
-        let writer = TextWriter::new(out);
+        let writer = Filtered::new(TextWriter::new(out), cli.filter_messages.clone());
         let (summary, writer) =
             run_reports(decoding, &mut source, &options, writer, &mut fleet, cli)?;
-        writer.finish()?;
+        writer.into_inner().finish()?;
         summary
     };
     report_live(&summary);
@@ -211,6 +212,7 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
             count: cli.count,
             stop,
             also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),
+            filter: cli.filter_messages.clone(),
         },
     )?;
     // The UI is gone: the sink's outcome can be said now.

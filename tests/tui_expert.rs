@@ -53,7 +53,7 @@ fn expert_info_counts_every_problem_by_code_and_jumps_to_it() {
     // A filter hides the gaps; Enter on the third one selects its row anyway (the filter
     // goes), and closes the list.
     act(&mut app, &[Action::Expert]);
-    app.filter = "video".into();
+    let mut app = app.with_filter(rtmpscope::filter::Filter::parse("video").expect("a filter"));
     act(&mut app, &[Action::Home, Action::Expert]);
     let is_gaps =
         |i| matches!(app.model.expert.line(i), Some(ExpertLine::Group(g)) if g.code == "gap");

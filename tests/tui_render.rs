@@ -113,7 +113,7 @@ fn filter_narrows_and_search_steps_through_matches() {
     type_filter(&mut app, "OnStatus");
     // Publish.Start and Unpublish.Success for the publisher, Play.Start for each player.
     assert_eq!(app.visible.len(), 4);
-    assert_eq!(app.filter, "onstatus");
+    assert_eq!(app.filter, "OnStatus");
     let first = app.message_cursor;
     act(&mut app, &[Action::NextMatch]);
     assert_eq!(app.message_cursor, first + 1);
@@ -140,6 +140,7 @@ fn filter_narrows_and_search_steps_through_matches() {
         app.model.status.as_deref(),
         Some("search wrapped to the bottom")
     );
+    assert!(!app.search_missed);
     act(&mut app, &[Action::NextMatch]);
     assert!(selected(&app).contains("NetStream.Publish.Start"));
     assert_eq!(
@@ -475,4 +476,147 @@ fn decoder_configurations_are_kept_whole() {
     // The record (avcC) is highlighted after the 5-byte tag header.
     let config = app.details.iter().find(|n| n.label.starts_with("config"));
     assert_eq!(config.and_then(|n| n.bytes.clone()), Some(5..47));
+}
+
+/// How many events `--json --filter-messages expr` writes for the sample.
+fn cli_count(name: &str, expr: &str) -> usize {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rtmpscope"))
+        .arg("-r")
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("samples")
+                .join(name),
+        )
+        .args(["--json", "--filter-messages", expr])
+        .output()
+        .expect("run rtmpscope");
+    assert!(output.status.success());
+    String::from_utf8_lossy(&output.stdout).lines().count()
+}
+
+#[test]
+fn display_filters_select_fields_as_the_command_line_does_and_say_so() {
+    // (Session starts and ends are lines of the command line but not rows of the UI: the
+    // expressions here select messages.)
+    let mut app = sample("publish_play.pcap");
+    let rows = app.model.rows.len();
+    for expr in [
+        "type == video and dir == s2c",
+        "command == \"publish\" or amf.encoder",
+        "frame >= 1400 && not audio && dir",
+        "code contains Start",
+        "stream == test",
+    ] {
+        type_filter(&mut app, expr);
+        assert!(!app.visible.is_empty(), "{expr}");
+        assert_eq!(
+            app.visible.len(),
+            cli_count("publish_play.pcap", expr),
+            "{expr}"
+        );
+        let said = format!("filter: {expr} — {} of {rows}", app.visible.len());
+        assert!(screen(&mut app, 160, 45).contains(&said), "{expr}");
+    }
+    // A word alone searches the text and the bodies: onMetaData's encoder key.
+    type_filter(&mut app, "encoder");
+    assert_eq!(app.visible.len(), 1);
+    assert!(selected(&app).contains("onMetaData"));
+    // Within a session, the count is of that session's rows.
+    type_filter(&mut app, "video");
+    act(&mut app, &[Action::PrevPane, Action::Down, Action::Down]);
+    let session_rows = (app.model.rows.first()..app.model.rows.end())
+        .filter(|&i| app.model.rows.get(i).unwrap().session == 2)
+        .count();
+    assert_eq!(app.listed, session_rows);
+    let said = format!("filter: video — {} of {session_rows}", app.visible.len());
+    assert!(screen(&mut app, 160, 45).contains(&said));
+}
+
+#[test]
+fn an_empty_result_says_no_match_until_the_filter_changes() {
+    let mut app = sample("publish_play.pcap");
+    type_filter(&mut app, "command == deleteStream and dir == s2c");
+    assert!(app.visible.is_empty());
+    assert!(screen(&mut app, 160, 45).contains("— no match"));
+    type_filter(&mut app, "command == deleteStream");
+    assert!(!app.visible.is_empty());
+    assert!(!screen(&mut app, 160, 45).contains("no match"));
+    // n with nothing to find anywhere says so, and the next filter clears it.
+    type_filter(&mut app, "amf.nothing");
+    act(&mut app, &[Action::Back, Action::NextMatch]);
+    assert!(app.search_missed);
+    assert!(screen(&mut app, 160, 45).contains("n/N: amf.nothing — no match"));
+    type_filter(&mut app, "amf.tcUrl");
+    act(&mut app, &[Action::Back]);
+    assert!(!screen(&mut app, 160, 45).contains("no match"));
+    act(&mut app, &[Action::Home, Action::NextMatch]);
+    assert!(selected(&app).starts_with("connect"));
+}
+
+#[test]
+fn a_bad_expression_is_marked_where_it_is_and_not_applied() {
+    let mut app = sample("publish_play.pcap");
+    let all = app.visible.len();
+    act(&mut app, &[Action::StartFilter]);
+    for c in "type == video and tpye == x".chars() {
+        act(&mut app, &[Action::FilterChar(c)]);
+    }
+    let error = app.filter_error.clone().expect("an error");
+    assert_eq!(error.span, 18..22);
+    act(&mut app, &[Action::FilterApply]);
+    assert!(app.editing.is_some(), "still typing");
+    assert_eq!(app.visible.len(), all, "nothing applied");
+    let terminal = draw(&mut app, 160, 45);
+    let buffer = terminal.backend().buffer();
+    let status: String = (0..160).map(|x| buffer[(x, 44)].symbol()).collect();
+    assert!(
+        status.contains(
+            "/type == video and tpye == x▏ ✗ unknown field \"tpye\" (did you mean \"type\"?)"
+        ),
+        "{status}"
+    );
+    // The marker sits on exactly the four letters of the unknown name.
+    let start = status.find("/type").unwrap() + 1;
+    let start = status[..start].chars().count();
+    let marked: Vec<usize> = (0..160u16)
+        .filter(|&x| buffer[(x, 44)].bg == Color::Red && buffer[(x, 44)].symbol() != " ")
+        .map(usize::from)
+        .filter(|&x| x < start + "type == video and tpye == x".len())
+        .collect();
+    assert_eq!(marked, (start + 18..start + 22).collect::<Vec<_>>());
+    // Ctrl-W takes the last word back, Ctrl-U the whole line: both compile again.
+    act(&mut app, &[Action::FilterDeleteWord]);
+    assert_eq!(app.editing.as_deref(), Some("type == video and tpye == "));
+    act(&mut app, &[Action::FilterClearLine]);
+    assert_eq!(app.editing.as_deref(), Some(""));
+    assert!(app.filter_error.is_none());
+    // Something missing at the end is marked after the text.
+    for c in "frame >=".chars() {
+        act(&mut app, &[Action::FilterChar(c)]);
+    }
+    assert_eq!(
+        app.filter_error.as_ref().map(|e| e.span.clone()),
+        Some(8..8)
+    );
+    assert!(screen(&mut app, 160, 45).contains("/frame >=▏ ✗ expected a value after >="));
+    act(&mut app, &[Action::Back]);
+    assert!(app.editing.is_none() && app.filter_error.is_none());
+}
+
+#[test]
+fn a_filter_from_the_command_line_applies_from_the_start() {
+    let filter = rtmpscope::filter::Filter::parse("type == audio").expect("a filter");
+    let mut app = App::new("samples/publish_play.pcap".into(), false).with_filter(filter);
+    for batch in sample_updates("publish_play.pcap", Decoding::default()) {
+        app.receive(batch);
+    }
+    assert_eq!(app.filter, "type == audio");
+    assert_eq!(
+        app.visible.len(),
+        cli_count("publish_play.pcap", "type == audio")
+    );
+    assert!(app
+        .visible
+        .iter()
+        .all(|&i| app.model.rows.get(i).unwrap().type_name() == "audio"));
 }

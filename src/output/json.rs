@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
 use crate::common::Notice;
+use crate::output::filtered::HeldBack;
 use crate::output::line::LineOut;
 use crate::session::event::{Event, EventSink, Flat};
 
@@ -32,6 +33,8 @@ impl<W: Write> JsonWriter<W> {
         self.out.finish()
     }
 }
+
+impl<W: Write> HeldBack for JsonWriter<W> {}
 
 impl<W: Write> EventSink for JsonWriter<W> {
     fn event(&mut self, event: &Event<'_>) {

@@ -2,6 +2,7 @@
 
 pub mod clickhouse;
 pub mod describe;
+pub mod filtered;
 pub mod flows;
 pub mod flv;
 pub mod json;

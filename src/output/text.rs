@@ -9,6 +9,7 @@ use crate::analysis::{Live, LiveHeader, ReportSink, SessionReport};
 use crate::common::escape::Escaped;
 use crate::common::{Notice, Timestamp};
 use crate::output::describe::EventSummary;
+use crate::output::filtered::HeldBack;
 use crate::output::line::LineOut;
 use crate::output::report::ReportText;
 use crate::session::event::{Event, EventKind, EventSink};
@@ -31,6 +32,12 @@ impl<W: Write> TextWriter<W> {
     /// Flushes, returning the first write error, if any.
     pub fn finish(self) -> io::Result<()> {
         self.out.finish()
+    }
+}
+
+impl<W: Write> HeldBack for TextWriter<W> {
+    fn held_back(&mut self, event: &Event<'_>) {
+        self.first_time.get_or_insert(event.time);
     }
 }
 

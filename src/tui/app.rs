@@ -10,10 +10,12 @@ use std::collections::{HashMap, HashSet};
 use super::details::{fields, flatten, Field, Node};
 use super::expert::ExpertLine;
 use super::model::{MessageRow, Model, SessionRow, Update};
+use super::row_filter::RowMatcher;
 use super::sort::SessionView;
 use super::textview::TextView;
 use super::theme::Theme;
 use super::time::TimeFormat;
+use crate::filter::{Filter, FilterError};
 use reading::moved;
 
 mod reading;
@@ -199,12 +201,25 @@ pub struct App {
     pub visible: Vec<usize>,
     /// Selected position in `visible`.
     pub message_cursor: usize,
-    /// Applied filter (lowercase); empty for none.
+    /// The applied filter's expression (a display filter, see [`crate::filter`]); empty for
+    /// none.
     pub filter: String,
+    /// The applied filter, compiled.
+    applied: Filter,
     /// What `n` and `N` look for: the last filter applied (kept when Esc clears the filter).
     pub search: String,
+    /// `search`, compiled.
+    searching: Filter,
+    /// The last `n` or `N` found no row at all (until the filter changes or one is found).
+    pub search_missed: bool,
     /// The filter being typed, while typing.
     pub editing: Option<String>,
+    /// What is wrong with the filter being typed, and where (None while it compiles).
+    pub filter_error: Option<FilterError>,
+    /// Rows of the selected session(s) considered so far, before the filter: "12 of 1292".
+    pub listed: usize,
+    /// The oldest row kept when `listed` was last counted (rows dropped past it recount it).
+    listed_from: usize,
     /// Keep the newest message selected.
     pub follow: bool,
     /// The messages list is frozen (rows still arrive and are counted).
@@ -288,8 +303,14 @@ impl App {
             visible: Vec::new(),
             message_cursor: 0,
             filter: String::new(),
+            applied: Filter::default(),
             search: String::new(),
+            searching: Filter::default(),
+            search_missed: false,
             editing: None,
+            filter_error: None,
+            listed: 0,
+            listed_from: 0,
             follow: live,
             paused: false,
             help: false,
@@ -319,6 +340,12 @@ impl App {
             export_dir: None,
             export_failures: HashMap::new(),
         }
+    }
+
+    /// The same UI showing only the rows `filter` passes (as if typed after `/`).
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.apply_filter(filter.source().to_owned(), filter);
+        self
     }
 
     /// The same UI exporting as `mode` says.
@@ -384,18 +411,25 @@ impl App {
             .and_then(|&i| self.model.rows.get(i))
     }
 
-    /// Does a row pass the session selection and the filter?
-    fn shows(&self, row: &MessageRow) -> bool {
-        self.selected_session().is_none_or(|id| row.session == id) && matches(row, &self.filter)
-    }
-
-    /// Adds rows that arrived since the last call to `visible`.
+    /// Adds rows that arrived since the last call to `visible` (and counts those of the
+    /// selected session(s) in `listed`).
     fn index_new_rows(&mut self) {
         let start = self.indexed.max(self.model.rows.first());
         let end = self.model.rows.end();
-        let new: Vec<usize> = (start..end)
-            .filter(|&i| self.model.rows.get(i).is_some_and(|row| self.shows(row)))
-            .collect();
+        let session = self.selected_session();
+        let mut matcher = RowMatcher::new(&self.applied, &self.model);
+        let mut new = Vec::new();
+        for index in start..end {
+            let Some(row) = self.model.rows.get(index) else {
+                continue;
+            };
+            if session.is_none_or(|id| row.session == id) {
+                self.listed += 1;
+                if matcher.matches(row) {
+                    new.push(index);
+                }
+            }
+        }
         self.indexed = end;
         self.visible.extend(new);
         if self.follow {
@@ -412,6 +446,15 @@ impl App {
             self.visible.drain(..gone);
             self.message_cursor = self.message_cursor.saturating_sub(gone);
         }
+        if first != self.listed_from {
+            // Rarely (a block at a time): the rows of the selection still kept.
+            self.listed_from = first;
+            let session = self.selected_session();
+            self.listed = (first..self.indexed.max(first))
+                .filter_map(|i| self.model.rows.get(i))
+                .filter(|row| session.is_none_or(|id| row.session == id))
+                .count();
+        }
     }
 
     /// Rebuilds `visible` after the session or the filter changed, keeping the selected row
@@ -419,6 +462,7 @@ impl App {
     fn reindex(&mut self) {
         let selected = self.visible.get(self.message_cursor).copied();
         self.visible.clear();
+        self.listed = 0;
         self.indexed = 0;
         let follow = std::mem::replace(&mut self.follow, false);
         self.index_new_rows();
@@ -537,8 +581,7 @@ impl App {
         } else if self.zoomed {
             self.zoomed = false;
         } else if !self.filter.is_empty() {
-            self.filter.clear();
-            self.reindex();
+            self.clear_filter();
         } else {
             self.model.status = Some("nothing to close: q quits".into());
         }
@@ -573,6 +616,8 @@ impl App {
         self.stats_scroll = 0;
     }
 
+    /// A key while a filter is typed: the expression is compiled at each change, so an
+    /// error shows where it is as soon as it is typed; Enter applies only one that compiles.
     fn edit_filter(&mut self, action: Action) {
         let Some(text) = self.editing.as_mut() else {
             return;
@@ -593,22 +638,59 @@ impl App {
                 text.truncate(word);
             }
             Action::FilterApply => {
-                self.filter = text.to_lowercase();
-                if !self.filter.is_empty() {
-                    self.search = self.filter.clone();
+                match Filter::parse(text) {
+                    Ok(filter) => {
+                        let text = std::mem::take(text);
+                        self.apply_filter(text, filter);
+                    }
+                    Err(error) => self.filter_error = Some(error),
                 }
-                self.editing = None;
-                self.focus = Pane::Messages;
-                self.reindex();
+                return;
             }
-            Action::Back => self.editing = None,
+            Action::Back => {
+                self.editing = None;
+                self.filter_error = None;
+                return;
+            }
             // Ctrl-C quits from the prompt too.
             Action::Quit => {
                 self.editing = None;
+                self.filter_error = None;
                 self.quit = true;
+                return;
             }
-            _ => {}
+            _ => return,
         }
+        self.filter_error = Filter::parse(text).err();
+    }
+
+    /// Shows every row again (`n` and `N` still look for the last filter's).
+    fn clear_filter(&mut self) {
+        self.filter.clear();
+        self.applied = Filter::default();
+        self.reindex();
+    }
+
+    /// Shows only the rows `filter` (written `text`) passes; `n` and `N` look for them too.
+    fn apply_filter(&mut self, text: String, filter: Filter) {
+        if !filter.is_empty() {
+            self.search.clone_from(&text);
+            self.searching = filter.clone();
+        }
+        self.filter = text;
+        self.applied = filter;
+        self.search_missed = false;
+        self.editing = None;
+        self.filter_error = None;
+        self.focus = Pane::Messages;
+        self.reindex();
+    }
+
+    /// What marks the rows `n` and `N` would stop at, when the list is not filtered by it
+    /// (after Esc cleared the filter).
+    pub fn search_marks(&self) -> Option<RowMatcher<'_>> {
+        (self.filter.is_empty() && !self.searching.is_empty())
+            .then(|| RowMatcher::new(&self.searching, &self.model))
     }
 
     /// While the statistics are open, the moving keys scroll them; true when `action` was one.
@@ -682,8 +764,7 @@ impl App {
         });
         self.select_session(listed.map_or(0, |position| position + 1));
         if self.visible.binary_search(&entry.row).is_err() {
-            self.filter.clear();
-            self.reindex();
+            self.clear_filter();
         }
         if let Ok(position) = self.visible.binary_search(&entry.row) {
             self.message_cursor = position;
@@ -811,43 +892,45 @@ impl App {
         }
     }
 
-    /// Moves to the next (or previous) listed row matching the last filter.
+    /// Moves to the next (or previous) listed row matching the last filter, going round
+    /// past the end (or the start).
     fn jump_to_match(&mut self, forward: bool) {
-        if self.search.is_empty() {
+        if self.searching.is_empty() {
             self.model.status = Some("nothing to look for: type a filter with /".into());
             return;
         }
-        let is_match = |position: &usize| {
-            self.visible
-                .get(*position)
-                .and_then(|&i| self.model.rows.get(i))
-                .is_some_and(|row| matches(row, &self.search))
-        };
         let (len, here) = (self.visible.len(), self.message_cursor);
+        let (visible, rows) = (&self.visible, &self.model.rows);
+        let mut matcher = RowMatcher::new(&self.searching, &self.model);
+        let mut is_match = |position: usize| {
+            visible
+                .get(position)
+                .and_then(|&i| rows.get(i))
+                .is_some_and(|row| matcher.matches(row))
+        };
         let ahead = if forward {
-            (here + 1..len).find(is_match)
+            (here + 1..len).find(|&p| is_match(p))
         } else {
-            (0..here).rev().find(is_match)
+            (0..here).rev().find(|&p| is_match(p))
         };
         // Past the last match, the search goes on from the other end, and says so.
-        let wrapped = || {
-            if forward {
-                (0..=here.min(len.saturating_sub(1))).find(is_match)
-            } else {
-                (here..len).rev().find(is_match)
-            }
-        };
         let (found, note) = match ahead {
             Some(position) => (Some(position), None),
-            None => match wrapped() {
-                Some(position) => {
-                    let end = if forward { "top" } else { "bottom" };
-                    (Some(position), Some(format!("search wrapped to the {end}")))
-                }
-                None => (None, Some(format!("no match for '{}'", self.search))),
-            },
+            None => {
+                let wrapped = if forward {
+                    (0..=here.min(len.saturating_sub(1))).find(|&p| is_match(p))
+                } else {
+                    (here..len).rev().find(|&p| is_match(p))
+                };
+                let end = if forward { "top" } else { "bottom" };
+                (
+                    wrapped,
+                    wrapped.map(|_| format!("search wrapped to the {end}")),
+                )
+            }
         };
         self.model.status = note;
+        self.search_missed = found.is_none();
         if let Some(position) = found {
             self.message_cursor = position;
             self.follow = false;
@@ -929,20 +1012,4 @@ fn next_pane(pane: Pane, steps: usize) -> Pane {
         .get((index + steps) % order.len())
         .copied()
         .unwrap_or(pane)
-}
-
-/// Does a row match a (lowercase) filter? Its type name and summary are searched.
-pub fn matches(row: &MessageRow, filter: &str) -> bool {
-    filter.is_empty()
-        || contains_ignoring_case(row.type_name(), filter)
-        || contains_ignoring_case(&row.summary(), filter)
-}
-
-/// ASCII case-insensitive substring search without allocating.
-fn contains_ignoring_case(haystack: &str, needle: &str) -> bool {
-    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    needle.is_empty()
-        || haystack
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
 }

@@ -17,6 +17,7 @@ pub mod input;
 pub mod layout;
 pub mod model;
 pub mod panes;
+pub mod row_filter;
 pub mod sort;
 pub mod terminal;
 pub mod textview;
@@ -57,6 +58,8 @@ pub struct TuiOptions {
     pub stop: Arc<AtomicBool>,
     /// Another sink fed every event and session report beside the UI (`--clickhouse`).
     pub also: Option<Box<dyn crate::analysis::ReportSink + Send>>,
+    /// The display filter the messages list starts with (`--filter-messages`).
+    pub filter: Option<crate::filter::Filter>,
 }
 
 /// Runs the UI until the user quits. The capture is decoded on its own thread; FLV files being
@@ -86,6 +89,9 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
     let model = model::Model::within(&decoder.budget);
     let mut app =
         App::with_model(model, options.source_name.clone(), live).with_export(export_mode);
+    if let Some(filter) = options.filter.take() {
+        app = app.with_filter(filter);
+    }
     app.file_size = file_size;
     app.theme = theme::Theme::from_env();
     let mut screen = terminal::Screen::enter()?;

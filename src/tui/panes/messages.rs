@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> ListArea {
         app.model.rows.get(index).map(|row| row.time)
     };
     // After Esc cleared a filter, its matches stay marked for n and N.
-    let marking = app.filter.is_empty() && !app.search.is_empty();
+    let mut marks = app.search_marks();
     let rows: Vec<Row<'_>> = app
         .visible
         .iter()
@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> ListArea {
             let previous = position.checked_sub(1).and_then(time_of);
             let time = format.show(row.time, origin, previous);
             let mut style = theme.message(row);
-            if marking && crate::tui::app::matches(row, &app.search) {
+            if marks.as_mut().is_some_and(|marks| marks.matches(row)) {
                 style = style.patch(theme.search_match());
             }
             if position == app.message_cursor {

@@ -7,6 +7,7 @@
 
 use crate::common::escape::Escaped;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
@@ -24,16 +25,79 @@ const ELLIPSIS: char = '…';
 /// Draws the status bar.
 pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let text = line(app, usize::from(area.width));
-    frame.render_widget(Paragraph::new(text).style(app.theme.status_bar()), area);
+    frame.render_widget(
+        Paragraph::new(text.as_str()).style(app.theme.status_bar()),
+        area,
+    );
+    mark_error(frame, area, app, &text);
+}
+
+/// Marks, in the drawn prompt, the characters a filter's error is about (the cursor mark
+/// `▏` when something is missing at the end). The prompt shows what was typed, one
+/// character each, right before the cursor mark; cut at its start when space is short.
+fn mark_error(frame: &mut Frame<'_>, area: Rect, app: &App, text: &str) {
+    let (Some(typed), Some(error)) = (&app.editing, &app.filter_error) else {
+        return;
+    };
+    let Some(cursor) = text.find('▏').map(|at| text[..at].chars().count()) else {
+        return;
+    };
+    let (before, width) = error.char_span(typed);
+    let typed_len = typed.chars().count();
+    // The typed text ends at the cursor mark (when its start was cut, marks may shift).
+    let first_shown = cursor.saturating_sub(typed_len);
+    let start = first_shown + before;
+    let end = (start + width).min(cursor + 1);
+    let to_u16 = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+    if end > start {
+        let marked = Rect::new(
+            area.x.saturating_add(to_u16(start)),
+            area.y,
+            to_u16(end - start),
+            1,
+        )
+        .intersection(area);
+        let marker = app.theme.error().add_modifier(Modifier::UNDERLINED);
+        frame.buffer_mut().set_style(marked, marker);
+    }
 }
 
 /// The `/` prompt with what is typed, else the filter applied, else what `n` and `N` look
 /// for: the one place the filter shows in the status bar.
+///
+/// While typing, what is wrong with the expression follows it (and [`draw`] marks where);
+/// a filter applied says how many rows pass it, of the selected session's, or `no match`.
 pub fn prompt(app: &App) -> Option<String> {
     match &app.editing {
-        Some(text) => Some(format!("/{}▏", Escaped(text))),
-        None if !app.filter.is_empty() => Some(format!("filter: {}", Escaped(&app.filter))),
-        None if !app.search.is_empty() => Some(format!("n/N: {}", Escaped(&app.search))),
+        Some(text) => {
+            // One character shown for each typed, so the error marker stays over its place.
+            let shown: String = text
+                .chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            let error = app
+                .filter_error
+                .as_ref()
+                .map(|error| format!(" ✗ {}", Escaped(&error.message)))
+                .unwrap_or_default();
+            Some(format!("/{shown}▏{error}"))
+        }
+        None if !app.filter.is_empty() => {
+            let count = if app.visible.is_empty() {
+                "no match".to_owned()
+            } else {
+                format!("{} of {}", app.visible.len(), app.listed)
+            };
+            Some(format!("filter: {} — {count}", Escaped(&app.filter)))
+        }
+        None if !app.search.is_empty() => {
+            let missed = if app.search_missed {
+                " — no match"
+            } else {
+                ""
+            };
+            Some(format!("n/N: {}{missed}", Escaped(&app.search)))
+        }
         None => None,
     }
 }
