@@ -1,9 +1,15 @@
 //! Every input the fuzzers ever found failing (`fuzz/regressions/<target>/`) runs through the
-//! same harness code as the fuzz targets (`rtmpscope::fuzz_harness`) and must not panic.
+//! same harness code as the fuzz targets (`rtmpscope::fuzz_harness`) and must not panic, nor
+//! hang (the fuzzers' `timeout-` findings): each gets [`TIME_LIMIT`].
 
 use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use rtmpscope::fuzz_harness::TARGETS;
+
+/// Far above what any input takes (milliseconds), far below "forever".
+const TIME_LIMIT: Duration = Duration::from_secs(60);
 
 #[test]
 fn every_past_finding_stays_fixed() {
@@ -17,7 +23,20 @@ fn every_past_finding_stays_fixed() {
             let path = entry.expect("a directory entry").path();
             let input = std::fs::read(&path).expect("a regression input");
             eprintln!("{name}: {}", path.display());
-            harness(&input);
+            let (done, finished) = mpsc::channel();
+            std::thread::spawn(move || {
+                harness(&input);
+                let _ = done.send(());
+            });
+            match finished.recv_timeout(TIME_LIMIT) {
+                Ok(()) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("{name}: {} still runs after {TIME_LIMIT:?}", path.display())
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("{name}: {} panicked", path.display())
+                }
+            }
             replayed += 1;
         }
     }

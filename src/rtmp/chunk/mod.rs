@@ -351,8 +351,20 @@ impl ChunkDemuxer {
     }
 
     /// Searches as long as searches lock on (a lock's replay may lose the position again).
+    /// A lock whose replay loses the position before it used a byte would be found again
+    /// forever: then its first byte is skipped, as after any loss.
     fn settle(&mut self, on_event: &mut impl FnMut(ChunkEvent<'_>)) {
-        while self.resync.is_some() {
+        let mut held_before = None;
+        while let Some(tape) = self.resync.as_mut() {
+            let held = (tape.bytes.len(), tape.holes.len());
+            if held_before == Some(held) {
+                tape.drop_front(1, true);
+                self.resync_skipped = self.resync_skipped.saturating_add(1);
+            }
+            held_before = self
+                .resync
+                .as_ref()
+                .map(|tape| (tape.bytes.len(), tape.holes.len()));
             if !self.search(on_event) {
                 return;
             }
