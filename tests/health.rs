@@ -347,3 +347,44 @@ fn findings_are_announced_live_before_their_session_ends() {
         }
     }
 }
+
+/// The TUI's statistics of the frozen publisher chart its lag: up to the 3 s the publisher
+/// was frozen, on an axis in seconds.
+#[cfg(feature = "tui")]
+#[test]
+fn the_tui_charts_the_lag_of_a_frozen_publisher() {
+    use rtmpscope::tui::app::Action;
+    let Some(path) = capture("sigstop") else {
+        return;
+    };
+    let mut app = common::tui::loaded(&path);
+    let publisher = app
+        .model
+        .sessions
+        .iter()
+        .position(|session| {
+            session
+                .report
+                .as_ref()
+                .is_some_and(|report| report.role == "publisher")
+        })
+        .expect("the publisher's session");
+    app.focus = rtmpscope::tui::app::Pane::Sessions;
+    common::tui::act(&mut app, &[Action::Home]);
+    for _ in 0..=publisher {
+        common::tui::act(&mut app, &[Action::Down]);
+    }
+    common::tui::act(&mut app, &[Action::Stats]);
+    let screen = common::tui::screen(&mut app, 160, 45);
+    let title = screen
+        .lines()
+        .find(|line| line.contains("Lag behind media time"))
+        .unwrap_or_else(|| panic!("no lag chart:\n{screen}"));
+    let most: f64 = title
+        .split("most ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|number| number.trim_end_matches('┐').parse().ok())
+        .unwrap_or_else(|| panic!("no largest lag in {title}"));
+    within_10_percent(most, 3.0, "the charted lag");
+}

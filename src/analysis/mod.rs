@@ -32,7 +32,7 @@ pub use report::{
     AudioCodec, Comparison, ConnectFacts, Finding, GopReport, RttReport, SessionReport,
     StatusEntry, StreamReport, VideoCodec,
 };
-pub use series::Bitrates;
+pub use series::{Bitrates, ChartSeries, StreamCharts};
 pub use session::SessionAnalysis;
 pub use track::TrackReport;
 

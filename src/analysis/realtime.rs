@@ -15,6 +15,7 @@
 
 use serde::Serialize;
 
+use super::series::{ChartSeries, PeakSeries};
 use crate::common::Timestamp;
 
 /// No media for longer than this while a stream is live is a stall: a viewer's player has
@@ -75,6 +76,8 @@ pub struct Realtime {
     lag_us: i64,
     stalls: Vec<Stall>,
     stalls_dropped: u64,
+    /// The lag (ms) at its largest in each second of capture time.
+    lag_series: PeakSeries,
     /// Live: a stall under way has been announced.
     pub(super) stall_announced: bool,
 }
@@ -125,6 +128,9 @@ impl Realtime {
         self.min_lag_us = self.min_lag_us.min(lag);
         self.lag_us = lag.saturating_sub(self.min_lag_us);
         self.max_lag_us = self.max_lag_us.max(self.lag_us);
+        let second = u64::try_from(time.micros_since(first) / 1_000_000).unwrap_or(0);
+        let lag_ms = u64::try_from(self.lag_us / 1000).unwrap_or(0);
+        self.lag_series.add(second, lag_ms);
         stall
     }
 
@@ -141,6 +147,11 @@ impl Realtime {
     /// How far the latest message lagged behind media time (beyond the best moment), seconds.
     pub fn lag_s(&self) -> f64 {
         self.lag_us as f64 / 1e6
+    }
+
+    /// The lag (ms) at its largest in each second of capture time, for a chart.
+    pub fn lag_chart(&self) -> ChartSeries {
+        self.lag_series.chart()
     }
 
     /// The report, once media arrived.

@@ -1,4 +1,5 @@
-//! Bytes per second of media time, for average and peak bitrates and the TUI's charts.
+//! Bytes per second of media time, for average and peak bitrates and the TUI's charts, and
+//! the largest lag per second of capture time.
 //!
 //! Bounded whatever the stream: at most [`MAX_BUCKETS`] buckets, one second each at first;
 //! when a stream outlasts them, neighbouring buckets merge and each covers twice as long, so a
@@ -30,10 +31,8 @@ pub struct RateSeries {
     origin_ms: Option<u64>,
     /// Seconds already recorded before the current segment.
     offset: u64,
-    /// Seconds each bucket covers (a power of two; 0 until the first message, then 1).
-    bucket_seconds: u64,
-    /// Bytes in each bucket.
-    buckets: Vec<u64>,
+    /// Bytes per bucket of media time.
+    buckets: Buckets,
     /// Messages (timestamp, bytes) of the last second of media time, and their bytes.
     window: VecDeque<(u64, u64)>,
     window_bytes: u64,
@@ -72,7 +71,7 @@ impl RateSeries {
 
     /// Seconds of media time the buckets cover so far.
     fn seconds_covered(&self) -> u64 {
-        (self.buckets.len() as u64).saturating_mul(self.bucket_seconds)
+        self.buckets.seconds_covered()
     }
 
     /// Moves the peak window to end at `timestamp_ms` and adds the message to it.
@@ -90,46 +89,21 @@ impl RateSeries {
         self.peak_bytes = self.peak_bytes.max(self.window_bytes);
     }
 
-    /// Adds `bytes` to the bucket of `second`, merging buckets while it lies past the last.
+    /// Adds `bytes` to the bucket of `second`.
     fn bump(&mut self, second: u64, bytes: u64) {
-        self.bucket_seconds = self.bucket_seconds.max(1);
-        while second / self.bucket_seconds >= MAX_BUCKETS as u64
-            && self.bucket_seconds < MAX_BUCKET_SECONDS
-        {
-            self.merge_buckets();
-        }
-        let index = usize::try_from(second / self.bucket_seconds)
-            .unwrap_or(usize::MAX)
-            .min(MAX_BUCKETS - 1);
-        if index >= self.buckets.len() {
-            self.buckets.resize(index + 1, 0);
-        }
-        if let Some(slot) = self.buckets.get_mut(index) {
-            *slot = slot.saturating_add(bytes);
-        }
-    }
-
-    /// Halves the resolution: each bucket now covers twice as long.
-    fn merge_buckets(&mut self) {
-        let merged: Vec<u64> = self
-            .buckets
-            .chunks(2)
-            .map(|pair| pair.iter().fold(0u64, |sum, b| sum.saturating_add(*b)))
-            .collect();
-        self.buckets = merged;
-        self.bucket_seconds = self.bucket_seconds.saturating_mul(2);
+        self.buckets.add(second, bytes, u64::saturating_add);
     }
 
     /// Bytes in each bucket, from the stream's first second ([`RateSeries::bucket_seconds`]
     /// long each).
     pub fn per_bucket(&self) -> &[u64] {
-        &self.buckets
+        &self.buckets.values
     }
 
     /// Seconds each bucket of [`RateSeries::per_bucket`] covers (1 until the stream outlasts
     /// [`MAX_BUCKETS`] seconds).
     pub fn bucket_seconds(&self) -> u64 {
-        self.bucket_seconds.max(1)
+        self.buckets.bucket_seconds()
     }
 
     /// The peak one-second bitrate, in kbit/s; the average is `bytes` over `duration_s`.
@@ -142,6 +116,133 @@ impl RateSeries {
                 0.0
             },
             peak_kbps: peak as f64 * 8.0 / 1000.0,
+        }
+    }
+}
+
+/// One line of a chart: a value per bucket, each bucket [`ChartSeries::bucket_seconds`] long
+/// (1 until the series outlasts [`MAX_BUCKETS`] seconds).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChartSeries {
+    /// Seconds each value covers.
+    pub bucket_seconds: u64,
+    /// The values, from the first second.
+    pub values: Vec<u64>,
+}
+
+impl ChartSeries {
+    /// Each value with the second its bucket starts at.
+    pub fn points(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let width = self.bucket_seconds.max(1);
+        (0u64..)
+            .map(move |i| i.saturating_mul(width))
+            .zip(self.values.iter().copied())
+    }
+
+    /// Seconds the series covers.
+    pub fn seconds(&self) -> u64 {
+        (self.values.len() as u64).saturating_mul(self.bucket_seconds.max(1))
+    }
+}
+
+/// The charts of one stream: video and audio bytes per second of media time, and the largest
+/// lag (ms) per second of capture time.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamCharts {
+    /// Video bytes per second.
+    pub video: ChartSeries,
+    /// Audio bytes per second.
+    pub audio: ChartSeries,
+    /// How far arrival fell behind media time, ms, the most in each second.
+    pub lag_ms: ChartSeries,
+}
+
+impl StreamCharts {
+    /// Values held (for memory accounting).
+    pub fn len(&self) -> usize {
+        self.video.values.len() + self.audio.values.len() + self.lag_ms.values.len()
+    }
+
+    /// True when no series has a value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Values per bucket of seconds, at most [`MAX_BUCKETS`] of them: when a value lies past the
+/// last, neighbouring buckets merge (`combine`d) and each covers twice as long.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    /// Seconds each bucket covers (a power of two; 0 until the first value, then 1).
+    bucket_seconds: u64,
+    values: Vec<u64>,
+}
+
+impl Buckets {
+    /// Combines `value` into the bucket of `second`, merging buckets while it lies past the
+    /// last.
+    fn add(&mut self, second: u64, value: u64, combine: fn(u64, u64) -> u64) {
+        self.bucket_seconds = self.bucket_seconds.max(1);
+        while second / self.bucket_seconds >= MAX_BUCKETS as u64
+            && self.bucket_seconds < MAX_BUCKET_SECONDS
+        {
+            self.values = self
+                .values
+                .chunks(2)
+                .map(|pair| pair.iter().fold(0, |merged, &v| combine(merged, v)))
+                .collect();
+            self.bucket_seconds = self.bucket_seconds.saturating_mul(2);
+        }
+        let index = usize::try_from(second / self.bucket_seconds)
+            .unwrap_or(usize::MAX)
+            .min(MAX_BUCKETS - 1);
+        if index >= self.values.len() {
+            self.values.resize(index + 1, 0);
+        }
+        if let Some(slot) = self.values.get_mut(index) {
+            *slot = combine(*slot, value);
+        }
+    }
+
+    /// Seconds the buckets cover so far.
+    fn seconds_covered(&self) -> u64 {
+        (self.values.len() as u64).saturating_mul(self.bucket_seconds)
+    }
+
+    /// Seconds each bucket covers.
+    fn bucket_seconds(&self) -> u64 {
+        self.bucket_seconds.max(1)
+    }
+}
+
+/// The largest value seen in each second of capture time (how far a stream's arrival lagged
+/// behind its media time), bounded as [`RateSeries`] is; merged buckets keep the larger.
+#[derive(Debug, Clone, Default)]
+pub struct PeakSeries {
+    buckets: Buckets,
+}
+
+impl PeakSeries {
+    /// Records `value` in `second` (counted from the series' start).
+    pub fn add(&mut self, second: u64, value: u64) {
+        self.buckets.add(second, value, u64::max);
+    }
+
+    /// The largest value in each bucket, from the first second.
+    pub fn per_bucket(&self) -> &[u64] {
+        &self.buckets.values
+    }
+
+    /// Seconds each bucket of [`PeakSeries::per_bucket`] covers.
+    pub fn bucket_seconds(&self) -> u64 {
+        self.buckets.bucket_seconds()
+    }
+
+    /// The series for a chart.
+    pub fn chart(&self) -> ChartSeries {
+        ChartSeries {
+            bucket_seconds: self.bucket_seconds(),
+            values: self.per_bucket().to_vec(),
         }
     }
 }
@@ -201,5 +302,18 @@ mod tests {
         }
         assert!(steps.per_bucket().len() <= MAX_BUCKETS);
         assert_eq!(steps.per_bucket().iter().sum::<u64>(), 240);
+    }
+
+    #[test]
+    fn a_peak_series_keeps_the_largest_value_through_merges() {
+        let mut lag = PeakSeries::default();
+        for second in 0..(MAX_BUCKETS as u64 * 2) {
+            lag.add(second, second % 7);
+        }
+        lag.add(3, 900);
+        assert_eq!(lag.bucket_seconds(), 2);
+        assert_eq!(lag.per_bucket().len(), MAX_BUCKETS);
+        assert_eq!(lag.per_bucket()[1], 900);
+        assert_eq!(lag.per_bucket()[0], 1);
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::health::{findings, HealthOptions};
 use super::report::{ConnectFacts, RttReport, SessionReport, StatusEntry, StreamReport};
+use super::series::StreamCharts;
 use super::stream::StreamAnalysis;
 use super::track::Timing;
 use crate::amf::AmfValue;
@@ -228,8 +229,8 @@ impl SessionAnalysis {
         Some(self.streams.entry(msid).or_default())
     }
 
-    /// Bytes per second of video and audio of a stream, for charts.
-    pub fn per_second(&self, msid: u32) -> Option<(Vec<u64>, Vec<u64>)> {
+    /// A stream's charts: bytes per second of video and audio, and its lag.
+    pub fn per_second(&self, msid: u32) -> Option<StreamCharts> {
         self.streams.get(&msid).map(StreamAnalysis::per_second)
     }
 

@@ -5,6 +5,7 @@
 use super::metadata::{compare, Declared};
 use super::realtime::{round3, Realtime, Stall};
 use super::report::{AudioCodec, GopReport, StreamReport, VideoCodec};
+use super::series::StreamCharts;
 use super::track::{MediaKind, Timing, Track};
 use crate::amf::AmfValue;
 use crate::common::{Direction, Timestamp};
@@ -212,9 +213,13 @@ impl StreamAnalysis {
         self.metadata = Some(Declared::from_metadata(values));
     }
 
-    /// Bytes per second of video and of audio, for charts.
-    pub fn per_second(&self) -> (Vec<u64>, Vec<u64>) {
-        (self.video.per_second(), self.audio.per_second())
+    /// Bytes per second of video and of audio, and the lag per second, for charts.
+    pub fn per_second(&self) -> StreamCharts {
+        StreamCharts {
+            video: self.video.per_second(),
+            audio: self.audio.per_second(),
+            lag_ms: self.realtime.lag_chart(),
+        }
     }
 
     /// What the capture did not show of this stream (for a session it saw only in part).

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::series::{Bitrates, RateSeries};
+use super::series::{Bitrates, ChartSeries, RateSeries};
 
 /// A forward step between consecutive timestamps of one media type longer than this is a jump.
 pub const JUMP_MS: u64 = 1000;
@@ -147,13 +147,17 @@ impl Track {
 
     /// Bytes per second of media time: one value a second while the stream is short, each the
     /// mean over a longer bucket once it outlasts the series' buckets.
-    pub fn per_second(&self) -> Vec<u64> {
+    pub fn per_second(&self) -> ChartSeries {
         let width = self.series.bucket_seconds();
-        self.series
-            .per_bucket()
-            .iter()
-            .map(|bytes| bytes / width)
-            .collect()
+        ChartSeries {
+            bucket_seconds: width,
+            values: self
+                .series
+                .per_bucket()
+                .iter()
+                .map(|bytes| bytes / width)
+                .collect(),
+        }
     }
 
     /// Frames per second over the span of frame timestamps (each run's frames over its span).

@@ -84,15 +84,15 @@ impl Feed {
     }
 }
 
-/// A report update: the session's report and the media rates of its first stream.
+/// A report update: the session's report and the charts of its first stream.
 fn report_update(id: u64, analysis: &SessionAnalysis) -> Update {
     let report = analysis.report();
-    let rates = report
+    let charts = report
         .streams
         .first()
         .and_then(|stream| analysis.per_second(stream.msid))
         .unwrap_or_default();
-    Update::Report(id, Box::new(report), rates)
+    Update::Report(id, Box::new(report), Box::new(charts))
 }
 
 impl EventSink for Feed {

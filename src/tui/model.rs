@@ -13,7 +13,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use crate::amf::AmfLimits;
-use crate::analysis::SessionReport;
+use crate::analysis::{SessionReport, StreamCharts};
 use crate::common::budget::{Charge, MemoryBudget};
 use crate::common::{Direction, Timestamp};
 use crate::output::describe::MessageSummary;
@@ -402,7 +402,7 @@ fn share(budget: &MemoryBudget, part: f64) -> usize {
 fn session_cost(session: &SessionRow) -> usize {
     use crate::analysis::{Finding, StatusEntry, StreamReport};
     use std::mem::size_of;
-    let rates = (session.rates.0.len() + session.rates.1.len()) * size_of::<u64>();
+    let rates = size_of::<StreamCharts>() + session.charts.len() * size_of::<u64>();
     let report = session.report.as_ref().map_or(0, |report| {
         size_of::<SessionReport>()
             + report.streams.len() * size_of::<StreamReport>()
@@ -491,8 +491,9 @@ pub struct SessionRow {
     pub active: ActiveTime,
     /// The latest report (on session end, and periodically while open).
     pub report: Option<Box<SessionReport>>,
-    /// Video and audio bytes per second of media time of its first media stream.
-    pub rates: (Vec<u64>, Vec<u64>),
+    /// Its first media stream's charts: video and audio bytes per second of media time, lag
+    /// per second of capture time.
+    pub charts: Box<StreamCharts>,
     /// FLV files written for it (`--export-flv`, or `e`).
     pub exports: Vec<ExportEvent>,
     /// Bytes it is charged for (see [`Model::within`]).
@@ -525,7 +526,7 @@ impl SessionRow {
             last: time,
             active: ActiveTime::new(time),
             report: None,
-            rates: (Vec::new(), Vec::new()),
+            charts: Box::default(),
             exports: Vec::new(),
             cost: 0,
         }
@@ -617,7 +618,7 @@ pub enum Update {
     /// A session ended.
     SessionEnded(u64, crate::reassembly::CloseReason, Timestamp),
     /// A fresh report of a session, with its media rates.
-    Report(u64, Box<SessionReport>, (Vec<u64>, Vec<u64>)),
+    Report(u64, Box<SessionReport>, Box<StreamCharts>),
     /// An FLV file of a session was started or finished.
     Export(u64, Box<ExportEvent>),
     /// Capture counters.
@@ -777,13 +778,13 @@ impl Model {
                     session.active.observe(time);
                 }
             }
-            Update::Report(id, report, rates) => {
+            Update::Report(id, report, charts) => {
                 if let Some(session) = self.session_mut(id) {
                     if report.end_reason.is_some() {
                         session.bytes = [report.bytes_c2s, report.bytes_s2c];
                     }
                     session.report = Some(report);
-                    session.rates = rates;
+                    session.charts = charts;
                 }
                 self.recharge(id);
             }

@@ -175,6 +175,11 @@ impl Theme {
         self.series((Color::Green, "green"), (Marker::Dot, "•"))
     }
 
+    /// The lag in the statistics chart.
+    pub fn lag_series(self) -> Series {
+        self.series((Color::Magenta, "magenta"), (Marker::Block, "█"))
+    }
+
     /// A chart series: a colour and its name in braille, or without colour a marker of its
     /// own and its name.
     fn series(

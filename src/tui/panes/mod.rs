@@ -4,6 +4,7 @@
 
 pub mod bytes;
 pub mod cells;
+pub mod charts;
 pub mod details;
 pub mod expert;
 pub mod exports;

@@ -1,21 +1,19 @@
 //! The statistics view (`s`): the selected session's report, its messages and bytes by type
-//! each way, and a chart of its video and audio bitrate over media time.
+//! each way, and its charts ([`super::charts`]).
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-use super::{header_row, pane_block};
+use super::{charts, header_row, pane_block};
 use crate::analysis::SessionReport;
 use crate::common::Endpoints;
 use crate::output::report::ReportText;
 use crate::rtmp::message::MessageTypeId;
 use crate::tui::app::App;
 use crate::tui::model::{SessionRow, TYPE_SLOTS};
-use crate::tui::theme::Theme;
 
-/// The least height that has room for the bitrate chart too.
+/// The least height that has room for the charts too.
 const TALL: u16 = 30;
 
 /// Draws the statistics of the selected session over `area` (or how to select one), its text
@@ -100,7 +98,7 @@ pub fn draw(frame: &mut Frame<'_>, area: Rect, app: &App) -> u16 {
         table_area,
     );
     if chart_height > 0 {
-        draw_rates(frame, chart, session, theme);
+        charts::draw(frame, chart, &session.charts, theme);
     }
     scroll_max
 }
@@ -137,73 +135,4 @@ fn type_rows(session: &SessionRow) -> Vec<Row<'static>> {
             ])
         })
         .collect()
-}
-
-/// Video and audio bitrate over media time, one point a second.
-fn draw_rates(frame: &mut Frame<'_>, area: Rect, session: &SessionRow, theme: Theme) {
-    let (video, audio) = &session.rates;
-    let points = |series: &[u64]| -> Vec<(f64, f64)> {
-        series
-            .iter()
-            .enumerate()
-            .map(|(second, &bytes)| (second as f64, bytes as f64 * 8.0 / 1000.0))
-            .collect()
-    };
-    let (video, audio) = (points(video), points(audio));
-    let seconds = video.len().max(audio.len()).max(1) as f64;
-    let peak = video
-        .iter()
-        .chain(&audio)
-        .map(|&(_, kbps)| kbps)
-        .fold(0.0, f64::max);
-    let top = if peak > 0.0 { peak * 1.1 } else { 1.0 };
-    let (video_look, audio_look) = (theme.video_series(), theme.audio_series());
-    let block = pane_block(
-        format!(
-            " Bitrate, kbit/s per second of media time: video ({}) peak {:.0}, audio ({}) peak {:.0} ",
-            video_look.look,
-            video.iter().map(|p| p.1).fold(0.0, f64::max),
-            audio_look.look,
-            audio.iter().map(|p| p.1).fold(0.0, f64::max),
-        ),
-        false,
-        theme,
-    );
-    if video.is_empty() && audio.is_empty() {
-        frame.render_widget(
-            Paragraph::new("No audio or video in this session.").block(block),
-            area,
-        );
-        return;
-    }
-    let datasets = vec![
-        Dataset::default()
-            .name("video")
-            .marker(video_look.marker)
-            .graph_type(GraphType::Line)
-            .style(video_look.style)
-            .data(&video),
-        Dataset::default()
-            .name("audio")
-            .marker(audio_look.marker)
-            .graph_type(GraphType::Line)
-            .style(audio_look.style)
-            .data(&audio),
-    ];
-    let x_labels = vec![
-        Span::raw("0 s"),
-        Span::raw(format!("{:.0} s", seconds / 2.0)),
-        Span::raw(format!("{seconds:.0} s")),
-    ];
-    let y_labels = vec![
-        Span::raw("0"),
-        Span::raw(format!("{:.0}", top / 2.0)),
-        Span::raw(format!("{top:.0}")),
-    ];
-    let chart = Chart::new(datasets)
-        .block(block)
-        .x_axis(Axis::default().bounds([0.0, seconds]).labels(x_labels))
-        .y_axis(Axis::default().bounds([0.0, top]).labels(y_labels))
-        .hidden_legend_constraints((Constraint::Length(0), Constraint::Length(0)));
-    frame.render_widget(chart, area);
 }
