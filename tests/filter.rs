@@ -8,31 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use common::{rtmpscope, samples_dir, shared_captures};
+use common::{json_lines, rtmpscope, samples_dir, shared_captures};
 
 fn sample(name: &str) -> PathBuf {
     samples_dir().join(name)
-}
-
-/// The JSON lines `rtmpscope -r capture --json ARGS` writes, as text.
-fn json_lines(capture: &Path, args: &[&str]) -> Vec<String> {
-    let output = rtmpscope()
-        .arg("-r")
-        .arg(capture)
-        .arg("--json")
-        .args(args)
-        .output()
-        .expect("run rtmpscope");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Checks that `--filter-messages expr` writes exactly the lines of the whole output for

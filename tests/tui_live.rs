@@ -6,9 +6,6 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::{require, require_root};
 
 /// How soon the end of a session must show after its publisher exits (issue 17).
@@ -19,22 +16,8 @@ fn a_live_session_end_shows_within_two_seconds() {
     if !require("tmux") || !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("rtmpscope-tui-live-end-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_tui_end.sh");
-    let status = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg(&dir)
-        .status()
-        .expect("run the lab script");
+    let dir = common::run_lab("live_tui_end.sh", "tui-live-end");
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
-    assert!(
-        status.success(),
-        "the lab script failed:\n{}",
-        read("screen.txt")
-    );
     let end_ms: u64 = read("end_ms").trim().parse().expect("end_ms");
     let ended = read("ended.txt");
     eprintln!("the session's end showed {end_ms} ms after the publisher exited");

@@ -285,20 +285,8 @@ fn live_capture_in_the_tui() {
     if !require("tmux") || !require_root() || !require("nginx") || !require("ffmpeg") {
         return;
     }
-    let dir = scratch("live");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lab/live_tui.sh");
-    let status = Command::new("bash")
-        .arg(script)
-        .arg(env!("CARGO_BIN_EXE_rtmpscope"))
-        .arg(&dir)
-        .status()
-        .expect("run the lab script");
+    let dir = common::run_lab("live_tui.sh", "tmux-live");
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
-    assert!(
-        status.success(),
-        "the lab script failed:\n{}",
-        read("screen.txt")
-    );
     // While the peers ran: both sessions, their roles, live messages.
     let live = read("live.txt");
     assert!(live.contains("Sessions (2)"), "{live}");

@@ -62,8 +62,8 @@ pub fn rtmpscope() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rtmpscope"))
 }
 
-/// Runs rtmpscope with `args` and returns its NDJSON events.
-pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+/// Runs `rtmpscope -r capture --json ARGS` and returns its NDJSON lines, as text.
+pub fn json_lines(capture: &Path, args: &[&str]) -> Vec<String> {
     let output = rtmpscope()
         .arg("-r")
         .arg(capture)
@@ -80,6 +80,14 @@ pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     String::from_utf8(output.stdout)
         .expect("UTF-8 output")
         .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs rtmpscope with `args` and returns its NDJSON events.
+pub fn json_events(capture: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    json_lines(capture, args)
+        .iter()
         .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
         .collect()
 }
@@ -154,17 +162,25 @@ pub fn require_root() -> bool {
 /// output folder (named after `tag`), which it returns; fails the test if the script fails.
 pub fn run_lab(script: &str, tag: &str) -> PathBuf {
     let out = std::env::temp_dir().join(format!("rtmpscope-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).expect("an output folder");
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/lab")
         .join(script);
     let status = Command::new("bash")
-        .arg(script)
+        .arg(&script)
         .arg(env!("CARGO_BIN_EXE_rtmpscope"))
         .arg(&out)
         .status()
         .expect("run bash");
-    assert!(status.success(), "the lab script failed");
+    // A script that drives the TUI leaves its last screen in screen.txt.
+    let screen = std::fs::read_to_string(out.join("screen.txt")).unwrap_or_default();
+    assert!(
+        status.success(),
+        "the lab script {} failed (its output: {}){screen}",
+        script.display(),
+        out.display()
+    );
     out
 }
 
