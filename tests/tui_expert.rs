@@ -79,14 +79,10 @@ fn expert_info_counts_every_problem_by_code_and_jumps_to_it() {
 
 #[test]
 fn error_statuses_are_listed_as_errors_first() {
-    let captures = common::shared_captures();
-    let Some(ndpi) = captures
-        .iter()
-        .find(|p| p.to_string_lossy().contains("ndpi_rtmp_mixed_gtp"))
-    else {
+    let Some(ndpi) = common::shared_capture("ndpi_rtmp_mixed_gtp") else {
         return;
     };
-    let mut app = loaded(ndpi);
+    let mut app = loaded(&ndpi);
     let first = app.model.expert.groups().first().expect("a group");
     assert_eq!((first.code, first.error), ("error_status", true));
     act(&mut app, &[Action::Expert, Action::Down, Action::Toggle]);

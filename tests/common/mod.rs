@@ -37,6 +37,14 @@ pub fn shared_captures() -> Vec<PathBuf> {
     captures_in(&dir)
 }
 
+/// The shared capture whose file name contains `name` (skipped as [`shared_captures`] says
+/// when the folder is absent).
+pub fn shared_capture(name: &str) -> Option<PathBuf> {
+    shared_captures()
+        .into_iter()
+        .find(|path| path.to_string_lossy().contains(name))
+}
+
 /// The .pcap and .pcapng files in `dir`, sorted; fails when there are none.
 fn captures_in(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
