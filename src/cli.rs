@@ -82,16 +82,17 @@ pub struct Cli {
     #[arg(long)]
     pub redact: bool,
 
-    /// Most memory, in MiB: 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
-    /// partial messages and searches, 1/4 for tracked flows (about 1 KiB each). Past a share,
-    /// data (or the least recently active flow) is dropped with a warning.
+    /// Most memory, in MiB (default 256; 1024 with --tui, whose history of messages and
+    /// sessions is what it is for): 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
+    /// partial messages and searches (with --tui, 5/8 of that for the history), 1/4 for tracked
+    /// flows (about 6 KiB each). Past a share, data (or the least recently active flow, or the
+    /// oldest history) is dropped with a warning.
     #[arg(
         long = "memory-cap",
         value_name = "MIB",
-        default_value_t = 256,
         value_parser = clap::value_parser!(u64).range(8..=1 << 20)
     )]
-    pub memory_cap: u64,
+    pub memory_cap: Option<u64>,
 
     /// Decode connections to this server port as RTMP whatever they start with (repeatable).
     #[arg(long = "port", value_name = "PORT")]
@@ -200,7 +201,24 @@ impl From<IngestService> for crate::analysis::Ingest {
     }
 }
 
+/// `--memory-cap` when it is not given, MiB.
+pub const DEFAULT_MEMORY_CAP_MIB: u64 = 256;
+/// `--memory-cap` when it is not given with `--tui`, MiB: the TUI keeps the history of
+/// messages and sessions within it, and that history is what it is for (a 1 GiB capture's 2.5
+/// million messages fit).
+pub const TUI_MEMORY_CAP_MIB: u64 = 1024;
+
 impl Cli {
+    /// The memory cap in MiB: `--memory-cap`, else [`TUI_MEMORY_CAP_MIB`] with `--tui` and
+    /// [`DEFAULT_MEMORY_CAP_MIB`] otherwise.
+    pub fn memory_cap(&self) -> u64 {
+        self.memory_cap.unwrap_or(if self.tui {
+            TUI_MEMORY_CAP_MIB
+        } else {
+            DEFAULT_MEMORY_CAP_MIB
+        })
+    }
+
     /// Seconds between live statistics: `--stats-interval`, or 5 for a live capture with
     /// `--summary` or `--json`; 0 (off) on files.
     pub fn stats_interval(&self, live: bool) -> u64 {
@@ -236,5 +254,28 @@ impl From<Shell> for clap_complete::Shell {
             Shell::Elvish => clap_complete::Shell::Elvish,
             Shell::Powershell => clap_complete::Shell::PowerShell,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cap(args: &[&str]) -> u64 {
+        let args = ["rtmpscope", "-r", "capture.pcap"].iter().chain(args);
+        Cli::try_parse_from(args).map_or(0, |cli| cli.memory_cap())
+    }
+
+    #[test]
+    fn the_tui_gets_a_larger_memory_cap_unless_one_is_given() {
+        assert_eq!(cap(&[]), DEFAULT_MEMORY_CAP_MIB);
+        assert_eq!(cap(&["--json"]), 256);
+        assert_eq!(cap(&["--tui"]), TUI_MEMORY_CAP_MIB);
+        assert_eq!(cap(&["--tui"]), 1024);
+        assert_eq!(cap(&["--tui", "--memory-cap", "64"]), 64);
+        assert_eq!(cap(&["--memory-cap", "2048", "--tui"]), 2048);
+        assert_eq!(cap(&["--summary", "--memory-cap", "16"]), 16);
+        // The range is checked whatever the mode.
+        assert_eq!(cap(&["--tui", "--memory-cap", "4"]), 0);
     }
 }

@@ -76,7 +76,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         progress: io::stderr().is_terminal(),
         counters: None,
     };
-    let decoding = decoding(cli, live)?;
+    let decoding = decoding(cli, live, cli.memory_cap())?;
     let mut fleet = start_fleet(cli, false)?;
     let out = LineOut::new(BufWriter::with_capacity(OUTPUT_BUFFER, stdout), live, stop);
     let summary = if cli.flows {
@@ -108,9 +108,9 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
     }
 }
 
-/// How the capture is decoded, from the command line (a TLS key log that cannot be read is
-/// an error).
-fn decoding(cli: &Cli, live: bool) -> anyhow::Result<Decoding> {
+/// How the capture is decoded, from the command line, within `cap_mib` MiB (a TLS key log
+/// that cannot be read is an error).
+fn decoding(cli: &Cli, live: bool, cap_mib: u64) -> anyhow::Result<Decoding> {
     let stats_interval = cli.stats_interval(live);
     let mut decoding = Decoding {
         redact: cli.redact,
@@ -119,7 +119,7 @@ fn decoding(cli: &Cli, live: bool) -> anyhow::Result<Decoding> {
             ingest: cli.ingest.map(Into::into),
         },
         stats_interval,
-        ..Decoding::within_memory(cli.memory_cap)
+        ..Decoding::within_memory(cap_mib)
     };
     decoding.decoder.forced_ports = cli.ports.clone();
     decoding.decoder.tls_keys = Arc::new(load_tls_keys(&cli.tls_keylogs, cli.read.as_deref())?);
@@ -203,16 +203,18 @@ fn run_tui(cli: &Cli, source: Source) -> anyhow::Result<()> {
     };
     let fleet = start_fleet(cli, true)?;
     let status = fleet.as_ref().map(ClickHouseSink::status);
+    let memory = rtmpscope::tui::model::TuiMemory::of(cli.memory_cap());
     rtmpscope::tui::run(
         source,
         rtmpscope::tui::TuiOptions {
             file: cli.read.clone().filter(|path| path.as_os_str() != "-"),
             source_name,
-            decoding: decoding(cli, cli.interface.is_some())?,
+            decoding: decoding(cli, cli.interface.is_some(), memory.decoding_mib)?,
             count: cli.count,
             stop,
             also: fleet.map(|sink| Box::new(sink) as Box<dyn ReportSink + Send>),
             filter: cli.filter_messages.clone(),
+            memory,
         },
     )?;
     // The UI is gone: the sink's outcome can be said now.

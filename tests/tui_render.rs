@@ -16,7 +16,7 @@ use rtmpscope::common::{Direction, Timestamp};
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
 use rtmpscope::tui::feed::Decoding;
 use rtmpscope::tui::model::{
-    Content, MessageRow, Model, RowKind, Update, BLOCK_ROWS, MEDIA_KEPT_BODY,
+    Content, MessageRow, Model, RowKind, TuiMemory, Update, BLOCK_ROWS, MEDIA_KEPT_BODY,
 };
 
 /// The hex digits the hex pane highlights (yellow background), in screen order.
@@ -455,7 +455,31 @@ fn the_history_is_capped_and_the_selection_survives() {
     assert_eq!(app.model.rows.first(), BLOCK_ROWS);
     assert_eq!(app.visible.len(), BLOCK_ROWS + 10);
     assert_eq!(app.selected_row().unwrap().frame, chosen);
-    assert!(screen(&mut app, 140, 40).contains(&format!("{BLOCK_ROWS} oldest messages dropped")));
+    assert!(screen(&mut app, 140, 40).contains(&format!("oldest {BLOCK_ROWS} messages dropped")));
+}
+
+#[test]
+fn dropped_history_names_the_memory_cap_and_what_to_do() {
+    // --memory-cap 8: the rows may take 4 MiB, about 58 000 audio rows.
+    let mut app = App::with_model(Model::under(TuiMemory::of(8)), "gen.pcap".into(), false);
+    app.receive((0..100_000).map(|n| Update::Row(media_row(n))).collect());
+    let dropped = app.model.rows.first();
+    assert!(dropped > 30_000 && dropped < 100_000, "{dropped}");
+    let said = format!("oldest {dropped} messages dropped (memory cap 8 MiB; raise --memory-cap)");
+    let wide = screen(&mut app, 160, 45);
+    assert!(wide.contains(&said), "{wide}");
+    // Narrow, the counters give way first, then it says it shorter, still with what to do.
+    let narrow = screen(&mut app, 80, 24);
+    assert!(!narrow.contains(&said), "{narrow}");
+    assert!(
+        narrow.contains(&format!("{dropped} dropped: raise --memory-cap")),
+        "{narrow}"
+    );
+    // Nothing dropped, nothing said.
+    let mut kept = App::with_model(Model::under(TuiMemory::of(1024)), "gen.pcap".into(), false);
+    kept.receive((0..100_000).map(|n| Update::Row(media_row(n))).collect());
+    assert_eq!(kept.model.rows.first(), 0);
+    assert!(!screen(&mut kept, 160, 45).contains("dropped"));
 }
 
 #[test]

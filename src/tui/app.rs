@@ -419,10 +419,7 @@ impl App {
         let session = self.selected_session();
         let mut matcher = RowMatcher::new(&self.applied, &self.model);
         let mut new = Vec::new();
-        for index in start..end {
-            let Some(row) = self.model.rows.get(index) else {
-                continue;
-            };
+        for (index, row) in self.model.rows.from(start) {
             if session.is_none_or(|id| row.session == id) {
                 self.listed += 1;
                 if matcher.matches(row) {
@@ -450,9 +447,13 @@ impl App {
             // Rarely (a block at a time): the rows of the selection still kept.
             self.listed_from = first;
             let session = self.selected_session();
-            self.listed = (first..self.indexed.max(first))
-                .filter_map(|i| self.model.rows.get(i))
-                .filter(|row| session.is_none_or(|id| row.session == id))
+            let indexed = self.indexed;
+            self.listed = self
+                .model
+                .rows
+                .from(first)
+                .take_while(|&(index, _)| index < indexed)
+                .filter(|(_, row)| session.is_none_or(|id| row.session == id))
                 .count();
         }
     }

@@ -15,7 +15,6 @@ use super::model::{
 use crate::amf::AmfValue;
 use crate::analysis::{Analyzer, ReportSink, SessionAnalysis};
 use crate::capture::Source;
-use crate::common::budget::MemoryBudget;
 use crate::common::{Direction, Notice, Timestamp};
 use crate::output::describe::EventSummary;
 /// How the capture is decoded for the UI (the pipeline's settings).
@@ -326,9 +325,6 @@ pub struct Decoder {
     pub updates: Receiver<Vec<Update>>,
     /// The thread.
     pub thread: JoinHandle<()>,
-    /// The memory budget its decoders charge (`--memory-cap`'s share): the UI's history
-    /// charges it too.
-    pub budget: MemoryBudget,
 }
 
 /// Runs the pipeline on its own thread; updates arrive on the returned receiver, and a final
@@ -347,8 +343,6 @@ pub fn spawn_with(
     also: Option<Box<dyn ReportSink + Send>>,
 ) -> anyhow::Result<Decoder> {
     let (tx, updates) = std::sync::mpsc::sync_channel(MAX_BATCHES_IN_FLIGHT);
-    let budget = MemoryBudget::new(decoding.decoder.memory_budget);
-    let decoders = budget.clone();
     // The chain is built on the thread that runs it; whether it could be is told back.
     let (built_tx, built) = std::sync::mpsc::sync_channel(1);
     let thread = std::thread::spawn(move || {
@@ -361,7 +355,7 @@ pub fn spawn_with(
             feed: Feed::new(tx),
             also: also.map(|also| Analyzer::new(also, true)),
         };
-        let mut chain = match decoding.chain_within(sinks, decoders) {
+        let mut chain = match decoding.chain(sinks) {
             Ok(chain) => chain,
             Err(error) => {
                 let _ = built_tx.send(Err(error));
@@ -386,11 +380,7 @@ pub fn spawn_with(
         feed.flush();
     });
     match built.recv() {
-        Ok(Ok(())) => Ok(Decoder {
-            updates,
-            thread,
-            budget,
-        }),
+        Ok(Ok(())) => Ok(Decoder { updates, thread }),
         Ok(Err(error)) => {
             let _ = thread.join();
             Err(error)

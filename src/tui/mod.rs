@@ -60,6 +60,9 @@ pub struct TuiOptions {
     pub also: Option<Box<dyn crate::analysis::ReportSink + Send>>,
     /// The display filter the messages list starts with (`--filter-messages`).
     pub filter: Option<crate::filter::Filter>,
+    /// How `--memory-cap` is shared between the history and the decoding (which
+    /// `decoding` was built within).
+    pub memory: model::TuiMemory,
 }
 
 /// Runs the UI until the user quits. The capture is decoded on its own thread; FLV files being
@@ -85,8 +88,8 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
         run_options,
         options.also.take(),
     )?;
-    // The history shares the decoders' budget, so --memory-cap bounds it too.
-    let model = model::Model::within(&decoder.budget);
+    // The history has its part of --memory-cap, the decoding the rest.
+    let model = model::Model::under(options.memory);
     let mut app =
         App::with_model(model, options.source_name.clone(), live).with_export(export_mode);
     if let Some(filter) = options.filter.take() {
@@ -108,9 +111,7 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
     // Stop decoding and exporting; wait for them so every FLV file is complete. The updates
     // go first: a decoder waiting for room in their channel is released.
     options.stop.store(true, Ordering::Relaxed);
-    let feed::Decoder {
-        updates, thread, ..
-    } = decoder;
+    let feed::Decoder { updates, thread } = decoder;
     drop(updates);
     for thread in std::iter::once(thread).chain(exports) {
         let _ = thread.join();

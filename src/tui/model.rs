@@ -9,12 +9,13 @@
 //! searched.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 
 use crate::amf::AmfLimits;
 use crate::analysis::{SessionReport, StreamCharts};
 use crate::common::budget::{Charge, MemoryBudget};
+use crate::common::fasthash::FastHashMap;
 use crate::common::{Direction, Timestamp};
 use crate::output::describe::MessageSummary;
 use crate::rtmp::decode::decode_message;
@@ -211,11 +212,12 @@ pub const BLOCK_ROWS: usize = 1 << 16;
 const MIN_BLOCK_ROWS: usize = 1 << 10;
 /// A budget is shared by at least this many blocks' worth of rows (when it is big enough).
 const BLOCKS_PER_BUDGET: usize = 16;
-/// The part of a shared budget the message rows may take.
-pub const ROWS_SHARE: f64 = 0.25;
-/// The part of a shared budget the sessions may take (with the rows', half: the rest stays for
-/// the decoders).
-pub const SESSIONS_SHARE: f64 = 0.25;
+/// The part of the history's budget the message rows may take (half of `--memory-cap`).
+pub const ROWS_SHARE: f64 = 0.8;
+/// The part of the history's budget the sessions may take (an eighth of `--memory-cap`).
+pub const SESSIONS_SHARE: f64 = 0.2;
+/// Eighths of `--memory-cap` the TUI's history takes: the history is what the TUI is for.
+const HISTORY_EIGHTHS: u64 = 5;
 /// Rows worth of budget of [`Model::default`] (64 full blocks of audio and video rows).
 pub const MAX_ROWS: usize = 64 * BLOCK_ROWS;
 /// Bytes a row costs besides its heap: the row itself.
@@ -229,19 +231,22 @@ const TEXT_ROW_OVERHEAD: usize = 64;
 /// Every row kept, addressed by its arrival number (which stays valid when older rows go).
 ///
 /// Its bytes (each row and its heap) are charged to a [`MemoryBudget`], and take at most
-/// [`ROWS_SHARE`] of it, so the decoders sharing it always keep room for their buffers:
-/// when a row does not fit, the oldest blocks go until it does; when nothing is left and it
-/// still does not, the row is counted as dropped without being kept. Beyond the budget, only
-/// the unused capacity of the newest block is held: at most [`BLOCK_ROWS`] × 80 bytes (5 MiB).
+/// [`ROWS_SHARE`] of it, so the sessions sharing it always keep room: when a row does not fit,
+/// the oldest blocks go until it does; when nothing is left and it still does not, the row is
+/// counted as dropped without being kept. Beyond the budget, only the unused capacity of the
+/// newest block is held: at most [`BLOCK_ROWS`] × 72 bytes (4.5 MiB).
+///
+/// Every block but the newest is full and blocks hold a power of two of rows, so a row is
+/// found from its arrival number with a shift and a mask.
 #[derive(Debug)]
 pub struct RowStore {
     blocks: VecDeque<Block>,
-    /// Arrival number of the first row kept.
+    /// Arrival number of the first row kept (the first of the oldest block).
     first: usize,
     /// Rows kept.
     len: usize,
-    /// Rows a block holds at most.
-    block_rows: usize,
+    /// A block holds `1 << shift` rows at most.
+    shift: u32,
     /// Most bytes the rows may be charged for.
     limit: usize,
     /// The bytes the rows hold: charged to the budget ahead of need, in steps of
@@ -254,8 +259,6 @@ pub struct RowStore {
 /// A run of rows, and the bytes charged for them.
 #[derive(Debug)]
 struct Block {
-    /// Arrival number of its first row.
-    start: usize,
     rows: Vec<MessageRow>,
     bytes: usize,
 }
@@ -274,24 +277,30 @@ impl RowStore {
         RowStore::with_blocks(MemoryBudget::new(bytes).charge(), BLOCK_ROWS, bytes)
     }
 
-    /// A store charging at most [`ROWS_SHARE`] of `budget`, in blocks of a sixteenth of that
-    /// (within 1024..=[`BLOCK_ROWS`] rows).
+    /// A store charging at most [`ROWS_SHARE`] of `budget`, in blocks of about a sixteenth of
+    /// that (a power of two within 1024..=[`BLOCK_ROWS`] rows).
     pub fn within(budget: &MemoryBudget) -> Self {
         let limit = share(budget, ROWS_SHARE);
         let block_rows = (limit / BLOCKS_PER_BUDGET / ROW_BYTES).clamp(MIN_BLOCK_ROWS, BLOCK_ROWS);
         RowStore::with_blocks(budget.charge(), block_rows, limit)
     }
 
+    /// A store in blocks of `block_rows` rows, rounded down to a power of two.
     fn with_blocks(charge: Charge, block_rows: usize, limit: usize) -> Self {
         RowStore {
             blocks: VecDeque::new(),
             first: 0,
             len: 0,
-            block_rows,
+            shift: block_rows.max(1).ilog2(),
             limit,
             charge,
             used: 0,
         }
+    }
+
+    /// Rows a block holds at most.
+    fn block_rows(&self) -> usize {
+        1 << self.shift
     }
 
     /// Bytes the rows kept are charged for.
@@ -321,13 +330,29 @@ impl RowStore {
 
     /// The row with arrival number `index`, if kept.
     pub fn get(&self, index: usize) -> Option<&MessageRow> {
-        if index < self.first {
-            return None;
-        }
-        // Blocks are in arrival order; the row is in the last one starting at or before it.
-        let after = self.blocks.partition_point(|block| block.start <= index);
-        let block = self.blocks.get(after.checked_sub(1)?)?;
-        block.rows.get(index - block.start)
+        let relative = index.checked_sub(self.first)?;
+        self.blocks
+            .get(relative >> self.shift)?
+            .rows
+            .get(relative & (self.block_rows() - 1))
+    }
+
+    /// The rows kept from arrival number `start` on, in order, with their arrival numbers
+    /// (walking the blocks, not looking each row up).
+    pub fn from(&self, start: usize) -> impl Iterator<Item = (usize, &MessageRow)> {
+        let start = start.max(self.first);
+        let relative = start - self.first;
+        let offset = relative & (self.block_rows() - 1);
+        let rows = self
+            .blocks
+            .iter()
+            .skip(relative >> self.shift)
+            .enumerate()
+            .flat_map(move |(k, block)| {
+                let skip = if k == 0 { offset } else { 0 };
+                block.rows.get(skip..).unwrap_or_default()
+            });
+        (start..).zip(rows)
     }
 
     /// Adds a row, dropping the oldest blocks while the budget has no room for it (or, with
@@ -341,20 +366,16 @@ impl RowStore {
                 return;
             }
         }
-        let end = self.end();
+        let block_rows = self.block_rows();
         match self.blocks.back_mut() {
-            Some(block) if block.rows.len() < self.block_rows => {
+            Some(block) if block.rows.len() < block_rows => {
                 block.rows.push(row);
                 block.bytes += bytes;
             }
             _ => {
-                let mut rows = Vec::with_capacity(self.block_rows);
+                let mut rows = Vec::with_capacity(block_rows);
                 rows.push(row);
-                self.blocks.push_back(Block {
-                    start: end,
-                    rows,
-                    bytes,
-                });
+                self.blocks.push_back(Block { rows, bytes });
             }
         }
         self.len += 1;
@@ -389,6 +410,31 @@ impl RowStore {
         }
         self.used = wanted;
         true
+    }
+}
+
+/// How the TUI shares `--memory-cap`: 5/8 for its history (the rows [`ROWS_SHARE`] of it, the
+/// sessions [`SESSIONS_SHARE`]), the other 3/8 for the decoding, shared out as in every other
+/// mode ([`crate::pipeline::MemorySplit`]). Two budgets, so that neither can starve the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TuiMemory {
+    /// The whole cap, MiB (named when the history drops rows).
+    pub cap_mib: u64,
+    /// The decoding's part, MiB (for [`crate::pipeline::Decoding::within_memory`]).
+    pub decoding_mib: u64,
+    /// The history's part, bytes.
+    pub history: usize,
+}
+
+impl TuiMemory {
+    /// The split of `cap_mib` MiB.
+    pub fn of(cap_mib: u64) -> Self {
+        let history_mib = cap_mib.saturating_mul(HISTORY_EIGHTHS) / 8;
+        TuiMemory {
+            cap_mib,
+            decoding_mib: cap_mib - history_mib,
+            history: usize::try_from(history_mib << 20).unwrap_or(usize::MAX),
+        }
     }
 }
 
@@ -647,7 +693,7 @@ pub struct Model {
     /// Most sessions kept.
     max_sessions: usize,
     /// Session id to its index in `sessions`.
-    session_index: HashMap<u64, usize>,
+    session_index: FastHashMap<u64, usize>,
     /// Sessions dropped to stay within [`MAX_SESSIONS`] or their share of the budget.
     pub sessions_dropped: usize,
     /// The bytes the sessions are charged for, and the most they may be.
@@ -669,6 +715,8 @@ pub struct Model {
     pub origin: Option<Timestamp>,
     /// Every warning, gap and error status, by code.
     pub expert: Expert,
+    /// The `--memory-cap` (MiB) the history is kept within, to name when rows were dropped.
+    pub memory_cap: Option<u64>,
 }
 
 impl Default for Model {
@@ -685,9 +733,16 @@ impl Model {
         Model::with_rows(RowStore::new(max_rows), max_sessions, sessions, usize::MAX)
     }
 
-    /// A model whose rows and sessions are charged to `budget` (the decoders', so
-    /// `--memory-cap` covers the history too): at most [`ROWS_SHARE`] of it for the rows and
-    /// [`SESSIONS_SHARE`] for the sessions (and [`MAX_SESSIONS`] of them).
+    /// The TUI's model under `--memory-cap` (`memory`): its history within its part of the cap,
+    /// naming the cap when it drops rows.
+    pub fn under(memory: TuiMemory) -> Self {
+        let mut model = Model::within(&MemoryBudget::new(memory.history));
+        model.memory_cap = Some(memory.cap_mib);
+        model
+    }
+
+    /// A model whose rows and sessions are charged to `budget`: at most [`ROWS_SHARE`] of it
+    /// for the rows and [`SESSIONS_SHARE`] for the sessions (and [`MAX_SESSIONS`] of them).
     pub fn within(budget: &MemoryBudget) -> Self {
         let sessions = budget.charge();
         let limit = share(budget, SESSIONS_SHARE);
@@ -705,7 +760,7 @@ impl Model {
             sessions_limit,
             sessions: Vec::new(),
             max_sessions: max_sessions.max(1),
-            session_index: HashMap::new(),
+            session_index: FastHashMap::default(),
             sessions_dropped: 0,
             rows,
             packets: 0,
@@ -715,6 +770,7 @@ impl Model {
             done: false,
             origin: None,
             expert: Expert::default(),
+            memory_cap: None,
         }
     }
 
@@ -914,17 +970,17 @@ mod tests {
     fn the_history_stays_within_its_memory_budget() {
         let budget = MemoryBudget::new(4 << 20);
         let mut store = RowStore::within(&budget);
-        // Another holder (a decoder) takes a quarter of the budget.
+        // Another holder (the sessions) takes a fifth of the budget.
         let mut decoder = budget.charge();
-        assert!(decoder.try_grow(1 << 20));
+        assert!(decoder.try_grow((4 << 20) / 5));
         let rows = 100_000;
         for n in 0..rows {
             let summary = format!("{n:0>100}");
             let row = MessageRow::note(n, Timestamp(0), 1, RowKind::Warning, None, summary);
             store.push(row);
             assert!(budget.used() <= budget.limit());
-            // The rest of the budget stays for the sessions and the decoders.
-            assert!(store.bytes() <= budget.limit() / 4);
+            // The rest of the budget stays for the sessions.
+            assert!(store.bytes() as f64 <= budget.limit() as f64 * ROWS_SHARE);
         }
         // The oldest went, in blocks; the newest are kept and addressable.
         assert_eq!(store.end(), rows as usize);
@@ -936,6 +992,16 @@ mod tests {
             Some(store.first() as u64)
         );
         assert!(store.get(store.first() - 1).is_none());
+        // Walking from any row finds what looking each up finds, to the newest.
+        for start in [0, store.first() + 1, store.first() + 1500, store.end() - 1] {
+            let walked: Vec<(usize, u64)> = store.from(start).map(|(i, r)| (i, r.frame)).collect();
+            let looked: Vec<(usize, u64)> = (start.max(store.first())..store.end())
+                .map(|i| (i, store.get(i).map_or(u64::MAX, |r| r.frame)))
+                .collect();
+            assert_eq!(walked, looked, "from {start}");
+            assert!(walked.iter().all(|&(i, frame)| i as u64 == frame));
+        }
+        assert_eq!(store.from(store.end()).count(), 0);
         // The store holds at most one step of budget ahead of its rows.
         let held = budget.used() - decoder.bytes();
         assert!(held >= store.bytes() && held <= store.bytes() + CHARGE_STEP);
@@ -961,14 +1027,29 @@ mod tests {
                 variant: Variant::Rtmp,
                 time: Timestamp(0),
             });
-            assert!(budget.used() <= budget.limit() / 4);
+            assert!(budget.used() as f64 <= budget.limit() as f64 * SESSIONS_SHARE);
         }
-        // About 1000 sessions of 1 KiB fit in 1 MiB; the oldest went, a tenth at a time.
+        // About 800 sessions of 1 KiB fit in 0.8 MiB; the oldest went, a tenth at a time.
         assert!(model.sessions_dropped > 3000, "{}", model.sessions_dropped);
         assert_eq!(model.sessions_dropped + model.sessions.len(), 5000);
         assert_eq!(model.session(5000).map(|s| s.id), Some(5000));
         drop(model);
         assert_eq!(budget.used(), 0);
+    }
+
+    #[test]
+    fn the_tui_gives_its_history_five_eighths_of_the_memory_cap() {
+        let memory = TuiMemory::of(1024);
+        assert_eq!(memory.cap_mib, 1024);
+        assert_eq!(memory.decoding_mib, 384);
+        assert_eq!(memory.history, 640 << 20);
+        let model = Model::under(memory);
+        assert_eq!(model.memory_cap, Some(1024));
+        // Half the cap for the rows: a 1 GiB capture's 2.5 million rows fit.
+        assert_eq!(model.rows.limit, 512 << 20);
+        assert_eq!(model.sessions_limit, 128 << 20);
+        let small = TuiMemory::of(8);
+        assert_eq!((small.decoding_mib, small.history), (3, 5 << 20));
     }
 
     #[test]

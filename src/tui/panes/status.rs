@@ -122,30 +122,51 @@ fn mode(app: &App) -> String {
     }
 }
 
+/// What the history dropped, said so that a user knows what to do about it, and a shorter
+/// form for a narrow bar; None when nothing was dropped.
+fn dropped(app: &App) -> Option<[String; 2]> {
+    let dropped = app.model.rows.first();
+    if dropped == 0 {
+        return None;
+    }
+    Some(match app.model.memory_cap {
+        Some(cap) => [
+            format!("oldest {dropped} messages dropped (memory cap {cap} MiB; raise --memory-cap)"),
+            format!("{dropped} dropped: raise --memory-cap"),
+        ],
+        None => [
+            format!("oldest {dropped} messages dropped"),
+            format!("{dropped} dropped"),
+        ],
+    })
+}
+
 /// The status line for a bar `width` columns wide.
 pub fn line(app: &App, width: usize) -> String {
-    // Pieces that may go, in the order shown, each with when it goes (lowest first).
-    let mut optional: Vec<(u8, String)> = vec![(6, mode(app))];
+    // Pieces that may go, in the order shown, each with when it goes (lowest first) and the
+    // shorter form it takes first, if it has one.
+    let mut optional: Vec<(u8, String, Option<String>)> = vec![(6, mode(app), None)];
     optional.push((
         3,
         format!("{} packets, {} bytes", app.model.packets, app.model.bytes),
+        None,
     ));
-    optional.push((4, format!("{} sessions", app.model.sessions.len())));
+    optional.push((4, format!("{} sessions", app.model.sessions.len()), None));
     if app.live {
-        optional.push((2, format!("drops {}", app.model.drops)));
+        optional.push((2, format!("drops {}", app.model.drops), None));
     }
-    let dropped = app.model.rows.first();
-    if dropped > 0 {
-        optional.push((1, format!("{dropped} oldest messages dropped")));
+    if let Some([long, short]) = dropped(app) {
+        // What to do about lost history outranks the counters.
+        optional.push((5, long, Some(short)));
     }
     if app.follow {
-        optional.push((0, "follow".to_owned()));
+        optional.push((0, "follow".to_owned(), None));
     }
     let prompt = prompt(app);
     let note = app.model.status.clone();
     let source = Escaped(&app.source).to_string();
-    let used = |optional: &[(u8, String)], help: &str, source: usize| -> usize {
-        let pieces = optional.iter().map(|(_, text)| text.as_str());
+    let used = |optional: &[(u8, String, Option<String>)], help: &str, source: usize| -> usize {
+        let pieces = optional.iter().map(|(_, text, _)| text.as_str());
         let fixed = pieces
             .chain(prompt.as_deref())
             .chain(note.as_deref())
@@ -163,12 +184,21 @@ pub fn line(app: &App, width: usize) -> String {
         let Some(lowest) = optional
             .iter()
             .enumerate()
-            .min_by_key(|(_, (rank, _))| *rank)
+            .min_by_key(|(_, (rank, _, _))| *rank)
             .map(|(index, _)| index)
         else {
             break;
         };
-        optional.remove(lowest);
+        // A piece with a shorter form takes it before it goes.
+        let shorter = optional
+            .get_mut(lowest)
+            .and_then(|(_, text, short)| Some((text, short.take()?)));
+        match shorter {
+            Some((text, short)) => *text = short,
+            None => {
+                optional.remove(lowest);
+            }
+        }
     }
     let help = if used(&optional, HELP[0], 0) <= width {
         HELP[0]
@@ -180,7 +210,7 @@ pub fn line(app: &App, width: usize) -> String {
     if room >= MIN_SOURCE.min(source.chars().count()).max(1) {
         pieces.push(cut_start(&source, room));
     }
-    pieces.extend(optional.into_iter().map(|(_, text)| text));
+    pieces.extend(optional.into_iter().map(|(_, text, _)| text));
     // Still too wide: the note is cut at its end, the prompt keeps what was typed last.
     let fixed: usize = pieces
         .iter()
