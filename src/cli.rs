@@ -84,9 +84,10 @@ pub struct Cli {
 
     /// Most memory, in MiB (default 256; 1024 with --tui, whose history of messages and
     /// sessions is what it is for): 3/8 for bytes held by TCP reassembly, 3/8 for the decoders'
-    /// partial messages and searches (with --tui, 5/8 of that for the history), 1/4 for tracked
-    /// flows (about 6 KiB each). Past a share, data (or the least recently active flow, or the
-    /// oldest history) is dropped with a warning.
+    /// partial messages and searches, 1/4 for tracked flows (about 6 KiB each). With --tui, the
+    /// history takes 5/8 first (messages half the cap, sessions an eighth) and the rest is
+    /// shared out so. Past a share, data (or the least recently active flow, or the oldest
+    /// messages and sessions) is dropped with a warning.
     #[arg(
         long = "memory-cap",
         value_name = "MIB",

@@ -1,10 +1,10 @@
 //! What the TUI knows: one compact row per session and per message, built from the updates
 //! the decoding thread sends. Nothing here knows about the terminal.
 //!
-//! Memory is bounded: the message rows are charged, in bytes, to the memory budget the
-//! decoders share (`--memory-cap`, [`MemoryBudget`]), and at most [`MAX_SESSIONS`] sessions
-//! are kept; past either, the oldest go (rows in blocks, so the cost is paid rarely) and the
-//! status bar counts them. An audio or video row holds its tag header inline and no heap
+//! Memory is bounded: the message rows and the sessions are charged, in bytes, to the
+//! history's part of `--memory-cap` ([`TuiMemory`], a [`MemoryBudget`] of its own), and at most
+//! [`MAX_SESSIONS`] sessions are kept; past either, the oldest go (rows in blocks, so the cost
+//! is paid rarely) and the status bar counts them. An audio or video row holds its tag header inline and no heap
 //! memory at all: its one-line summary is rebuilt from those bytes when it is shown or
 //! searched.
 
@@ -971,8 +971,8 @@ mod tests {
         let budget = MemoryBudget::new(4 << 20);
         let mut store = RowStore::within(&budget);
         // Another holder (the sessions) takes a fifth of the budget.
-        let mut decoder = budget.charge();
-        assert!(decoder.try_grow((4 << 20) / 5));
+        let mut sessions = budget.charge();
+        assert!(sessions.try_grow((4 << 20) / 5));
         let rows = 100_000;
         for n in 0..rows {
             let summary = format!("{n:0>100}");
@@ -1003,13 +1003,13 @@ mod tests {
         }
         assert_eq!(store.from(store.end()).count(), 0);
         // The store holds at most one step of budget ahead of its rows.
-        let held = budget.used() - decoder.bytes();
+        let held = budget.used() - sessions.bytes();
         assert!(held >= store.bytes() && held <= store.bytes() + CHARGE_STEP);
         // With the budget all taken elsewhere, rows are counted as dropped, not kept.
         drop(store);
-        assert_eq!(budget.used(), decoder.bytes());
+        assert_eq!(budget.used(), sessions.bytes());
         let mut starved = RowStore::within(&budget);
-        assert!(decoder.try_grow(budget.limit() - budget.used()));
+        assert!(sessions.try_grow(budget.limit() - budget.used()));
         starved.push(media_row(1));
         assert_eq!((starved.first(), starved.len(), starved.end()), (1, 0, 1));
     }
