@@ -66,7 +66,8 @@ pub struct TuiOptions {
 }
 
 /// Runs the UI until the user quits. The capture is decoded on its own thread; FLV files being
-/// written are finished before this returns.
+/// written are finished before this returns. Meant to be the last thing a process does: the
+/// history is not freed (see the end).
 pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
     let live = source.is_live();
     let file_size = source.file_size();
@@ -116,6 +117,9 @@ pub fn run(source: Source, mut options: TuiOptions) -> anyhow::Result<()> {
     for thread in std::iter::once(thread).chain(exports) {
         let _ = thread.join();
     }
+    // The process ends next, and its end frees the history at once: freeing it a row and a
+    // session at a time took 0.2 s of CPU after `q` on 2.5 million messages.
+    std::mem::forget(app);
     outcome
 }
 
