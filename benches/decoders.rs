@@ -123,6 +123,21 @@ fn reassemble(segments: &[OwnedSegment]) -> Collect {
     sink
 }
 
+/// A demultiplexer joining a chunk stream mid-way, fed `bytes` one at a time: how many
+/// messages it gave.
+fn join_a_byte_at_a_time(bytes: &[u8]) -> usize {
+    let mut demuxer = ChunkDemuxer::mid_stream(ChunkConfig::default());
+    let mut messages = 0;
+    for byte in bytes.chunks(1) {
+        demuxer.feed(byte, &mut |event| {
+            if let ChunkEvent::Message { .. } = event {
+                messages += 1;
+            }
+        });
+    }
+    messages
+}
+
 fn benches(c: &mut Criterion) {
     let segments = segments();
     let collected = reassemble(&segments);
@@ -164,18 +179,7 @@ fn benches(c: &mut Criterion) {
     let joined = chunks.get(15_000..15_000 + (64 << 10)).unwrap_or_default();
     group.throughput(Throughput::Bytes(joined.len() as u64));
     group.bench_function("chunk_lock_on_one_byte_pieces", |b| {
-        b.iter(|| {
-            let mut demuxer = ChunkDemuxer::mid_stream(ChunkConfig::default());
-            let mut messages = 0;
-            for byte in joined.chunks(1) {
-                demuxer.feed(byte, &mut |event| {
-                    if let ChunkEvent::Message { .. } = event {
-                        messages += 1;
-                    }
-                });
-            }
-            messages
-        })
+        b.iter(|| join_a_byte_at_a_time(joined))
     });
 
     // The worst case of that search: a candidate header announcing a 1 MB video frame whose
@@ -187,14 +191,7 @@ fn benches(c: &mut Criterion) {
     long_candidate.resize(256 << 10, 0x11);
     group.throughput(Throughput::Bytes(long_candidate.len() as u64));
     group.bench_function("chunk_lock_on_long_candidate_one_byte_pieces", |b| {
-        b.iter(|| {
-            let mut demuxer = ChunkDemuxer::mid_stream(ChunkConfig::default());
-            let mut events = 0;
-            for byte in long_candidate.chunks(1) {
-                demuxer.feed(byte, &mut |_| events += 1);
-            }
-            events
-        })
+        b.iter(|| join_a_byte_at_a_time(&long_candidate))
     });
 
     // connect's command object and an onMetaData-like ECMA array, AMF0.
