@@ -1,5 +1,6 @@
 //! Criterion benches of the hot decoders, each on real bytes from samples/publish_play.pcap:
-//! TCP reassembly, the chunk demultiplexer with message decoding, AMF0 and AMF3 values, JSON
+//! TCP reassembly, the chunk demultiplexer with message decoding (and joining mid-way, fed a
+//! byte at a time), AMF0 and AMF3 values, JSON
 //! writing, and the whole pipeline; and TLS decryption: one 16 KiB record of each suite, and
 //! the RTMPS sample decoded with and without its key log. `cargo bench` runs them; a regression
 //! shows up per function.
@@ -122,6 +123,21 @@ fn reassemble(segments: &[OwnedSegment]) -> Collect {
     sink
 }
 
+/// A demultiplexer joining a chunk stream mid-way, fed `bytes` one at a time: how many
+/// messages it gave.
+fn join_a_byte_at_a_time(bytes: &[u8]) -> usize {
+    let mut demuxer = ChunkDemuxer::mid_stream(ChunkConfig::default());
+    let mut messages = 0;
+    for byte in bytes.chunks(1) {
+        demuxer.feed(byte, &mut |event| {
+            if let ChunkEvent::Message { .. } = event {
+                messages += 1;
+            }
+        });
+    }
+    messages
+}
+
 fn benches(c: &mut Criterion) {
     let segments = segments();
     let collected = reassemble(&segments);
@@ -155,6 +171,27 @@ fn benches(c: &mut Criterion) {
             }
             messages
         })
+    });
+
+    // A monitor joining the same stream mid-way, its bytes arriving one at a time: each byte
+    // starts a search for the position, which must not read again what earlier searches read
+    // (the candidates' bodies are scanned once, however the bytes come).
+    let joined = chunks.get(15_000..15_000 + (64 << 10)).unwrap_or_default();
+    group.throughput(Throughput::Bytes(joined.len() as u64));
+    group.bench_function("chunk_lock_on_one_byte_pieces", |b| {
+        b.iter(|| join_a_byte_at_a_time(joined))
+    });
+
+    // The worst case of that search: a candidate header announcing a 1 MB video frame whose
+    // continuation headers never come, fed 256 KiB a byte at a time. Each byte searches again;
+    // the body is scanned for continuation headers once.
+    let mut long_candidate = vec![
+        0x04, 0, 0, 0, 0x10, 0, 0, 9, 1, 0, 0, 0, 0x17, 0x01, 0, 0, 0, 0, 0, 0, 5, 0x65,
+    ];
+    long_candidate.resize(256 << 10, 0x11);
+    group.throughput(Throughput::Bytes(long_candidate.len() as u64));
+    group.bench_function("chunk_lock_on_long_candidate_one_byte_pieces", |b| {
+        b.iter(|| join_a_byte_at_a_time(&long_candidate))
     });
 
     // connect's command object and an onMetaData-like ECMA array, AMF0.

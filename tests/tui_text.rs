@@ -9,10 +9,9 @@
 mod common;
 
 use common::tui::{act, sample, screen, selected};
-use rtmpscope::common::Timestamp;
-use rtmpscope::session::variant::Variant;
+use rtmpscope::testkit::tui;
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
-use rtmpscope::tui::model::{Content, MessageRow, RowKind, Update};
+use rtmpscope::tui::model::{RowKind, Update};
 
 /// A `tcUrl` far longer than any pane is wide.
 fn long_url() -> String {
@@ -26,39 +25,16 @@ fn long_url() -> String {
 /// the details pane.
 fn long_connect() -> App {
     let url = long_url();
-    let mut body = vec![0x02, 0, 7];
-    body.extend_from_slice(b"connect");
-    body.push(0x00);
-    body.extend_from_slice(&1f64.to_be_bytes());
-    body.extend_from_slice(&[0x03, 0, 5]);
-    body.extend_from_slice(b"tcUrl");
-    body.push(0x02);
-    body.extend_from_slice(&(url.len() as u16).to_be_bytes());
-    body.extend_from_slice(url.as_bytes());
-    body.extend_from_slice(&[0, 0, 9]);
-    let row = MessageRow {
-        frame: 7,
-        time: Timestamp(0),
-        session: 1,
-        csid: 3,
-        msid: 0,
-        timestamp: 0,
-        length: body.len() as u32,
-        type_id: 20,
-        kind: RowKind::Command,
-        dir: None,
-        content: Content::text(format!("connect tcUrl={url}"), body),
-    };
-    let address = "127.0.0.1:1935".parse().expect("address");
+    let row = tui::message_row(
+        7,
+        20,
+        RowKind::Command,
+        format!("connect tcUrl={url}"),
+        tui::connect_body("tcUrl", &url),
+    );
     let mut app = App::new("long.pcap".into(), false);
     app.receive(vec![
-        Update::SessionStarted {
-            id: 1,
-            client: address,
-            server: address,
-            variant: Variant::Rtmp,
-            time: Timestamp(0),
-        },
+        tui::session_started(1),
         Update::Row(row),
         Update::Done,
     ]);
@@ -428,28 +404,18 @@ fn pause_and_statistics_say_why_they_do_nothing() {
 
 #[test]
 fn failed_statuses_are_drawn_as_errors() {
-    let address = "127.0.0.1:1935".parse().expect("address");
     let mut app = App::new("errors.pcap".into(), false);
     let status = |frame, summary: &str| {
-        let mut row = MessageRow::note(
+        Update::Row(tui::message_row(
             frame,
-            Timestamp(0),
-            1,
+            20,
             RowKind::Command,
-            None,
-            summary.into(),
-        );
-        row.type_id = 20;
-        Update::Row(row)
+            summary,
+            Vec::new(),
+        ))
     };
     app.receive(vec![
-        Update::SessionStarted {
-            id: 1,
-            client: address,
-            server: address,
-            variant: Variant::Rtmp,
-            time: Timestamp(0),
-        },
+        tui::session_started(1),
         status(1, "onStatus status NetStream.Publish.Start Publishing"),
         status(
             2,

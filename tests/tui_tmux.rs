@@ -11,81 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{require, require_for, require_root};
-
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    /// A detached tmux session called `name` running `command`.
-    fn start(name: &str, command: &str) -> Self {
-        let name = name.to_owned();
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "150",
-                "-y",
-                "45",
-                command,
-            ])
-            .status()
-            .expect("start tmux");
-        assert!(status.success());
-        Tmux { name }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            Command::new("tmux")
-                .args(["send-keys", "-t", &self.name, key])
-                .status()
-                .expect("send keys");
-        }
-    }
-
-    /// Resizes the window, as a person dragging the terminal's corner would.
-    fn resize(&self, width: u16, height: u16) {
-        Command::new("tmux")
-            .args(["resize-window", "-t", &self.name])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .status()
-            .expect("resize");
-    }
-
-    fn screen(&self) -> String {
-        let output = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .expect("capture the pane");
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    /// Waits (at most 10 s) until the screen satisfies `ready`; returns it.
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "waited for {what}:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
 
 /// Whether the UI has redrawn at `width` columns: its top border spans them.
 fn drawn_at(screen: &str, width: usize) -> bool {

@@ -4,139 +4,190 @@
 
 /// Top-level keys of the JSON lines a filter sees (every session event, capture warnings and
 /// the live lines). `tests` check this against the keys the samples' `--json` output has.
-pub const JSON_FIELDS: &[&str] = &[
+pub const JSON_FIELDS: &[&str] = &names::<{ pick(false, &mut []) }>(false);
+
+/// The keys of [`JSON_FIELDS`] a row of the TUI has without decoding its body again (the
+/// common fields a row keeps and a message's header): a filter that names only these runs on
+/// the row as it is.
+pub const ROW_FIELDS: &[&str] = &names::<{ pick(true, &mut []) }>(true);
+
+/// A top-level key of the JSON lines, and whether a row of the TUI has it.
+struct Key {
+    name: &'static str,
+    on_row: bool,
+}
+
+/// A key a row of the TUI has as it is.
+const fn row(name: &'static str) -> Key {
+    Key { name, on_row: true }
+}
+
+/// A key only a decoded event has.
+const fn key(name: &'static str) -> Key {
+    Key {
+        name,
+        on_row: false,
+    }
+}
+
+/// Every top-level key, grouped by the events that have them; [`JSON_FIELDS`] and
+/// [`ROW_FIELDS`] are read from here.
+const KEYS: &[Key] = &[
     // common
-    "event",
-    "frame",
-    "time",
-    "session",
-    "client",
-    "server",
-    "variant",
-    "inner",
-    "community_id",
+    row("event"),
+    row("frame"),
+    row("time"),
+    row("session"),
+    row("client"),
+    row("server"),
+    row("variant"),
+    key("inner"),
+    key("community_id"),
     // messages
-    "dir",
-    "csid",
-    "msid",
-    "timestamp",
-    "type_id",
-    "type",
-    "length",
-    "decode_error",
-    "recovered",
-    "chunk_size",
-    "abort_csid",
-    "sequence_number",
-    "event_type",
-    "control_event",
-    "stream_id",
-    "buffer_length",
-    "ping_timestamp",
-    "rtt_ms",
-    "window_size",
-    "limit_type",
-    "limit",
-    "command",
-    "transaction_id",
-    "command_object",
-    "args",
-    "reply_to",
-    "reply_to_frame",
-    "name",
-    "values",
-    "version",
-    "persistent",
-    "events",
-    "messages",
-    "payload_hex",
-    "raw_hex",
+    row("dir"),
+    row("csid"),
+    row("msid"),
+    row("timestamp"),
+    row("type_id"),
+    row("type"),
+    row("length"),
+    key("decode_error"),
+    key("recovered"),
+    key("chunk_size"),
+    key("abort_csid"),
+    key("sequence_number"),
+    key("event_type"),
+    key("control_event"),
+    key("stream_id"),
+    key("buffer_length"),
+    key("ping_timestamp"),
+    key("rtt_ms"),
+    key("window_size"),
+    key("limit_type"),
+    key("limit"),
+    key("command"),
+    key("transaction_id"),
+    key("command_object"),
+    key("args"),
+    key("reply_to"),
+    key("reply_to_frame"),
+    key("name"),
+    key("values"),
+    key("version"),
+    key("persistent"),
+    key("events"),
+    key("messages"),
+    key("payload_hex"),
+    key("raw_hex"),
     // message flags (what is assumed or missing)
-    "msid_assumed",
-    "timestamp_relative",
-    "joined",
-    "missing_bytes",
-    "truncated_bytes",
+    key("msid_assumed"),
+    key("timestamp_relative"),
+    key("joined"),
+    key("missing_bytes"),
+    key("truncated_bytes"),
     // media
-    "sound_format",
-    "codec",
-    "sound_rate",
-    "sound_size",
-    "channels",
-    "aac_packet_type",
-    "frame_type",
-    "frame_kind",
-    "codec_id",
-    "avc_packet_type",
-    "composition_time",
-    "packet_type",
-    "fourcc",
-    "config",
+    key("sound_format"),
+    key("codec"),
+    key("sound_rate"),
+    key("sound_size"),
+    key("channels"),
+    key("aac_packet_type"),
+    key("frame_type"),
+    key("frame_kind"),
+    key("codec_id"),
+    key("avc_packet_type"),
+    key("composition_time"),
+    key("packet_type"),
+    key("fourcc"),
+    key("config"),
     // session_start, handshake, tls_handshake
-    "mid_stream",
-    "detected_by",
-    "encrypted",
-    "decrypted",
-    "tls_keys",
-    "tls",
-    "tunnel",
-    "complete",
-    "c0_version",
-    "s0_version",
-    "c1_time",
-    "c1_version",
-    "s1_time",
-    "s1_version",
-    "client_scheme",
-    "server_scheme",
-    "c2_check",
-    "s2_check",
-    "client_dh_key",
-    "server_dh_key",
-    "duration_ms",
-    "client_version",
-    "offers_tls13",
-    "sni",
-    "alpn",
-    "cipher_suites_offered",
-    "cipher_suite",
-    "cipher_suite_id",
-    "server_alpn",
-    "hello_retry_request",
+    key("mid_stream"),
+    key("detected_by"),
+    key("encrypted"),
+    key("decrypted"),
+    key("tls_keys"),
+    key("tls"),
+    key("tunnel"),
+    key("complete"),
+    key("c0_version"),
+    key("s0_version"),
+    key("c1_time"),
+    key("c1_version"),
+    key("s1_time"),
+    key("s1_version"),
+    key("client_scheme"),
+    key("server_scheme"),
+    key("c2_check"),
+    key("s2_check"),
+    key("client_dh_key"),
+    key("server_dh_key"),
+    key("duration_ms"),
+    key("client_version"),
+    key("offers_tls13"),
+    key("sni"),
+    key("alpn"),
+    key("cipher_suites_offered"),
+    key("cipher_suite"),
+    key("cipher_suite_id"),
+    key("server_alpn"),
+    key("hello_retry_request"),
     // gap, warning, session_end, export, capture_warning
-    "bytes",
-    "reason",
-    "code",
-    "message",
-    "bytes_c2s",
-    "bytes_s2c",
-    "gaps",
-    "gap_bytes",
-    "warnings",
-    "duration",
-    "network",
-    "state",
-    "path",
-    "role",
-    "stream",
-    "audio_tags",
-    "video_tags",
-    "script_tags",
-    "skipped_frames",
+    key("bytes"),
+    key("reason"),
+    key("code"),
+    key("message"),
+    key("bytes_c2s"),
+    key("bytes_s2c"),
+    key("gaps"),
+    key("gap_bytes"),
+    key("warnings"),
+    key("duration"),
+    key("network"),
+    key("state"),
+    key("path"),
+    key("role"),
+    key("stream"),
+    key("audio_tags"),
+    key("video_tags"),
+    key("script_tags"),
+    key("skipped_frames"),
     // live: tcp_stats, stream_stats, finding
-    "retransmissions",
-    "retransmitted_bytes",
-    "zero_windows",
-    "peak_kbps",
-    "video_kbps",
-    "audio_kbps",
-    "fps",
-    "keyframes",
-    "realtime_ratio",
-    "lag_s",
-    "seconds",
-    "severity",
+    key("retransmissions"),
+    key("retransmitted_bytes"),
+    key("zero_windows"),
+    key("peak_kbps"),
+    key("video_kbps"),
+    key("audio_kbps"),
+    key("fps"),
+    key("keyframes"),
+    key("realtime_ratio"),
+    key("lag_s"),
+    key("seconds"),
+    key("severity"),
 ];
+
+/// Copies the names of the [`KEYS`] chosen (all, or with `on_row_only` those a row has) into
+/// `names`, in order, as many as fit; returns how many were chosen.
+const fn pick(on_row_only: bool, names: &mut [&'static str]) -> usize {
+    let (mut i, mut chosen) = (0, 0);
+    while i < KEYS.len() {
+        if !on_row_only || KEYS[i].on_row {
+            if chosen < names.len() {
+                names[chosen] = KEYS[i].name;
+            }
+            chosen += 1;
+        }
+        i += 1;
+    }
+    chosen
+}
+
+/// The `N` names [`pick`] chooses.
+const fn names<const N: usize>(on_row_only: bool) -> [&'static str; N] {
+    let mut names = [""; N];
+    pick(on_row_only, &mut names);
+    names
+}
 
 /// Event names usable as yes/no fields (`warning`, `gap`): true on events of that name.
 /// `warning` also covers `capture_warning`. (`message` is not here: it is the JSON key of a
@@ -298,6 +349,33 @@ mod tests {
         assert_eq!(resolve("tls..sni"), None);
         assert_eq!(resolve("tpye"), None);
         assert_eq!(resolve("127.0.0.1"), None);
+    }
+
+    #[test]
+    fn a_row_has_the_common_fields_and_the_message_header() {
+        assert_eq!(
+            ROW_FIELDS,
+            [
+                "event",
+                "frame",
+                "time",
+                "session",
+                "client",
+                "server",
+                "variant",
+                "dir",
+                "csid",
+                "msid",
+                "timestamp",
+                "type_id",
+                "type",
+                "length"
+            ]
+        );
+        assert_eq!(JSON_FIELDS.len(), KEYS.len());
+        assert_eq!(JSON_FIELDS.first(), Some(&"event"));
+        assert_eq!(JSON_FIELDS.last(), Some(&"severity"));
+        assert!(!JSON_FIELDS.contains(&""));
     }
 
     #[test]

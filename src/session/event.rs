@@ -92,16 +92,15 @@ impl Event<'_> {
     /// an event of its own, named `name`, in the same flat JSON shape.
     pub fn with_body<'e, B: Serialize>(&'e self, name: &'static str, body: &'e B) -> Flat<'e, B> {
         Flat {
-            event: name,
-            frame: self.frame,
-            time: self.time,
-            session: self.session,
-            client: self.endpoints.client,
-            server: self.endpoints.server,
-            variant: self.variant,
-            community_id: CommunityId::of(&self.endpoints),
             inner: self.inner,
-            body,
+            ..Flat::new(
+                name,
+                (self.frame, self.time),
+                self.session,
+                self.endpoints,
+                self.variant,
+                body,
+            )
         }
     }
 }
@@ -111,30 +110,25 @@ impl<'e, B: Serialize> Flat<'e, B> {
     /// without an event at hand (live statistics).
     pub fn new(
         name: &'static str,
-        (frame, time): (u64, Timestamp),
+        at: (u64, Timestamp),
         session: u64,
         endpoints: Endpoints,
         variant: Variant,
         body: &'e B,
     ) -> Self {
         Flat {
-            event: name,
-            frame,
-            time,
-            session,
-            client: endpoints.client,
-            server: endpoints.server,
-            variant,
-            community_id: CommunityId::of(&endpoints),
+            common: CommonFields::new(name, at, session, endpoints, variant),
             inner: None,
+            community_id: CommunityId::of(&endpoints),
             body,
         }
     }
 }
 
-/// The flat JSON object of an event: common fields first, then the body's own fields.
-#[derive(Serialize)]
-pub struct Flat<'e, B> {
+/// The keys every event's JSON object starts with: its name, the frame and time that
+/// completed it, and its session's number, endpoints and variant.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CommonFields {
     event: &'static str,
     frame: u64,
     time: Timestamp,
@@ -142,6 +136,35 @@ pub struct Flat<'e, B> {
     client: SocketAddr,
     server: SocketAddr,
     variant: Variant,
+}
+
+impl CommonFields {
+    /// An event named `name` of session `session` (between `endpoints`, a `variant`
+    /// session), completed by the frame and at the time in `(frame, time)`.
+    pub fn new(
+        name: &'static str,
+        (frame, time): (u64, Timestamp),
+        session: u64,
+        endpoints: Endpoints,
+        variant: Variant,
+    ) -> Self {
+        CommonFields {
+            event: name,
+            frame,
+            time,
+            session,
+            client: endpoints.client,
+            server: endpoints.server,
+            variant,
+        }
+    }
+}
+
+/// The flat JSON object of an event: common fields first, then the body's own fields.
+#[derive(Serialize)]
+pub struct Flat<'e, B> {
+    #[serde(flatten)]
+    common: CommonFields,
     #[serde(skip_serializing_if = "Option::is_none")]
     inner: Option<Variant>,
     /// The connection's Community ID v1, to join with Zeek's and Suricata's records.

@@ -528,8 +528,8 @@ fn aggregate_field(parts: &[AggregatePart], body: &[u8], path: &str) -> Option<R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::common::Timestamp;
-    use crate::tui::model::{Content, RowKind};
+    use crate::testkit;
+    use crate::tui::model::RowKind;
 
     #[test]
     fn wire_text_in_the_tree_is_escaped() {
@@ -540,33 +540,16 @@ mod tests {
     }
 
     fn row(type_id: u8, kind: RowKind, body: Vec<u8>) -> MessageRow {
-        MessageRow {
-            frame: 1,
-            time: Timestamp(0),
-            session: 1,
-            csid: 3,
-            msid: 0,
-            timestamp: 0,
-            length: body.len() as u32,
-            type_id,
-            kind,
-            dir: None,
-            content: Content::text("connect", body),
-        }
+        testkit::tui::message_row(1, type_id, kind, "connect", body)
     }
 
     /// connect(1, {app: "live"}) as AMF0.
     fn connect() -> MessageRow {
-        let mut body = vec![0x02, 0, 7];
-        body.extend_from_slice(b"connect");
-        body.push(0x00);
-        body.extend_from_slice(&1f64.to_be_bytes());
-        body.extend_from_slice(&[0x03, 0, 3]);
-        body.extend_from_slice(b"app");
-        body.extend_from_slice(&[0x02, 0, 4]);
-        body.extend_from_slice(b"live");
-        body.extend_from_slice(&[0, 0, 9]);
-        row(20, RowKind::Command, body)
+        row(
+            20,
+            RowKind::Command,
+            testkit::tui::connect_body("app", "live"),
+        )
     }
 
     fn find<'a>(nodes: &'a [Node], label: &str) -> &'a Node {

@@ -15,32 +15,15 @@ use serde::Serialize;
 
 use super::model::{Content, MessageRow, Model, RowKind};
 use crate::amf::AmfLimits;
-use crate::common::{Endpoints, Timestamp};
+use crate::common::Endpoints;
+use crate::filter::fields::ROW_FIELDS;
 use crate::filter::{Filter, Probe, Subject};
 use crate::output::describe::MessageSummary;
 use crate::output::filtered::{row_text, EventSubject};
 use crate::rtmp::decode::decode_message;
-use crate::session::event::{Event, EventKind, MessageEvent};
+use crate::rtmp::message::MessageHeader;
+use crate::session::event::{CommonFields, Event, EventKind, MessageEvent};
 use crate::session::variant::Variant;
-
-/// The fields a row has without decoding its body again: a filter that names only these
-/// runs on the row as it is.
-const ROW_FIELDS: &[&str] = &[
-    "event",
-    "frame",
-    "time",
-    "session",
-    "client",
-    "server",
-    "variant",
-    "dir",
-    "csid",
-    "msid",
-    "timestamp",
-    "type_id",
-    "type",
-    "length",
-];
 
 /// Runs one filter over rows, reusing its text buffers.
 pub struct RowMatcher<'a> {
@@ -127,13 +110,8 @@ impl<'a> RowMatcher<'a> {
 /// handshake, warning or gap row has, and a message's header.
 #[derive(Serialize)]
 struct RowFields<'r> {
-    event: &'static str,
-    frame: u64,
-    time: Timestamp,
-    session: u64,
-    client: SocketAddr,
-    server: SocketAddr,
-    variant: Variant,
+    #[serde(flatten)]
+    common: CommonFields,
     #[serde(skip_serializing_if = "Option::is_none")]
     dir: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,16 +122,13 @@ struct RowFields<'r> {
     header: Option<Header>,
 }
 
-/// A message row's header fields.
+/// A message row's header fields, as a message event's JSON has them.
 #[derive(Serialize)]
 struct Header {
-    csid: u32,
-    msid: u32,
-    timestamp: u32,
-    type_id: u8,
+    #[serde(flatten)]
+    header: MessageHeader,
     #[serde(rename = "type")]
     type_name: &'static str,
-    length: u32,
 }
 
 fn row_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> RowFields<'_> {
@@ -173,23 +148,19 @@ fn row_fields(row: &MessageRow, endpoints: Endpoints, variant: Variant) -> RowFi
         .then(|| summary.strip_prefix("WARNING ")?.split_once(": "))
         .flatten();
     RowFields {
-        event,
-        frame: row.frame,
-        time: row.time,
-        session: row.session,
-        client: endpoints.client,
-        server: endpoints.server,
-        variant,
+        common: CommonFields::new(
+            event,
+            (row.frame, row.time),
+            row.session,
+            endpoints,
+            variant,
+        ),
         dir: row.dir.map(|d| d.as_str()),
         code: warning.map(|(code, _)| code),
         message: warning.map(|(_, message)| message),
         header: row.is_message().then(|| Header {
-            csid: row.csid,
-            msid: row.msid,
-            timestamp: row.timestamp,
-            type_id: row.type_id,
+            header: row.header(),
             type_name: row.type_name(),
-            length: row.length,
         }),
     }
 }
@@ -242,7 +213,7 @@ fn shown_text<'t>(row: &MessageRow, text: &'t mut String) -> &'t str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::common::{Direction, WarningCode};
+    use crate::common::{Direction, Timestamp, WarningCode};
     use crate::output::describe::EventSummary;
     use crate::session::event::WarningEvent;
 

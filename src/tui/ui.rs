@@ -106,7 +106,7 @@ mod tests {
 
     use super::*;
     use crate::common::{Direction, Timestamp};
-    use crate::session::variant::Variant;
+    use crate::testkit;
     use crate::tui::app::Action;
     use crate::tui::model::{MessageRow, RowKind, Update};
     use crate::tui::theme::Theme;
@@ -115,7 +115,6 @@ mod tests {
     fn app(theme: Theme) -> App {
         let mut app = App::new("test".into(), false);
         app.theme = theme;
-        let address = "127.0.0.1:1935".parse().expect("address");
         let note = |kind, text: &str| {
             let row = MessageRow::note(1, Timestamp(0), 1, kind, None, text.into());
             Update::Row(row)
@@ -129,13 +128,7 @@ mod tests {
             vec![0, 0x4C, 0x4B, 0x40],
         );
         app.receive(vec![
-            Update::SessionStarted {
-                id: 1,
-                client: address,
-                server: address,
-                variant: Variant::Rtmp,
-                time: Timestamp(0),
-            },
+            testkit::tui::session_started(1),
             note(RowKind::Warning, "warning"),
             note(RowKind::Gap, "gap"),
             Update::Row(ack),

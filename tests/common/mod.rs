@@ -217,6 +217,7 @@ pub mod health;
 pub mod measure;
 pub mod pcap;
 pub mod tls;
+pub mod tmux;
 #[cfg(feature = "tui")]
 pub mod tui;
 

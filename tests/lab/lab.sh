@@ -236,6 +236,55 @@ lab_wait() {
     kill -TERM "$pid" 2>/dev/null || true
 }
 
+# The TUI on live traffic: starts nginx-rtmp on a free loopback port (LAB_PORT) and, in a
+# detached 160x45 tmux session (LAB_TUI), `RTMPSCOPE -i lo --tui --export-flv export` run from
+# OUTDIR on that port's traffic; when it exits, its status goes to OUTDIR/status and the
+# terminal's settings to OUTDIR/stty. Both are stopped when the script exits.
+#   lab_tui_start RTMPSCOPE OUTDIR
+lab_tui_start() {
+    local rtmpscope=$1
+    LAB_TUI_OUT=$2
+    LAB_TUI="rtmpscope-$(basename "$0" .sh)-$$"
+    trap lab_tui_cleanup EXIT
+    LAB_PORT=$((20000 + RANDOM % 20000))
+    lab_nginx_start "$LAB_PORT"
+    tmux new-session -d -s "$LAB_TUI" -x 160 -y 45 \
+        "cd '$LAB_TUI_OUT' && '$rtmpscope' -i lo -f 'tcp port $LAB_PORT' --tui --export-flv export; echo \$? > status; stty -a > stty; sleep 60"
+}
+
+# Stops the TUI's tmux session and the lab.
+lab_tui_cleanup() {
+    tmux kill-session -t "$LAB_TUI" 2>/dev/null || true
+    lab_cleanup
+}
+
+# Waits (up to SECONDS) until the TUI's screen matches the extended regular expression TEXT;
+# leaves the screen in OUTDIR/screen.txt.
+#   lab_tui_wait TEXT SECONDS
+lab_tui_wait() {
+    local text=$1 seconds=$2
+    for _ in $(seq $((seconds * 20))); do
+        tmux capture-pane -p -t "$LAB_TUI" > "$LAB_TUI_OUT/screen.txt"
+        grep -qE -- "$text" "$LAB_TUI_OUT/screen.txt" && return 0
+        sleep 0.05
+    done
+    echo "$(basename "$0" .sh): no '$text' on the screen after $seconds s:" >&2
+    cat "$LAB_TUI_OUT/screen.txt" >&2
+    return 1
+}
+
+# Sends KEYS (tmux key names) to the TUI, then waits (up to 10 s) until it has exited.
+#   lab_tui_quit KEYS...
+lab_tui_quit() {
+    tmux send-keys -t "$LAB_TUI" "$@"
+    for _ in $(seq 100); do
+        [ -s "$LAB_TUI_OUT/stty" ] && return 0
+        sleep 0.1
+    done
+    echo "$(basename "$0" .sh): $* did not quit" >&2
+    return 1
+}
+
 # Stops every process the lab started, by PID.
 lab_cleanup() {
     local pid

@@ -20,6 +20,7 @@
 use super::header::{
     header_is_plausible, parse_header, ChunkHeader, HeaderProblem, MAX_HEADER_LEN,
 };
+use super::tape::{Cut, Layout, Read};
 
 /// Headers a walk must find where predicted before a hypothesis is confirmed, when nothing is
 /// known of the stream (a capture that starts mid-stream).
@@ -35,8 +36,6 @@ pub const MAX_WALK_BYTES: u64 = 128 << 10;
 const MAX_WALK_STEPS: u32 = 4096;
 /// Most chunk sizes tried for one candidate.
 const MAX_HYPOTHESES: usize = 24;
-/// Most chunk sizes inferred from the spacing of continuation headers for one candidate.
-const MAX_INFERRED: usize = 8;
 /// Chunk sizes senders commonly use, tried when the chunk size is unknown (ascending). The
 /// largest stands for "larger than any message": every message is one chunk.
 pub(super) const COMMON_CHUNK_SIZES: [u32; 14] = [
@@ -49,210 +48,6 @@ const MAX_MEDIA_DELTA: u32 = 0xFFFF;
 const EVIDENCE_BYTES: usize = 96;
 /// Longest AMF command or data name a real peer sends (`onMetaData`, `@setDataFrame`, …).
 const MAX_AMF_NAME: usize = 64;
-
-/// Bytes held while searching, with the holes of known length met between them.
-#[derive(Debug, Default)]
-pub(super) struct Tape {
-    /// The captured bytes, in stream order.
-    pub(super) bytes: Vec<u8>,
-    /// Holes: the index in `bytes` each precedes, and its length; in order.
-    pub(super) holes: Vec<(usize, u64)>,
-}
-
-/// What a tape holds from some offset on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Read<'a> {
-    /// Captured bytes (at least one); `cut` tells why there are not more of them.
-    Bytes(&'a [u8], Cut),
-    /// The offset lies in a hole.
-    Hole,
-    /// The offset lies beyond what the tape holds so far.
-    End,
-}
-
-/// Why a read returned fewer bytes than asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Cut {
-    /// It did not.
-    No,
-    /// A hole follows.
-    Hole,
-    /// The tape ends (more may come).
-    End,
-}
-
-impl Tape {
-    /// A tape holding `bytes`.
-    pub(super) fn of(bytes: Vec<u8>) -> Self {
-        Tape {
-            bytes,
-            holes: Vec::new(),
-        }
-    }
-
-    /// Appends captured bytes.
-    pub(super) fn push(&mut self, bytes: &[u8]) {
-        self.bytes.extend_from_slice(bytes);
-    }
-
-    /// Appends a hole of `length` bytes (merged with a hole just before it).
-    pub(super) fn hole(&mut self, length: u64) {
-        let end = self.bytes.len();
-        match self.holes.last_mut() {
-            Some((at, previous)) if *at == end => *previous = previous.saturating_add(length),
-            _ => self.holes.push((end, length)),
-        }
-    }
-
-    /// Memory the tape stands for: its bytes and a few words per hole.
-    pub(super) fn cost(&self) -> usize {
-        self.bytes
-            .len()
-            .saturating_add(self.holes.len().saturating_mul(16))
-    }
-
-    /// Drops the first `count` bytes and the holes among them; a hole right before the byte
-    /// that is then first is kept with `keep_hole` (a search still needs to know that a hole
-    /// ends there), dropped otherwise (the decoder goes on from that byte).
-    pub(super) fn drop_front(&mut self, count: usize, keep_hole: bool) {
-        let count = count.min(self.bytes.len());
-        self.bytes.drain(..count);
-        self.holes
-            .retain(|&(at, _)| at > count || (keep_hole && at == count));
-        for hole in &mut self.holes {
-            hole.0 = hole.0.saturating_sub(count);
-        }
-    }
-
-    /// The pieces in order: captured runs and holes, for replaying into the decoder.
-    pub(super) fn pieces(&self) -> Vec<Piece<'_>> {
-        let mut out = Vec::with_capacity(self.holes.len().saturating_mul(2).saturating_add(1));
-        let mut from = 0;
-        for &(at, length) in &self.holes {
-            if at > from {
-                out.push(Piece::Bytes(self.bytes.get(from..at).unwrap_or_default()));
-            }
-            out.push(Piece::Hole(length));
-            from = at;
-        }
-        if from < self.bytes.len() {
-            out.push(Piece::Bytes(self.bytes.get(from..).unwrap_or_default()));
-        }
-        out
-    }
-
-    /// A view for reading by offset.
-    pub(super) fn layout(&self) -> Layout<'_> {
-        let mut runs = Vec::with_capacity(self.holes.len().saturating_add(1));
-        let mut offset = 0u64;
-        let mut from = 0usize;
-        for &(at, length) in &self.holes {
-            if at > from {
-                runs.push(Run {
-                    offset,
-                    start: from,
-                    len: at - from,
-                });
-                offset = offset.saturating_add((at - from) as u64);
-            }
-            offset = offset.saturating_add(length);
-            from = at;
-        }
-        if from < self.bytes.len() {
-            runs.push(Run {
-                offset,
-                start: from,
-                len: self.bytes.len() - from,
-            });
-            offset = offset.saturating_add((self.bytes.len() - from) as u64);
-        }
-        Layout {
-            bytes: &self.bytes,
-            runs,
-            end: offset,
-        }
-    }
-}
-
-/// One piece of a tape.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Piece<'a> {
-    /// Captured bytes.
-    Bytes(&'a [u8]),
-    /// A hole of this many bytes.
-    Hole(u64),
-}
-
-/// A run of captured bytes: its offset (holes counted) and where it sits in the tape's bytes.
-#[derive(Debug, Clone, Copy)]
-struct Run {
-    offset: u64,
-    start: usize,
-    len: usize,
-}
-
-/// A tape read by offset.
-#[derive(Debug)]
-pub(super) struct Layout<'a> {
-    bytes: &'a [u8],
-    runs: Vec<Run>,
-    /// Offset just past the tape's last byte or hole.
-    end: u64,
-}
-
-impl<'a> Layout<'a> {
-    /// Offset just past the tape's last byte or hole.
-    pub(super) fn end(&self) -> u64 {
-        self.end
-    }
-
-    /// Up to `want` captured bytes from `offset`.
-    pub(super) fn read(&self, offset: u64, want: usize) -> Read<'a> {
-        if offset >= self.end {
-            return Read::End;
-        }
-        let index = self.runs.partition_point(|run| run.offset <= offset);
-        let Some(run) = index.checked_sub(1).and_then(|i| self.runs.get(i)) else {
-            return Read::Hole;
-        };
-        let Some(into) = usize::try_from(offset - run.offset)
-            .ok()
-            .filter(|&into| into < run.len)
-        else {
-            return Read::Hole;
-        };
-        let available = run.len - into;
-        let take = available.min(want);
-        let start = run.start.saturating_add(into);
-        let bytes = self
-            .bytes
-            .get(start..start.saturating_add(take))
-            .unwrap_or_default();
-        let cut = if take == want {
-            Cut::No
-        } else if run.offset.saturating_add(run.len as u64) >= self.end {
-            Cut::End
-        } else {
-            Cut::Hole
-        };
-        Read::Bytes(bytes, cut)
-    }
-
-    /// The runs' starts: the candidates a search tries, as (offset, index in the bytes).
-    pub(super) fn candidates(&self) -> impl Iterator<Item = (u64, usize)> + '_ {
-        self.runs.iter().flat_map(|run| {
-            (0..run.len).map(move |i| (run.offset.saturating_add(i as u64), run.start + i))
-        })
-    }
-
-    /// True when a hole ends right at `offset` (the first byte of a run after a hole).
-    pub(super) fn after_hole(&self, offset: u64) -> bool {
-        self.runs
-            .iter()
-            .enumerate()
-            .any(|(i, run)| run.offset == offset && (i > 0 || offset > 0))
-    }
-}
 
 /// What the demultiplexer knows of a chunk stream when a search starts.
 #[derive(Debug, Clone, Copy, Default)]
@@ -788,45 +583,6 @@ pub(super) fn walk(
     done(Verdict::Rejected, longest)
 }
 
-/// Chunk sizes the spacing of continuation headers suggests for a candidate message: each
-/// position after the candidate's header where the format-3 header of its chunk stream appears,
-/// within the message. `Err` when more bytes are needed to finish looking.
-pub(super) fn spaced_chunk_sizes(
-    tape: &Layout<'_>,
-    body_at: u64,
-    csid: u32,
-    length: u32,
-) -> Result<Vec<u32>, ()> {
-    let mut found = Vec::new();
-    let expected: [u8; 2] = match csid {
-        2..=63 => [0xC0 | csid as u8, 0],
-        64..=319 => [0xC0, (csid - 64) as u8],
-        _ => return Ok(found),
-    };
-    let width = if csid < 64 { 1 } else { 2 };
-    let span = u64::from(length).min(MAX_WALK_BYTES);
-    let mut offset = 1u64;
-    while offset < span && found.len() < MAX_INFERRED {
-        let bytes = match tape.read(body_at.saturating_add(offset), 4096) {
-            Read::Bytes(bytes, _) => bytes,
-            Read::Hole => break,
-            Read::End => return Err(()),
-        };
-        for (i, window) in bytes.windows(width).enumerate() {
-            let position = offset.saturating_add(i as u64);
-            if position >= span || found.len() >= MAX_INFERRED {
-                break;
-            }
-            if window == expected.get(..width).unwrap_or_default() {
-                found.push(u32::try_from(position).unwrap_or(u32::MAX));
-            }
-        }
-        let step = bytes.len().saturating_sub(width - 1).max(1);
-        offset = offset.saturating_add(step as u64);
-    }
-    Ok(found)
-}
-
 impl Proof {
     /// Can the chunk size be taken from this walk? Either no message needed it (every one fit
     /// in a chunk), or continuation headers prove it: two, or one for a common size.
@@ -867,28 +623,6 @@ pub(super) fn chunk_size_hypotheses(inferred: &[u32], floor: u32) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tape_reads_across_holes() {
-        let mut tape = Tape::of(b"abc".to_vec());
-        tape.hole(5);
-        tape.push(b"defg");
-        tape.hole(2);
-        let layout = tape.layout();
-        assert_eq!(layout.read(0, 10), Read::Bytes(b"abc", Cut::Hole));
-        assert_eq!(layout.read(4, 1), Read::Hole);
-        assert_eq!(layout.read(8, 2), Read::Bytes(b"de", Cut::No));
-        assert_eq!(layout.read(9, 9), Read::Bytes(b"efg", Cut::Hole));
-        assert_eq!(layout.read(13, 1), Read::Hole);
-        assert_eq!(layout.read(14, 1), Read::End);
-        assert!(layout.after_hole(8));
-        assert!(!layout.after_hole(0));
-        tape.drop_front(3, true);
-        assert_eq!(tape.bytes, b"defg");
-        assert_eq!(tape.holes, vec![(0, 5), (4, 2)]);
-        tape.drop_front(0, false);
-        assert_eq!(tape.holes, vec![(4, 2)]);
-    }
 
     #[test]
     fn evidence_of_real_bodies() {

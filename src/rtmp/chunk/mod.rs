@@ -42,13 +42,16 @@ use crate::rtmp::message::{MessageHeader, MessageTypeId};
 mod header;
 mod lockon;
 mod resync;
+mod spacing;
+mod tape;
 
 pub use header::MAX_HEADER_LEN;
 use header::{apply_header, header_is_plausible, parse_header, ChunkHeader, HeaderProblem};
+use lockon::basic_header_len;
 pub use lockon::MAX_WALK_BYTES;
-use lockon::{basic_header_len, Tape};
 use resync::body_looks_right;
 pub use resync::RESYNC_WINDOW;
+use tape::Tape;
 
 /// The largest message an RTMP header can announce; a larger chunk size changes nothing.
 const MAX_MESSAGE_LEN: u32 = 0xFF_FFFF;

@@ -5,10 +5,11 @@
 
 use super::header::{header_is_plausible, parse_header, HeaderProblem};
 use super::lockon::{
-    body_evidence, chunk_size_hypotheses, implausible_delta, spaced_chunk_sizes, walk, Cut,
-    Evidence, Hypothesis, Known, Layout, Piece, Proof, Read, Tape, Verdict, COMMON_CHUNK_SIZES,
-    CONFIRM_FINISH, CONFIRM_JOIN, CONFIRM_RESUME,
+    body_evidence, chunk_size_hypotheses, implausible_delta, walk, Evidence, Hypothesis, Known,
+    Proof, Verdict, COMMON_CHUNK_SIZES, CONFIRM_FINISH, CONFIRM_JOIN, CONFIRM_RESUME,
 };
+use super::spacing::spaced_chunk_sizes;
+use super::tape::{Cut, Layout, Piece, Read, Tape};
 use super::{ChunkDemuxer, ChunkEvent, SearchMode, MAX_HEADER_LEN, MAX_MESSAGE_LEN};
 use crate::common::WarningCode;
 use crate::rtmp::message::MessageTypeId;
