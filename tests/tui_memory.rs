@@ -10,19 +10,15 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::require;
+use common::tmux::Tmux;
 
 /// The cap the test runs with, MiB.
 const CAP_MIB: u64 = 8;
 /// What the TUI may hold beyond the cap, MiB (README: "Memory").
 const BEYOND_CAP_MIB: u64 = 24;
-
-fn tmux(args: &[&str]) -> String {
-    let output = Command::new("tmux").args(args).output().expect("tmux");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 #[test]
 fn the_history_stays_within_the_memory_cap_and_says_what_it_dropped() {
@@ -46,35 +42,14 @@ fn the_history_stays_within_the_memory_cap_and_says_what_it_dropped() {
         env!("CARGO_BIN_EXE_rtmpscope"),
         capture.display()
     );
-    let started = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "150",
-            "-y",
-            "45",
-            &command,
-        ])
-        .status()
-        .expect("start tmux");
-    assert!(started.success());
-    let pid = tmux(&["list-panes", "-t", &name, "-F", "#{pane_pid}"]);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let screen = loop {
-        let screen = tmux(&["capture-pane", "-p", "-t", &name]);
-        if screen.contains("| done |") || Instant::now() > deadline {
-            break screen;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let status = std::fs::read_to_string(Path::new("/proc").join(pid.trim()).join("status"))
+    let tmux = Tmux::start(&name, &command);
+    let pid = tmux.pane_pid().expect("the pane's process");
+    let screen = tmux.wait_for_within("the end of the capture", Duration::from_secs(120), |s| {
+        s.contains("| done |")
+    });
+    let status = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status"))
         .unwrap_or_default();
-    let _ = Command::new("tmux")
-        .args(["kill-session", "-t", &name])
-        .status();
+    drop(tmux);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(screen.contains("| done |"), "{screen}");
 
