@@ -52,6 +52,11 @@ fn write_escaped(
     after: Option<char>,
     max_chars: usize,
 ) -> Result<bool, fmt::Error> {
+    // The common case, text that needs nothing: printable ASCII without a backslash.
+    if text.len() <= max_chars && text.bytes().all(|b| matches!(b, 0x20..=0x7e) && b != b'\\') {
+        out.write_str(text)?;
+        return Ok(false);
+    }
     let mut clean_from = 0;
     let mut chars = text.char_indices().enumerate().peekable();
     while let Some((count, (at, c))) = chars.next() {

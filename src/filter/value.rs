@@ -77,10 +77,17 @@ impl Needle {
     /// Is it somewhere in `haystack` (ASCII case ignored)? Allocates nothing.
     pub fn found_in(&self, haystack: &str) -> bool {
         let (haystack, needle) = (haystack.as_bytes(), self.0.as_bytes());
-        needle.is_empty()
-            || haystack
-                .windows(needle.len())
-                .any(|window| window.eq_ignore_ascii_case(needle))
+        let Some((&first, rest)) = needle.split_first() else {
+            return true;
+        };
+        // Candidates are where the first byte is, in either case; the rest is compared there.
+        let last_start = haystack.len().saturating_sub(rest.len());
+        let candidates = haystack.get(..last_start).unwrap_or_default();
+        memchr::memchr2_iter(first, first.to_ascii_uppercase(), candidates).any(|at| {
+            haystack
+                .get(at + 1..at + 1 + rest.len())
+                .is_some_and(|after| after.eq_ignore_ascii_case(rest))
+        })
     }
 }
 
@@ -242,6 +249,25 @@ mod tests {
         assert!(!compare(CmpOp::Eq, Value::Num(f64::NAN), &lit("1")));
         assert_eq!(lit("inf").number, None);
         assert_eq!(lit("1.5.2").number, None);
+    }
+
+    #[test]
+    fn a_needle_is_found_anywhere_in_any_case_and_only_whole() {
+        let keyframe = Needle::new("KeyFrame");
+        for haystack in [
+            "keyframe",
+            "Video AVC KEYFRAME 10 B",
+            "x keyFRAME",
+            "kkeyframe",
+        ] {
+            assert!(keyframe.found_in(haystack), "{haystack}");
+        }
+        for haystack in ["", "keyfram", "key frame", "eyframe", "keyfraMx"] {
+            assert!(!keyframe.found_in(haystack), "{haystack}");
+        }
+        assert!(Needle::new("").found_in(""));
+        assert!(Needle::new("é").found_in("café"));
+        assert!(Needle::new("/3").found_in("FMS/3"));
     }
 
     #[test]

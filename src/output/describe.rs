@@ -41,13 +41,13 @@ impl Display for MessageSummary<'_> {
             MessageBody::Audio(header) => write!(
                 f,
                 "Audio {} {} B",
-                EscapedDisplay(AudioSummary(header)),
+                AudioSummary(header),
                 message.header.length
             )?,
             MessageBody::Video(header) => write!(
                 f,
                 "Video {} {} B",
-                EscapedDisplay(VideoSummary(header)),
+                VideoSummary(header),
                 message.header.length
             )?,
             MessageBody::Command(command) => CommandSummary(command).fmt(f)?,

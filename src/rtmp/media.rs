@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::common::escape::EscapedDisplay;
 use crate::rtmp::codec::{self, AudioConfig, ConfigSpans, VideoConfig};
 use crate::rtmp::layout::{array_at, audio, u8_at, video};
 
@@ -348,14 +349,15 @@ fn fourcc_codec(FourCc(bytes): FourCc) -> &'static str {
     }
 }
 
-/// The audio header in a few words, e.g. `AAC raw 44100 Hz 16-bit stereo`.
+/// The audio header in a few words, e.g. `AAC raw 44100 Hz 16-bit stereo` (a FourCC from the
+/// wire escaped for the terminal).
 pub struct AudioSummary<'a>(pub &'a AudioHeader);
 
 impl fmt::Display for AudioSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = self.0;
         match &header.fourcc {
-            Some(fourcc) => write!(f, "{fourcc}")?,
+            Some(fourcc) => write!(f, "{}", EscapedDisplay(fourcc))?,
             None => f.write_str(header.codec)?,
         }
         if let Some(kind) = header.packet_type {
@@ -382,14 +384,15 @@ impl fmt::Display for AudioSummary<'_> {
     }
 }
 
-/// The video header in a few words, e.g. `AVC keyframe NALU cts=40`.
+/// The video header in a few words, e.g. `AVC keyframe NALU cts=40` (a FourCC from the wire
+/// escaped for the terminal).
 pub struct VideoSummary<'a>(pub &'a VideoHeader);
 
 impl fmt::Display for VideoSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header = self.0;
         match &header.fourcc {
-            Some(fourcc) => write!(f, "{fourcc} {}", header.frame_kind)?,
+            Some(fourcc) => write!(f, "{} {}", EscapedDisplay(fourcc), header.frame_kind)?,
             None => write!(f, "{} {}", header.codec, header.frame_kind)?,
         }
         if let Some(kind) = header.packet_type {
