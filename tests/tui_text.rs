@@ -9,9 +9,9 @@
 mod common;
 
 use common::tui::{act, sample, screen, selected};
-use rtmpscope::testkit::tui;
 use rtmpscope::tui::app::{Action, App, ExportMode, Pane};
 use rtmpscope::tui::model::{RowKind, Update};
+use rtmpscope::tui::testkit;
 
 /// A `tcUrl` far longer than any pane is wide.
 fn long_url() -> String {
@@ -25,16 +25,16 @@ fn long_url() -> String {
 /// the details pane.
 fn long_connect() -> App {
     let url = long_url();
-    let row = tui::message_row(
+    let row = testkit::message_row(
         7,
         20,
         RowKind::Command,
         format!("connect tcUrl={url}"),
-        tui::connect_body("tcUrl", &url),
+        testkit::connect_body("tcUrl", &url),
     );
     let mut app = App::new("long.pcap".into(), false);
     app.receive(vec![
-        tui::session_started(1),
+        testkit::session_started(1),
         Update::Row(row),
         Update::Done,
     ]);
@@ -406,7 +406,7 @@ fn pause_and_statistics_say_why_they_do_nothing() {
 fn failed_statuses_are_drawn_as_errors() {
     let mut app = App::new("errors.pcap".into(), false);
     let status = |frame, summary: &str| {
-        Update::Row(tui::message_row(
+        Update::Row(testkit::message_row(
             frame,
             20,
             RowKind::Command,
@@ -415,7 +415,7 @@ fn failed_statuses_are_drawn_as_errors() {
         ))
     };
     app.receive(vec![
-        tui::session_started(1),
+        testkit::session_started(1),
         status(1, "onStatus status NetStream.Publish.Start Publishing"),
         status(
             2,

@@ -528,8 +528,8 @@ fn aggregate_field(parts: &[AggregatePart], body: &[u8], path: &str) -> Option<R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testkit;
     use crate::tui::model::RowKind;
+    use crate::tui::testkit;
 
     #[test]
     fn wire_text_in_the_tree_is_escaped() {
@@ -540,16 +540,12 @@ mod tests {
     }
 
     fn row(type_id: u8, kind: RowKind, body: Vec<u8>) -> MessageRow {
-        testkit::tui::message_row(1, type_id, kind, "connect", body)
+        testkit::message_row(1, type_id, kind, "connect", body)
     }
 
     /// connect(1, {app: "live"}) as AMF0.
     fn connect() -> MessageRow {
-        row(
-            20,
-            RowKind::Command,
-            testkit::tui::connect_body("app", "live"),
-        )
+        row(20, RowKind::Command, testkit::connect_body("app", "live"))
     }
 
     fn find<'a>(nodes: &'a [Node], label: &str) -> &'a Node {

@@ -20,6 +20,8 @@ pub mod panes;
 pub mod row_filter;
 pub mod sort;
 pub mod terminal;
+#[cfg(feature = "capture")]
+pub mod testkit;
 pub mod textview;
 pub mod theme;
 pub mod time;

@@ -106,9 +106,9 @@ mod tests {
 
     use super::*;
     use crate::common::{Direction, Timestamp};
-    use crate::testkit;
     use crate::tui::app::Action;
     use crate::tui::model::{MessageRow, RowKind, Update};
+    use crate::tui::testkit;
     use crate::tui::theme::Theme;
 
     /// A session with a warning, a gap and a control message whose field is selected.
@@ -128,7 +128,7 @@ mod tests {
             vec![0, 0x4C, 0x4B, 0x40],
         );
         app.receive(vec![
-            testkit::tui::session_started(1),
+            testkit::session_started(1),
             note(RowKind::Warning, "warning"),
             note(RowKind::Gap, "gap"),
             Update::Row(ack),

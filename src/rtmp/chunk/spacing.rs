@@ -4,43 +4,10 @@
 //! ([`SpacingScan`]), so bytes that arrive in tiny pieces are scanned once, not once a piece.
 
 use super::lockon::MAX_WALK_BYTES;
-use super::tape::{Layout, Read};
+use super::tape::{Layout, Read, SpacingScan, MAX_INFERRED};
 
-/// Most chunk sizes inferred from the spacing of continuation headers for one candidate.
-const MAX_INFERRED: usize = 8;
 /// Bytes read from the tape at a time.
 const READ_BYTES: usize = 4096;
-
-/// How far the scan of one candidate's body got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct SpacingScan {
-    /// The body's start, as an absolute tape offset ([`Layout::absolute`]).
-    body_at: u64,
-    /// The chunk stream whose headers are looked for.
-    csid: u32,
-    /// How far into the body they are looked for.
-    span: u64,
-    /// Where in the body the scan goes on from.
-    next: u64,
-    /// The positions found so far (the first `count`).
-    found: [u32; MAX_INFERRED],
-    count: usize,
-    /// The scan is over: the span is covered, a hole ended it, or enough were found.
-    complete: bool,
-}
-
-impl SpacingScan {
-    fn found(&self) -> Vec<u32> {
-        self.found.get(..self.count).unwrap_or_default().to_vec()
-    }
-
-    fn push(&mut self, position: u64) {
-        if let Some(slot) = self.found.get_mut(self.count) {
-            *slot = u32::try_from(position).unwrap_or(u32::MAX);
-            self.count += 1;
-        }
-    }
-}
 
 /// Chunk sizes the spacing of continuation headers suggests for a candidate message: each
 /// position after the candidate's header where the format-3 header of its chunk stream appears,

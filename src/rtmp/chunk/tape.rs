@@ -1,11 +1,45 @@
 //! The bytes a chunk-stream search holds: captured runs and the holes of known length between
 //! them, read by offset as one stream (a [`Layout`]). Bytes arrive at the end and are dropped
 //! from the front; offsets in a layout count from the front, [`Layout::absolute`] from the
-//! tape's first byte ever.
+//! tape's first byte ever. A tape also keeps how far the search for continuation headers in one
+//! candidate's body got ([`SpacingScan`], read and written by `super::spacing`), since that work
+//! is about the tape's bytes and lives as long as they do.
 
 use std::cell::Cell;
 
-use super::spacing::SpacingScan;
+/// Most chunk sizes inferred from the spacing of continuation headers for one candidate.
+pub(super) const MAX_INFERRED: usize = 8;
+/// How far the scan of one candidate's body for continuation headers got (`super::spacing`),
+/// kept in the tape whose bytes it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SpacingScan {
+    /// The body's start, as an absolute tape offset ([`Layout::absolute`]).
+    pub(super) body_at: u64,
+    /// The chunk stream whose headers are looked for.
+    pub(super) csid: u32,
+    /// How far into the body they are looked for.
+    pub(super) span: u64,
+    /// Where in the body the scan goes on from.
+    pub(super) next: u64,
+    /// The positions found so far (the first `count`).
+    pub(super) found: [u32; MAX_INFERRED],
+    pub(super) count: usize,
+    /// The scan is over: the span is covered, a hole ended it, or enough were found.
+    pub(super) complete: bool,
+}
+
+impl SpacingScan {
+    pub(super) fn found(&self) -> Vec<u32> {
+        self.found.get(..self.count).unwrap_or_default().to_vec()
+    }
+
+    pub(super) fn push(&mut self, position: u64) {
+        if let Some(slot) = self.found.get_mut(self.count) {
+            *slot = u32::try_from(position).unwrap_or(u32::MAX);
+            self.count += 1;
+        }
+    }
+}
 
 /// Bytes held while searching, with the holes of known length met between them.
 #[derive(Debug, Default)]

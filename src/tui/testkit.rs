@@ -1,0 +1,75 @@
+//! Sessions and rows of the TUI made by hand, for the unit tests of its panes and the
+//! integration tests that draw it.
+
+use std::net::SocketAddr;
+
+use super::model::{Content, MessageRow, RowKind, Update};
+use crate::common::Timestamp;
+use crate::session::variant::Variant;
+
+/// Session `id` starts at time 0: RTMP, with 127.0.0.1:1935 at both ends.
+pub fn session_started(id: u64) -> Update {
+    let address = SocketAddr::from(([127, 0, 0, 1], 1935));
+    Update::SessionStarted {
+        id,
+        client: address,
+        server: address,
+        variant: Variant::Rtmp,
+        time: Timestamp(0),
+    }
+}
+
+/// A message of session 1 completed by frame `frame` at time 0, on chunk stream 3 and
+/// message stream 0, with no direction: type `type_id` of class `kind`, its body `body`
+/// (announced at its length) shown as `summary`.
+pub fn message_row(
+    frame: u64,
+    type_id: u8,
+    kind: RowKind,
+    summary: impl Into<Box<str>>,
+    body: Vec<u8>,
+) -> MessageRow {
+    MessageRow {
+        frame,
+        time: Timestamp(0),
+        session: 1,
+        csid: 3,
+        msid: 0,
+        timestamp: 0,
+        length: u32::try_from(body.len()).unwrap_or(u32::MAX),
+        type_id,
+        kind,
+        dir: None,
+        content: Content::text(summary, body),
+    }
+}
+
+/// The AMF0 body of `connect(1, {name: value})`, the value a string.
+pub fn connect_body(name: &str, value: &str) -> Vec<u8> {
+    let mut body = Vec::new();
+    amf0_string(&mut body, "connect");
+    // The transaction id, a number.
+    body.push(0x00);
+    body.extend_from_slice(&1f64.to_be_bytes());
+    // The command object: one property, then the object end marker.
+    body.push(0x03);
+    amf0_key(&mut body, name);
+    amf0_string(&mut body, value);
+    body.extend_from_slice(&[0, 0, 9]);
+    body
+}
+
+/// Appends an AMF0 string: its marker, then its length and bytes.
+fn amf0_string(body: &mut Vec<u8>, text: &str) {
+    body.push(0x02);
+    amf0_key(body, text);
+}
+
+/// Appends a length (16 bits, cut to fit) and the bytes of `text`, as AMF0 writes a
+/// property name.
+fn amf0_key(body: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let bytes = bytes.get(..usize::from(u16::MAX)).unwrap_or(bytes);
+    body.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+    body.extend_from_slice(bytes);
+}
