@@ -1,6 +1,7 @@
 //! Captures made up rather than recorded: a classic pcap writer that frames TCP segments in
-//! Ethernet and IPv4, and a small deterministic random number generator. (The TUI's tests build
-//! their sessions and rows with `tui::testkit`.)
+//! Ethernet and IPv4, a small deterministic random number generator, and AMF0 strings for the
+//! bodies of made-up commands. (The TUI's tests build their sessions and rows with
+//! `tui::testkit`.)
 //!
 //! The benchmark capture generator (`rtmpscope-gencap`) and the integration tests both build
 //! their captures with these, so a generated capture and a test's crafted one are framed by the
@@ -177,6 +178,23 @@ impl Dice {
     pub fn chance(&mut self, percent: u64) -> bool {
         self.next_u64() % 100 < percent
     }
+}
+
+/// An AMF0 string value: its marker (2), then its length (16 bits) and bytes; text longer than
+/// an AMF0 string holds is cut to fit.
+pub fn amf0_string(text: &str) -> Vec<u8> {
+    let mut out = vec![0x02];
+    amf0_name(&mut out, text);
+    out
+}
+
+/// Appends `text` as AMF0 writes a property name: its length (16 bits) and bytes, no marker
+/// (cut to fit, as [`amf0_string`]).
+pub fn amf0_name(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let bytes = bytes.get(..usize::from(u16::MAX)).unwrap_or(bytes);
+    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+    out.extend_from_slice(bytes);
 }
 
 #[cfg(test)]

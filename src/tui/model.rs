@@ -4,9 +4,9 @@
 //! Memory is bounded: the message rows and the sessions are charged, in bytes, to the
 //! history's part of `--memory-cap` ([`TuiMemory`], a [`MemoryBudget`] of its own), and at most
 //! [`MAX_SESSIONS`] sessions are kept; past either, the oldest go (rows in blocks, so the cost
-//! is paid rarely) and the status bar counts them. An audio or video row holds its tag header inline and no heap
-//! memory at all: its one-line summary is rebuilt from those bytes when it is shown or
-//! searched.
+//! is paid rarely) and the status bar counts them. An audio or video row holds its tag header
+//! inline and no heap memory at all: its one-line summary is rebuilt from those bytes when it
+//! is shown or searched.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;

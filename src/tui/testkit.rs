@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use super::model::{Content, MessageRow, RowKind, Update};
 use crate::common::Timestamp;
 use crate::session::variant::Variant;
+use crate::testkit::{amf0_name, amf0_string};
 
 /// Session `id` starts at time 0: RTMP, with 127.0.0.1:1935 at both ends.
 pub fn session_started(id: u64) -> Update {
@@ -46,30 +47,14 @@ pub fn message_row(
 
 /// The AMF0 body of `connect(1, {name: value})`, the value a string.
 pub fn connect_body(name: &str, value: &str) -> Vec<u8> {
-    let mut body = Vec::new();
-    amf0_string(&mut body, "connect");
+    let mut body = amf0_string("connect");
     // The transaction id, a number.
     body.push(0x00);
     body.extend_from_slice(&1f64.to_be_bytes());
     // The command object: one property, then the object end marker.
     body.push(0x03);
-    amf0_key(&mut body, name);
-    amf0_string(&mut body, value);
+    amf0_name(&mut body, name);
+    body.extend(amf0_string(value));
     body.extend_from_slice(&[0, 0, 9]);
     body
-}
-
-/// Appends an AMF0 string: its marker, then its length and bytes.
-fn amf0_string(body: &mut Vec<u8>, text: &str) {
-    body.push(0x02);
-    amf0_key(body, text);
-}
-
-/// Appends a length (16 bits, cut to fit) and the bytes of `text`, as AMF0 writes a
-/// property name.
-fn amf0_key(body: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    let bytes = bytes.get(..usize::from(u16::MAX)).unwrap_or(bytes);
-    body.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-    body.extend_from_slice(bytes);
 }

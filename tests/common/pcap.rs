@@ -7,7 +7,7 @@ use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::Timestamp;
 use rtmpscope::net::{decode_frame, Decoded, TcpFlags};
 use rtmpscope::testkit;
-pub use rtmpscope::testkit::{ACK, FIN, PSH, SYN};
+pub use rtmpscope::testkit::{amf0_string, ACK, FIN, PSH, SYN};
 
 /// A pcap file being written in memory, 10 µs between packets.
 pub struct PcapWriter(testkit::PcapWriter<Vec<u8>>);
@@ -205,13 +205,6 @@ pub fn tcp_segments(capture: &Path) -> Vec<Segment> {
             });
         }
     }
-    out
-}
-/// An AMF0 string value.
-pub fn amf0_string(text: &str) -> Vec<u8> {
-    let mut out = vec![2];
-    out.extend_from_slice(&(text.len() as u16).to_be_bytes());
-    out.extend_from_slice(text.as_bytes());
     out
 }
 

@@ -364,10 +364,7 @@ impl ChunkDemuxer {
                 tape.drop_front(1, true);
                 self.resync_skipped = self.resync_skipped.saturating_add(1);
             }
-            held_before = self
-                .resync
-                .as_ref()
-                .map(|tape| (tape.bytes.len(), tape.holes.len()));
+            held_before = Some((tape.bytes.len(), tape.holes.len()));
             if !self.search(on_event) {
                 return;
             }
