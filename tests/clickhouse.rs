@@ -959,12 +959,21 @@ fn server_answering_errors() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(proxy.inserts.load(std::sync::atomic::Ordering::SeqCst) > 5);
+    // The faults' backoffs (0.5 s doubling) may outlast the run's wait at exit (5 s without a
+    // batch taken); what is left in the spool then goes with the next run, as designed.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.contains(" 0 rows spooled") {
+        eprintln!("errors: the run left rows in the spool ({stderr}); the next run sends them");
+        let next = samples_named("snaplen96.pcap");
+        let flush = sink_args(&url, "flush", &dir);
+        run_ok(&[&["-r", next.to_str().unwrap()], &flush[1..]].concat());
+    }
+    let inserts = proxy.inserts.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(inserts > 5, "{inserts} inserts: {stderr}");
     let emitted = sorted(lines(&output.stdout));
     assert_eq!(stored(&server, "fleet", "events", "errors"), emitted);
     eprintln!(
-        "errors: {} inserts (5 spoiled), {} events emitted and stored once",
-        proxy.inserts.load(std::sync::atomic::Ordering::SeqCst),
+        "errors: {inserts} inserts (5 spoiled), {} events emitted and stored once",
         emitted.len()
     );
 }
