@@ -23,6 +23,7 @@ use rtmpscope::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use rtmpscope::rtmp::decode::decode_message;
 use rtmpscope::session::event::{Event, EventSink};
 use rtmpscope::session::table::{DecoderConfig, SessionTable};
+use rtmpscope::testkit::{amf0_body, Amf};
 
 const SAMPLE: &str = "samples/publish_play.pcap";
 
@@ -195,24 +196,19 @@ fn benches(c: &mut Criterion) {
     });
 
     // connect's command object and an onMetaData-like ECMA array, AMF0.
-    let mut amf0_bytes = vec![0x02, 0, 7];
-    amf0_bytes.extend_from_slice(b"connect");
-    amf0_bytes.push(0);
-    amf0_bytes.extend_from_slice(&1f64.to_be_bytes());
-    amf0_bytes.push(0x03);
-    for (key, value) in [
-        ("app", "live"),
-        ("flashVer", "FMLE/3.0 (compatible; Lavf59.27.100)"),
-        ("tcUrl", "rtmp://127.0.0.1:1935/live"),
-        ("type", "nonprivate"),
-    ] {
-        amf0_bytes.extend_from_slice(&(key.len() as u16).to_be_bytes());
-        amf0_bytes.extend_from_slice(key.as_bytes());
-        amf0_bytes.push(0x02);
-        amf0_bytes.extend_from_slice(&(value.len() as u16).to_be_bytes());
-        amf0_bytes.extend_from_slice(value.as_bytes());
-    }
-    amf0_bytes.extend_from_slice(&[0, 0, 9]);
+    let amf0_bytes = amf0_body(&[
+        Amf::Text(b"connect"),
+        Amf::Number(1.0),
+        Amf::Object(vec![
+            ("app", Amf::Text(b"live")),
+            (
+                "flashVer",
+                Amf::Text(b"FMLE/3.0 (compatible; Lavf59.27.100)"),
+            ),
+            ("tcUrl", Amf::Text(b"rtmp://127.0.0.1:1935/live")),
+            ("type", Amf::Text(b"nonprivate")),
+        ]),
+    ]);
     group.throughput(Throughput::Bytes(amf0_bytes.len() as u64));
     group.bench_function("amf0_values", |b| {
         b.iter(|| {

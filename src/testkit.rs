@@ -1,7 +1,7 @@
 //! Captures made up rather than recorded: a classic pcap writer that frames TCP segments in
-//! Ethernet and IPv4, a small deterministic random number generator, and AMF0 strings for the
-//! bodies of made-up commands. (The TUI's tests build their sessions and rows with
-//! `tui::testkit`.)
+//! Ethernet and IPv4, a small deterministic random number generator, and an AMF0 encoder for
+//! the bodies of made-up commands and data messages. (The TUI's tests build their sessions and
+//! rows with `tui::testkit`.)
 //!
 //! The benchmark capture generator (`rtmpscope-gencap`) and the integration tests both build
 //! their captures with these, so a generated capture and a test's crafted one are framed by the
@@ -180,21 +180,90 @@ impl Dice {
     }
 }
 
-/// An AMF0 string value: its marker (2), then its length (16 bits) and bytes; text longer than
-/// an AMF0 string holds is cut to fit.
-pub fn amf0_string(text: &str) -> Vec<u8> {
-    let mut out = vec![0x02];
-    amf0_name(&mut out, text);
+/// An AMF0 value to encode.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Amf<'a> {
+    /// A number (marker 0).
+    Number(f64),
+    /// A boolean (marker 1).
+    Boolean(bool),
+    /// A string (marker 2): its bytes as given, UTF-8 or not, cut at 65 535 bytes.
+    Text(&'a [u8]),
+    /// Null (marker 5).
+    Null,
+    /// An anonymous object (marker 3): its properties in order, then the end marker.
+    Object(Vec<(&'a str, Amf<'a>)>),
+    /// An ECMA array (marker 8): its count, its properties, then the end marker.
+    EcmaArray(Vec<(&'a str, Amf<'a>)>),
+    /// A strict array (marker 10): its count, then its items.
+    StrictArray(Vec<Amf<'a>>),
+}
+
+impl Amf<'_> {
+    /// Appends the value's AMF0 encoding to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Amf::Number(n) => {
+                out.push(0x00);
+                out.extend_from_slice(&n.to_be_bytes());
+            }
+            Amf::Boolean(b) => out.extend_from_slice(&[0x01, u8::from(*b)]),
+            Amf::Text(bytes) => {
+                out.push(0x02);
+                amf0_short_bytes(out, bytes);
+            }
+            Amf::Null => out.push(0x05),
+            Amf::Object(properties) => {
+                out.push(0x03);
+                amf0_properties(out, properties);
+            }
+            Amf::EcmaArray(properties) => {
+                out.push(0x08);
+                out.extend_from_slice(&(properties.len() as u32).to_be_bytes());
+                amf0_properties(out, properties);
+            }
+            Amf::StrictArray(items) => {
+                out.push(0x0A);
+                out.extend_from_slice(&(items.len() as u32).to_be_bytes());
+                for item in items {
+                    item.encode(out);
+                }
+            }
+        }
+    }
+}
+
+/// The AMF0 encoding of `values`, one after another: the body of a command or data message.
+pub fn amf0_body(values: &[Amf<'_>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for value in values {
+        value.encode(&mut out);
+    }
     out
 }
 
-/// Appends `text` as AMF0 writes a property name: its length (16 bits) and bytes, no marker
-/// (cut to fit, as [`amf0_string`]).
-pub fn amf0_name(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
+/// An AMF0 string value: its marker (2), then its length (16 bits) and bytes; text longer than
+/// an AMF0 string holds is cut to fit.
+pub fn amf0_string(text: &str) -> Vec<u8> {
+    amf0_body(&[Amf::Text(text.as_bytes())])
+}
+
+/// Appends `bytes` after their length in 16 bits, as AMF0 writes a string or a property name,
+/// cut to the 65 535 bytes that length holds.
+fn amf0_short_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     let bytes = bytes.get(..usize::from(u16::MAX)).unwrap_or(bytes);
     out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
     out.extend_from_slice(bytes);
+}
+
+/// Appends an object's or ECMA array's properties, each a name and a value, then the end
+/// marker (an empty name and marker 9).
+fn amf0_properties(out: &mut Vec<u8>, properties: &[(&str, Amf<'_>)]) {
+    for (name, value) in properties {
+        amf0_short_bytes(out, name.as_bytes());
+        value.encode(out);
+    }
+    out.extend_from_slice(&[0, 0, 0x09]);
 }
 
 #[cfg(test)]
@@ -257,5 +326,39 @@ mod tests {
         assert!((0..1000).all(|_| a.below(10) < 10));
         assert_eq!(a.below(0), 0);
         assert!((0..1000).all(|_| !a.chance(0) && a.chance(100)));
+    }
+
+    #[test]
+    fn amf0_values_are_encoded_marker_by_marker() {
+        let body = amf0_body(&[
+            Amf::Text(b"connect"),
+            Amf::Number(1.0),
+            Amf::Object(vec![
+                ("app", Amf::Text(b"live")),
+                ("ok", Amf::Boolean(true)),
+            ]),
+            Amf::Null,
+            Amf::EcmaArray(vec![]),
+            Amf::StrictArray(vec![Amf::Null]),
+        ]);
+        let mut expected = vec![0x02, 0, 7];
+        expected.extend_from_slice(b"connect");
+        expected.push(0x00);
+        expected.extend_from_slice(&1f64.to_be_bytes());
+        expected.extend_from_slice(&[0x03, 0, 3, b'a', b'p', b'p', 0x02, 0, 4]);
+        expected.extend_from_slice(b"live");
+        expected.extend_from_slice(&[0, 2, b'o', b'k', 0x01, 1, 0, 0, 0x09]);
+        expected.push(0x05);
+        expected.extend_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0x09]);
+        expected.extend_from_slice(&[0x0A, 0, 0, 0, 1, 0x05]);
+        assert_eq!(body, expected);
+    }
+
+    #[test]
+    fn amf0_strings_longer_than_their_length_field_are_cut() {
+        let long = "x".repeat(70_000);
+        let string = amf0_string(&long);
+        assert_eq!(string[..3], [0x02, 0xFF, 0xFF]);
+        assert_eq!(string.len(), 3 + 65_535);
     }
 }

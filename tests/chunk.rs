@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use rtmpscope::rtmp::chunk::{ChunkConfig, ChunkDemuxer, ChunkEvent};
 use rtmpscope::rtmp::message::{MessageHeader, MessageTypeId};
+use rtmpscope::testkit::{amf0_body, Amf};
 
 /// A message to send: chunk stream, stream id, absolute timestamp, type, body.
 #[derive(Debug, Clone, PartialEq)]
@@ -517,12 +518,7 @@ fn padded_command(timestamp: u32, len: usize) -> Msg {
 
 /// An AMF0 command body: string "ping", number i, null.
 fn command_body(i: u32) -> Vec<u8> {
-    let mut body = vec![0x02, 0, 4];
-    body.extend_from_slice(b"ping");
-    body.push(0x00);
-    body.extend_from_slice(&f64::from(i).to_be_bytes());
-    body.push(0x05);
-    body
+    amf0_body(&[Amf::Text(b"ping"), Amf::Number(f64::from(i)), Amf::Null])
 }
 
 #[test]

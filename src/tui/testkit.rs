@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use super::model::{Content, MessageRow, RowKind, Update};
 use crate::common::Timestamp;
 use crate::session::variant::Variant;
-use crate::testkit::{amf0_name, amf0_string};
+use crate::testkit::{amf0_body, Amf};
 
 /// Session `id` starts at time 0: RTMP, with 127.0.0.1:1935 at both ends.
 pub fn session_started(id: u64) -> Update {
@@ -47,14 +47,9 @@ pub fn message_row(
 
 /// The AMF0 body of `connect(1, {name: value})`, the value a string.
 pub fn connect_body(name: &str, value: &str) -> Vec<u8> {
-    let mut body = amf0_string("connect");
-    // The transaction id, a number.
-    body.push(0x00);
-    body.extend_from_slice(&1f64.to_be_bytes());
-    // The command object: one property, then the object end marker.
-    body.push(0x03);
-    amf0_name(&mut body, name);
-    body.extend(amf0_string(value));
-    body.extend_from_slice(&[0, 0, 9]);
-    body
+    amf0_body(&[
+        Amf::Text(b"connect"),
+        Amf::Number(1.0),
+        Amf::Object(vec![(name, Amf::Text(value.as_bytes()))]),
+    ])
 }

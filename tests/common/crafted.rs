@@ -1,60 +1,14 @@
-//! RTMP messages for crafted captures: AMF0 values and messages with a chosen timestamp, on
-//! top of `common::pcap` (which frames them in chunks and TCP segments).
+//! RTMP messages for crafted captures: messages of AMF0 values (encoded by
+//! `rtmpscope::testkit::Amf`) with a chosen timestamp, on top of `common::pcap` (which frames
+//! them in chunks and TCP segments).
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
 use super::pcap::chunks;
 use super::rtmpscope;
-
-/// An AMF0 value to encode.
-pub enum Amf<'a> {
-    Number(f64),
-    Text(&'a [u8]),
-    Null,
-    Object(Vec<(&'a str, Amf<'a>)>),
-    EcmaArray(Vec<(&'a str, Amf<'a>)>),
-    StrictArray(Vec<Amf<'a>>),
-}
-
-impl Amf<'_> {
-    /// Appends the value's AMF0 encoding to `out`.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        match self {
-            Amf::Number(n) => {
-                out.push(0);
-                out.extend_from_slice(&n.to_be_bytes());
-            }
-            Amf::Text(bytes) => {
-                out.push(2);
-                out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-                out.extend_from_slice(bytes);
-            }
-            Amf::Null => out.push(5),
-            Amf::Object(properties) | Amf::EcmaArray(properties) => {
-                if let Amf::EcmaArray(_) = self {
-                    out.push(8);
-                    out.extend_from_slice(&(properties.len() as u32).to_be_bytes());
-                } else {
-                    out.push(3);
-                }
-                for (name, value) in properties {
-                    out.extend_from_slice(&(name.len() as u16).to_be_bytes());
-                    out.extend_from_slice(name.as_bytes());
-                    value.encode(out);
-                }
-                out.extend_from_slice(&[0, 0, 9]);
-            }
-            Amf::StrictArray(items) => {
-                out.push(10);
-                out.extend_from_slice(&(items.len() as u32).to_be_bytes());
-                for item in items {
-                    item.encode(out);
-                }
-            }
-        }
-    }
-}
+use rtmpscope::testkit::amf0_body;
+pub use rtmpscope::testkit::Amf;
 
 /// A message stamped `timestamp` (below 2^24 ms) on chunk stream `csid` (2 to 63), in chunks
 /// of 128 bytes.
@@ -68,11 +22,7 @@ pub fn message(csid: u32, type_id: u8, msid: u32, timestamp: u32, body: &[u8]) -
 
 /// A message of AMF0 values (command 20, data 18), stamped 0.
 pub fn amf_message(csid: u32, type_id: u8, msid: u32, values: &[Amf<'_>]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for value in values {
-        value.encode(&mut body);
-    }
-    message(csid, type_id, msid, 0, &body)
+    message(csid, type_id, msid, 0, &amf0_body(values))
 }
 
 /// A command: its name, transaction id and the values after them.

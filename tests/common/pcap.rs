@@ -7,6 +7,7 @@ use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::Timestamp;
 use rtmpscope::net::{decode_frame, Decoded, TcpFlags};
 use rtmpscope::testkit;
+use rtmpscope::testkit::{amf0_body, Amf};
 pub use rtmpscope::testkit::{amf0_string, ACK, FIN, PSH, SYN};
 
 /// A pcap file being written in memory, 10 µs between packets.
@@ -219,13 +220,18 @@ pub fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
 /// A client's connect to app `live` and publish of `key` (live), as chunks: what a publisher
 /// sends after the handshake.
 pub fn connect_and_publish(key: &str) -> Vec<u8> {
-    let mut connect = amf0_command("connect", &[3]);
-    connect.extend_from_slice(&[0, 3, b'a', b'p', b'p']);
-    connect.extend_from_slice(&amf0_string("live"));
-    connect.extend_from_slice(&[0, 0, 9]);
-    let mut publish = amf0_command("publish", &[5]);
-    publish.extend_from_slice(&amf0_string(key));
-    publish.extend_from_slice(&amf0_string("live"));
+    let connect = amf0_body(&[
+        Amf::Text(b"connect"),
+        Amf::Number(0.0),
+        Amf::Object(vec![("app", Amf::Text(b"live"))]),
+    ]);
+    let publish = amf0_body(&[
+        Amf::Text(b"publish"),
+        Amf::Number(0.0),
+        Amf::Null,
+        Amf::Text(key.as_bytes()),
+        Amf::Text(b"live"),
+    ]);
     let mut c2s = chunks(3, 20, 0, connect.len() as u32, &connect, 128);
     c2s.extend(chunks(8, 20, 1, publish.len() as u32, &publish, 128));
     c2s
