@@ -13,7 +13,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::clickhouse::{Fault, FaultyProxy, Server};
-use common::pcap::{chunks, connect_and_publish, Connection, PcapWriter};
+use common::crafted::connect_and_publish;
+use common::pcap::{chunks, Connection, PcapWriter};
 use common::{require, rtmpscope, samples};
 use serde_json::Value;
 
@@ -966,7 +967,7 @@ fn server_answering_errors() {
         eprintln!("errors: the run left rows in the spool ({stderr}); the next run sends them");
         let next = samples_named("snaplen96.pcap");
         let flush = sink_args(&url, "flush", &dir);
-        run_ok(&[&["-r", next.to_str().unwrap()], &flush[1..]].concat());
+        run_ok(&[&["-r", next.to_str().unwrap()], flush.as_slice()].concat());
     }
     let inserts = proxy.inserts.load(std::sync::atomic::Ordering::SeqCst);
     assert!(inserts > 5, "{inserts} inserts: {stderr}");

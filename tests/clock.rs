@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::crafted;
-use common::pcap::{chunks, connect_and_publish, Connection, PcapWriter};
+use common::crafted::{self, connect_and_publish};
+use common::pcap::{chunks, Connection, PcapWriter};
 use serde_json::Value;
 
 /// Video messages the publisher sends.

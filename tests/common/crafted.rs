@@ -48,6 +48,14 @@ pub fn connect(app: &[u8]) -> Vec<u8> {
     amf_message(3, 20, 0, &command(b"connect", 1.0, vec![object]))
 }
 
+/// A client's connect to app `live` and publish of `key` (live) on message stream 1, as
+/// chunks: what a publisher sends after the handshake.
+pub fn connect_and_publish(key: &str) -> Vec<u8> {
+    let mut c2s = connect(b"live");
+    c2s.extend(publish(1, key.as_bytes()));
+    c2s
+}
+
 /// `rtmpscope-crafted-NAME-PID` in the temporary directory.
 pub fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("rtmpscope-crafted-{name}-{}", std::process::id()))

@@ -7,7 +7,6 @@ use rtmpscope::capture::{Next, Source};
 use rtmpscope::common::Timestamp;
 use rtmpscope::net::{decode_frame, Decoded, TcpFlags};
 use rtmpscope::testkit;
-use rtmpscope::testkit::{amf0_body, Amf};
 pub use rtmpscope::testkit::{amf0_string, ACK, FIN, PSH, SYN};
 
 /// A pcap file being written in memory, 10 µs between packets.
@@ -215,24 +214,4 @@ pub fn amf0_command(name: &str, rest: &[u8]) -> Vec<u8> {
     body.extend_from_slice(&[0; 9]); // number 0.0 (transaction id)
     body.extend_from_slice(rest);
     body
-}
-
-/// A client's connect to app `live` and publish of `key` (live), as chunks: what a publisher
-/// sends after the handshake.
-pub fn connect_and_publish(key: &str) -> Vec<u8> {
-    let connect = amf0_body(&[
-        Amf::Text(b"connect"),
-        Amf::Number(0.0),
-        Amf::Object(vec![("app", Amf::Text(b"live"))]),
-    ]);
-    let publish = amf0_body(&[
-        Amf::Text(b"publish"),
-        Amf::Number(0.0),
-        Amf::Null,
-        Amf::Text(key.as_bytes()),
-        Amf::Text(b"live"),
-    ]);
-    let mut c2s = chunks(3, 20, 0, connect.len() as u32, &connect, 128);
-    c2s.extend(chunks(8, 20, 1, publish.len() as u32, &publish, 128));
-    c2s
 }
